@@ -1,0 +1,23 @@
+"""Exceptions and warnings runyard raises."""
+
+from __future__ import annotations
+
+
+class RunyardError(Exception):
+    """Base class of runyard's errors."""
+
+
+class UsageError(RunyardError):
+    """The API was called in a way it does not support (no active run, a finished run, ...)."""
+
+
+class StepError(RunyardError, ValueError):
+    """A step that is not a non-negative integer, or (strict mode) lower than the current step."""
+
+
+class LogValueError(RunyardError, TypeError):
+    """A logged value of a type runyard cannot store; the message names the key and the type."""
+
+
+class RunyardWarning(UserWarning):
+    """Something was not done as asked but the run goes on (a dropped row, a torn log tail, ...)."""

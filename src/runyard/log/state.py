@@ -1,0 +1,135 @@
+"""A run's derived state, rebuilt by replaying its log (the writer keeps the same object live).
+
+``RunState.apply`` is the one interpretation of records: the writer applies each record it
+writes, and readers apply each record they read, so both agree on summary, step and state.
+A state can be saved as a snapshot together with the log offset it covers; a reader then
+replays only the records after that offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .records import Kind
+from .summary import MetricDef, SummaryState
+
+RUNNING, FINISHED, FAILED, CRASHED = "running", "finished", "failed", "crashed"
+
+
+def value_kind(v: Any) -> str:
+    """The kind of a logged value as the UI groups them (SPEC §1.9)."""
+    t = type(v)
+    if t is float or t is int:
+        return "number"
+    if t is bool:
+        return "bool"
+    if t is str:
+        return "string"
+    if t is dict:
+        kind = v.get("_type")
+        return kind if isinstance(kind, str) else "dict"
+    if t is list and v and type(v[0]) is dict and isinstance(v[0].get("_type"), str):
+        return str(v[0]["_type"])
+    return "other"
+
+
+@dataclass
+class RunState:
+    id: str = ""
+    project: str = ""
+    entity: str = "local"
+    name: str = ""
+    tags: list[str] = field(default_factory=list)
+    group: str | None = None
+    job_type: str | None = None
+    notes: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    created_at: float = 0.0
+    state: str = RUNNING
+    exit_code: int | None = None
+    error: str | None = None
+    ended_at: float | None = None
+    last_step: int = -1
+    rows: int = 0
+    runtime: float = 0.0
+    heartbeat_at: float = 0.0
+    pid: int = 0
+    host: str = ""
+    pid_start: str = ""
+    output_bytes: int = 0
+    key_kinds: dict[str, list[str]] = field(default_factory=dict)
+    summary: SummaryState = field(default_factory=SummaryState)
+
+    def apply(self, record: list[Any]) -> None:
+        kind = record[0]
+        if kind == Kind.ROW:
+            _, step, ts, runtime, data = record
+            self.last_step = step
+            self.rows += 1
+            self.runtime = runtime
+            self.heartbeat_at = ts
+            kinds = self.key_kinds
+            for key, v in data.items():
+                known = kinds.get(key)
+                if known is None:
+                    kinds[key] = [value_kind(v)]
+                elif len(known) == 1 and known[0] == "number" and (type(v) is float or type(v) is int):
+                    continue
+                else:
+                    k = value_kind(v)
+                    if k not in known:
+                        known.append(k)
+            self.summary.add_row(data)
+            self.summary.last["_step"] = step
+            self.summary.last["_timestamp"] = ts
+            self.summary.last["_runtime"] = runtime
+        elif kind == Kind.OUTPUT:
+            self.output_bytes += len(record[3])
+        elif kind == Kind.HEARTBEAT:
+            self.heartbeat_at, self.runtime = record[1], max(self.runtime, record[2])
+        elif kind == Kind.SUMMARY:
+            self.summary.set_manual(record[1], record[2])
+        elif kind == Kind.CONFIG:
+            self.config.update(record[1])
+        elif kind == Kind.METRIC:
+            self.summary.define(MetricDef.from_record(record[1]))
+        elif kind == Kind.START:
+            d = record[1]
+            self.id, self.project, self.entity = d["id"], d["project"], d.get("entity", "local")
+            self.name, self.tags = d["name"], list(d.get("tags") or [])
+            self.group, self.job_type, self.notes = d.get("group"), d.get("job_type"), d.get("notes")
+            self.config.update(d.get("config") or {})
+            self.metadata.update(d.get("metadata") or {})
+            self.created_at = self.heartbeat_at = d["created_at"]
+            self.pid, self.host, self.pid_start = d.get("pid", 0), d.get("host", ""), d.get("pid_start", "")
+        elif kind == Kind.UPDATE:
+            for key, v in record[1].items():
+                setattr(self, key, list(v) if key == "tags" else v)
+        elif kind == Kind.METADATA:
+            self.metadata.update(record[1])
+        elif kind == Kind.RESUME:
+            self.heartbeat_at = record[1]
+            d = record[2]
+            self.pid, self.host, self.pid_start = d.get("pid", 0), d.get("host", ""), d.get("pid_start", "")
+            self.state, self.exit_code, self.ended_at, self.error = RUNNING, None, None, None
+        elif kind == Kind.END:
+            _, ts, runtime, exit_code, extra = record
+            self.ended_at, self.runtime, self.exit_code = ts, runtime, exit_code
+            self.state = FINISHED if exit_code == 0 else FAILED
+            self.error = extra.get("error")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in _PLAIN_FIELDS}
+        d["summary"] = self.summary.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunState:
+        s = cls(**{k: d[k] for k in _PLAIN_FIELDS if k in d})
+        s.summary = SummaryState.from_dict(d["summary"])
+        return s
+
+
+_PLAIN_FIELDS = [f for f in RunState.__dataclass_fields__ if f != "summary"]

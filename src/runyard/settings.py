@@ -1,0 +1,89 @@
+"""Every setting, declared once as data: name, type, default, environment variable and help.
+
+``init(settings={...})`` overrides the environment, which overrides the default. ``docs/settings.md``
+documents each setting; a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    env: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("dir", str, "./runyard", "RUNYARD_DIR",
+            "Root folder of local runs; runs go to <dir>/<project>/<run id>/."),
+    Setting("mode", str, "offline", "RUNYARD_MODE",
+            "offline (write locally), online (also stream to a server: not available yet) or "
+            "disabled (every call is a no-op). WANDB_MODE is honoured when RUNYARD_MODE is unset."),
+    Setting("project", str, "uncategorized", "RUNYARD_PROJECT", "Project used when init() names none."),
+    Setting("strict_steps", bool, False, "RUNYARD_STRICT_STEPS",
+            "Raise StepError instead of warning when a step lower than the current one is logged."),
+    Setting("console", str, "wrap", "RUNYARD_CONSOLE",
+            "wrap: keep a copy of stdout/stderr in the run log (the terminal is unchanged); off: don't."),
+    Setting("fsync_interval", float, 2.0, "RUNYARD_FSYNC_INTERVAL",
+            "Seconds between fsyncs of the run log (0: after every write batch). finish() always fsyncs."),
+    Setting("flush_interval", float, 0.1, "RUNYARD_FLUSH_INTERVAL",
+            "Longest time a logged row waits in memory before the writer hands it to the OS."),
+    Setting("heartbeat_interval", float, 5.0, "RUNYARD_HEARTBEAT_INTERVAL",
+            "Seconds between heartbeats (and state snapshots) of a quiet running run."),
+    Setting("queue_limit", int, 1_000_000, "RUNYARD_QUEUE_LIMIT",
+            "Most values waiting for the writer; beyond it log() waits (backpressure), it never drops."),
+    Setting("finish_timeout", float, 120.0, "RUNYARD_FINISH_TIMEOUT",
+            "Longest time finish() waits for the writer before giving up (saying what was not written)."),
+    Setting("base_url", str, "", "RUNYARD_BASE_URL", "URL of a runyard server, for online mode and Api()."),
+    Setting("api_key", str, "", "RUNYARD_API_KEY", "API key for a runyard server."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse(setting: Setting, raw: Any, origin: str) -> Any:
+    try:
+        if setting.type is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError(raw)
+        return setting.type(raw)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"setting {setting.name!r} from {origin} must be a {setting.type.__name__}, got {raw!r}"
+        ) from None
+
+
+def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return every setting's value: ``overrides`` first, then the environment, then the default."""
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(_BY_NAME)
+    if unknown:
+        raise ValueError(
+            f"unknown setting(s) {sorted(unknown)}; known settings: {sorted(_BY_NAME)}"
+        )
+    out: dict[str, Any] = {}
+    for s in SETTINGS:
+        if s.name in overrides and overrides[s.name] is not None:
+            out[s.name] = _parse(s, overrides[s.name], "init(settings=...)")
+        elif s.env in os.environ:
+            out[s.name] = _parse(s, os.environ[s.env], f"${s.env}")
+        elif s.name == "mode" and "WANDB_MODE" in os.environ:
+            out[s.name] = _parse(s, os.environ["WANDB_MODE"], "$WANDB_MODE")
+        else:
+            out[s.name] = s.default
+    return out

@@ -1,0 +1,99 @@
+"""The contract every rich value (SPEC §3) follows, and the store its files go to.
+
+A ``Media`` value is built on the caller's thread and must copy whatever it needs there (the
+caller may reuse its array the next moment). The writer thread later calls ``to_ref``, which
+does the slow work (encoding PNG/GIF/WAV/...), writes files through the ``MediaStore`` and
+returns the *typed reference* that goes into the history row or the summary. References are
+plain dicts with a ``"_type"`` key; ``docs/media-refs.md`` documents every kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+
+class MediaStore:
+    """The one owner of a run's media files: ``media/<kind>/<sha256>.<ext>`` under the run folder.
+
+    Files are content-addressed, so the same bytes are stored once (SPEC §3.11), and written to a
+    temporary name and renamed, so a reader never sees half a file. ``pending_sync`` lists files
+    written since the writer last fsynced; the writer syncs them before the log that cites them.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
+        self.run_dir = Path(run_dir)
+        self.pending_sync: list[Path] = []
+
+    def put_bytes(self, kind: str, data: bytes, ext: str) -> dict[str, Any]:
+        """Store ``data``; return ``{"path", "sha256", "size"}`` (path relative to the run folder)."""
+        digest = hashlib.sha256(data).hexdigest()
+        rel = f"media/{kind}/{digest}.{ext}"
+        target = self.run_dir / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+            self.pending_sync.append(target)
+        return {"path": rel, "sha256": digest, "size": len(data)}
+
+    def put_file(self, kind: str, src: str | os.PathLike[str], ext: str) -> dict[str, Any]:
+        """Store a copy of the file at ``src`` (read whole; media files are small enough)."""
+        with open(src, "rb") as f:
+            return self.put_bytes(kind, f.read(), ext)
+
+    def sync(self) -> None:
+        """fsync every file written since the last call (and their folders)."""
+        folders = set()
+        for path in self.pending_sync:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                folders.add(path.parent)
+            except OSError:
+                pass  # the file is gone or the FS cannot sync: nothing more we can do
+        for folder in folders:
+            try:
+                fd = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass
+        self.pending_sync.clear()
+
+
+class Media:
+    """Base class of rich values. Subclasses set ``_type`` and implement ``to_ref``."""
+
+    _type: ClassVar[str] = "media"
+
+    def to_ref(self, store: MediaStore) -> dict[str, Any]:
+        """Encode and store this value; return its typed reference (runs on the writer thread)."""
+        raise NotImplementedError
+
+
+def read_binary(data: IO[Any], what: str) -> bytes:
+    """Read a file object that must be binary, with a clear error when it was opened as text."""
+    content = data.read()
+    if isinstance(content, str):
+        raise TypeError(
+            f"{what}: the file object was opened in text mode; open it with mode 'rb' instead"
+        )
+    return bytes(content)
