@@ -1,0 +1,44 @@
+"""Helpers shared by Image, Audio and Video: lazy optional imports and array conversion."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+MEDIA_EXTRA = "pip install 'runyard[media]'"
+
+
+def import_optional(module: str, what: str, extra: str = MEDIA_EXTRA) -> Any:
+    """Import ``module`` (Pillow, imageio, soundfile, ...) or raise ImportError naming the extra."""
+    try:
+        mod: ModuleType = importlib.import_module(module)
+    except ImportError as e:
+        top = module.split(".")[0]
+        raise ImportError(f"{what} needs the optional package {top!r}, which is not installed ({e}); "
+                          f"install it with: {extra}") from e
+    return mod
+
+
+def is_array_like(value: Any) -> bool:
+    """True for numpy arrays and tensors (torch/tensorflow/jax) or anything with ``__array__``."""
+    return isinstance(value, np.ndarray) or hasattr(value, "__array__") or _is_tensor(value)
+
+
+def _is_tensor(value: Any) -> bool:
+    module = type(value).__module__
+    return module.startswith(("torch", "tensorflow", "jax")) and hasattr(value, "shape")
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    """A private numpy copy of an array, tensor or nested sequence (the caller may reuse it)."""
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    module = type(value).__module__
+    if module.startswith("torch") and hasattr(value, "detach"):
+        return np.array(value.detach().cpu().numpy(), copy=True)
+    if module.startswith("tensorflow") and hasattr(value, "numpy"):
+        return np.array(value.numpy(), copy=True)
+    return np.array(value, copy=True)
