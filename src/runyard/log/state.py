@@ -61,6 +61,8 @@ class RunState:
     output_bytes: int = 0
     key_kinds: dict[str, list[str]] = field(default_factory=dict)
     summary: SummaryState = field(default_factory=SummaryState)
+    # Keys that gained a second kind of value since the writer last looked (not persisted).
+    new_mixed: list[str] = field(default_factory=list)
 
     def apply(self, record: list[Any]) -> None:
         kind = record[0]
@@ -81,6 +83,7 @@ class RunState:
                     k = value_kind(v)
                     if k not in known:
                         known.append(k)
+                        self.new_mixed.append(key)
             self.summary.add_row(data)
             self.summary.last["_step"] = step
             self.summary.last["_timestamp"] = ts
@@ -132,4 +135,4 @@ class RunState:
         return s
 
 
-_PLAIN_FIELDS = [f for f in RunState.__dataclass_fields__ if f != "summary"]
+_PLAIN_FIELDS = [f for f in RunState.__dataclass_fields__ if f not in ("summary", "new_mixed")]

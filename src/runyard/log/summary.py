@@ -46,6 +46,7 @@ class MetricTable:
         self.exact: dict[str, MetricDef] = {}
         self.globs: list[tuple[str, MetricDef]] = []
         self._cache: dict[str, MetricDef | None] = {}
+        self.has_step_metrics = False
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.globs)
@@ -58,6 +59,7 @@ class MetricTable:
         else:
             self.exact[m.name] = m
         self._cache.clear()
+        self.has_step_metrics = any(d.step_metric for d in self.all())
 
     def lookup(self, key: str) -> MetricDef | None:
         try:

@@ -1,0 +1,88 @@
+"""The read API (SPEC §6.1): ``runyard.Api()`` over a local folder of runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .. import settings as settings_mod
+from ..errors import UsageError
+from ..log.reader import LOG_NAME
+from .filters import matches, sort_docs
+from .run import ApiRun, RunFile
+
+__all__ = ["Api", "ApiRun", "RunFile"]
+
+
+class Api:
+    """Read runs from ``root`` (default ``$RUNYARD_DIR`` or ``./runyard``)."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, base_url: str | None = None,
+                 overrides: dict[str, Any] | None = None, timeout: float | None = None,
+                 api_key: str | None = None) -> None:
+        resolved = settings_mod.resolve({"dir": os.fspath(root) if root is not None else None})
+        self.base_url = base_url if base_url is not None else resolved["base_url"] or None
+        if self.base_url:
+            raise UsageError(
+                "Api(base_url=...) reads from a runyard server, which this version cannot do yet; "
+                "use Api(root=FOLDER) on a local folder of runs"
+            )
+        self.root = Path(resolved["dir"]).expanduser()
+        self.default_entity = "local"
+
+    def _split(self, path: str, want_run: bool) -> tuple[str, ...]:
+        if not isinstance(path, str) or not path.strip("/"):
+            raise ValueError(f"expected a path like 'project' or 'entity/project', got {path!r}")
+        parts = [p for p in path.strip("/").split("/") if p]
+        if want_run:
+            if len(parts) == 4 and parts[2] == "runs":  # wandb's "entity/project/runs/id"
+                parts = [parts[0], parts[1], parts[3]]
+            if len(parts) == 2:
+                parts = [self.default_entity, *parts]
+            if len(parts) != 3:
+                raise ValueError(f"expected a run path like 'entity/project/run_id' or 'project/run_id', got {path!r}")
+        else:
+            if len(parts) == 1:
+                parts = [self.default_entity, *parts]
+            if len(parts) != 2:
+                raise ValueError(f"expected a project path like 'entity/project' or 'project', got {path!r}")
+        return tuple(parts)
+
+    def projects(self) -> list[str]:
+        """Names of the projects that hold at least one run."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and any((r / LOG_NAME).is_file() for r in p.iterdir())
+        )
+
+    def run(self, path: str) -> ApiRun:
+        """One run by ``entity/project/run_id`` (``run.path`` of a live run works too)."""
+        entity, project, run_id = self._split(path, want_run=True)
+        folder = self.root / project / run_id
+        if not (folder / LOG_NAME).is_file():
+            raise UsageError(f"no run {run_id!r} in project {project!r} under {self.root}")
+        return ApiRun(folder, entity)
+
+    def runs(self, path: str | None = None, filters: dict[str, Any] | None = None,
+             order: str | list[str] | None = "-created_at", per_page: int = 50) -> list[ApiRun]:
+        """Runs of a project matching ``filters`` (Mongo-style), sorted by ``order``."""
+        if path is None:
+            projects = self.projects()
+            if len(projects) != 1:
+                raise ValueError(f"runs(): name a project; {self.root} holds {projects or 'none'}")
+            path = projects[0]
+        entity, project = self._split(path, want_run=False)
+        folder = self.root / project
+        if not folder.is_dir():
+            return []
+        runs = []
+        for sub in sorted(folder.iterdir()):
+            if (sub / LOG_NAME).is_file():
+                runs.append(ApiRun(sub, entity))
+        docs = [r.document() for r in runs]
+        by_id = {r.id: r for r in runs}
+        keep = [d for d in docs if matches(d, filters)]
+        return [by_id[d["id"]] for d in sort_docs(keep, order)]

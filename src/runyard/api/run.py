@@ -1,0 +1,249 @@
+"""``Api().run(...)``: a stored run with config, summary (editable, SPEC §2.5), history and files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..log.framing import frame
+from ..log.reader import LOG_NAME, RunFolder
+from ..log.records import Kind, encode
+from ..log.state import RUNNING, RunState
+from ..sdk.live_summary import summary_value
+from ..sdk.values import materialize
+from ..types.base import MediaStore
+
+
+def iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _views(value: Any, run_dir: Path) -> Any:
+    try:
+        from ..types.views import convert_refs
+    except ImportError:  # the media views are not available: hand back the raw references
+        return value
+    return convert_refs(value, run_dir)
+
+
+class ApiSummary(dict[str, Any]):
+    """The run's summary as a dict; ``update()`` persists edits made to it (SPEC §2.5)."""
+
+    def __init__(self, run: ApiRun, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self._run = run
+        self._saved = dict(values)
+
+    def update(self, d: Any = None, /, **kwargs: Any) -> None:  # type: ignore[override]
+        """Merge ``d``/``kwargs`` and save every change made since the last save."""
+        if d is not None or kwargs:
+            super().update(dict(d or {}), **kwargs)
+        self._run._save_summary(self)
+
+
+class ApiRun:
+    """A run read from its folder. Attributes mirror wandb's public API ``Run``."""
+
+    def __init__(self, folder: Path, entity: str = "local") -> None:
+        self._folder = RunFolder(folder)
+        self._state, _ = self._folder.load_state()
+        s = self._state
+        self.id: str = s.id
+        self.project: str = s.project
+        self.entity: str = s.entity or entity
+        self.dir = str(folder)
+        self.config: dict[str, Any] = dict(s.config)
+        self.name: str = s.name
+        self.tags: list[str] = list(s.tags)
+        self.notes: str | None = s.notes
+        self.group: str | None = s.group
+        self.job_type: str | None = s.job_type
+        self.summary = ApiSummary(self, s.summary.current())
+        self.url = None
+
+    @property
+    def path(self) -> list[str]:
+        return [self.entity, self.project, self.id]
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def state(self) -> str:
+        return self._state.state
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._state.metadata)
+
+    @property
+    def created_at(self) -> str:
+        return iso(self._state.created_at)
+
+    @property
+    def runtime(self) -> float:
+        return self._state.runtime
+
+    @property
+    def lastHistoryStep(self) -> int:  # noqa: N802 - wandb's name
+        return self._state.last_step
+
+    @property
+    def history_rows(self) -> int:
+        return self._state.rows
+
+    @property
+    def exit_code(self) -> int | None:
+        return self._state.exit_code
+
+    @property
+    def error(self) -> str | None:
+        return self._state.error
+
+    @property
+    def key_kinds(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self._state.key_kinds.items()}
+
+    def document(self) -> dict[str, Any]:
+        """The document filters and orders are evaluated on."""
+        return {
+            "id": self.id, "name": self.id, "display_name": self.name, "state": self.state,
+            "tags": self.tags, "group": self.group, "job_type": self.job_type,
+            "created_at": self.created_at, "config": self.config,
+            "summary_metrics": dict(self.summary), "runtime": self.runtime,
+        }
+
+    def __repr__(self) -> str:
+        return f"<ApiRun {'/'.join(self.path)} ({self.state})>"
+
+    # -- history -----------------------------------------------------------------------------
+
+    def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int = 0,
+                     max_step: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every committed row, unsampled, streamed from the log. With ``keys``, only rows holding
+        all of them, reduced to those keys and ``_step``."""
+        if page_size < 1:
+            raise ValueError(f"scan_history(): page_size must be positive, got {page_size}")
+        run_dir = self._folder.path
+        for row in self._folder.rows(min_step, max_step):
+            if keys is not None:
+                if not all(k in row for k in keys):
+                    continue
+                row = {k: row[k] for k in ("_step", *keys)}
+            yield _views(row, run_dir)
+
+    def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
+                pandas: bool = True, stream: str = "default") -> Any:
+        """At most ``samples`` rows, evenly spaced over the history and always including the first
+        and last: the same call returns the same rows (SPEC §6.1)."""
+        if samples < 1:
+            raise ValueError(f"history(): samples must be positive, got {samples}")
+        wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
+        rows = list(self.scan_history(keys=wanted))
+        n = len(rows)
+        if n > samples:
+            if samples == 1:
+                rows = [rows[-1]]
+            else:
+                rows = [rows[round(i * (n - 1) / (samples - 1))] for i in range(samples)]
+        if not pandas:
+            return rows
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "history(pandas=True) needs pandas: pip install 'runyard[pandas]', or call "
+                "history(pandas=False) for a list of dicts"
+            ) from None
+        return pd.DataFrame.from_records(rows)
+
+    def output(self) -> str:
+        """The captured console output (stdout and stderr, in order)."""
+        return "".join(text for _, _, text in self._folder.output())
+
+    # -- files -------------------------------------------------------------------------------
+
+    def files(self) -> list[RunFile]:
+        root = self._folder.path
+        return [RunFile(p, root) for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(".tmp")]
+
+    def file(self, name: str) -> RunFile:
+        root = self._folder.path.resolve()
+        path = (root / name).resolve()
+        if root not in path.parents or not path.is_file():
+            raise FileNotFoundError(f"run {self.id} has no file {name!r}")
+        return RunFile(path, root)
+
+    # -- edits -------------------------------------------------------------------------------
+
+    def _append(self, records: list[list[Any]]) -> None:
+        fresh, _ = self._folder.load_state()
+        if fresh.state == RUNNING:
+            raise UsageError(
+                f"run {self.id} is still running (pid {fresh.pid} on {fresh.host}); edit its "
+                "summary from the run itself (run.summary[...] = ...) or after it ends"
+            )
+        data = b"".join(frame(encode(r)) for r in records)
+        fd = os.open(self._folder.path / LOG_NAME, os.O_WRONLY | os.O_APPEND)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for r in records:
+            self._state.apply(r)
+
+    def _save_summary(self, summary: ApiSummary) -> None:
+        changed: dict[str, Any] = {}
+        store = MediaStore(self._folder.path)
+        for k, v in dict.items(summary):
+            if k not in summary._saved or summary._saved[k] is not v:
+                value, media = summary_value(k, v)
+                changed[k] = materialize(value, store) if media else value
+        deleted = [k for k in summary._saved if k not in summary]
+        if changed or deleted:
+            store.sync()
+            self._append([[Kind.SUMMARY, changed, deleted]])
+            dict.update(summary, changed)
+        summary._saved = dict(summary)
+
+    def update(self) -> None:
+        """Persist changes made to ``name``, ``tags``, ``notes``, ``config`` and ``summary``."""
+        s: RunState = self._state
+        records: list[list[Any]] = []
+        fields = {k: getattr(self, k) for k in ("name", "tags", "notes") if getattr(self, k) != getattr(s, k)}
+        if fields:
+            records.append([Kind.UPDATE, fields])
+        config = {k: v for k, v in self.config.items() if s.config.get(k, object()) != v}
+        if config:
+            records.append([Kind.CONFIG, config])
+        if records:
+            self._append(records)
+        self.summary.update()
+
+
+class RunFile:
+    """A file of a run's folder."""
+
+    def __init__(self, path: Path, run_dir: Path) -> None:
+        self.path = path
+        self.name = str(path.relative_to(run_dir))
+        self.size = path.stat().st_size
+
+    def download(self, root: str | os.PathLike[str] = ".", replace: bool = False) -> Path:
+        target = Path(root) / self.name
+        if target.exists() and not replace:
+            raise FileExistsError(f"{target} exists; pass replace=True to overwrite it")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(self.path.read_bytes())
+        return target
+
+    def __repr__(self) -> str:
+        return f"<RunFile {self.name} ({self.size} bytes)>"

@@ -1,0 +1,106 @@
+"""``run.config`` (SPEC §1.2): a dict with attribute access whose changes go to the run log."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..errors import LogValueError
+from .values import Normalized, normalize
+
+
+def config_dict(obj: Any, what: str = "config") -> dict[str, Any]:
+    """Accept a dict, an argparse Namespace, absl/tf FLAGS, a dataclass or any object with vars."""
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return dict(obj)
+    flag_values = getattr(obj, "flag_values_dict", None)  # absl.flags / tf.app.flags FLAGS
+    if callable(flag_values):
+        return dict(flag_values())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if hasattr(obj, "items") and callable(obj.items):
+        return dict(obj.items())
+    if hasattr(obj, "__dict__"):  # argparse.Namespace and plain objects
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+    raise TypeError(
+        f"{what}: expected a dict, an argparse Namespace, absl FLAGS or a dataclass, got "
+        f"{type(obj).__name__}"
+    )
+
+
+def _clean(key: Any, value: Any) -> Any:
+    if not isinstance(key, str):
+        raise TypeError(f"config keys must be strings, got {key!r} ({type(key).__name__})")
+    flags = Normalized()
+    try:
+        out = normalize(key, value, flags)
+    except LogValueError as e:
+        raise TypeError(str(e).replace("log():", "config:")) from None
+    if flags.media:
+        raise TypeError(f"config: key {key!r} holds a media value; log media with run.log() instead")
+    return out
+
+
+class Config:
+    """Dict-like with attribute access: ``run.config.lr``, ``run.config["lr"]``, ``update()``."""
+
+    def __init__(self, items: dict[str, Any], on_change: Callable[[dict[str, Any]], None] | None) -> None:
+        object.__setattr__(self, "_items", items)
+        object.__setattr__(self, "_on_change", on_change)
+
+    def update(self, d: Any = None, allow_val_change: bool | None = None, **kwargs: Any) -> None:
+        """Set several keys at once from a dict, Namespace, FLAGS or keyword arguments."""
+        changes = {k: _clean(k, v) for k, v in {**config_dict(d), **kwargs}.items()}
+        if changes:
+            self._items.update(changes)
+            if self._on_change is not None:
+                self._on_change(changes)
+
+    def setdefaults(self, d: dict[str, Any]) -> None:
+        """Set only the keys not set yet."""
+        self.update({k: v for k, v in config_dict(d).items() if k not in self._items})
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._items)
+
+    def keys(self) -> Any:
+        return self._items.keys()
+
+    def items(self) -> Any:
+        return self._items.items()
+
+    def values(self) -> Any:
+        return self._items.values()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._items.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise AttributeError(f"config has no key {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.update({name: value})
+
+    def __repr__(self) -> str:
+        return f"Config({self._items!r})"

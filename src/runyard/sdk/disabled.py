@@ -1,0 +1,50 @@
+"""``mode="disabled"``: a run whose calls all succeed and store nothing."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from ..log.summary import MetricDef
+from .config import Config
+
+
+class DisabledRun:
+    def __init__(self, project: str, name: str, config: dict[str, Any]) -> None:
+        self.id = "disabled"
+        self.project = project
+        self.entity = "local"
+        self.name = name
+        self.path = f"local/{project}/disabled"
+        self.mode = "disabled"
+        self.dir = ""
+        self.tags: tuple[str, ...] = ()
+        self.notes: str | None = None
+        self.resumed = False
+        self.config = Config(dict(config), None)
+        self.summary: dict[str, Any] = {}
+        self.step = 0
+        self.disabled = True
+        self.offline = True
+        self.url = None
+
+    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+            sync: bool | None = None) -> None:
+        if not isinstance(data, dict):
+            raise TypeError(f"log() takes a dict of values; got {type(data).__name__}")
+
+    def define_metric(self, name: str, **kwargs: Any) -> MetricDef:
+        return MetricDef(name)
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
+        from . import lifecycle
+
+        lifecycle.forget(self)
+
+    def __enter__(self) -> DisabledRun:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        self.finish()
+        return False

@@ -1,0 +1,358 @@
+"""``init`` / ``log`` / ``finish`` and the process-wide glue: the current run (a plain module
+global, so threads the user starts see it), interpreter exit, uncaught exceptions and fork."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .. import settings as settings_mod
+from ..errors import UsageError
+from ..log.framing import MAGIC, frame, scan
+from ..log.reader import LOG_NAME, SNAPSHOT_NAME, RunFolder, process_start_ticks
+from ..log.records import Kind, encode
+from ..log.state import RUNNING, RunState
+from .config import Config, config_dict
+from .console import ConsoleCapture
+from .disabled import DisabledRun
+from .metadata import basic_metadata, git_metadata
+from .names import new_run_id, new_run_name
+from .report import Reporter, say
+from .run import Run
+from .writer import Writer
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+_IGNORED_INIT_ARGS = (
+    "anonymous", "sync_tensorboard", "monitor_gym", "magic", "force", "save_code", "allow_val_change",
+    "fork_from", "resume_from", "tensorboard",
+)
+
+_current: Run | DisabledRun | None = None
+_live: list[Run | DisabledRun] = []
+_hooks_installed = False
+
+
+def _set_current(run: Run | DisabledRun | None) -> None:
+    global _current
+    _current = run
+    module = sys.modules.get("runyard")
+    if module is not None:
+        from .preinit import PreInit
+
+        module.run = run  # type: ignore[attr-defined]
+        module.config = run.config if run is not None else PreInit("config")  # type: ignore[attr-defined]
+        module.summary = run.summary if run is not None else PreInit("summary")  # type: ignore[attr-defined]
+
+
+def forget(run: Run | DisabledRun) -> None:
+    """Called by ``finish()``: the run is no longer live (nor current)."""
+    if run in _live:
+        _live.remove(run)
+    if _current is run:
+        _set_current(_live[-1] if _live else None)
+
+
+def init(
+    project: str | None = None,
+    name: str | None = None,
+    id: str | None = None,
+    config: Any = None,
+    dir: str | os.PathLike[str] | None = None,
+    mode: str | None = None,
+    resume: bool | str | None = None,
+    tags: Any = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    notes: str | None = None,
+    reinit: bool | str | None = None,
+    entity: str | None = None,
+    settings: Any = None,
+    config_exclude_keys: list[str] | None = None,
+    config_include_keys: list[str] | None = None,
+    **ignored: Any,
+) -> Any:
+    """Start a run and make it the current one (SPEC §1.1). Returns the ``Run``.
+
+    Runs are written to ``<dir>/<project>/<run id>/`` (``dir`` defaults to ``$RUNYARD_DIR`` or
+    ``./runyard``). ``resume``: ``"allow"`` continues run ``id`` if it exists, ``"must"`` requires
+    it, ``"never"`` forbids it, ``True``/``"auto"`` continues ``id`` or else the project's latest
+    crashed run.
+    """
+    unknown = [k for k in ignored if k not in _IGNORED_INIT_ARGS]
+    if unknown:
+        raise TypeError(f"init() got unexpected keyword argument(s) {unknown}")
+    overrides = dict(settings) if isinstance(settings, dict) else dict(vars(settings)) if settings else {}
+    if dir is not None:
+        overrides["dir"] = os.fspath(dir)
+    if mode is not None:
+        overrides["mode"] = mode
+    resolved = settings_mod.resolve(overrides)
+    mode_name = {"dryrun": "offline", "run": "offline"}.get(resolved["mode"], resolved["mode"])
+    if mode_name not in ("offline", "online", "disabled"):
+        raise ValueError(f"init(): mode must be 'offline', 'online' or 'disabled', got {resolved['mode']!r}")
+    if mode_name == "online":
+        raise UsageError(
+            "init(mode='online') streams to a runyard server, which this version cannot do yet; "
+            "use mode='offline' (the default): runs are written locally and `runyard ui` shows them"
+        )
+    resolved["mode"] = mode_name
+    project = project or resolved["project"]
+    _check_name("project", project)
+
+    previous = _current
+    if previous is not None and reinit is False:
+        return previous
+    if previous is not None and reinit != "create_new":
+        previous.finish()
+
+    cfg = Config({}, None)
+    cfg.update(_filter_config(config_dict(config, "init(config=...)"), config_include_keys, config_exclude_keys))
+    if mode_name == "disabled":
+        run: Run | DisabledRun = DisabledRun(project, name or "disabled", cfg.as_dict())
+    else:
+        run = _start(resolved, project, name, id, cfg.as_dict(), resume, tags, group, job_type, notes, entity)
+    _live.append(run)
+    _set_current(run)
+    _install_hooks()
+    return run
+
+
+def _check_name(what: str, value: Any) -> None:
+    if not isinstance(value, str) or not _NAME_RE.match(value) or value.startswith("."):
+        raise ValueError(
+            f"init(): {what} must be 1–128 letters, digits, '_', '-' or '.', not starting with '.'; "
+            f"got {value!r}"
+        )
+
+
+def _filter_config(d: dict[str, Any], include: list[str] | None, exclude: list[str] | None) -> dict[str, Any]:
+    if include:
+        d = {k: v for k, v in d.items() if k in include}
+    if exclude:
+        d = {k: v for k, v in d.items() if k not in exclude}
+    return d
+
+
+def _start(
+    resolved: dict[str, Any], project: str, name: str | None, run_id: str | None, config: dict[str, Any],
+    resume: bool | str | None, tags: Any, group: str | None, job_type: str | None, notes: str | None,
+    entity: str | None,
+) -> Run:
+    root = Path(resolved["dir"]).expanduser()
+    project_dir = root / project
+    try:
+        project_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(
+            f"init(): cannot create the run folder {project_dir} — {e.strerror or e}. Set dir= or "
+            "RUNYARD_DIR to a writable folder."
+        ) from None
+    if run_id is not None:
+        _check_name("id", run_id)
+    if resume not in (None, False, True, "allow", "must", "never", "auto"):
+        raise ValueError(f"init(): resume must be True, False, 'allow', 'must', 'never' or 'auto', got {resume!r}")
+    if run_id is None and resume in (True, "auto"):
+        run_id = _latest_crashed(project_dir)
+    if run_id is None and resume == "must":
+        raise UsageError("init(resume='must') needs the id= of the run to continue")
+    exists = run_id is not None and (project_dir / run_id / LOG_NAME).exists()
+    if exists and (resume in (None, False, "never")):
+        raise UsageError(
+            f"init(): run {run_id!r} already exists in project {project!r} ({project_dir / str(run_id)}); "
+            "pass resume='allow' to continue it, or choose another id"
+        )
+    if not exists and resume == "must":
+        raise UsageError(f"init(resume='must'): no run {run_id!r} in project {project!r} under {project_dir}")
+    reporter = Reporter()
+    meta = basic_metadata()
+    meta.update(git_metadata())
+    pid = os.getpid()
+    session = {"pid": pid, "host": meta["host"], "pid_start": process_start_ticks(pid)}
+    try:
+        if exists:
+            assert run_id is not None
+            folder, fd, offset, state = _open_resumed(project_dir / run_id, session, config, meta)
+        else:
+            folder, fd, offset, state = _open_new(
+                project_dir, run_id, project, entity or "local", name, config, tags, group, job_type,
+                notes, meta, session,
+            )
+    except OSError as e:
+        raise UsageError(
+            f"init(): cannot write the run log under {project_dir} — {e.strerror or e}. Free some "
+            "space or set dir= / RUNYARD_DIR to a writable folder."
+        ) from None
+
+    def warn_data(kind: str, message: str) -> None:
+        reporter.once(f"data-{message}", f"warning: {message}")
+
+    writer = Writer(folder, fd, offset, state, resolved, reporter, warn_data)
+    run = Run(writer, resolved, reporter, resumed=exists, root=str(root))
+    writer.start()
+    if resolved["console"] == "wrap":
+        run._console = ConsoleCapture(run._emit_output)
+        run._console.start()
+    return run
+
+
+def _open_new(
+    project_dir: Path, run_id: str | None, project: str, entity: str, name: str | None,
+    config: dict[str, Any], tags: Any, group: str | None, job_type: str | None, notes: str | None,
+    meta: dict[str, Any], session: dict[str, Any],
+) -> tuple[Path, int, int, RunState]:
+    while True:
+        rid = run_id or new_run_id()
+        folder = project_dir / rid
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            if run_id is not None:  # a folder without a log: reuse it
+                break
+    number = sum(1 for p in project_dir.iterdir() if (p / LOG_NAME).exists()) + 1
+    start = {
+        "id": rid, "project": project, "entity": entity, "name": name or new_run_name(number),
+        "config": config, "tags": [str(t) for t in (tags or [])], "group": group,
+        "job_type": job_type, "notes": notes, "metadata": meta, "created_at": time.time(), **session,
+    }
+    record = [Kind.START, start]
+    data = MAGIC + frame(encode(record))
+    fd = os.open(folder / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    state = RunState()
+    state.apply(record)
+    return folder, fd, len(data), state
+
+
+def _open_resumed(
+    folder: Path, session: dict[str, Any], config: dict[str, Any], meta: dict[str, Any]
+) -> tuple[Path, int, int, RunState]:
+    rf = RunFolder(folder)
+    state, _ = rf.load_state()
+    if state.state == RUNNING:
+        raise UsageError(
+            f"init(): run {state.id!r} is still running (pid {state.pid} on {state.host}); finish it "
+            "before resuming it"
+        )
+    valid = scan(rf.log_path)
+    size = rf.log_path.stat().st_size
+    fd = os.open(rf.log_path, os.O_WRONLY | os.O_APPEND)
+    try:
+        if valid.valid_end < size:
+            os.ftruncate(fd, valid.valid_end)
+            say(f"resuming run {state.id}: dropped {size - valid.valid_end} bytes of a torn record at the end of its log")
+            (folder / SNAPSHOT_NAME).unlink(missing_ok=True)
+            state, _ = rf.load_state(resolve_liveness=False)
+        records: list[list[Any]] = [[Kind.RESUME, time.time(), session], [Kind.METADATA, meta]]
+        if config:
+            records.append([Kind.CONFIG, config])
+        data = b"".join(frame(encode(r)) for r in records)
+        _write_all(fd, data)
+        os.fsync(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    for r in records:
+        state.apply(r)
+    return folder, fd, valid.valid_end + len(data), state
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _latest_crashed(project_dir: Path) -> str | None:
+    best: tuple[float, str] | None = None
+    for folder in project_dir.iterdir():
+        rf = RunFolder(folder)
+        if not rf.exists():
+            continue
+        try:
+            state, _ = rf.load_state()
+        except (OSError, ValueError):
+            continue
+        if state.state in ("crashed", "failed") and (best is None or state.created_at > best[0]):
+            best = (state.created_at, state.id)
+    return best[1] if best else None
+
+
+# -- module-level shortcuts --------------------------------------------------------------------
+
+
+def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None) -> None:
+    """Log ``data`` to the current run (SPEC §1.3). Raises if ``init()`` was not called."""
+    run = _current
+    if run is None:
+        raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")
+    run.log(data, step, commit)
+
+
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    """Finish the current run (SPEC §1.10); a no-op when there is none."""
+    if _current is not None:
+        _current.finish(exit_code, quiet)
+
+
+def define_metric(name: str, **kwargs: Any) -> Any:
+    """``define_metric`` on the current run (SPEC §1.11)."""
+    if _current is None:
+        raise UsageError("runyard.define_metric() was called before runyard.init(); call runyard.init() first")
+    return _current.define_metric(name, **kwargs)
+
+
+def unset() -> None:
+    """Finish every live run of this process (used by tests and notebooks)."""
+    for run in list(_live):
+        run.finish()
+
+
+# -- exit, uncaught exceptions, fork -----------------------------------------------------------
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_at_exit)
+    previous_hook = sys.excepthook
+
+    def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        for run in list(_live):
+            if isinstance(run, Run):
+                run._mark_failed(exc)
+        previous_hook(exc_type, exc, tb)
+
+    sys.excepthook = excepthook
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _at_exit() -> None:
+    for run in list(_live):
+        try:
+            run.finish()
+        except Exception as e:  # at exit there is no one left to raise to
+            say(f"could not finish run {getattr(run, 'path', '?')} at exit — {e}")
+
+
+def _after_fork_in_child() -> None:
+    # The child shares the parent's log file but not its writer thread: it must never write.
+    for run in _live:
+        if isinstance(run, Run):
+            run._accepting = False
+            if run._console is not None:
+                run._console.detach()

@@ -1,0 +1,384 @@
+"""``Run``: the live run of a training process — step and commit rules, config, summary, finish.
+
+The step rules are SPEC §1.4–§1.6 exactly (a trace test reproduces the reference row for row):
+``_step`` is the step of the open row; ``_pending`` holds keys merged into it but not yet committed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+import warnings
+from types import TracebackType
+from typing import Any
+
+from ..errors import LogValueError, RunyardWarning, StepError, UsageError
+from ..log.records import Kind
+from ..log.summary import AGGREGATES, MetricDef
+from .config import Config
+from .console import ConsoleCapture
+from .history import History
+from .items import RecordItem, RowItem, StopItem, SyncItem
+from .live_summary import Summary
+from .report import Reporter, say
+from .values import PLAIN_TYPES, Normalized, normalize_row
+from .writer import Writer
+
+_STR = frozenset({str})
+
+
+class Run:
+    """A run being logged by this process. Create it with ``runyard.init()``."""
+
+    def __init__(
+        self,
+        writer: Writer,
+        settings: dict[str, Any],
+        reporter: Reporter,
+        resumed: bool,
+        root: str,
+    ) -> None:
+        state = writer.state
+        self._writer = writer
+        self._queue_put = writer.queue.put
+        self._settings = settings
+        self._reporter = reporter
+        self._lock = threading.Lock()
+        self._step = state.last_step + 1
+        self._pending: dict[str, Any] | None = None
+        self._pending_media = False
+        self._queued_weight = 0
+        self._queue_limit = int(settings["queue_limit"])
+        self._strict = bool(settings["strict_steps"])
+        self._start_wall = writer.session_start
+        self._runtime_offset = writer.runtime_offset
+        self._accepting = True
+        self._finished = False
+        self._owner_pid = os.getpid()
+        self._exit_code: int | None = None
+        self._error: str | None = None
+        self._warned_backpressure = False
+        self._console: ConsoleCapture | None = None
+        self.id: str = state.id
+        self.project: str = state.project
+        self.entity: str = state.entity
+        self.resumed = resumed
+        self.mode = settings["mode"]
+        self.settings = dict(settings)
+        self.dir = str(writer.folder)
+        self.root = root
+        self.start_time = self._start_wall
+        self.config = Config(dict(state.config), self._config_changed)
+        self.summary = Summary(self._read_summary, self._write_summary)
+        self.history = History(self)
+
+    # -- identity ----------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """``entity/project/run_id``, accepted by ``runyard.Api().run()``."""
+        return f"{self.entity}/{self.project}/{self.id}"
+
+    @property
+    def name(self) -> str:
+        return self._writer.state.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._update(name=str(value))
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self._writer.state.tags)
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        self._update(tags=[str(t) for t in value])
+
+    @property
+    def notes(self) -> str | None:
+        return self._writer.state.notes
+
+    @notes.setter
+    def notes(self, value: str | None) -> None:
+        self._update(notes=value)
+
+    @property
+    def group(self) -> str | None:
+        return self._writer.state.group
+
+    @property
+    def job_type(self) -> str | None:
+        return self._writer.state.job_type
+
+    @property
+    def step(self) -> int:
+        """The step the next committed row will get."""
+        return self._step
+
+    @property
+    def offline(self) -> bool:
+        return True
+
+    @property
+    def disabled(self) -> bool:
+        return False
+
+    @property
+    def url(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<runyard Run {self.path} ({self.name})>"
+
+    # -- logging -----------------------------------------------------------------------------
+
+    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+            sync: bool | None = None) -> None:
+        """Record ``data`` into one step of the history (SPEC §1.3–§1.8)."""
+        if not self._accepting:
+            self._reject()
+            return
+        if type(data) is not dict:
+            data = _as_dict(data)
+        errors = None
+        media = False
+        if PLAIN_TYPES.issuperset(map(type, data.values())) and _STR.issuperset(map(type, data)):
+            row = data.copy()
+        else:
+            flags = Normalized()
+            row, errors = normalize_row(data, flags)
+            media = flags.media
+            if media:
+                _check_media_counts(row)
+        if step is not None and (type(step) is not int or step < 0):
+            step = _check_step(step)
+        with self._lock:
+            s = self._step
+            if step is None:
+                pending = self._pending
+                if pending is not None:
+                    pending.update(row)
+                    row, media = pending, media or self._pending_media
+                    self._pending = None
+                if commit is False:
+                    self._pending, self._pending_media = row, media
+                else:
+                    self._commit(s, row, media)
+                    self._step = s + 1
+            elif step < s:
+                self._lower_step(step, s, row)
+            else:
+                if step > s:
+                    if self._pending is not None:
+                        self._commit(s, self._pending, self._pending_media)
+                        self._pending = None
+                    self._step = s = step
+                if self._pending is None:
+                    self._pending, self._pending_media = row, media
+                else:
+                    self._pending.update(row)
+                    self._pending_media = self._pending_media or media
+                if commit:
+                    self._commit(s, self._pending, self._pending_media)
+                    self._pending = None
+                    self._step = s + 1
+        if errors:
+            raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
+
+    def _commit(self, step: int, row: dict[str, Any], media: bool) -> None:
+        ts = time.time()
+        self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media))
+        self._queued_weight += len(row)
+        if self._queued_weight - self._writer.done_weight > self._queue_limit:
+            self._backpressure()
+
+    def _backpressure(self) -> None:
+        if not self._warned_backpressure:
+            self._warned_backpressure = True
+            say(
+                f"the writer is behind by more than {self._queue_limit:,} values; log() now waits "
+                "for it to catch up (nothing is dropped; raise queue_limit to buffer more)"
+            )
+        low = self._queue_limit // 2
+        while self._queued_weight - self._writer.done_weight > low and self._writer.alive():
+            time.sleep(0.001)
+
+    def _lower_step(self, step: int, current: int, row: dict[str, Any]) -> None:
+        message = (
+            f"log(): step {step} is lower than the current step {current}; keys {sorted(row)} were "
+            "not logged. Steps only go up; to log out of order, log your own x-axis key (e.g. "
+            "'epoch') and pick it as the chart's x-axis."
+        )
+        if self._strict:
+            raise StepError(message)
+        warnings.warn(message + " (Set RUNYARD_STRICT_STEPS=1 to raise instead.)", RunyardWarning, stacklevel=3)
+
+    def _reject(self) -> None:
+        if self._finished:
+            raise UsageError(
+                f"log() was called on run {self.path} after finish(); start a new run with "
+                "runyard.init() (nothing was logged)"
+            )
+        if os.getpid() != self._owner_pid:
+            self._reporter.once(
+                "forked",
+                f"log() in a forked child (pid {os.getpid()}) of the process that started run "
+                f"{self.path} does nothing: the run belongs to pid {self._owner_pid}. Call "
+                "runyard.init() in the child to log a run of its own.",
+            )
+
+    # -- records other than rows -------------------------------------------------------------
+
+    def _put_record(self, record: list[Any], media: bool = False) -> None:
+        if not self._accepting:
+            self._reject()
+            return
+        self._queue_put(RecordItem(record, media))
+        self._queued_weight += 1
+
+    def _config_changed(self, changes: dict[str, Any]) -> None:
+        self._put_record([Kind.CONFIG, changes])
+
+    def _update(self, **fields: Any) -> None:
+        self._put_record([Kind.UPDATE, fields])
+        self._sync()
+
+    def _write_summary(self, updates: dict[str, Any], deleted: list[str], media: bool) -> None:
+        self._put_record([Kind.SUMMARY, updates, deleted], media)
+
+    def _read_summary(self) -> dict[str, Any]:
+        if self._finished or not self._writer.alive():
+            return self._writer.state.summary.current()
+        result = self._sync(lambda: self._writer.state.summary.current())
+        return result if isinstance(result, dict) else self._writer.state.summary.current()
+
+    def _emit_output(self, ts: float, stream: int, text: str) -> None:
+        if self._accepting:
+            self._queue_put(RecordItem([Kind.OUTPUT, ts, stream, text]))
+
+    def _sync(self, call: Any = None, timeout: float = 30.0) -> Any:
+        """Wait until the writer has handled everything queued so far; run ``call`` there."""
+        if not self._writer.alive():
+            return call() if call is not None else None
+        item = SyncItem(threading.Event(), call)
+        self._queue_put(item)
+        if not item.done.wait(timeout):
+            say(f"the writer did not answer within {timeout:.0f} s; reading possibly stale state")
+            return call() if call is not None else None
+        return item.result
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | None = None,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        overwrite: bool | None = None,
+    ) -> MetricDef:
+        """Declare a metric's x-axis, summary aggregates and goal (SPEC §1.11); globs allowed."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("define_metric(): name must be a non-empty string")
+        if "*" in name[:-1]:
+            raise ValueError(f"define_metric(): only a trailing '*' glob is supported, got {name!r}")
+        aggs: tuple[str, ...] = ()
+        if summary:
+            aggs = tuple(a.strip() for a in summary.split(",") if a.strip())
+            bad = [a for a in aggs if a not in (*AGGREGATES, "none")]
+            if bad:
+                raise ValueError(
+                    f"define_metric(): unknown summary {bad}; use {', '.join(AGGREGATES)} or none"
+                )
+        if goal is not None and goal not in ("minimize", "maximize"):
+            raise ValueError(f"define_metric(): goal must be 'minimize' or 'maximize', got {goal!r}")
+        if "best" in aggs and goal is None:
+            raise ValueError("define_metric(): summary='best' needs goal='minimize' or 'maximize'")
+        m = MetricDef(name, step_metric, aggs, goal, bool(hidden))
+        self._put_record([Kind.METRIC, m.to_record()])
+        return m
+
+    # -- finishing ---------------------------------------------------------------------------
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
+        """Commit any pending row, write everything durably and mark the run finished (0) or
+        failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
+        if self._finished or os.getpid() != self._owner_pid:
+            return
+        with self._lock:
+            if self._finished:
+                return
+            if self._pending is not None:
+                self._commit(self._step, self._pending, self._pending_media)
+                self._pending = None
+                self._step += 1
+            if exit_code is None:
+                exit_code = self._exit_code if self._exit_code is not None else 0
+            if self._console is not None:
+                self._console.stop()
+            self._accepting = False
+            self._finished = True
+            now = time.time()
+            self._queue_put(StopItem(now, self._runtime_offset + now - self._start_wall, int(exit_code), self._error))
+        self._wait_for_writer()
+        from . import lifecycle
+
+        lifecycle.forget(self)
+
+    def _wait_for_writer(self) -> None:
+        timeout = float(self._settings["finish_timeout"])
+        backlog = self._queued_weight - self._writer.done_weight
+        if backlog > 200_000:
+            say(f"writing {backlog:,} values still queued for run {self.path} (waiting up to {timeout:.0f} s)")
+        if not self._writer.join(timeout):
+            backlog = self._queued_weight - self._writer.done_weight
+            say(
+                f"gave up waiting for the writer of run {self.path} after {timeout:.0f} s; about "
+                f"{backlog:,} values were not written (raise finish_timeout to wait longer)"
+            )
+        elif self._writer.lost_records:
+            say(f"run {self.path}: {self._writer.lost_records} write batch(es) failed and were not saved")
+
+    def _mark_failed(self, exc: BaseException) -> None:
+        self._exit_code = 1
+        self._error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        if exc is not None:
+            self._mark_failed(exc)
+        self.finish(exit_code=1 if exc is not None else None)
+        return False
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    if hasattr(data, "keys") and hasattr(data, "__getitem__"):
+        return {k: data[k] for k in data.keys()}
+    raise TypeError(
+        f"log() takes a dict of values, e.g. run.log({{'loss': 0.1}}); got {type(data).__name__}"
+    )
+
+
+def _check_step(step: Any) -> int:
+    if isinstance(step, bool) or not isinstance(step, int):
+        as_int = getattr(step, "__index__", None)  # numpy integers
+        if as_int is None or isinstance(step, bool):
+            raise StepError(f"log(): step must be a non-negative integer, got {step!r} ({type(step).__name__})")
+        step = as_int()
+    if step < 0:
+        raise StepError(f"log(): step must be a non-negative integer, got {step}")
+    return int(step)
+
+
+def _check_media_counts(row: dict[str, Any]) -> None:
+    try:
+        from ..types import limits
+    except ImportError:
+        return
+    limits.check_row(row)

@@ -1,0 +1,278 @@
+"""The writer thread: the one owner of a run's log file.
+
+It takes items off a ``SimpleQueue`` in batches, encodes media (``Media.to_ref``), frames and
+appends records with one ``write()`` per batch, keeps the run's derived state (summary, step,
+keys) up to date, heartbeats while the run is quiet, snapshots the state now and then, and fsyncs
+by the ``fsync_interval`` setting. The caller's thread only counts what it queued against what
+the writer has done, and waits when the backlog passes ``queue_limit`` (backpressure, no drops).
+
+A failed write (full disk, vanished folder) is reported once with what was not written; the file
+is truncated back to its last whole frame so later records stay readable, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from ..log.framing import frame
+from ..log.reader import SNAPSHOT_NAME
+from ..log.records import Kind, encode
+from ..log.state import RunState
+from ..types.base import MediaStore
+from .items import Item, RecordItem, RowItem, StopItem, SyncItem
+from .report import Reporter
+from .values import materialize
+
+_BATCH_ITEMS = 5000
+_BATCH_BYTES = 4 * 1024 * 1024
+# After writing a batch the writer naps this long so the next batch gathers many rows: the
+# training loop keeps the GIL instead of being interrupted by a wake-up per log() call.
+_NAP = 0.02
+
+
+class Writer:
+    def __init__(
+        self,
+        folder: Path,
+        fd: int,
+        offset: int,
+        state: RunState,
+        settings: dict[str, Any],
+        reporter: Reporter,
+        on_warning: Callable[[str, str], None],
+    ) -> None:
+        self.folder = folder
+        self.fd = fd
+        self.offset = offset  # just past the last whole frame written
+        self.state = state
+        self.media = MediaStore(folder)
+        self.reporter = reporter
+        self.on_warning = on_warning  # (kind, message): warnings about the user's data
+        self.queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
+        self.done_weight = 0  # written by this thread only; the caller compares it to its count
+        self.lost_records = 0
+        self.closed = False
+        self._flush_interval = float(settings["flush_interval"])
+        self._fsync_interval = float(settings["fsync_interval"])
+        self._heartbeat_interval = float(settings["heartbeat_interval"])
+        self._last_fsync = self._last_beat = self._last_snapshot = time.monotonic()
+        self._dirty_since_fsync = False
+        self._warned_mixed: set[str] = set()
+        self.session_start = time.time()  # wall clock of this process's start of the run
+        self.runtime_offset = state.runtime  # runtime accumulated by earlier sessions (resume)
+        self._thread = threading.Thread(target=self._run, name="runyard-writer", daemon=True)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        buf = bytearray()
+        get = self.queue.get
+        get_nowait = self.queue.get_nowait
+        while True:
+            try:
+                item: Item | None = get(timeout=self._heartbeat_interval)
+            except queue.Empty:
+                item = None
+            syncs: list[SyncItem] = []
+            stop: StopItem | None = None
+            count = 0
+            while item is not None:
+                try:
+                    if isinstance(item, RowItem):
+                        self._row(item, buf)
+                    elif isinstance(item, RecordItem):
+                        self._record(item, buf)
+                    elif isinstance(item, SyncItem):
+                        syncs.append(item)
+                    else:
+                        stop = item
+                        break
+                except Exception as e:  # never let one bad item kill the writer
+                    self.reporter.once(
+                        f"item-{type(e).__name__}",
+                        f"could not write a record — {type(e).__name__}: {e} — it was left out; "
+                        "the run goes on",
+                    )
+                count += 1
+                if syncs or count >= _BATCH_ITEMS or len(buf) >= _BATCH_BYTES:
+                    break
+                try:
+                    item = get_nowait()
+                except queue.Empty:
+                    item = None
+            now = time.monotonic()
+            if stop is None and count == 0 and now - self._last_beat >= self._heartbeat_interval:
+                self._append(buf, [Kind.HEARTBEAT, time.time(), self._runtime_now()])
+            if buf:
+                self._write(buf)
+                buf.clear()
+            if stop is not None:
+                self._stop(stop)
+                for s in syncs:
+                    self._release(s)
+                return
+            if now - self._last_snapshot >= self._heartbeat_interval:
+                self._sync_files(force=False)
+                self._snapshot()
+            elif self._dirty_since_fsync and (
+                self._fsync_interval == 0 or now - self._last_fsync >= self._fsync_interval
+            ):
+                self._sync_files(force=False)
+            for s in syncs:
+                self._release(s)
+            if count and not syncs:
+                time.sleep(min(_NAP, self._flush_interval))
+
+    def _release(self, s: SyncItem) -> None:
+        if s.call is not None:
+            try:
+                s.result = s.call()
+            except Exception as e:  # pragma: no cover - the call is runyard's own
+                s.result = e
+        s.done.set()
+
+    def _runtime_now(self) -> float:
+        return self.runtime_offset + (time.time() - self.session_start)
+
+    # -- records -----------------------------------------------------------------------------
+
+    def _append(self, buf: bytearray, record: list[Any]) -> None:
+        buf += frame(encode(record))
+        self.state.apply(record)
+
+    def _row(self, item: RowItem, buf: bytearray) -> None:
+        data = item.data
+        if item.media:
+            data = self._materialize(data, f"step {item.step}")
+        summary = self.state.summary
+        if summary.metrics.has_step_metrics:
+            _fill_step_metrics(data, summary)
+        self._append(buf, [Kind.ROW, item.step, item.ts, item.runtime, data])
+        self.done_weight += len(item.data)
+        if self.state.new_mixed:
+            self._warn_mixed()
+
+    def _record(self, item: RecordItem, buf: bytearray) -> None:
+        record = item.record
+        if item.media and record[0] == Kind.SUMMARY:
+            record[1] = self._materialize(record[1], "the summary")
+        self._append(buf, record)
+        self.done_weight += 1
+
+    def _materialize(self, data: dict[str, Any], where: str) -> dict[str, Any]:
+        out = {}
+        for key, value in data.items():
+            try:
+                out[key] = materialize(value, self.media)
+            except Exception as e:
+                self.reporter.once(
+                    f"media-{key}",
+                    f"could not store {key!r} at {where} — {type(e).__name__}: {e} — that key was "
+                    "left out (this message is shown once per key)",
+                )
+        return out
+
+    def _warn_mixed(self) -> None:
+        kinds = self.state.key_kinds
+        for key in self.state.new_mixed:
+            if key not in self._warned_mixed:
+                self._warned_mixed.add(key)
+                self.on_warning(
+                    "mixed",
+                    f"key {key!r} has been logged as {', '.join(kinds[key])}: one key should hold "
+                    "one kind of value; the UI shows each kind apart",
+                )
+        self.state.new_mixed.clear()
+
+    # -- I/O ---------------------------------------------------------------------------------
+
+    def _write(self, buf: bytearray) -> None:
+        view = memoryview(buf)
+        written = 0
+        try:
+            while written < len(view):
+                written += os.write(self.fd, view[written:])
+        except OSError as e:
+            self.lost_records += 1
+            try:
+                os.ftruncate(self.fd, self.offset)  # drop the partial frame; keep the log readable
+            except OSError:
+                pass
+            self.reporter.once(
+                "write",
+                f"could not write to {self.folder / 'run.rylog'} — {e} — records from now on may "
+                "not be saved; the run goes on and finish() will say how many were lost",
+            )
+            return
+        finally:
+            view.release()
+        self.offset += written
+        self._dirty_since_fsync = True
+
+    def _sync_files(self, force: bool) -> None:
+        if not (self._dirty_since_fsync or force):
+            return
+        self.media.sync()
+        try:
+            os.fsync(self.fd)
+        except OSError as e:
+            self.reporter.once("fsync", f"could not fsync the run log — {e} — data may be lost on power failure")
+        self._dirty_since_fsync = False
+        self._last_fsync = time.monotonic()
+
+    def _snapshot(self) -> None:
+        self._last_snapshot = self._last_beat = time.monotonic()
+        target = self.folder / SNAPSHOT_NAME
+        tmp = target.with_name(SNAPSHOT_NAME + ".tmp")
+        try:
+            data = msgpack.packb({"offset": self.offset, "state": self.state.to_dict()}, use_bin_type=True)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except (OSError, TypeError, ValueError) as e:
+            self.reporter.once("snapshot", f"could not save the state snapshot — {e} — readers will replay the log instead")
+
+    def _stop(self, item: StopItem) -> None:
+        buf = bytearray()
+        extra: dict[str, Any] = {"error": item.error} if item.error else {}
+        self._append(buf, [Kind.END, item.ts, item.runtime, item.exit_code, extra])
+        self._write(buf)
+        self._sync_files(force=True)
+        self._snapshot()
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        self.closed = True
+
+
+def _fill_step_metrics(data: dict[str, Any], summary: Any) -> None:
+    """SPEC §1.11 step sync: a metric logged without its step metric gets its last value."""
+    lookup = summary.metrics.lookup
+    last = summary.last
+    for key in list(data):
+        m = lookup(key)
+        if m is not None and m.step_metric and m.step_metric not in data:
+            v = last.get(m.step_metric)
+            if v is not None:
+                data[m.step_metric] = v
