@@ -1,0 +1,291 @@
+"""A small matplotlib → Plotly converter (SPEC §3.9), used for ``log({"chart": plt})``.
+
+plotly's own ``mpl_to_plotly`` (mplexporter) is broken on modern matplotlib, so this module reads
+a Figure's artists directly and writes a Plotly figure dict: lines (``plot``), scatter
+(``PathCollection``), bars and histograms (``BarContainer``), line segments (``LineCollection``,
+e.g. error bars, ``vlines``), filled polygons (``fill_between``), data/axes texts, titles, axis
+labels, limits, log scales, category and date axes, one subplot per Axes placed where matplotlib
+placed it. Anything else (images, meshes, contours, pies, 3-D or polar axes, ...) raises
+``Unsupported``; the caller then stores the figure as a PNG instead of a misleading chart.
+
+matplotlib is never imported here unless the caller hands over one of its figures.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+class Unsupported(Exception):
+    """The figure holds something this converter cannot draw faithfully."""
+
+
+_DASH = {"-": "solid", "solid": "solid", "--": "dash", "dashed": "dash", ":": "dot", "dotted": "dot",
+         "-.": "dashdot", "dashdot": "dashdot"}
+_SYMBOL = {"o": "circle", ".": "circle", ",": "circle", "s": "square", "^": "triangle-up",
+           "v": "triangle-down", "<": "triangle-left", ">": "triangle-right", "x": "x", "X": "x",
+           "+": "cross", "P": "cross", "D": "diamond", "d": "diamond-tall", "*": "star",
+           "p": "pentagon", "h": "hexagon", "H": "hexagon2", "8": "octagon", "|": "line-ns",
+           "_": "line-ew"}
+
+
+def _num_list(values: Any) -> list[float | None]:
+    """Floats for JSON: NaN and infinities become null (Plotly draws a gap)."""
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    return [v if math.isfinite(v) else None for v in arr.tolist()]
+
+
+def _color(c: Any) -> str:
+    from matplotlib import colors
+
+    r, g, b, a = colors.to_rgba(c)
+    return f"rgba({round(r * 255)},{round(g * 255)},{round(b * 255)},{a:.3g})"
+
+
+class _Axis:
+    """How one matplotlib axis maps to Plotly: plain numbers, dates or categories."""
+
+    def __init__(self, axis: Any) -> None:
+        fmt = axis.get_major_formatter()
+        self.axis = axis
+        self.date = type(fmt).__module__ == "matplotlib.dates"
+        self.category = type(fmt).__name__ in ("StrCategoryFormatter", "FixedFormatter")
+
+    def values(self, data: Any) -> list[Any]:
+        nums = _num_list(data)
+        if not self.date:
+            return nums
+        from matplotlib import dates
+
+        num2date: Any = dates.num2date
+        return [None if v is None else num2date(v).isoformat() for v in nums]
+
+    def layout(self, lim: tuple[float, float], scale: str, label: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"showgrid": False, "zeroline": False}
+        if label:
+            out["title"] = {"text": label}
+        if scale == "log":
+            out["type"] = "log"
+            lo, hi = lim
+            if lo > 0 and hi > 0:
+                out["range"] = [math.log10(lo), math.log10(hi)]
+        elif scale == "linear":
+            out["range"] = self.values(lim) if self.date else [float(lim[0]), float(lim[1])]
+            if self.date:
+                out["type"] = "date"
+        else:
+            raise Unsupported(f"{scale} axis scale")
+        if self.category:
+            ticks = list(self.axis.get_majorticklocs())
+            labels = [t.get_text() for t in self.axis.get_majorticklabels()]
+            if len(labels) == len(ticks):
+                out["tickmode"] = "array"
+                out["tickvals"] = _num_list(ticks)
+                out["ticktext"] = labels
+        return out
+
+
+def _line(line: Any, xa: _Axis, ya: _Axis, refs: dict[str, str], dpi: float) -> dict[str, Any] | None:
+    xy = np.asarray(line.get_xydata(), dtype=np.float64)
+    if xy.size == 0:
+        return None
+    xy = xy.reshape(-1, 2)
+    ls = line.get_linestyle()
+    marker = line.get_marker()
+    has_line = ls not in ("None", "none", "", " ", None)
+    has_marker = marker not in ("None", "none", "", " ", None)
+    if not has_line and not has_marker:
+        return None
+    mode = "+".join(m for m, on in (("lines", has_line), ("markers", has_marker)) if on)
+    label = str(line.get_label())
+    trace: dict[str, Any] = {
+        "type": "scatter", "mode": mode, "x": xa.values(xy[:, 0]), "y": ya.values(xy[:, 1]),
+        "name": "" if label.startswith("_") else label, "showlegend": not label.startswith("_"), **refs,
+    }
+    if has_line:
+        trace["line"] = {"color": _color(line.get_color()), "width": line.get_linewidth() * dpi / 72,
+                         "dash": _DASH.get(ls, "solid")}
+    if has_marker:
+        trace["marker"] = {"symbol": _SYMBOL.get(str(marker), "circle"),
+                           "size": line.get_markersize() * dpi / 72,
+                           "color": _color(line.get_markerfacecolor())}
+    if line.get_alpha() is not None:
+        trace["opacity"] = float(line.get_alpha())
+    return trace
+
+
+def _scatter(coll: Any, xa: _Axis, ya: _Axis, refs: dict[str, str], dpi: float) -> dict[str, Any]:
+    if coll.get_offset_transform() is not coll.axes.transData:
+        raise Unsupported("a scatter collection not in data coordinates")
+    coll.update_scalarmappable()  # colour-mapped values → face colours
+    offsets = np.asarray(coll.get_offsets(), dtype=np.float64).reshape(-1, 2)
+    n = len(offsets)
+    faces = coll.get_facecolors()
+    colors = [_color(c) for c in faces] if len(faces) else ["rgba(0,0,0,0)"]
+    sizes = [math.sqrt(float(s)) * dpi / 72 for s in coll.get_sizes()] or [6.0]
+    label = str(coll.get_label())
+    return {
+        "type": "scatter", "mode": "markers", "x": xa.values(offsets[:, 0]), "y": ya.values(offsets[:, 1]),
+        "name": "" if label.startswith("_") else label, "showlegend": not label.startswith("_"),
+        "marker": {"color": colors[0] if len(colors) == 1 else (colors * n)[:n],
+                   "size": sizes[0] if len(sizes) == 1 else (sizes * n)[:n]},
+        **refs,
+    }
+
+
+def _segments(coll: Any, xa: _Axis, ya: _Axis, refs: dict[str, str], dpi: float) -> dict[str, Any]:
+    xs: list[Any] = []
+    ys: list[Any] = []
+    for seg in coll.get_segments():
+        seg = np.asarray(seg, dtype=np.float64).reshape(-1, 2)
+        xs += xa.values(seg[:, 0]) + [None]
+        ys += ya.values(seg[:, 1]) + [None]
+    colors = coll.get_colors()
+    widths = coll.get_linewidths()
+    return {
+        "type": "scatter", "mode": "lines", "x": xs, "y": ys, "showlegend": False, "hoverinfo": "skip",
+        "line": {"color": _color(colors[0]) if len(colors) else "black",
+                 "width": (float(widths[0]) if len(widths) else 1.0) * dpi / 72},
+        **refs,
+    }
+
+
+def _polygons(coll: Any, xa: _Axis, ya: _Axis, refs: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    faces = coll.get_facecolors()
+    label = str(coll.get_label())
+    for i, path in enumerate(coll.get_paths()):
+        v = np.asarray(path.vertices, dtype=np.float64).reshape(-1, 2)
+        out.append({
+            "type": "scatter", "mode": "lines", "fill": "toself", "x": xa.values(v[:, 0]),
+            "y": ya.values(v[:, 1]), "line": {"width": 0},
+            "fillcolor": _color(faces[i % len(faces)]) if len(faces) else "rgba(0,0,0,0.2)",
+            "name": "" if label.startswith("_") else label,
+            "showlegend": i == 0 and not label.startswith("_"), **refs,
+        })
+    return out
+
+
+def _bars(container: Any, xa: _Axis, ya: _Axis, refs: dict[str, str]) -> dict[str, Any]:
+    horizontal = getattr(container, "orientation", "vertical") == "horizontal"
+    pos, length, base, width, colors = [], [], [], [], []
+    for rect in container.patches:
+        if horizontal:
+            pos.append(rect.get_y() + rect.get_height() / 2)
+            width.append(rect.get_height())
+            base.append(rect.get_x())
+            length.append(rect.get_width())
+        else:
+            pos.append(rect.get_x() + rect.get_width() / 2)
+            width.append(rect.get_width())
+            base.append(rect.get_y())
+            length.append(rect.get_height())
+        colors.append(_color(rect.get_facecolor()))
+    label = str(container.get_label())
+    pos_axis, len_axis = (ya, xa) if horizontal else (xa, ya)
+    trace: dict[str, Any] = {
+        "type": "bar", "orientation": "h" if horizontal else "v",
+        "name": "" if not label or label.startswith("_") else label,
+        "showlegend": bool(label) and not label.startswith("_"),
+        "width": _num_list(width), "base": _num_list(base),
+        "marker": {"color": colors[0] if len(set(colors)) == 1 else colors}, **refs,
+    }
+    trace["y" if horizontal else "x"] = pos_axis.values(pos)
+    trace["x" if horizontal else "y"] = _num_list(length) if not len_axis.date else len_axis.values(length)
+    return trace
+
+
+def _text(text: Any, ax: Any, refs: dict[str, str], xa: _Axis, ya: _Axis) -> dict[str, Any] | None:
+    content = text.get_text()
+    if not content or not text.get_visible():
+        return None
+    x, y = text.get_position()
+    transform = text.get_transform()
+    if transform is ax.transData:
+        xref, yref = refs["xaxis"], refs["yaxis"]
+        x, y = xa.values([x])[0], ya.values([y])[0]
+    elif transform is ax.transAxes:
+        xref, yref = refs["xaxis"] + " domain", refs["yaxis"] + " domain"
+    else:
+        raise Unsupported("a text in neither data nor axes coordinates")
+    return {"text": content, "x": x, "y": y, "xref": xref, "yref": yref, "showarrow": False,
+            "font": {"size": text.get_fontsize(), "color": _color(text.get_color())}}
+
+
+def figure_to_plotly(fig: Any) -> dict[str, Any]:
+    """A Plotly figure dict (``{"data": [...], "layout": {...}}``) drawing ``fig``'s artists."""
+    from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+    from matplotlib.container import BarContainer, ErrorbarContainer
+
+    axes = [ax for ax in fig.get_axes() if ax.get_visible()]
+    if not axes:
+        raise Unsupported("a figure with no axes")
+    dpi = float(fig.dpi)
+    width, height = fig.get_size_inches() * dpi
+    data: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {"width": round(width), "height": round(height), "showlegend": False,
+                              "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "template": "none"}
+    for n, ax in enumerate(axes, 1):
+        if ax.name != "rectilinear":
+            raise Unsupported(f"{ax.name} axes")
+        if ax.images or ax.tables or ax.artists or getattr(ax, "child_axes", None):
+            raise Unsupported("images, tables or other artists in the axes")
+        if ax.get_legend() is not None:
+            layout["showlegend"] = True
+        suffix = "" if n == 1 else str(n)
+        refs = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+        xa, ya = _Axis(ax.xaxis), _Axis(ax.yaxis)
+        bbox = ax.get_position()
+        xl = xa.layout(ax.get_xlim(), ax.get_xscale(), ax.get_xlabel())
+        yl = ya.layout(ax.get_ylim(), ax.get_yscale(), ax.get_ylabel())
+        xl.update(domain=[max(0.0, bbox.x0), min(1.0, bbox.x1)], anchor=refs["yaxis"])
+        yl.update(domain=[max(0.0, bbox.y0), min(1.0, bbox.y1)], anchor=refs["xaxis"])
+        layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = xl, yl
+
+        bar_patches: set[int] = set()
+        for container in ax.containers:
+            if isinstance(container, BarContainer):
+                data.append(_bars(container, xa, ya, refs))
+                bar_patches.update(id(p) for p in container.patches)
+            elif not isinstance(container, ErrorbarContainer):
+                raise Unsupported(f"a {type(container).__name__}")
+        if any(id(p) not in bar_patches for p in ax.patches):
+            raise Unsupported("patches other than bars (pie wedges, step histograms, shapes)")
+        for line in ax.get_lines():
+            if line.get_visible():
+                trace = _line(line, xa, ya, refs, dpi)
+                if trace is not None:
+                    data.append(trace)
+        for coll in ax.collections:
+            if not coll.get_visible():
+                continue
+            if isinstance(coll, PathCollection):
+                data.append(_scatter(coll, xa, ya, refs, dpi))
+            elif isinstance(coll, LineCollection):
+                data.append(_segments(coll, xa, ya, refs, dpi))
+            elif type(coll) is PolyCollection or type(coll).__name__ == "FillBetweenPolyCollection":
+                data.extend(_polygons(coll, xa, ya, refs))
+            else:
+                raise Unsupported(f"a {type(coll).__name__}")
+        for text in ax.texts:
+            ann = _text(text, ax, refs, xa, ya)
+            if ann is not None:
+                annotations.append(ann)
+        title = ax.get_title() or ax.get_title("left") or ax.get_title("right")
+        if title:
+            if len(axes) == 1:
+                layout["title"] = {"text": title}
+            else:
+                annotations.append({"text": title, "x": (bbox.x0 + bbox.x1) / 2, "y": min(1.0, bbox.y1),
+                                    "xref": "paper", "yref": "paper", "yanchor": "bottom",
+                                    "showarrow": False, "font": {"size": 14}})
+    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    if suptitle:
+        layout["title"] = {"text": suptitle}
+    if annotations:
+        layout["annotations"] = annotations
+    return {"data": data, "layout": layout}

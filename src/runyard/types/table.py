@@ -1,0 +1,372 @@
+"""``Table`` (SPEC §3.5): rows of scalars and media, stored as one JSON file per logged table.
+
+File format (``media/table/<sha256>.table.json``), read back by ``types/views.py``::
+
+    {"columns": ["a", "b"], "data": [[1, "x"], [{"_type": "float", "value": "NaN"}, null]]}
+
+JSON has no NaN or infinity, so a non-finite float is written as ``{"_type": "float", "value":
+"NaN" | "Infinity" | "-Infinity"}`` (at any depth: in cells, lists and dicts) and never lost.
+A media cell is the typed reference its own ``to_ref`` returns (its file is stored beside).
+
+Cells are checked and converted on the caller's thread (numpy scalars become Python numbers, a
+pandas ``NaT``/``NA`` becomes ``None``), so a user's mistake is reported where it was made; the
+JSON is encoded on the writer thread.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .base import Media, MediaStore
+
+DEFAULT_COLUMNS = ("Input", "Output", "Expected")
+# Arrays in cells are kept as nested lists up to this many elements.
+MAX_CELL_ARRAY = 10_000
+
+
+def _kind(value: Any) -> str | None:
+    """The column kind of a converted cell (``None`` for a missing value, which fits any column)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, Media):
+        return str(type(value)._type)
+    return type(value).__name__
+
+
+def _convert(value: Any, where: str) -> Any:
+    """Turn one cell into a JSON-able Python value or a ``Media``; raise a precise error otherwise."""
+    if value is None or isinstance(value, (bool, int, float, str, Media)):
+        return value
+    if isinstance(value, np.generic):
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.floating):
+            return float(value)
+        if isinstance(value, np.str_):
+            return str(value)
+        if isinstance(value, np.datetime64):
+            return None if np.isnat(value) else str(value)
+    if isinstance(value, np.ndarray):
+        if value.size > MAX_CELL_ARRAY:
+            raise ValueError(
+                f"Table: {where} holds an array of {value.size} elements; cells hold at most "
+                f"{MAX_CELL_ARRAY} (log large arrays as a Histogram or a separate value)"
+            )
+        return _convert(value.tolist(), where)
+    if isinstance(value, (list, tuple)):
+        return [_convert(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _convert(v, where) for k, v in value.items()}
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    module = type(value).__module__
+    if module.startswith("pandas"):
+        name = type(value).__name__
+        if name in ("NaTType", "NAType"):
+            return None
+        if hasattr(value, "isoformat"):  # Timestamp
+            return str(value.isoformat())
+        if name == "Timedelta":
+            return float(value.total_seconds())
+    raise TypeError(
+        f"Table: {where} has a value of type {type(value).__module__}.{type(value).__qualname__}; "
+        "cells accept numbers, strings, bools, None, lists, dicts, numpy scalars/arrays and "
+        "runyard media (Image, Audio, ...)"
+    )
+
+
+def encode_cell(value: Any, store: MediaStore) -> Any:
+    """JSON-ready form of a converted cell: non-finite floats marked, media turned into refs."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        if math.isnan(value):
+            return {"_type": "float", "value": "NaN"}
+        return {"_type": "float", "value": "Infinity" if value > 0 else "-Infinity"}
+    if isinstance(value, Media):
+        return value.to_ref(store)
+    if isinstance(value, list):
+        return [encode_cell(v, store) for v in value]
+    if isinstance(value, dict):
+        return {k: encode_cell(v, store) for k, v in value.items()}
+    return value
+
+
+def _is_dataframe(value: Any) -> bool:
+    return type(value).__module__.startswith("pandas") and type(value).__name__ == "DataFrame"
+
+
+class Table(Media):
+    """A table of rows: ``Table(columns=None, data=None, rows=None, dataframe=None, ...)``.
+
+    ``data`` (or its alias ``rows``) is a sequence of rows or a 2-D numpy array; ``dataframe`` a
+    pandas DataFrame. Without ``columns`` the columns are ``["Input", "Output", "Expected"]``
+    (or ``col0, col1, ...`` when the rows are of another width). At most ``max_rows`` rows
+    (``Table.MAX_ROWS`` = 10,000 by default; raise it per table or on the class). With
+    ``allow_mixed_types=False`` a column holds one kind of value (numbers, strings, bools, a
+    media type, ...; ``None`` fits any column).
+
+    Reference: ``{"_type": "table-file", "path", "sha256", "size", "columns", "nrows", "ncols",
+    "column_types"}``.
+    """
+
+    _type = "table-file"
+    MAX_ROWS: ClassVar[int] = 10_000
+
+    def __init__(
+        self,
+        columns: Sequence[Any] | None = None,
+        data: Any = None,
+        rows: Any = None,
+        dataframe: Any = None,
+        max_rows: int | None = None,
+        allow_mixed_types: bool = False,
+    ) -> None:
+        if max_rows is None:
+            max_rows = type(self).MAX_ROWS
+        if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
+            raise ValueError(f"Table: max_rows must be a positive integer, got {max_rows!r}")
+        self.max_rows = max_rows
+        self.allow_mixed_types = bool(allow_mixed_types)
+        if data is not None and rows is not None:
+            raise ValueError("Table: pass the rows as data= or rows=, not both")
+        if rows is not None:
+            data = rows
+        if data is not None and _is_dataframe(data):
+            if dataframe is not None:
+                raise ValueError("Table: pass one DataFrame, as data= or dataframe=, not both")
+            dataframe, data = data, None
+        if dataframe is not None and data is not None:
+            raise ValueError("Table: pass rows (data=) or a DataFrame (dataframe=), not both")
+
+        self.columns: list[str] = []
+        self.data: list[list[Any]] = []
+        self._kinds: list[str | None] = []
+        if dataframe is not None:
+            self._init_dataframe(dataframe, columns)
+            return
+        row_list = self._row_list(data)
+        if columns is None:
+            width = len(row_list[0]) if row_list else len(DEFAULT_COLUMNS)
+            columns = list(DEFAULT_COLUMNS) if width == len(DEFAULT_COLUMNS) else [
+                f"col{i}" for i in range(width)
+            ]
+        self._set_columns(columns)
+        self._check_count(len(row_list))
+        for row in row_list:
+            self._append(row)
+
+    # -- construction helpers -------------------------------------------------------------------
+
+    @staticmethod
+    def _row_list(data: Any) -> list[Sequence[Any]]:
+        if data is None:
+            return []
+        if isinstance(data, np.ndarray):
+            if data.ndim != 2:
+                raise ValueError(f"Table: a numpy array of data must be 2-D (rows × columns), got shape "
+                                 f"{data.shape}")
+            return list(data.tolist())
+        if isinstance(data, (str, bytes, dict)) or not isinstance(data, Iterable):
+            raise TypeError(f"Table: data must be a list of rows, got {type(data).__name__}")
+        out: list[Sequence[Any]] = []
+        for i, row in enumerate(data):
+            if isinstance(row, np.ndarray):
+                row = row.tolist()
+            if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+                raise TypeError(
+                    f"Table: row {i} must be a list or tuple of cells, got {type(row).__name__} "
+                    "(data is a list of rows: [[a, b], [c, d]])"
+                )
+            out.append(row)
+        return out
+
+    def _init_dataframe(self, df: Any, columns: Sequence[Any] | None) -> None:
+        names = [str(c) for c in df.columns]
+        if columns is not None and [str(c) for c in columns] != names:
+            raise ValueError("Table: columns= must match the DataFrame's columns (or be left out)")
+        self._set_columns(names)
+        nrows = len(df.index)
+        self._check_count(nrows)
+        cols = [df.iloc[:, j].tolist() for j in range(len(names))]  # Python scalars per column
+        for i in range(nrows):
+            self._append([col[i] for col in cols])
+
+    def _set_columns(self, columns: Sequence[Any]) -> None:
+        if isinstance(columns, (str, bytes)):
+            raise TypeError("Table: columns must be a list of names, got a single string")
+        names = [str(c) for c in columns]
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise ValueError(f"Table: column name {name!r} appears twice; column names must be unique")
+            seen.add(name)
+        self.columns = names
+        self._kinds = [None] * len(names)
+
+    def _check_count(self, n: int) -> None:
+        if n > self.max_rows:
+            raise ValueError(
+                f"Table: {n} rows exceed the limit of max_rows={self.max_rows}; pass "
+                f"Table(..., max_rows={n}) (or set Table.MAX_ROWS) to allow more"
+            )
+
+    def _append(self, row: Sequence[Any]) -> None:
+        index = len(self.data)
+        if len(row) != len(self.columns):
+            raise ValueError(
+                f"Table: row {index} has {len(row)} values but the table has {len(self.columns)} "
+                f"columns {self.columns}"
+            )
+        converted = [
+            _convert(cell, f"row {index}, column {name!r}")
+            for cell, name in zip(row, self.columns, strict=True)
+        ]
+        self._check_kinds(converted, index)
+        self.data.append(converted)
+
+    def _check_kinds(self, row: list[Any], index: int) -> None:
+        for j, cell in enumerate(row):
+            kind = _kind(cell)
+            if kind is None:
+                continue
+            current = self._kinds[j]
+            if current is None:
+                self._kinds[j] = kind
+            elif current != kind and current != "mixed":
+                if not self.allow_mixed_types:
+                    raise TypeError(
+                        f"Table: row {index}, column {self.columns[j]!r} holds a {kind} but the "
+                        f"column holds {current} values; pass Table(..., allow_mixed_types=True) "
+                        "to allow mixed columns"
+                    )
+                self._kinds[j] = "mixed"
+
+    # -- the wandb-shaped API ---------------------------------------------------------------------
+
+    def add_data(self, *row: Any) -> None:
+        """Append one row (one value per column)."""
+        self._check_count(len(self.data) + 1)
+        self._append(row)
+
+    def add_row(self, *row: Any) -> None:
+        """Alias of ``add_data`` (wandb's older name)."""
+        self.add_data(*row)
+
+    def add_column(self, name: str, data: Sequence[Any]) -> None:
+        """Append a column; ``data`` has one value per existing row."""
+        name = str(name)
+        if name in self.columns:
+            raise ValueError(f"Table: column {name!r} already exists")
+        if isinstance(data, np.ndarray):
+            data = data.tolist()
+        values = list(data)
+        if self.data and len(values) != len(self.data):
+            raise ValueError(
+                f"Table: column {name!r} has {len(values)} values but the table has {len(self.data)} rows"
+            )
+        if not self.data and self.columns:
+            raise ValueError(
+                f"Table: cannot add column {name!r} with {len(values)} values to a table that has "
+                "columns but no rows"
+            )
+        self._check_count(len(values))
+        converted = [_convert(v, f"row {i}, column {name!r}") for i, v in enumerate(values)]
+        kind: str | None = None
+        for i, cell in enumerate(converted):
+            k = _kind(cell)
+            if k is None or k == kind:
+                continue
+            if kind is None:
+                kind = k
+            elif not self.allow_mixed_types:
+                raise TypeError(
+                    f"Table: row {i}, column {name!r} holds a {k} but the column holds {kind} values; "
+                    "pass Table(..., allow_mixed_types=True) to allow mixed columns"
+                )
+            else:
+                kind = "mixed"
+        self.columns.append(name)
+        self._kinds.append(kind)
+        if self.data:
+            # New row lists rather than in-place appends: a snapshot taken earlier stays intact.
+            self.data = [row + [cell] for row, cell in zip(self.data, converted, strict=True)]
+        else:
+            self.data = [[cell] for cell in converted]
+
+    def get_column(self, name: str, convert_to: str | None = None) -> Any:
+        """The values of column ``name`` as a list (``convert_to="numpy"``: a numpy array)."""
+        if name not in self.columns:
+            raise KeyError(f"Table: no column {name!r}; the columns are {self.columns}")
+        j = self.columns.index(name)
+        values = [row[j] for row in self.data]
+        if convert_to == "numpy":
+            return np.array(values)
+        if convert_to is not None:
+            raise ValueError(f"Table.get_column: convert_to must be None or 'numpy', got {convert_to!r}")
+        return values
+
+    def get_index(self) -> list[int]:
+        """Row numbers ``0 .. n-1``."""
+        return list(range(len(self.data)))
+
+    def snapshot(self) -> Table:
+        """A copy sharing no mutable state with this table (rows are copied shallowly).
+
+        Logging a table and then adding rows must not change what was logged; the SDK (or a
+        ``CustomChart``) takes a snapshot on the caller's thread.
+        """
+        copy = Table.__new__(Table)
+        copy.max_rows = self.max_rows
+        copy.allow_mixed_types = self.allow_mixed_types
+        copy.columns = list(self.columns)
+        copy.data = [list(row) for row in self.data]
+        copy._kinds = list(self._kinds)
+        return copy
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"Table(columns={self.columns!r}, nrows={len(self.data)})"
+
+    @property
+    def column_types(self) -> dict[str, str]:
+        """Each column's kind: number, string, bool, list, dict, a media type, mixed or none."""
+        return {name: kind or "none" for name, kind in zip(self.columns, self._kinds, strict=True)}
+
+    # -- encoding (writer thread) -----------------------------------------------------------------
+
+    def to_json_bytes(self, store: MediaStore) -> bytes:
+        """The table file's bytes (media cells are stored through ``store`` as a side effect)."""
+        doc = {"columns": self.columns, "data": [[encode_cell(c, store) for c in row] for row in self.data]}
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+    def to_ref(self, store: MediaStore) -> dict[str, Any]:
+        ref = store.put_bytes("table", self.to_json_bytes(store), "table.json")
+        return {
+            "_type": "table-file",
+            **ref,
+            "columns": list(self.columns),
+            "nrows": len(self.data),
+            "ncols": len(self.columns),
+            "column_types": self.column_types,
+        }
