@@ -2,5 +2,9 @@
 
 from .base import Media, MediaStore
 from .histogram import Histogram
+from .molecule import Molecule
+from .object3d import Object3D
+from .plotly import Plotly
+from .table import Table
 
-__all__ = ["Histogram", "Media", "MediaStore"]
+__all__ = ["Histogram", "Media", "MediaStore", "Molecule", "Object3D", "Plotly", "Table"]
