@@ -1,0 +1,178 @@
+"""Compressed encodings of series points and downsampling buckets.
+
+A chunk of points holds four arrays of equal length ``n``: steps (int64), wall times and
+runtimes (float64 seconds) and values (float64). On disk:
+
+- steps: first value then deltas, int64, zlib;
+- wall times: microseconds (int64), delta-encoded, byte-shuffled, zlib;
+- runtimes: microseconds minus the wall-time offset from the chunk's first point (a residual that
+  is almost always constant), delta-encoded, byte-shuffled, zlib;
+- values: float64 bit patterns, byte-shuffled, zlib. Values are kept bit for bit, NaN and
+  ±inf included.
+
+Times are kept to the microsecond (the run log holds float seconds; a chart never needs more).
+Byte shuffling puts the n first bytes together, then the n second bytes, ... which lets zlib see
+the slowly changing sign/exponent bytes as runs.
+
+A bucket block (``Buckets``) is encoded column by column the same way.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+
+_LEVEL = 1  # zlib level: level 1 is ~3x faster than 6 and within 3% of its size on series data
+_HEAD = struct.Struct("<BIIIII")
+_VERSION = 1
+
+
+def _shuffle(a: npt.NDArray[np.generic]) -> bytes:
+    width = a.dtype.itemsize
+    return np.ascontiguousarray(a.view(np.uint8).reshape(-1, width).T).tobytes()
+
+
+def _unshuffle(raw: bytes, dtype: type[np.generic], n: int) -> npt.NDArray[np.generic]:
+    width = np.dtype(dtype).itemsize
+    planes = np.frombuffer(raw, dtype=np.uint8).reshape(width, n)
+    return np.ascontiguousarray(planes.T).view(dtype).reshape(n)
+
+
+def _to_us(t: F64) -> I64:
+    return np.round(t * 1e6).astype(np.int64)
+
+
+def encode_points(steps: I64, ts: F64, rt: F64, values: F64) -> bytes:
+    n = len(steps)
+    s = np.diff(steps, prepend=np.int64(0)).astype(np.int64)
+    ts_us = _to_us(ts)
+    rt_us = _to_us(rt)
+    resid = rt_us - (ts_us - ts_us[0]) if n else rt_us
+    parts = [
+        zlib.compress(s.tobytes(), _LEVEL),
+        zlib.compress(_shuffle(np.diff(ts_us, prepend=np.int64(0))), _LEVEL),
+        zlib.compress(_shuffle(np.diff(resid, prepend=np.int64(0))), _LEVEL),
+        zlib.compress(_shuffle(np.ascontiguousarray(values, dtype=np.float64)), _LEVEL),
+    ]
+    head = _HEAD.pack(_VERSION, n, *(len(p) for p in parts))
+    return head + b"".join(parts)
+
+
+def decode_points(blob: bytes) -> tuple[I64, F64, F64, F64]:
+    version, n, *lengths = _HEAD.unpack_from(blob)
+    if version != _VERSION:
+        raise ValueError(f"unknown chunk encoding version {version}")
+    pos = _HEAD.size
+    raw: list[bytes] = []
+    for length in lengths:
+        raw.append(zlib.decompress(blob[pos : pos + length]))
+        pos += length
+    steps = np.cumsum(np.frombuffer(raw[0], dtype=np.int64), dtype=np.int64)
+    ts_us = np.cumsum(_unshuffle(raw[1], np.int64, n), dtype=np.int64)
+    resid = np.cumsum(_unshuffle(raw[2], np.int64, n), dtype=np.int64)
+    rt_us = resid + (ts_us - ts_us[0]) if n else resid
+    values = _unshuffle(raw[3], np.float64, n).astype(np.float64, copy=False)
+    return steps, ts_us / 1e6, rt_us / 1e6, values
+
+
+# Flags of a bucket: which non-finite values it holds (they are never dropped, only marked).
+HAS_NAN, HAS_POSINF, HAS_NEGINF = 1, 2, 4
+
+
+@dataclass
+class Buckets:
+    """Consecutive buckets of a series (a single point is a bucket of one).
+
+    ``vmin``/``vmax``/``vsum``/``cnt`` cover the finite values only (``vmin`` is +inf and
+    ``vmax`` -inf when there is none); ``npts`` counts every point; ``flags`` marks NaN/±inf.
+    ``first``/``last`` are the bucket's first and last values as logged (possibly non-finite).
+    ``sf``/``sl``, ``tf``/``tl``, ``rf``/``rl``: step, wall time and runtime of the first and last
+    point.
+    """
+
+    sf: I64
+    sl: I64
+    tf: F64
+    tl: F64
+    rf: F64
+    rl: F64
+    vmin: F64
+    vmax: F64
+    vfirst: F64
+    vlast: F64
+    vsum: F64
+    cnt: I64
+    npts: I64
+    flags: U8
+
+    def __len__(self) -> int:
+        return len(self.sf)
+
+    @classmethod
+    def from_points(cls, steps: I64, ts: F64, rt: F64, values: F64) -> Buckets:
+        finite = np.isfinite(values)
+        flags = np.zeros(len(values), dtype=np.uint8)
+        if not finite.all():
+            flags |= np.isnan(values).astype(np.uint8) * HAS_NAN
+            flags |= (values == np.inf).astype(np.uint8) * HAS_POSINF
+            flags |= (values == -np.inf).astype(np.uint8) * HAS_NEGINF
+        return cls(
+            steps, steps, ts, ts, rt, rt,
+            np.where(finite, values, np.inf), np.where(finite, values, -np.inf),
+            values, values, np.where(finite, values, 0.0),
+            finite.astype(np.int64), np.ones(len(values), dtype=np.int64), flags,
+        )
+
+    def slice(self, start: int, stop: int) -> Buckets:
+        return Buckets(*(getattr(self, f)[start:stop] for f in _FIELDS))
+
+    @classmethod
+    def concat(cls, parts: list[Buckets]) -> Buckets:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS))
+
+    def merge(self, groups: I64) -> Buckets:
+        """Merge runs of consecutive buckets with equal ``groups`` ids (ids must not decrease)."""
+        n = len(groups)
+        if n == 0:
+            return self
+        starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
+        ends = np.concatenate((starts[1:], [n])) - 1
+        return Buckets(
+            self.sf[starts], self.sl[ends], self.tf[starts], self.tl[ends], self.rf[starts],
+            self.rl[ends],
+            np.minimum.reduceat(self.vmin, starts), np.maximum.reduceat(self.vmax, starts),
+            self.vfirst[starts], self.vlast[ends], np.add.reduceat(self.vsum, starts),
+            np.add.reduceat(self.cnt, starts), np.add.reduceat(self.npts, starts),
+            np.bitwise_or.reduceat(self.flags, starts),
+        )
+
+    def encode(self) -> bytes:
+        n = len(self)
+        cols = np.stack([getattr(self, f).astype(np.int64 if f in _INT else np.float64).view(np.uint64)
+                         for f in _FIELDS[:-1]])
+        planes = np.ascontiguousarray(cols.view(np.uint8).reshape(len(_FIELDS) - 1, n, 8).transpose(0, 2, 1))
+        return struct.pack("<I", n) + zlib.compress(planes.tobytes() + self.flags.tobytes(), _LEVEL)
+
+    @classmethod
+    def decode(cls, blob: bytes) -> Buckets:
+        (n,) = struct.unpack_from("<I", blob)
+        raw = zlib.decompress(blob[4:])
+        k = len(_FIELDS) - 1
+        planes = np.frombuffer(raw, dtype=np.uint8, count=k * 8 * n).reshape(k, 8, n)
+        cols = np.ascontiguousarray(planes.transpose(0, 2, 1)).view(np.uint64).reshape(k, n)
+        arrays = [cols[i].view(np.int64 if f in _INT else np.float64) for i, f in enumerate(_FIELDS[:-1])]
+        flags = np.frombuffer(raw, dtype=np.uint8, offset=k * 8 * n, count=n)
+        return cls(*arrays, flags=flags)  # type: ignore[misc]
+
+
+_FIELDS = ("sf", "sl", "tf", "tl", "rf", "rl", "vmin", "vmax", "vfirst", "vlast", "vsum", "cnt", "npts",
+           "flags")
+_INT = {"sf", "sl", "cnt", "npts"}

@@ -1,0 +1,141 @@
+"""``Store``: the one object that owns the index database (SQLite in WAL mode, or PostgreSQL).
+
+``Store(url)`` accepts ``sqlite:///path``, a plain file path (SQLite), or a PostgreSQL URL
+(``postgresql://user@host/db``; the psycopg 3 driver is used). ``schema=`` places every table
+in a PostgreSQL schema of that name (created when missing), so several indexes can share one
+database (tests use one schema per test run).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import schema as s
+
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def normalize_url(url: str | os.PathLike[str]) -> str:
+    text = os.fspath(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).resolve()}"
+
+
+class Store:
+    """The index: schema, connections and transactions. Thread-safe (one pool of connections)."""
+
+    def __init__(self, url: str | os.PathLike[str], schema: str | None = None) -> None:
+        self.url = normalize_url(url)
+        self.schema = schema
+        self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        if schema is not None and not _SCHEMA_NAME.match(schema):
+            raise ValueError(f"invalid schema name {schema!r}")
+        if self.dialect == "sqlite":
+            path = self.url.split(":///", 1)[1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(
+                self.url, connect_args={"check_same_thread": False, "timeout": 60}
+            )
+            sa.event.listen(self.engine, "connect", _sqlite_connect)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            self.engine = sa.create_engine(self.url, pool_pre_ping=True)
+            if schema is not None:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                sa.event.listen(self.engine, "connect", _pg_search_path(schema))
+        with self.begin() as conn:
+            s.migrate(conn)
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        """A write transaction: committed when the block ends, rolled back on an exception."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A read-only connection (one consistent snapshot on SQLite)."""
+        with self.engine.connect() as conn:
+            yield conn
+            conn.rollback()
+
+    def size_bytes(self) -> int:
+        """Bytes the index occupies (database file plus WAL, or the schema's relations)."""
+        if self.dialect == "sqlite":
+            path = Path(self.url.split(":///", 1)[1])
+            total = 0
+            for suffix in ("", "-wal"):
+                try:
+                    total += os.path.getsize(str(path) + suffix)
+                except OSError:
+                    pass
+            return total
+        with self.read() as conn:
+            names = [t.name for t in s.metadata.sorted_tables]
+            total = 0
+            for name in names:
+                total += int(conn.execute(sa.text("SELECT pg_total_relation_size(:t)"),
+                                          {"t": f'"{self.schema}"."{name}"' if self.schema else name}
+                                          ).scalar_one())
+            return total
+
+    def checkpoint(self) -> None:
+        """Fold the SQLite WAL into the database file (no-op on PostgreSQL)."""
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def clear(self) -> None:
+        """Delete every indexed row (the schema stays); ``reindex`` then rebuilds from the logs."""
+        with self.begin() as conn:
+            for table in reversed(s.metadata.sorted_tables):
+                if table is not s.schema_migrations:
+                    conn.execute(sa.delete(table))
+
+    def drop_schema(self) -> None:
+        """Drop the PostgreSQL schema given at construction, with everything in it (tests)."""
+        if self.dialect == "postgresql" and self.schema:
+            self.engine.dispose()
+            engine = sa.create_engine(self.url)
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            engine.dispose()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN, so every transaction (reads too) is real.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def _pg_search_path(schema: str) -> Any:
+    def connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f'SET search_path TO "{schema}"')
+        cur.close()
+        dbapi_conn.commit()
+
+    return connect

@@ -1,0 +1,478 @@
+"""Incremental ingest of run logs into the index.
+
+For each run log the index keeps a cursor: the log offset just past the last record ingested,
+and the ``RunState`` derived from every record before it. Ingest reads from the cursor, applies
+the records, and writes the derived rows (run, keys, series chunks and tiers, media references,
+histograms, console output) *and* the advanced cursor in one transaction. So a process killed
+mid-ingest leaves the index exactly at a batch boundary, and the next ingest continues from there:
+no point is ever stored twice, none is lost, and the result equals an uninterrupted ingest.
+
+A torn tail (a frame cut short by a crash, or still being written) is left for later. A frame
+that is complete but fails its checksum, or a record that cannot be interpreted, marks the log
+as corrupt from that offset: the good prefix stays indexed, the run is flagged (``runs.flags``)
+and nothing after the damage is trusted, as the log format prescribes.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import struct
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import numpy as np
+import sqlalchemy as sa
+
+from ..log.framing import MAX_FRAME, LogFormatError, ScanResult, read_frames
+from ..log.reader import LOG_NAME, resolve_crash
+from ..log.records import Kind, decode
+from ..log.state import RUNNING, RunState, value_kind
+from . import schema as s
+from . import series as ser
+from .db import Store
+from .jsonutil import dumps
+
+BATCH_POINTS = 2_000_000  # values per transaction (bounds memory and the work a kill can lose)
+BATCH_RECORDS = 500_000
+LIVENESS_EVERY = 2.0  # seconds between liveness checks of quiet running runs
+
+
+@dataclass
+class RunReport:
+    project: str
+    run_id: str
+    run_pk: int
+    records: int = 0
+    points: int = 0
+    changed: bool = False
+    flags: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Series:
+    idx: list[int] = field(default_factory=list)
+    vals: list[float] = field(default_factory=list)
+
+
+class _Batch:
+    """What one transaction's worth of records adds."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.ts: list[float] = []
+        self.rt: list[float] = []
+        self.series: dict[str, _Series] = {}
+        self.hists: list[dict[str, Any]] = []
+        self.media: list[dict[str, Any]] = []
+        self.output: list[dict[str, Any]] = []
+        self.points = 0
+        self.records = 0
+
+    def add_value(self, key: str, v: Any, row: int, offset: int, step: int, kinds: dict[str, list[str]],
+                  nested: bool) -> None:
+        t = type(v)
+        if t is float or t is int:
+            buf = self.series.get(key)
+            if buf is None:
+                buf = self.series[key] = _Series()
+            buf.idx.append(row)
+            buf.vals.append(v)
+            self.points += 1
+            kind = "number"
+        elif t is dict:
+            kind_v = v.get("_type")
+            if isinstance(kind_v, str):
+                if kind_v == "histogram":
+                    self.hists.append({"key": key, "offset": offset, "step": step,
+                                       "data": msgpack.packb([v.get("values"), v.get("bins")])})
+                else:
+                    self.media.append({"key": key, "offset": offset, "idx": 0, "step": step,
+                                       "type": kind_v, "ref": dumps(v)})
+                kind = kind_v
+            else:
+                for k2, v2 in v.items():
+                    self.add_value(f"{key}/{k2}", v2, row, offset, step, kinds, True)
+                kind = "dict"
+        elif t is list and v and type(v[0]) is dict and isinstance(v[0].get("_type"), str):
+            for i, item in enumerate(v):
+                if type(item) is dict:
+                    self.media.append({"key": key, "offset": offset, "idx": i, "step": step,
+                                       "type": str(item.get("_type", "")), "ref": dumps(item)})
+            kind = str(v[0]["_type"])
+        else:
+            kind = value_kind(v)
+        if nested:
+            known = kinds.get(key)
+            if known is None:
+                kinds[key] = [kind]
+            elif kind not in known:
+                known.append(kind)
+
+
+def _flatten(prefix: str, d: dict[str, Any], out: list[tuple[str, Any]], sep: str = ".") -> None:
+    for k, v in d.items():
+        name = f"{prefix}{sep}{k}"
+        if type(v) is dict and not isinstance(v.get("_type"), str):
+            _flatten(name, v, out, sep)
+        else:
+            out.append((name, v))
+
+
+def field_rows(run_pk: int, state: RunState, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Flattened config/summary/tags of a run: the rows of ``run_fields``."""
+    pairs: list[tuple[str, Any]] = []
+    _flatten("config", state.config, pairs)
+    _flatten("summary", summary, pairs)
+    rows = []
+    for name, v in pairs:
+        num: float | None = None
+        text: str | None = None
+        t = type(v)
+        if t is bool or t is int or t is float:
+            fv = float(v)
+            if fv == fv and abs(fv) != float("inf"):
+                num = fv
+            else:
+                text = dumps(fv).strip('"')
+        elif t is str:
+            text = v
+        elif v is not None:
+            text = dumps(v)
+        rows.append({"run_pk": run_pk, "field": name, "num": num, "text": text})
+    for tag in state.tags:
+        rows.append({"run_pk": run_pk, "field": "tags", "num": None, "text": str(tag)})
+    return rows
+
+
+def _classify_tail(log_path: Path, valid_end: int) -> str:
+    """'torn' (a frame cut short: maybe still being written) or 'corrupt' (complete but bad)."""
+    try:
+        size = log_path.stat().st_size
+        with open(log_path, "rb") as f:
+            f.seek(valid_end)
+            head = f.read(8)
+    except OSError:
+        return "torn"
+    if len(head) < 8:
+        return "torn"
+    (length,) = struct.unpack_from("<I", head)
+    if length > MAX_FRAME:
+        return "corrupt"
+    return "corrupt" if valid_end + 8 + length <= size else "torn"
+
+
+class Ingestor:
+    """Follows the run logs under ``root`` and keeps the index in step with them."""
+
+    def __init__(self, root: str | os.PathLike[str], store: Store) -> None:
+        self.root = Path(root)
+        self.store = store
+        self._seen: dict[Path, tuple[int, float]] = {}  # log -> (size, mtime) fully ingested
+        self._running: dict[Path, tuple[int, RunState, float]] = {}  # run_pk, state, last check
+
+    def run_folders(self) -> Iterator[Path]:
+        if not self.root.is_dir():
+            return
+        for project in sorted(self.root.iterdir()):
+            if project.name.startswith(".") or not project.is_dir():
+                continue
+            for run in sorted(project.iterdir()):
+                if not run.name.startswith(".") and (run / LOG_NAME).is_file():
+                    yield run
+
+    def ingest_all(self) -> list[RunReport]:
+        """One pass over every run log; returns the runs that changed."""
+        changed = []
+        for folder in self.run_folders():
+            report = self.ingest_run(folder)
+            if report is not None and report.changed:
+                changed.append(report)
+        return changed
+
+    def ingest_run(self, folder: str | os.PathLike[str]) -> RunReport | None:
+        folder = Path(folder)
+        log_path = folder / LOG_NAME
+        try:
+            st = log_path.stat()
+        except OSError:
+            return None
+        if self._seen.get(log_path) == (st.st_size, st.st_mtime):
+            return self._check_liveness(folder)
+        report = None
+        while True:
+            part = self._ingest_batch(folder, st.st_size)
+            if report is None:
+                report = part
+            else:
+                report.records += part.records
+                report.points += part.points
+                report.changed |= part.changed
+                report.flags = part.flags
+            if not part.flags.get("_more"):
+                break
+        report.flags.pop("_more", None)
+        self._seen[log_path] = (st.st_size, st.st_mtime)
+        return report
+
+    # -- one transaction --------------------------------------------------------------------
+
+    def _ingest_batch(self, folder: Path, size: int) -> RunReport:
+        project, run_id = folder.parent.name, folder.name
+        log_path = folder / LOG_NAME
+        with self.store.begin() as conn:
+            run_pk, offset, blob = self._cursor(conn, project, run_id, folder)
+            report = RunReport(project, run_id, run_pk)
+            if offset > size:  # the log was replaced by a shorter one: start this run over
+                _delete_run_data(conn, run_pk, keep_run=True)
+                offset, blob = 0, None
+            if blob is not None:
+                saved = msgpack.unpackb(blob, raw=False, strict_map_key=False)
+                state = RunState.from_dict(saved["state"])
+                kinds: dict[str, list[str]] = saved["kinds"]
+                flags: dict[str, Any] = saved.get("flags", {})
+            else:
+                state, kinds, flags = RunState(), {}, {}
+            batch = _Batch()
+            scan = ScanResult(offset, 0)
+            next_offset = offset
+            more = False
+            try:
+                frames = read_frames(log_path, offset, scan)
+                for off, payload in frames:
+                    if batch.points >= BATCH_POINTS or batch.records >= BATCH_RECORDS:
+                        next_offset, more = off, True
+                        break
+                    try:
+                        record = decode(payload)
+                        self._apply(state, record, off, batch, kinds)
+                    except Exception as exc:  # a record we cannot interpret: damage from here on
+                        flags["corrupt"] = {"offset": off, "error": f"{type(exc).__name__}: {exc}"}
+                        next_offset = off
+                        break
+                    batch.records += 1
+                else:
+                    next_offset = scan.valid_end
+                    if scan.torn_bytes:
+                        kind = _classify_tail(log_path, scan.valid_end)
+                        if kind == "corrupt":
+                            flags["corrupt"] = {"offset": scan.valid_end, "unread_bytes": scan.torn_bytes}
+                        else:
+                            flags["torn_tail"] = {"offset": scan.valid_end, "bytes": scan.torn_bytes}
+                    else:
+                        flags.pop("torn_tail", None)
+                close = getattr(frames, "close", None)
+                if close is not None:
+                    close()
+            except LogFormatError as exc:
+                flags["corrupt"] = {"offset": 0, "error": str(exc)}
+            report.records, report.points = batch.records, batch.points
+            if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
+                report.changed = True
+                self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset)
+            report.flags = dict(flags)
+            if more:
+                report.flags["_more"] = True
+        if state.state == RUNNING:
+            self._running[log_path] = (run_pk, state, time.monotonic())
+        else:
+            self._running.pop(log_path, None)
+        return report
+
+    def _cursor(self, conn: sa.Connection, project: str, run_id: str,
+                folder: Path) -> tuple[int, int, bytes | None]:
+        ppk = conn.execute(sa.select(s.projects.c.pk).where(s.projects.c.name == project)).scalar()
+        if ppk is None:
+            ppk = _insert_pk(conn, sa.insert(s.projects).values(entity="local", name=project,
+                                                                created_at=time.time()))
+        rpk = conn.execute(sa.select(s.runs.c.pk).where(s.runs.c.project_pk == ppk,
+                                                        s.runs.c.run_id == run_id)).scalar()
+        if rpk is None:
+            rel = str(folder.relative_to(self.root)) if folder.is_relative_to(self.root) else str(folder)
+            rpk = _insert_pk(conn, sa.insert(s.runs).values(
+                project_pk=ppk, run_id=run_id, path=rel, name=run_id, state=RUNNING, created_at=0.0,
+                updated_at=time.time(), runtime=0.0, last_step=-1, rows=0, tags="[]", config="{}",
+                summary="{}", metadata="{}", flags="{}", seq=_next_seq(conn),
+            ))
+            return int(rpk), 0, None
+        row = conn.execute(sa.select(s.cursors.c.offset, s.cursors.c.state)
+                           .where(s.cursors.c.run_pk == rpk)).first()
+        if row is None:
+            return int(rpk), 0, None
+        return int(rpk), int(row[0]), bytes(row[1])
+
+    @staticmethod
+    def _apply(state: RunState, record: list[Any], off: int, batch: _Batch,
+               kinds: dict[str, list[str]]) -> None:
+        kind = record[0]
+        if kind == Kind.ROW:
+            _, step, ts, rt, data = record
+            if not isinstance(data, dict) or type(step) is not int:
+                raise ValueError("malformed ROW record")
+            state.apply(record)
+            row = len(batch.steps)
+            batch.steps.append(step)
+            batch.ts.append(float(ts))
+            batch.rt.append(float(rt))
+            add = batch.add_value
+            for key, v in data.items():
+                t = type(v)
+                if t is float or t is int:  # the common case, inlined
+                    buf = batch.series.get(key)
+                    if buf is None:
+                        buf = batch.series[key] = _Series()
+                    buf.idx.append(row)
+                    buf.vals.append(v)
+                    batch.points += 1
+                else:
+                    add(key, v, row, off, step, kinds, False)
+        elif kind == Kind.OUTPUT:
+            state.apply(record)
+            text = record[3]
+            if isinstance(text, bytes):
+                text = text.decode("utf-8", "replace")
+            batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
+                                 "text": str(text)})
+        else:
+            state.apply(record)
+
+    def _write(self, conn: sa.Connection, run_pk: int, folder: Path, state: RunState,
+               kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int) -> None:
+        shown = copy.copy(state)
+        resolve_crash(shown, folder / LOG_NAME)
+        summary = state.summary.current()
+        conn.execute(sa.update(s.runs).where(s.runs.c.pk == run_pk).values(
+            name=state.name or folder.name, state=shown.state, created_at=state.created_at,
+            updated_at=time.time(), ended_at=state.ended_at, heartbeat_at=state.heartbeat_at,
+            runtime=state.runtime, last_step=state.last_step, rows=state.rows,
+            exit_code=state.exit_code, error=state.error, group_name=state.group,
+            job_type=state.job_type, notes=state.notes, tags=dumps(state.tags),
+            config=dumps(state.config), summary=dumps(summary), metadata=dumps(state.metadata),
+            flags=dumps(flags), seq=_next_seq(conn),
+        ))
+        if state.entity:
+            conn.execute(sa.update(s.projects).where(
+                s.projects.c.pk == sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk)
+                .scalar_subquery()).values(entity=state.entity))
+        conn.execute(sa.delete(s.run_fields).where(s.run_fields.c.run_pk == run_pk))
+        rows = field_rows(run_pk, state, summary)
+        if rows:
+            conn.execute(sa.insert(s.run_fields), rows)
+        all_kinds = dict(state.key_kinds)
+        all_kinds.update(kinds)
+        conn.execute(sa.delete(s.run_keys).where(s.run_keys.c.run_pk == run_pk))
+        if all_kinds:
+            conn.execute(sa.insert(s.run_keys), [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
+                                                for k, v in all_kinds.items()])
+        if batch.series:
+            self._write_series(conn, run_pk, batch)
+        for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output)):
+            if items:
+                for item in items:
+                    item["run_pk"] = run_pk
+                conn.execute(sa.insert(table), items)
+        blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags},
+                             default=_pack_default)
+        updated = conn.execute(sa.update(s.cursors).where(s.cursors.c.run_pk == run_pk).values(
+            offset=offset, state=blob, updated_at=time.time()))
+        if updated.rowcount == 0:
+            conn.execute(sa.insert(s.cursors).values(run_pk=run_pk, offset=offset, state=blob,
+                                                     updated_at=time.time()))
+
+    @staticmethod
+    def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch) -> None:
+        existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
+            sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono)
+            .where(s.series.c.run_pk == run_pk))}
+        steps = np.array(batch.steps, dtype=np.int64)
+        ts = np.array(batch.ts, dtype=np.float64)
+        rt = np.array(batch.rt, dtype=np.float64)
+        all_rows = len(steps)
+        for key, buf in batch.series.items():
+            if key in existing:
+                spk, n, mono = existing[key]
+            else:
+                spk = _insert_pk(conn, sa.insert(s.series).values(run_pk=run_pk, key=key, n=0,
+                                                                  mono=ser.ALL_MONO))
+                n, mono = 0, ser.ALL_MONO
+            values = np.array(buf.vals, dtype=np.float64)
+            if len(buf.idx) == all_rows:
+                pts = ser.Points(steps, ts, rt, values)
+            else:
+                idx = np.array(buf.idx, dtype=np.int64)
+                pts = ser.Points(steps[idx], ts[idx], rt[idx], values)
+            ser.append(conn, spk, n, mono, pts)
+
+    def _check_liveness(self, folder: Path) -> RunReport | None:
+        """A quiet running run: re-check now and then whether its process is still alive."""
+        log_path = folder / LOG_NAME
+        entry = self._running.get(log_path)
+        if entry is None:
+            return None
+        run_pk, state, checked = entry
+        if time.monotonic() - checked < LIVENESS_EVERY:
+            return None
+        shown = copy.copy(state)
+        resolve_crash(shown, log_path)
+        self._running[log_path] = (run_pk, state, time.monotonic())
+        if shown.state == RUNNING:
+            return None
+        self._running.pop(log_path, None)
+        with self.store.begin() as conn:
+            conn.execute(sa.update(s.runs).where(s.runs.c.pk == run_pk).values(
+                state=shown.state, updated_at=time.time(), seq=_next_seq(conn)))
+        return RunReport(folder.parent.name, folder.name, run_pk, changed=True)
+
+
+def saved_flags(blob: bytes | None) -> dict[str, Any]:
+    if blob is None:
+        return {}
+    flags: dict[str, Any] = msgpack.unpackb(blob, raw=False, strict_map_key=False).get("flags", {})
+    return flags
+
+
+def _pack_default(obj: Any) -> Any:
+    if isinstance(obj, (tuple, set)):
+        return list(obj)
+    item = getattr(obj, "item", None)
+    if item is not None:
+        return item()
+    raise TypeError(f"cannot store {type(obj).__name__} in an ingest cursor")
+
+
+def _insert_pk(conn: sa.Connection, stmt: sa.Insert) -> int:
+    key = conn.execute(stmt).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _next_seq(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)).scalar_one())
+
+
+def _delete_run_data(conn: sa.Connection, run_pk: int, keep_run: bool) -> None:
+    spks = sa.select(s.series.c.pk).where(s.series.c.run_pk == run_pk).scalar_subquery()
+    conn.execute(sa.delete(s.chunks).where(s.chunks.c.series_pk.in_(spks)))
+    conn.execute(sa.delete(s.tiers).where(s.tiers.c.series_pk.in_(spks)))
+    conn.execute(sa.delete(s.series).where(s.series.c.run_pk == run_pk))
+    for table in s.RUN_TABLES:
+        conn.execute(sa.delete(table).where(table.c.run_pk == run_pk))
+    if not keep_run:
+        conn.execute(sa.delete(s.runs).where(s.runs.c.pk == run_pk))
+
+
+def reindex(root: str | os.PathLike[str], store: Store) -> list[RunReport]:
+    """Rebuild the index from the run logs under ``root`` alone (what ``runyard reindex`` runs)."""
+    store.clear()
+    reports = []
+    ingestor = Ingestor(root, store)
+    for folder in ingestor.run_folders():
+        report = ingestor.ingest_run(folder)
+        if report is not None:
+            reports.append(report)
+    store.checkpoint()
+    return reports

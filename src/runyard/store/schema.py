@@ -1,0 +1,202 @@
+"""The index schema: one definition for SQLite and PostgreSQL, with a migrations table.
+
+The index is a rebuildable cache of the run logs (``runyard reindex`` rebuilds it from the logs
+alone), so a migration that cannot be expressed as DDL may simply drop and rebuild. Every table
+is created through SQLAlchemy Core, so both engines see the same columns and the query layer
+(``runyard.store.db``) is written once.
+
+Tables
+    schema_migrations  version numbers applied, with the time they were applied
+    projects           one row per project folder
+    runs               one row per run: columns the runs table sorts on, config/summary/... as JSON
+    run_fields         flattened config/summary/tags values of each run (EAV), for filter and sort
+    run_keys           keys of each run's history with their value kinds (SPEC §1.9)
+    cursors            how far each run log was ingested, with the derived state at that offset
+    series             one numeric series per (run, key): point count and monotonic axes
+    chunks             the points of a series, CHUNK points per row, compressed (``codec``)
+    tiers              precomputed downsampling buckets of a series per level (``series``)
+    hists              histogram values per (run, key, step), for the steps x bins heat map
+    media              typed media references per (run, key, step, item)
+    output             captured console output, one row per OUTPUT record
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.Float, nullable=False),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    sa.Column("project_pk", BigInt, nullable=False),
+    sa.Column("run_id", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),  # run folder relative to the root
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("ended_at", sa.Float),
+    sa.Column("heartbeat_at", sa.Float),
+    sa.Column("runtime", sa.Float, nullable=False),
+    sa.Column("last_step", BigInt, nullable=False),
+    sa.Column("rows", BigInt, nullable=False),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("group_name", sa.Text),
+    sa.Column("job_type", sa.Text),
+    sa.Column("notes", sa.Text),
+    sa.Column("tags", sa.Text, nullable=False),  # JSON list
+    sa.Column("config", sa.Text, nullable=False),  # JSON object
+    sa.Column("summary", sa.Text, nullable=False),  # JSON object (non-finite floats as strings)
+    sa.Column("metadata", sa.Text, nullable=False),  # JSON object
+    sa.Column("flags", sa.Text, nullable=False),  # JSON object: problems found while ingesting
+    sa.Column("seq", BigInt, nullable=False),  # bumped on every change, drives live updates
+    sa.UniqueConstraint("project_pk", "run_id", name="runs_project_run"),
+)
+sa.Index("runs_seq", runs.c.seq)
+
+run_fields = sa.Table(
+    "run_fields",
+    metadata,
+    sa.Column("run_pk", BigInt, nullable=False),
+    sa.Column("field", sa.Text, nullable=False),  # "config.lr", "summary.acc", "tags"
+    sa.Column("num", sa.Float),
+    sa.Column("text", sa.Text),
+)
+sa.Index("run_fields_run", run_fields.c.run_pk, run_fields.c.field)
+sa.Index("run_fields_num", run_fields.c.field, run_fields.c.num)
+
+run_keys = sa.Table(
+    "run_keys",
+    metadata,
+    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("kinds", sa.Text, nullable=False),  # JSON list, in order of first appearance
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("offset", BigInt, nullable=False),
+    sa.Column("state", sa.LargeBinary, nullable=False),  # msgpack of RunState.to_dict() + extras
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    sa.Column("run_pk", BigInt, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("n", BigInt, nullable=False),
+    sa.Column("mono", sa.Integer, nullable=False),  # bit 1: _step, 2: _timestamp, 4: _runtime
+    sa.UniqueConstraint("run_pk", "key", name="series_run_key"),
+)
+
+chunks = sa.Table(
+    "chunks",
+    metadata,
+    sa.Column("series_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("chunk_no", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("step_first", BigInt, nullable=False),
+    sa.Column("step_last", BigInt, nullable=False),
+    sa.Column("ts_first", sa.Float, nullable=False),
+    sa.Column("ts_last", sa.Float, nullable=False),
+    sa.Column("rt_first", sa.Float, nullable=False),
+    sa.Column("rt_last", sa.Float, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+tiers = sa.Table(
+    "tiers",
+    metadata,
+    sa.Column("series_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("chunk_no", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+hists = sa.Table(
+    "hists",
+    metadata,
+    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("step", BigInt, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # msgpack [values, bins]
+)
+
+media = sa.Table(
+    "media",
+    metadata,
+    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("step", BigInt, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("ref", sa.Text, nullable=False),  # JSON of the typed reference
+)
+sa.Index("media_step", media.c.run_pk, media.c.key, media.c.step)
+
+output = sa.Table(
+    "output",
+    metadata,
+    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("ts", sa.Float, nullable=False),
+    sa.Column("stream", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+# Tables holding data of one run, keyed by run_pk: what deleting a run (or re-ingesting it) clears.
+RUN_TABLES = (run_fields, run_keys, cursors, hists, media, output)
+
+
+def migrate(conn: sa.Connection) -> None:
+    """Bring the schema to ``SCHEMA_VERSION``.
+
+    Version 1 is the first schema. The index is a cache, so a future incompatible version drops
+    every table and lets ingest rebuild them from the logs; compatible changes add a step here.
+    """
+    schema_migrations.create(conn, checkfirst=True)
+    applied = {row[0] for row in conn.execute(sa.select(schema_migrations.c.version))}
+    if applied and max(applied) > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the index was written by a newer runyard (schema {max(applied)} > {SCHEMA_VERSION}); "
+            "upgrade runyard or delete the index and run `runyard reindex`"
+        )
+    if SCHEMA_VERSION not in applied:
+        if applied:  # an older, incompatible cache: rebuild from the logs
+            for table in reversed(metadata.sorted_tables):
+                if table is not schema_migrations:
+                    table.drop(conn, checkfirst=True)
+        metadata.create_all(conn, checkfirst=True)
+        conn.execute(sa.insert(schema_migrations).values(version=SCHEMA_VERSION, applied_at=time.time()))

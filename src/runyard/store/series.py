@@ -1,0 +1,312 @@
+"""Numeric series: chunked points plus precomputed downsampling tiers, and the chart query.
+
+Points of one (run, key) series are numbered 0..n-1 in log order. Raw points are stored
+``CHUNK`` per row of ``chunks``. Tier level ``l >= 1`` holds buckets of ``bucket_size(l)`` =
+64 * 4**(l-1) consecutive points (bucket ``j`` covers points ``j*s .. j*s+s-1``), ``TIER_CHUNK``
+buckets per row of ``tiers``; a level exists once the series has more points than its bucket
+size. Each bucket keeps min, max, first, last, sum, count (of finite values), the point count,
+flags for NaN/±inf and the x of its first and last point on each built-in axis.
+
+Appending is incremental: only the partial tail chunk of each level is read back and rewritten,
+so appending k points costs O(k + CHUNK + levels * TIER_CHUNK), whatever the series length.
+
+A chart query (``query``) maps an x range to a point range with at most two chunk reads, picks
+the coarsest level that still yields at least ``max_points`` buckets in that range and merges
+groups of ``k`` buckets, aligned on absolute bucket numbers, so the answer is deterministic (the
+same request always returns the same buckets) and reads between ``max_points`` and
+``4 * max_points`` buckets, or at most ``64 * max_points`` raw points when the series is short.
+Min and max survive every merge, so a spike is never lost; a range holding at most
+``max_points`` points returns every point (full resolution).
+
+Built-in axes (``_step``, ``_timestamp``, ``_runtime``) use the point order when the series is
+monotonic on that axis (recorded at append). Any other x key, or an axis that went backwards
+(a clock jump), takes the general path: both series are read whole and joined on the step, which
+costs O(points logged) rather than O(points returned).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+
+from .codec import F64, I64, Buckets, decode_points, encode_points
+from .schema import chunks, series, tiers
+
+CHUNK = 8192
+TIER_CHUNK = 1024
+BASE_BUCKET = 64
+FANOUT = 4
+AXES = {"_step": 1, "_timestamp": 2, "_runtime": 4}
+_AXIS_COLS = {"_step": ("step_first", "step_last"), "_timestamp": ("ts_first", "ts_last"),
+              "_runtime": ("rt_first", "rt_last")}
+ALL_MONO = 7
+
+
+def bucket_size(level: int) -> int:
+    return int(BASE_BUCKET * FANOUT ** (level - 1))
+
+
+@dataclass
+class Points:
+    steps: I64
+    ts: F64
+    rt: F64
+    values: F64
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @classmethod
+    def concat(cls, parts: list[Points]) -> Points:
+        if len(parts) == 1:
+            return parts[0]
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("steps", "ts", "rt", "values")))
+
+    def slice(self, a: int, b: int) -> Points:
+        return Points(self.steps[a:b], self.ts[a:b], self.rt[a:b], self.values[a:b])
+
+    def buckets(self) -> Buckets:
+        return Buckets.from_points(self.steps, self.ts, self.rt, self.values)
+
+
+def _mono_bits(p: Points) -> int:
+    bits = 0
+    for bit, arr in ((1, p.steps), (2, p.ts), (4, p.rt)):
+        if len(arr) < 2 or bool(np.all(arr[1:] >= arr[:-1])):
+            bits |= bit
+    return bits
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def load_points(conn: sa.Connection, spk: int, lo: int, hi: int) -> Points:
+    """Points ``lo .. hi-1`` of a series."""
+    if hi <= lo:
+        return Points(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0))
+    c0, c1 = lo // CHUNK, (hi - 1) // CHUNK
+    rows = conn.execute(
+        sa.select(chunks.c.data).where(chunks.c.series_pk == spk, chunks.c.chunk_no.between(c0, c1))
+        .order_by(chunks.c.chunk_no)
+    ).all()
+    p = Points.concat([Points(*decode_points(r[0])) for r in rows])
+    return p.slice(lo - c0 * CHUNK, hi - c0 * CHUNK)
+
+
+def load_buckets(conn: sa.Connection, spk: int, level: int, lo: int, hi: int) -> Buckets:
+    """Buckets ``lo .. hi-1`` of one tier level."""
+    c0, c1 = lo // TIER_CHUNK, (hi - 1) // TIER_CHUNK
+    rows = conn.execute(
+        sa.select(tiers.c.data).where(tiers.c.series_pk == spk, tiers.c.level == level,
+                                      tiers.c.chunk_no.between(c0, c1)).order_by(tiers.c.chunk_no)
+    ).all()
+    b = Buckets.concat([Buckets.decode(r[0]) for r in rows])
+    return b.slice(lo - c0 * TIER_CHUNK, hi - c0 * TIER_CHUNK)
+
+
+# --- appending -------------------------------------------------------------------------------
+
+
+def append(conn: sa.Connection, spk: int, n0: int, mono: int, new: Points) -> tuple[int, int]:
+    """Append points to series ``spk`` (which holds ``n0``); return the new ``(n, mono)``.
+
+    Runs inside the caller's transaction, so a crash leaves either all of it or none of it.
+    """
+    k = len(new)
+    if k == 0:
+        return n0, mono
+    n1 = n0 + k
+    c0 = n0 // CHUNK
+    if n0 % CHUNK:
+        prev = load_points(conn, spk, c0 * CHUNK, n0)
+        full = Points.concat([prev, new])
+    else:
+        full = new
+        if n0:
+            prev = load_points(conn, spk, n0 - 1, n0)
+    if n0:
+        mono &= _mono_bits(Points.concat([prev.slice(len(prev) - 1, len(prev)), new]))
+    else:
+        mono = _mono_bits(new)
+    conn.execute(sa.delete(chunks).where(chunks.c.series_pk == spk, chunks.c.chunk_no >= c0))
+    rows = []
+    for i in range(0, len(full), CHUNK):
+        part = full.slice(i, i + CHUNK)
+        rows.append({
+            "series_pk": spk, "chunk_no": c0 + i // CHUNK, "n": len(part),
+            "step_first": int(part.steps[0]), "step_last": int(part.steps[-1]),
+            "ts_first": float(part.ts[0]), "ts_last": float(part.ts[-1]),
+            "rt_first": float(part.rt[0]), "rt_last": float(part.rt[-1]),
+            "data": encode_points(part.steps, part.ts, part.rt, part.values),
+        })
+    conn.execute(sa.insert(chunks), rows)
+
+    child = full.buckets()
+    child_base = c0 * CHUNK
+    level = 1
+    while n1 > bucket_size(level):
+        size = bucket_size(level)
+        ratio = BASE_BUCKET if level == 1 else FANOUT
+        first = n0 // size if n0 > size else 0  # first bucket touched by the new points
+        need = first * ratio
+        if need < child_base:  # a level born now: read the whole child level back
+            if level == 1:
+                earlier = load_points(conn, spk, need, child_base).buckets()
+            else:
+                earlier = load_buckets(conn, spk, level - 1, need, child_base)
+            child, child_base = Buckets.concat([earlier, child]), need
+        src = child.slice(need - child_base, len(child))
+        made = src.merge(np.arange(need, need + len(src), dtype=np.int64) // ratio)
+        t0 = first // TIER_CHUNK
+        if first % TIER_CHUNK:
+            made = Buckets.concat([load_buckets(conn, spk, level, t0 * TIER_CHUNK, first), made])
+        conn.execute(sa.delete(tiers).where(tiers.c.series_pk == spk, tiers.c.level == level,
+                                            tiers.c.chunk_no >= t0))
+        conn.execute(sa.insert(tiers), [
+            {"series_pk": spk, "level": level, "chunk_no": t0 + i // TIER_CHUNK,
+             "n": min(TIER_CHUNK, len(made) - i), "data": made.slice(i, i + TIER_CHUNK).encode()}
+            for i in range(0, len(made), TIER_CHUNK)
+        ])
+        child, child_base = made, t0 * TIER_CHUNK
+        level += 1
+    conn.execute(sa.update(series).where(series.c.pk == spk).values(n=n1, mono=mono))
+    return n1, mono
+
+
+# --- querying --------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """A downsampled (or full-resolution) series: one entry per bucket."""
+
+    x: F64
+    x_last: F64
+    b: Buckets
+    total: int  # points of the series inside the x range
+    level: int  # 0: built from raw points; l: from tier level l
+    full: bool  # every point in range returned as its own bucket
+
+
+def _point_index(conn: sa.Connection, spk: int, n: int, axis: str, x: float, side: str) -> int:
+    """Index of the first point whose x is >= x (side left) or > x (side right)."""
+    col = chunks.c[_AXIS_COLS[axis][1]]
+    cond = col >= x if side == "left" else col > x
+    row = conn.execute(
+        sa.select(chunks.c.chunk_no, chunks.c.data).where(chunks.c.series_pk == spk, cond)
+        .order_by(chunks.c.chunk_no).limit(1)
+    ).first()
+    if row is None:
+        return n
+    p = Points(*decode_points(row[1]))
+    arr = {"_step": p.steps, "_timestamp": p.ts, "_runtime": p.rt}[axis]
+    return int(row[0]) * CHUNK + int(np.searchsorted(arr, x, side=side))  # type: ignore[call-overload]
+
+
+def _groups(lo: int, count: int, max_points: int) -> tuple[int, I64]:
+    """Group size k and group ids for items ``lo .. lo+count-1``, aligned on multiples of k."""
+    k = max(1, math.ceil(count / max_points))
+    while (lo + count - 1) // k - lo // k + 1 > max_points:
+        k += 1
+    return k, np.arange(lo, lo + count, dtype=np.int64) // k
+
+
+def _axis_x(b: Buckets, axis: str) -> tuple[F64, F64]:
+    if axis == "_step":
+        return b.sf.astype(np.float64), b.sl.astype(np.float64)
+    if axis == "_timestamp":
+        return b.tf, b.tl
+    return b.rf, b.rl
+
+
+def query(
+    conn: sa.Connection, spk: int, n: int, mono: int, axis: str, x_range: tuple[float, float] | None,
+    max_points: int, x_series: tuple[int, int] | None = None,
+) -> Result:
+    """Downsample one series for a chart (see the module docstring).
+
+    ``axis`` is a built-in axis or, with ``x_series=(pk, n)`` of the x key's series, a logged key.
+    """
+    if axis in AXES and mono & AXES[axis]:
+        return _query_ordered(conn, spk, n, axis, x_range, max_points)
+    return _query_general(conn, spk, n, axis, x_range, max_points, x_series)
+
+
+def _query_ordered(
+    conn: sa.Connection, spk: int, n: int, axis: str, x_range: tuple[float, float] | None, max_points: int
+) -> Result:
+    i0, i1 = 0, n
+    if x_range is not None:
+        i0 = _point_index(conn, spk, n, axis, x_range[0], "left")
+        i1 = _point_index(conn, spk, n, axis, x_range[1], "right")
+    count = max(0, i1 - i0)
+    if count == 0:
+        empty = Points(np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0)).buckets()
+        return Result(np.empty(0), np.empty(0), empty, 0, 0, True)
+    if count <= max_points:
+        b = load_points(conn, spk, i0, i1).buckets()
+        x, xl = _axis_x(b, axis)
+        return Result(x, xl, b, count, 0, True)
+    level = 0
+    lvl = 1
+    while n > bucket_size(lvl):
+        size = bucket_size(lvl)
+        if (i1 - 1) // size - i0 // size + 1 < max_points:
+            break
+        level = lvl
+        lvl += 1
+    if level == 0:
+        src = load_points(conn, spk, i0, i1).buckets()
+        _, groups = _groups(i0, count, max_points)
+    else:
+        size = bucket_size(level)
+        b0, b1 = i0 // size, (i1 - 1) // size + 1
+        src = load_buckets(conn, spk, level, b0, b1)
+        _, groups = _groups(b0, b1 - b0, max_points)
+    b = src.merge(groups)
+    x, xl = _axis_x(b, axis)
+    return Result(x, xl, b, count, level, False)
+
+
+def _query_general(
+    conn: sa.Connection, spk: int, n: int, axis: str, x_range: tuple[float, float] | None,
+    max_points: int, x_series: tuple[int, int] | None,
+) -> Result:
+    p = load_points(conn, spk, 0, n)
+    if axis == "_step":
+        x = p.steps.astype(np.float64)
+    elif axis == "_timestamp":
+        x = p.ts
+    elif axis == "_runtime":
+        x = p.rt
+    else:
+        if x_series is None:
+            raise ValueError(f"x axis {axis!r} needs its series")
+        xp = load_points(conn, x_series[0], 0, x_series[1])
+        order = np.argsort(xp.steps, kind="stable")
+        xs_steps, xs_vals = xp.steps[order], xp.values[order]
+        pos = np.searchsorted(xs_steps, p.steps)
+        pos_c = np.minimum(pos, max(len(xs_steps) - 1, 0))
+        ok = (pos < len(xs_steps)) & (xs_steps[pos_c] == p.steps) if len(xs_steps) else np.zeros(n, bool)
+        keep = np.flatnonzero(ok)
+        p = Points(p.steps[keep], p.ts[keep], p.rt[keep], p.values[keep])
+        x = xs_vals[pos_c[keep]]
+    sel = np.isfinite(x)
+    if x_range is not None:
+        sel &= (x >= x_range[0]) & (x <= x_range[1])
+    idx = np.flatnonzero(sel)
+    order = idx[np.argsort(x[idx], kind="stable")]
+    p = Points(p.steps[order], p.ts[order], p.rt[order], p.values[order])
+    x = x[order]
+    count = len(order)
+    b = p.buckets()
+    if count <= max_points:
+        return Result(x, x, b, count, 0, True)
+    _, groups = _groups(0, count, max_points)
+    merged = b.merge(groups)
+    starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
+    ends = np.concatenate((starts[1:], [count])) - 1
+    return Result(x[starts], x[ends], merged, count, 0, False)
