@@ -75,8 +75,6 @@ def _convert(value: Any, where: str) -> Any:
         return [_convert(v, where) for v in value]
     if isinstance(value, dict):
         return {str(k): _convert(v, where) for k, v in value.items()}
-    if isinstance(value, (_dt.datetime, _dt.date)):
-        return value.isoformat()
     module = type(value).__module__
     if module.startswith("pandas"):
         name = type(value).__name__
@@ -86,6 +84,8 @@ def _convert(value: Any, where: str) -> Any:
             return str(value.isoformat())
         if name == "Timedelta":
             return float(value.total_seconds())
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
     raise TypeError(
         f"Table: {where} has a value of type {type(value).__module__}.{type(value).__qualname__}; "
         "cells accept numbers, strings, bools, None, lists, dicts, numpy scalars/arrays and "
@@ -206,7 +206,16 @@ class Table(Media):
         self._set_columns(names)
         nrows = len(df.index)
         self._check_count(nrows)
-        cols = [df.iloc[:, j].tolist() for j in range(len(names))]  # Python scalars per column
+        cols = []
+        for j in range(len(names)):
+            series = df.iloc[:, j]
+            values = series.tolist()  # Python scalars
+            if getattr(series.dtype, "kind", "O") not in "fc":
+                # A missing value in a non-float column (None, NaN in a string column, NaT) is None;
+                # in a float column NaN stays a number, as logged.
+                missing = series.isna().tolist()
+                values = [None if m else v for v, m in zip(values, missing, strict=True)]
+            cols.append(values)
         for i in range(nrows):
             self._append([col[i] for col in cols])
 
