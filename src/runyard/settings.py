@@ -37,7 +37,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest time a logged row waits in memory before the writer hands it to the OS."),
     Setting("heartbeat_interval", float, 5.0, "RUNYARD_HEARTBEAT_INTERVAL",
             "Seconds between heartbeats (and state snapshots) of a quiet running run."),
-    Setting("queue_limit", int, 1_000_000, "RUNYARD_QUEUE_LIMIT",
+    Setting("queue_limit", int, 200_000, "RUNYARD_QUEUE_LIMIT",
             "Most values waiting for the writer; beyond it log() waits (backpressure), it never drops."),
     Setting("finish_timeout", float, 120.0, "RUNYARD_FINISH_TIMEOUT",
             "Longest time finish() waits for the writer before giving up (saying what was not written)."),

@@ -34,6 +34,8 @@ def _default(obj: Any) -> Any:
         return item()
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)
+    if isinstance(obj, int):  # past 64 bits: msgpack has no such integers
+        return float(obj)
     raise TypeError(f"cannot encode a value of type {type(obj).__name__} in a run log")
 
 

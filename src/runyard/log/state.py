@@ -63,31 +63,29 @@ class RunState:
     summary: SummaryState = field(default_factory=SummaryState)
     # Keys that gained a second kind of value since the writer last looked (not persisted).
     new_mixed: list[str] = field(default_factory=list)
+    # Keys that have only held numbers: rows of just these skip per-value kind checks.
+    numeric_keys: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.numeric_keys.update(k for k, v in self.key_kinds.items() if v == ["number"])
 
     def apply(self, record: list[Any]) -> None:
         kind = record[0]
-        if kind == Kind.ROW:
+        if kind == _ROW:
             _, step, ts, runtime, data = record
             self.last_step = step
             self.rows += 1
             self.runtime = runtime
             self.heartbeat_at = ts
-            kinds = self.key_kinds
-            for key, v in data.items():
-                known = kinds.get(key)
-                if known is None:
-                    kinds[key] = [value_kind(v)]
-                elif len(known) == 1 and known[0] == "number" and (type(v) is float or type(v) is int):
-                    continue
-                else:
-                    k = value_kind(v)
-                    if k not in known:
-                        known.append(k)
-                        self.new_mixed.append(key)
+            # Fast path: only numbers, under keys that have only ever held numbers.
+            if not (_NUMBER_TYPES.issuperset(set(map(type, data.values())))
+                    and self.numeric_keys.issuperset(data.keys())):
+                self._track_kinds(data)
             self.summary.add_row(data)
-            self.summary.last["_step"] = step
-            self.summary.last["_timestamp"] = ts
-            self.summary.last["_runtime"] = runtime
+            last = self.summary.last
+            last["_step"] = step
+            last["_timestamp"] = ts
+            last["_runtime"] = runtime
         elif kind == Kind.OUTPUT:
             self.output_bytes += len(record[3])
         elif kind == Kind.HEARTBEAT:
@@ -123,6 +121,20 @@ class RunState:
             self.state = FINISHED if exit_code == 0 else FAILED
             self.error = extra.get("error")
 
+    def _track_kinds(self, data: dict[str, Any]) -> None:
+        kinds = self.key_kinds
+        for key, v in data.items():
+            k = value_kind(v)
+            known = kinds.get(key)
+            if known is None:
+                kinds[key] = [k]
+                if k == "number":
+                    self.numeric_keys.add(key)
+            elif k not in known:
+                known.append(k)
+                self.new_mixed.append(key)
+                self.numeric_keys.discard(key)
+
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in _PLAIN_FIELDS}
         d["summary"] = self.summary.to_dict()
@@ -135,4 +147,6 @@ class RunState:
         return s
 
 
-_PLAIN_FIELDS = [f for f in RunState.__dataclass_fields__ if f not in ("summary", "new_mixed")]
+_PLAIN_FIELDS = [f for f in RunState.__dataclass_fields__ if f not in ("summary", "new_mixed", "numeric_keys")]
+_ROW = int(Kind.ROW)
+_NUMBER_TYPES = frozenset({float, int})

@@ -26,7 +26,7 @@ from .report import Reporter, say
 from .values import PLAIN_TYPES, Normalized, normalize_row
 from .writer import Writer
 
-_STR = frozenset({str})
+_plain_only = PLAIN_TYPES.issuperset
 
 
 class Run:
@@ -145,8 +145,8 @@ class Run:
             data = _as_dict(data)
         errors = None
         media = False
-        if PLAIN_TYPES.issuperset(map(type, data.values())) and _STR.issuperset(map(type, data)):
-            row = data.copy()
+        if _plain_only(set(map(type, data.values()))):
+            row = data.copy()  # keys are checked to be strings by the writer, off this thread
         else:
             flags = Normalized()
             row, errors = normalize_row(data, flags)

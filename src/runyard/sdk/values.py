@@ -78,11 +78,13 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
         return out
     if isinstance(value, (list, tuple)):
         return [normalize(key, v, flags) for v in value]
-    if isinstance(value, np.ndarray):
-        return _array(key, value)
-    arr = None if isinstance(value, (bytes, bytearray, set)) else tensor_to_numpy(value)
+    arr = value if isinstance(value, np.ndarray) else (
+        None if isinstance(value, (bytes, bytearray, set)) else tensor_to_numpy(value)
+    )
     if arr is not None:
-        return _array(key, arr)
+        out_arr = _array(key, arr)
+        flags.media = flags.media or isinstance(out_arr, Media)
+        return out_arr
     converted = _foreign(value)
     if converted is not None:
         flags.media = True

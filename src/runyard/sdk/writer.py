@@ -162,6 +162,8 @@ class Writer:
 
     def _row(self, item: RowItem, buf: bytearray) -> None:
         data = item.data
+        if not self.state.numeric_keys.issuperset(data.keys()):
+            data = self._check_keys(data, item.step)
         if item.media:
             data = self._materialize(data, f"step {item.step}")
         summary = self.state.summary
@@ -171,6 +173,18 @@ class Writer:
         self.done_weight += len(item.data)
         if self.state.new_mixed:
             self._warn_mixed()
+
+    def _check_keys(self, data: dict[str, Any], step: int) -> dict[str, Any]:
+        bad = [k for k in data if type(k) is not str]
+        if not bad:
+            return data
+        for k in bad:
+            self.reporter.once(
+                f"key-{k!r}",
+                f"log(): key {k!r} ({type(k).__name__}) at step {step} is not a string; keys must be "
+                "strings — that key was left out (shown once per key)",
+            )
+        return {k: v for k, v in data.items() if type(k) is str}
 
     def _record(self, item: RecordItem, buf: bytearray) -> None:
         record = item.record

@@ -1,0 +1,30 @@
+"""Shared fixtures: every test gets its own runs folder and leaves no live run behind."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import runyard
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("RUNYARD_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("RUNYARD_CONSOLE", "off")
+    for var in ("RUNYARD_MODE", "WANDB_MODE", "RUNYARD_STRICT_STEPS", "RUNYARD_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    stdout, stderr = sys.stdout, sys.stderr
+    yield
+    runyard.unset()
+    sys.stdout, sys.stderr = stdout, stderr
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    return tmp_path / "runs"
