@@ -70,15 +70,16 @@ class Molecule(Media):
                 )
             if not os.path.isfile(path):
                 raise FileNotFoundError(f"Molecule.from_rdkit: no such file: {path!r}")
+            # Hydrogens in the file keep their coordinates (rdkit drops them by default).
             if ext in ("sdf", "sd"):
-                supplier = chem.SDMolSupplier(path)
+                supplier = chem.SDMolSupplier(path, removeHs=False)
                 mol = next(iter(supplier), None) if len(supplier) else None
             elif ext == "mol":
-                mol = chem.MolFromMolFile(path)
+                mol = chem.MolFromMolFile(path, removeHs=False)
             elif ext == "mol2":
-                mol = chem.MolFromMol2File(path)
+                mol = chem.MolFromMol2File(path, removeHs=False)
             else:
-                mol = chem.MolFromPDBFile(path)
+                mol = chem.MolFromPDBFile(path, removeHs=False)
             if mol is None:
                 raise ValueError(f"Molecule.from_rdkit: rdkit could not read a molecule from {path!r}")
         elif isinstance(data_or_path, chem.Mol):
