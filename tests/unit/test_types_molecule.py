@@ -140,7 +140,7 @@ def test_open_file_without_telling_name_needs_file_type() -> None:
 
 
 def test_mmtf_from_a_text_stream_needs_bytes() -> None:
-    with pytest.raises(TypeError, match=r"mmtf is a binary format but the file object was opened in text mode"):
+    with pytest.raises(TypeError, match=r"mmtf is a binary format but the file object was opened in text"):
         Molecule(io.StringIO("not bytes"), file_type="mmtf")
 
 
