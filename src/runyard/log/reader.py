@@ -31,12 +31,13 @@ SNAPSHOT_NAME = "snapshot.msgpack"
 # Writers heartbeat every few seconds, so only a dead process (or a hung NFS) stays this quiet.
 STALE_AFTER = 300.0
 
-_warned_torn: set[tuple[str, int]] = set()
+_warned_torn: set[tuple[str, int, int]] = set()
 
 
 def _warn_torn(path: Path, result: ScanResult) -> None:
-    if result.torn_bytes and (str(path), result.valid_end) not in _warned_torn:
-        _warned_torn.add((str(path), result.valid_end))
+    key = (str(path), result.valid_end, result.torn_bytes)
+    if result.torn_bytes and key not in _warned_torn:  # once per torn state, not once per read
+        _warned_torn.add(key)
         warnings.warn(
             f"{path}: ignoring {result.torn_bytes} bytes after offset {result.valid_end} that do "
             "not form a complete record (the writing process probably died mid-write); every "

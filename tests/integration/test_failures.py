@@ -1,0 +1,99 @@
+"""Torn tails, full disks, unwritable folders and backpressure: nothing logged before is lost."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+import runyard
+from runyard.log.framing import scan
+from runyard.log.reader import LOG_NAME, SNAPSHOT_NAME
+
+
+def test_torn_last_record_at_every_byte_offset(runs_dir: Path) -> None:
+    run = runyard.init(project="p", id="torn0001")
+    for i in range(20):
+        run.log({"i": i, "s": "x" * i})
+    run.finish()
+    log = runs_dir / "p" / "torn0001" / LOG_NAME
+    (runs_dir / "p" / "torn0001" / SNAPSHOT_NAME).unlink()
+    data = log.read_bytes()
+    offsets = []
+    from runyard.log.framing import read_frames
+
+    for offset, _ in read_frames(log):
+        offsets.append(offset)
+    last = offsets[-1]  # the END record
+    prev_rows = None
+    for cut in range(last, len(data)):
+        log.write_bytes(data[:cut])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            api_run = runyard.Api().run("p/torn0001")
+            rows = [r["i"] for r in api_run.scan_history()]
+        assert rows == list(range(20))
+        assert api_run.state == "running"  # no end record, and its process (this one) lives
+        torn = [w for w in caught if "do not form a complete record" in str(w.message)]
+        if cut > last:
+            assert len(torn) == 1, f"cut at {cut}: expected one warning, got {len(torn)}"
+            assert f"ignoring {cut - last} bytes after offset {last}" in str(torn[0].message)
+        prev_rows = rows
+    assert prev_rows is not None
+    log.write_bytes(data)
+    assert runyard.Api().run("p/torn0001").state == "finished"
+
+
+def test_unwritable_folder_is_a_clear_error_at_init(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(runyard.UsageError, match="cannot create the run folder.*writable folder"):
+        runyard.init(project="p", dir=blocker / "sub")
+
+
+def test_full_disk_warns_once_keeps_earlier_rows_and_never_hangs(runs_dir: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    run = runyard.init(project="p", id="full0001")
+    run.log({"before": 1})
+    run._sync()
+    log_path = runs_dir / "p" / "full0001" / LOG_NAME
+    good_size = log_path.stat().st_size
+    # Point the writer at /dev/full: every write fails with ENOSPC, as on a full disk.
+    real_fd = run._writer.fd
+    full = os.open("/dev/full", os.O_WRONLY)
+    run._writer.fd = full
+    for i in range(1000):
+        run.log({"during": i})
+    run._sync()
+    run._writer.fd = real_fd
+    os.close(full)
+    run.log({"after": 1})
+    run.finish()
+    err = capfd.readouterr().err
+    assert err.count("could not write to") == 1 and "No space left on device" in err
+    assert "write batch(es) failed and were not saved" in err
+    rows = list(runyard.Api().run("p/full0001").scan_history())
+    assert rows[0]["before"] == 1 and rows[-1]["after"] == 1
+    assert scan(log_path).torn_bytes == 0 and log_path.stat().st_size > good_size
+
+
+def test_backpressure_bounds_the_queue_and_drops_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    run = runyard.init(project="p", settings={"queue_limit": 1000})
+    peak = 0
+    for i in range(50_000):
+        run.log({"a": float(i), "b": float(i)})
+        peak = max(peak, run._queued_weight - run._writer.done_weight)
+    run.finish()
+    assert peak <= 1000 + 2
+    assert "log() now waits" in capfd.readouterr().err
+    assert runyard.Api().run(run.path).history_rows == 50_000
+
+
+def test_reader_of_an_empty_or_foreign_file(runs_dir: Path) -> None:
+    folder = runs_dir / "p" / "empty001"
+    folder.mkdir(parents=True)
+    (folder / LOG_NAME).write_bytes(b"RYL")  # a header torn at creation
+    with pytest.warns(runyard.RunyardWarning, match="ignoring 3 bytes after offset 0"):
+        r = runyard.Api().run("p/empty001")
+    assert r.history_rows == 0 and list(r.scan_history()) == []
