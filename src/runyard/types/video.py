@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -126,6 +125,8 @@ def probe(path: Path, fmt: str) -> dict[str, Any]:
                 if duration:
                     info["fps"] = 1000 / float(duration)
                 return info
+        import subprocess  # lazily: it costs ~5 ms at import and only file probing needs it
+
         exe = import_optional("imageio_ffmpeg", "Video").get_ffmpeg_exe()
         # "ffmpeg -i file" prints the streams and exits non-zero (no output named): that is expected.
         out = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True,
