@@ -69,7 +69,7 @@ def _is_flat(values: list[Any]) -> bool:
 
 def line_series(
     xs: Sequence[Any] | np.ndarray,
-    ys: Sequence[Sequence[Any]] | np.ndarray,
+    ys: Sequence[Sequence[Any] | np.ndarray] | np.ndarray,
     keys: Sequence[str] | None = None,
     title: str | None = None,
     xname: str | None = None,

@@ -280,7 +280,7 @@ class Table(Media):
         """Alias of ``add_data`` (wandb's older name)."""
         self.add_data(*row)
 
-    def add_column(self, name: str, data: Sequence[Any]) -> None:
+    def add_column(self, name: str, data: Sequence[Any] | np.ndarray) -> None:
         """Append a column; ``data`` has one value per existing row."""
         name = str(name)
         if name in self.columns:
