@@ -51,9 +51,7 @@ class Store:
             sa.event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-            if schema is not None:
-                with self.engine.begin() as conn:
-                    conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            if schema is not None:  # before the first connection: every connection uses it
                 sa.event.listen(self.engine, "connect", _pg_search_path(schema))
         with self.begin() as conn:
             s.migrate(conn)
@@ -99,9 +97,12 @@ class Store:
 
     def clear(self) -> None:
         """Delete every indexed row (the schema stays); ``reindex`` then rebuilds from the logs."""
+        tables = [t for t in s.metadata.sorted_tables if t is not s.schema_migrations]
         with self.begin() as conn:
-            for table in reversed(s.metadata.sorted_tables):
-                if table is not s.schema_migrations:
+            if self.dialect == "postgresql":  # restart identities too: a rebuild numbers rows alike
+                conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY"))
+            else:
+                for table in reversed(tables):
                     conn.execute(sa.delete(table))
 
     def drop_schema(self) -> None:
@@ -134,6 +135,7 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 def _pg_search_path(schema: str) -> Any:
     def connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
+        cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         cur.execute(f'SET search_path TO "{schema}"')
         cur.close()
         dbapi_conn.commit()

@@ -49,3 +49,35 @@ class LogWriter:
 
     def end(self, exit_code: int = 0) -> None:
         self.write([Kind.END, self.t0 + self.step * 0.01, self.step * 0.01, exit_code, {}])
+
+
+_PG_URL: list[str | None] = []
+
+
+def postgres_url() -> str | None:
+    """A URL of the PostgreSQL on 127.0.0.1:5432 (database ``test``), or None when it is absent."""
+    if _PG_URL:
+        return _PG_URL[0]
+    found = None
+    try:
+        import psycopg
+    except ImportError:
+        _PG_URL.append(None)
+        return None
+    for user in ("postgres", "root", os.environ.get("USER", "")):
+        if not user:
+            continue
+        try:
+            with psycopg.connect(host="127.0.0.1", port=5432, dbname="test", user=user, connect_timeout=3):
+                found = f"postgresql://{user}@127.0.0.1:5432/test"
+                break
+        except Exception:  # noqa: BLE001 - any failure means "not usable here"
+            continue
+    _PG_URL.append(found)
+    return found
+
+
+def unique_schema() -> str:
+    import uuid
+
+    return f"rytest_{os.getpid()}_{uuid.uuid4().hex[:8]}"

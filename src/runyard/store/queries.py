@@ -1,0 +1,417 @@
+"""The read side of the index: runs (filter, sort, page), keys, series, media, histograms, output.
+
+Every function takes a connection from ``Store.read()`` and returns plain JSON-able data. Errors
+a caller can fix (an unknown run or key, a malformed filter) raise ``QueryError`` with a status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from typing import Any
+
+import msgpack
+import numpy as np
+import sqlalchemy as sa
+
+from . import schema as s
+from . import series as ser
+from .jsonutil import jsonable, loads
+
+
+class QueryError(ValueError):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+_COLUMNS: dict[str, sa.ColumnElement[Any]] = {
+    "id": s.runs.c.run_id, "run_id": s.runs.c.run_id, "name": s.runs.c.name,
+    "display_name": s.runs.c.name, "state": s.runs.c.state, "created_at": s.runs.c.created_at,
+    "updated_at": s.runs.c.updated_at, "runtime": s.runs.c.runtime, "group": s.runs.c.group_name,
+    "job_type": s.runs.c.job_type, "last_step": s.runs.c.last_step, "rows": s.runs.c.rows,
+}
+
+
+def _field_name(path: str) -> str | None:
+    """The ``run_fields.field`` a filter/order path refers to, or None for a run column."""
+    for prefix, repl in (("config.", "config."), ("summary_metrics.", "summary."), ("summary.", "summary.")):
+        if path.startswith(prefix):
+            return repl + path[len(prefix):]
+    if path == "tags":
+        return "tags"
+    if path in _COLUMNS:
+        return None
+    raise QueryError(
+        f"unknown field {path!r}: use config.<key>, summary_metrics.<key>, tags or one of "
+        f"{sorted(_COLUMNS)}"
+    )
+
+
+def _time_arg(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            return dt.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise QueryError(f"created_at needs an ISO 8601 time or unix seconds, got {v!r}") from None
+    return v
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) or isinstance(v, bool)
+
+
+def _op(col_num: Any, col_text: Any, op: str, v: Any) -> sa.ColumnElement[bool]:
+    if op in ("$eq", "$gt", "$gte", "$lt", "$lte"):
+        if v is None:
+            if op != "$eq":
+                raise QueryError(f"{op} needs a number or a string, got null")
+            return sa.and_(col_num.is_(None), col_text.is_(None))
+        if isinstance(v, float) and not math.isfinite(v):
+            raise QueryError(f"{op}: NaN and infinity cannot be compared")
+        arg: Any
+        if _is_num(v):
+            col, arg = col_num, float(v)
+        elif isinstance(v, str):
+            col, arg = col_text, v
+        else:
+            col, arg = col_text, json.dumps(v, separators=(",", ":"))
+        cond: sa.ColumnElement[bool] = {
+            "$eq": col == arg, "$gt": col > arg, "$gte": col >= arg, "$lt": col < arg, "$lte": col <= arg,
+        }[op]
+        return cond
+    if op == "$in":
+        if not isinstance(v, list):
+            raise QueryError(f"$in needs a list, got {v!r}")
+        return sa.or_(sa.false(), *[_op(col_num, col_text, "$eq", x) for x in v])
+    if op == "$regex":
+        if not isinstance(v, str):
+            raise QueryError(f"$regex needs a string pattern, got {v!r}")
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise QueryError(f"$regex {v!r} is not a valid regular expression: {e}") from None
+        matched: sa.ColumnElement[bool] = col_text.regexp_match(v)
+        return matched
+    raise QueryError(f"unknown operator {op!r}")
+
+
+_NEGATED = {"$ne": "$eq", "$nin": "$in"}
+
+
+def _cond(path: str, cond: Any) -> sa.ColumnElement[bool]:
+    is_ops = isinstance(cond, dict) and cond and all(str(k).startswith("$") for k in cond)
+    ops = cond if is_ops else {"$eq": cond}
+    field = _field_name(path)
+    parts: list[sa.ColumnElement[bool]] = []
+    for op, v in ops.items():
+        if op == "$not":
+            parts.append(sa.not_(_cond(path, v)))
+            continue
+        if field is None:
+            col = _COLUMNS[path]
+            if path == "created_at":
+                v = [_time_arg(x) for x in v] if isinstance(v, list) else _time_arg(v)
+            if op == "$exists":
+                parts.append(sa.true() if v else sa.false())
+                continue
+            numeric = path in ("created_at", "updated_at", "runtime", "last_step", "rows")
+            inner = _op(col if numeric else sa.null(), sa.null() if numeric else col, _NEGATED.get(op, op), v)
+            parts.append(sa.not_(inner) if op in _NEGATED else inner)
+            continue
+        f = s.run_fields.alias()
+        base = sa.select(sa.literal(1)).where(f.c.run_pk == s.runs.c.pk, f.c.field == field)
+        if op == "$exists":
+            parts.append(sa.exists(base) if v else sa.not_(sa.exists(base)))
+            continue
+        inner = _op(f.c.num, f.c.text, _NEGATED.get(op, op), v)
+        ex = sa.exists(base.where(inner))
+        parts.append(sa.not_(ex) if op in _NEGATED else ex)
+    return sa.and_(sa.true(), *parts)
+
+
+def compile_filter(filters: Any) -> sa.ColumnElement[bool]:
+    """wandb's Mongo-style filter (SPEC §6.1) as a SQL condition on ``runs``."""
+    if filters is None:
+        return sa.true()
+    if not isinstance(filters, dict):
+        raise QueryError(f"filters must be a JSON object, got {type(filters).__name__}")
+    parts: list[sa.ColumnElement[bool]] = []
+    for key, v in filters.items():
+        if key in ("$and", "$or", "$nor"):
+            if not isinstance(v, list):
+                raise QueryError(f"{key} needs a list of filters")
+            subs = [compile_filter(x) for x in v]
+            if key == "$and":
+                parts.append(sa.and_(sa.true(), *subs))
+            elif key == "$or":
+                parts.append(sa.or_(sa.false(), *subs))
+            else:
+                parts.append(sa.not_(sa.or_(sa.false(), *subs)))
+        elif key.startswith("$"):
+            raise QueryError(f"unknown operator {key!r} at the top of a filter")
+        else:
+            parts.append(_cond(key, v))
+    return sa.and_(sa.true(), *parts)
+
+
+def compile_order(order: str | None) -> list[sa.ColumnElement[Any]]:
+    """``"-summary_metrics.acc,+created_at"`` as ORDER BY terms (missing values last)."""
+    terms: list[sa.ColumnElement[Any]] = []
+    for raw in (order or "-created_at").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        desc = item.startswith("-")
+        path = item.lstrip("+-")
+        field = _field_name(path)
+        if field is None:
+            cols: list[Any] = [_COLUMNS[path]]
+        else:
+            f = s.run_fields.alias()
+            base = sa.select(f.c.num).where(f.c.run_pk == s.runs.c.pk, f.c.field == field).limit(1)
+            cols = [base.scalar_subquery(), base.with_only_columns(f.c.text).scalar_subquery()]
+        for col in cols:
+            terms.append(sa.nulls_last(col.desc() if desc else col.asc()))
+    terms.append(s.runs.c.pk.asc())  # a total order: pages never overlap
+    return terms
+
+
+def _project_pk(conn: sa.Connection, project: str) -> int:
+    pk = conn.execute(sa.select(s.projects.c.pk).where(s.projects.c.name == project)).scalar()
+    if pk is None:
+        raise QueryError(f"unknown project {project!r}", 404)
+    return int(pk)
+
+
+def run_doc(row: sa.Row[Any], project: str, full: bool = False) -> dict[str, Any]:
+    m = row._mapping
+    doc: dict[str, Any] = {
+        "id": m["run_id"], "project": project, "name": m["name"], "state": m["state"],
+        "created_at": m["created_at"], "updated_at": m["updated_at"], "ended_at": m["ended_at"],
+        "heartbeat_at": m["heartbeat_at"], "runtime": m["runtime"], "last_step": m["last_step"],
+        "rows": m["rows"], "exit_code": m["exit_code"], "error": m["error"], "group": m["group_name"],
+        "job_type": m["job_type"], "notes": m["notes"], "tags": loads(m["tags"]),
+        "config": loads(m["config"]), "summary": loads(m["summary"]), "flags": loads(m["flags"]),
+        "seq": m["seq"],
+    }
+    if full:
+        doc["metadata"] = loads(m["metadata"])
+        doc["path"] = m["path"]
+    return doc
+
+
+def projects(conn: sa.Connection) -> list[dict[str, Any]]:
+    q = (sa.select(s.projects.c.name, s.projects.c.entity, sa.func.count(s.runs.c.pk),
+                   sa.func.max(s.runs.c.updated_at))
+         .select_from(s.projects.outerjoin(s.runs, s.runs.c.project_pk == s.projects.c.pk))
+         .group_by(s.projects.c.pk, s.projects.c.name, s.projects.c.entity).order_by(s.projects.c.name))
+    return [{"name": r[0], "entity": r[1], "runs": int(r[2]), "updated_at": r[3]} for r in conn.execute(q)]
+
+
+def list_runs(conn: sa.Connection, project: str, filters: Any = None, order: str | None = None,
+              limit: int = 100, offset: int = 0, search: str | None = None) -> dict[str, Any]:
+    ppk = _project_pk(conn, project)
+    where = sa.and_(s.runs.c.project_pk == ppk, compile_filter(filters))
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = sa.and_(where, sa.or_(sa.func.lower(s.runs.c.name).like(pattern, escape="\\"),
+                                      sa.func.lower(s.runs.c.run_id).like(pattern, escape="\\")))
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(s.runs).where(where)).scalar_one())
+    rows = conn.execute(sa.select(s.runs).where(where).order_by(*compile_order(order))
+                        .limit(limit).offset(offset)).all()
+    return {"total": total, "offset": offset, "limit": limit, "runs": [run_doc(r, project) for r in rows]}
+
+
+def run_row(conn: sa.Connection, project: str, run_id: str) -> sa.Row[Any]:
+    ppk = _project_pk(conn, project)
+    row = conn.execute(sa.select(s.runs).where(s.runs.c.project_pk == ppk, s.runs.c.run_id == run_id)).first()
+    if row is None:
+        raise QueryError(f"unknown run {project}/{run_id}", 404)
+    return row
+
+
+def run_pk(conn: sa.Connection, project: str, run_id: str) -> int:
+    return int(run_row(conn, project, run_id)._mapping["pk"])
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+def run_keys(conn: sa.Connection, rpk: int) -> list[dict[str, Any]]:
+    points = {r[0]: int(r[1]) for r in conn.execute(
+        sa.select(s.series.c.key, s.series.c.n).where(s.series.c.run_pk == rpk))}
+    return [{"key": r[0], "kinds": loads(r[1]), "points": points.get(r[0], 0)}
+            for r in conn.execute(sa.select(s.run_keys.c.key, s.run_keys.c.kinds)
+                                  .where(s.run_keys.c.run_pk == rpk).order_by(s.run_keys.c.key))]
+
+
+def project_keys(conn: sa.Connection, project: str) -> list[dict[str, Any]]:
+    ppk = _project_pk(conn, project)
+    q = (sa.select(s.run_keys.c.key, s.run_keys.c.kinds).join(s.runs, s.runs.c.pk == s.run_keys.c.run_pk)
+         .where(s.runs.c.project_pk == ppk))
+    merged: dict[str, tuple[list[str], int]] = {}
+    for key, kinds in conn.execute(q):
+        known, count = merged.get(key, ([], 0))
+        for k in loads(kinds):
+            if k not in known:
+                known.append(k)
+        merged[key] = (known, count + 1)
+    return [{"key": k, "kinds": v[0], "runs": v[1]} for k, v in sorted(merged.items())]
+
+
+# --- series ---------------------------------------------------------------------------------
+
+MAX_POINTS = 10_000
+
+
+def _num(v: float) -> Any:
+    return v if math.isfinite(v) else ("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
+
+
+def series_query(conn: sa.Connection, project: str, run_ids: list[str], key: str, x_axis: str = "_step",
+                 x_range: tuple[float, float] | None = None, max_points: int = 1000) -> list[dict[str, Any]]:
+    """Per run, the chart series of ``key`` against ``x_axis`` (see ``runyard.store.series``)."""
+    if not 1 <= max_points <= MAX_POINTS:
+        raise QueryError(f"max_points must be between 1 and {MAX_POINTS}, got {max_points}")
+    if x_range is not None:
+        if not all(math.isfinite(v) for v in x_range):
+            raise QueryError("x range bounds must be finite numbers")
+        if x_range[0] > x_range[1]:
+            raise QueryError(f"x range is reversed: {x_range[0]} > {x_range[1]}")
+    out = []
+    for run_id in run_ids:
+        rpk = run_pk(conn, project, run_id)
+        row = conn.execute(sa.select(s.series.c.pk, s.series.c.n, s.series.c.mono)
+                           .where(s.series.c.run_pk == rpk, s.series.c.key == key)).first()
+        if row is None:
+            known = conn.execute(sa.select(s.run_keys.c.kinds).where(
+                s.run_keys.c.run_pk == rpk, s.run_keys.c.key == key)).scalar()
+            if known is None:
+                raise QueryError(f"run {project}/{run_id} has no key {key!r}", 404)
+            raise QueryError(f"key {key!r} of run {project}/{run_id} holds no numbers "
+                             f"(its values are {', '.join(loads(known))})", 400)
+        x_series = None
+        if x_axis not in ser.AXES:
+            xrow = conn.execute(sa.select(s.series.c.pk, s.series.c.n).where(
+                s.series.c.run_pk == rpk, s.series.c.key == x_axis)).first()
+            if xrow is None:
+                raise QueryError(f"run {project}/{run_id} has no numeric key {x_axis!r} for the x axis", 404)
+            x_series = (int(xrow[0]), int(xrow[1]))
+        r = ser.query(conn, int(row[0]), int(row[1]), int(row[2]), x_axis, x_range, max_points, x_series)
+        out.append(result_doc(run_id, key, x_axis, r))
+    return out
+
+
+def result_doc(run_id: str, key: str, x_axis: str, r: ser.Result) -> dict[str, Any]:
+    b = r.b
+    has = b.cnt > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(has, b.vsum / np.maximum(b.cnt, 1), np.nan)
+    def col(a: Any, mask: Any = None) -> list[Any]:
+        vals = [_num(float(v)) for v in a.tolist()]
+        if mask is not None:
+            vals = [v if m else None for v, m in zip(vals, mask.tolist(), strict=True)]
+        return vals
+    return {
+        "run": run_id, "key": key, "x_axis": x_axis, "total": r.total, "level": r.level,
+        "full_resolution": r.full, "x": col(r.x), "x_last": col(r.x_last),
+        "min": col(b.vmin, has), "max": col(b.vmax, has), "mean": col(mean, has),
+        "first": col(b.vfirst), "last": col(b.vlast), "count": b.npts.tolist(),
+        "nonfinite": b.flags.tolist(),
+    }
+
+
+# --- media, histograms, output -------------------------------------------------------------
+
+
+def media_steps(conn: sa.Connection, rpk: int, key: str) -> list[int]:
+    return [int(r[0]) for r in conn.execute(
+        sa.select(s.media.c.step).where(s.media.c.run_pk == rpk, s.media.c.key == key)
+        .distinct().order_by(s.media.c.step))]
+
+
+def media_at(conn: sa.Connection, rpk: int, key: str, step: int | None) -> dict[str, Any]:
+    """The media logged under ``key`` at ``step`` (or the nearest earlier step, else the first)."""
+    base = sa.select(s.media.c.step).where(s.media.c.run_pk == rpk, s.media.c.key == key)
+    found = None
+    if step is not None:
+        earlier = base.where(s.media.c.step <= step).order_by(s.media.c.step.desc()).limit(1)
+        found = conn.execute(earlier).scalar()
+    if found is None:
+        found = conn.execute(base.order_by(s.media.c.step).limit(1)).scalar()
+    if found is None:
+        raise QueryError(f"no media logged under key {key!r}", 404)
+    rows = conn.execute(sa.select(s.media.c.idx, s.media.c.type, s.media.c.ref).where(
+        s.media.c.run_pk == rpk, s.media.c.key == key, s.media.c.step == found)
+        .order_by(s.media.c.offset, s.media.c.idx)).all()
+    return {"key": key, "step": int(found), "requested_step": step,
+            "items": [loads(r[2]) for r in rows]}
+
+
+def histogram_matrix(conn: sa.Connection, rpk: int, key: str, max_steps: int = 200,
+                     bins: int = 64) -> dict[str, Any]:
+    """Histograms of ``key`` over steps, rebinned onto one grid: a steps x bins matrix."""
+    rows = conn.execute(sa.select(s.hists.c.step, s.hists.c.data).where(
+        s.hists.c.run_pk == rpk, s.hists.c.key == key).order_by(s.hists.c.offset)).all()
+    if not rows:
+        raise QueryError(f"no histograms logged under key {key!r}", 404)
+    if len(rows) > max_steps:  # deterministic thinning: evenly spaced, first and last kept
+        picks = np.unique(np.round(np.linspace(0, len(rows) - 1, max_steps)).astype(int))
+        rows = [rows[i] for i in picks]
+    hs = []
+    for step, data in rows:
+        values, edges = msgpack.unpackb(data, raw=False)
+        v = np.asarray(values or [], dtype=np.float64)
+        e = np.asarray(edges or [], dtype=np.float64)
+        if len(e) == len(v) + 1 and len(v):
+            hs.append((int(step), v, e))
+    if not hs:
+        raise QueryError(f"histograms of key {key!r} hold no bins", 404)
+    lo = min(float(e[0]) for _, _, e in hs)
+    hi = max(float(e[-1]) for _, _, e in hs)
+    if not hi > lo:
+        hi = lo + 1.0
+    grid = np.linspace(lo, hi, bins + 1)
+    matrix = []
+    for _, v, e in hs:
+        # spread each source bin's count over the grid bins in proportion to the overlap
+        cum = np.concatenate(([0.0], np.cumsum(v)))
+        matrix.append(np.diff(np.interp(grid, e, cum)).tolist())
+    return {"key": key, "steps": [h[0] for h in hs], "bins": grid.tolist(), "counts": matrix}
+
+
+def output_page(conn: sa.Connection, rpk: int, after: int = -1, limit: int = 1000) -> dict[str, Any]:
+    rows = conn.execute(sa.select(s.output.c.offset, s.output.c.ts, s.output.c.stream, s.output.c.text)
+                        .where(s.output.c.run_pk == rpk, s.output.c.offset > after)
+                        .order_by(s.output.c.offset).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [{"cursor": int(r[0]), "ts": r[1], "stream": "stderr" if r[2] == 2 else "stdout",
+                       "text": r[3]} for r in rows],
+            "next": int(rows[-1][0]) if rows else after, "more": more}
+
+
+def changes_since(conn: sa.Connection, seq: int, project: str | None = None) -> list[dict[str, Any]]:
+    q = (sa.select(s.runs, s.projects.c.name.label("project_name"))
+         .join(s.projects, s.projects.c.pk == s.runs.c.project_pk).where(s.runs.c.seq > seq))
+    if project is not None:
+        q = q.where(s.projects.c.name == project)
+    out = []
+    for r in conn.execute(q.order_by(s.runs.c.seq)):
+        m = r._mapping
+        out.append({"seq": int(m["seq"]), "pk": int(m["pk"]), "project": m["project_name"], "id": m["run_id"],
+                    "state": m["state"], "last_step": m["last_step"], "rows": m["rows"],
+                    "runtime": m["runtime"], "summary": loads(m["summary"])})
+    return out
+
+
+def max_seq(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0))).scalar_one())
+
+
+__all__ = ["QueryError", "jsonable"]

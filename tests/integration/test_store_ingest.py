@@ -1,0 +1,230 @@
+"""The index on SQLite and PostgreSQL: incremental, idempotent, crash-safe ingest; torn tails and
+corrupt middles; reindex from the logs alone; run filters, orders and pages."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from runyard.log.records import Kind
+from runyard.store import Ingestor, Store, reindex
+from runyard.store import ingest as ingest_mod
+from runyard.store import queries as q
+from runyard.store import schema as s
+from runyard.store.fixtures import LogWriter, postgres_url, unique_schema
+
+PG_REASON = "PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test', user postgres or root)"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        st = Store(tmp_path / "index" / "index.sqlite3")
+        yield st
+        st.close()
+        return
+    url = postgres_url()
+    if url is None:
+        pytest.skip(PG_REASON)
+    st = Store(url, schema=unique_schema())
+    try:
+        yield st
+    finally:
+        st.drop_schema()
+
+
+VOLATILE = {"updated_at", "seq"}
+
+
+def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every indexed row, minus wall-clock bookkeeping: what 'the same index' means."""
+    out = {}
+    with store.read() as conn:
+        for table in s.metadata.sorted_tables:
+            if table is s.schema_migrations:
+                continue
+            cols = [c for c in table.c if c.name not in VOLATILE and (table.name, c.name) != ("projects", "created_at")]
+            rows = conn.execute(sa.select(*cols).order_by(*cols[:4])).all()
+            out[table.name] = [tuple(r) for r in rows]
+    return out
+
+
+def write_runs(root: Path, rows: int = 3000) -> None:
+    a = LogWriter(root, "proj", "aaaa1111", config={"lr": 0.1, "opt": {"name": "adam"}}, tags=["base"])
+    for i in range(rows):
+        row: dict[str, Any] = {"loss": 1.0 / (i + 1), "acc": i / rows, "nested": {"g": float(i % 7)}}
+        if i % 500 == 0:
+            row["hist"] = {"_type": "histogram", "values": [1, 2, 3], "bins": [0.0, 1.0, 2.0, 3.0]}
+            row["img"] = {"_type": "image-file", "path": f"media/image/{i:064d}.png", "width": 2, "height": 2}
+        if i % 1000 == 0:
+            a.write([Kind.OUTPUT, a.t0 + i, 1, f"step {i}\n"])
+        a.row(row)
+    a.end()
+    b = LogWriter(root, "proj", "bbbb2222", config={"lr": 0.01, "opt": {"name": "sgd"}}, tags=["exp"])
+    for i in range(rows // 2):
+        b.row({"loss": 2.0 / (i + 1), "epoch": i // 100})
+    b.end(1)
+
+
+def test_ingest_builds_the_index(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    write_runs(root)
+    Ingestor(root, store).ingest_all()
+    with store.read() as conn:
+        runs = q.list_runs(conn, "proj", order="+name")
+        assert runs["total"] == 2
+        a = runs["runs"][0]
+        assert a["id"] == "aaaa1111" and a["state"] == "finished" and a["rows"] == 3000
+        assert a["config"] == {"lr": 0.1, "opt": {"name": "adam"}}
+        assert a["summary"]["loss"] == 1.0 / 3000
+        keys = {k["key"]: k for k in q.run_keys(conn, q.run_pk(conn, "proj", "aaaa1111"))}
+        assert keys["loss"]["kinds"] == ["number"] and keys["loss"]["points"] == 3000
+        assert keys["nested/g"]["points"] == 3000
+        assert keys["hist"]["kinds"] == ["histogram"] and keys["img"]["kinds"] == ["image-file"]
+        rpk = q.run_pk(conn, "proj", "aaaa1111")
+        assert q.media_steps(conn, rpk, "img") == [0, 500, 1000, 1500, 2000, 2500]
+        assert q.media_at(conn, rpk, "img", 777)["step"] == 500
+        m = q.histogram_matrix(conn, rpk, "hist")
+        assert m["steps"] == [0, 500, 1000, 1500, 2000, 2500] and len(m["counts"][0]) == 64
+        assert math.isclose(sum(m["counts"][0]), 6.0)
+        out = q.output_page(conn, rpk, limit=2)
+        assert [i["text"] for i in out["items"]] == ["step 0\n", "step 1000\n"] and out["more"]
+        series = q.series_query(conn, "proj", ["aaaa1111", "bbbb2222"], "loss", max_points=100)
+        assert [len(x["x"]) <= 100 for x in series] == [True, True]
+        assert series[0]["first"][0] == 1.0 and series[0]["last"][-1] == 1.0 / 3000
+        by_epoch = q.series_query(conn, "proj", ["bbbb2222"], "loss", x_axis="epoch", max_points=5000)
+        assert by_epoch[0]["full_resolution"] and by_epoch[0]["total"] == 1500
+
+
+def test_incremental_equals_one_pass_and_is_idempotent(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001", alive=True)
+    ing = Ingestor(root, store)
+    rng = np.random.default_rng(1)
+    for _part in range(6):
+        for _ in range(int(rng.integers(1, 20_000))):
+            w.row({"x": float(rng.normal()), "y": w.step * 2})
+        ing.ingest_all()
+    w.end()
+    ing.ingest_all()
+    ing.ingest_all()  # nothing new: nothing changes
+    incremental = dump(store)
+    reindex(root, store)
+    assert dump(store) == incremental
+
+
+def test_killed_mid_ingest_ends_as_if_never_stopped(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001")
+    for i in range(50_000):
+        w.row({"a": float(i), "b": float(-i)})
+    w.end()
+    reindex(root, store)
+    expected = dump(store)
+    store.clear()
+
+    monkeypatch.setattr(ingest_mod, "BATCH_POINTS", 7_000)
+    calls = {"n": 0}
+    real_write = Ingestor._write
+
+    def dying_write(self: Ingestor, *args: Any) -> None:
+        calls["n"] += 1
+        real_write(self, *args)
+        if calls["n"] == 4:  # the process dies inside the 4th transaction, after its writes
+            raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(Ingestor, "_write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        Ingestor(root, store).ingest_all()
+    with store.read() as conn:
+        n = conn.execute(sa.select(s.series.c.n).where(s.series.c.key == "a")).scalar_one()
+    assert n == 3 * 3500  # three batches committed, the fourth rolled back
+    monkeypatch.setattr(Ingestor, "_write", real_write)
+    Ingestor(root, store).ingest_all()  # a new process: continues from the cursor
+    assert dump(store) == expected
+
+
+def test_torn_tail_then_resume(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001")
+    for i in range(100):
+        w.row({"a": float(i)})
+    good = w.path.stat().st_size
+    w.raw(b"\x40\x00\x00\x00\x12\x34")  # half a frame header: a crash mid-write
+    ing = Ingestor(root, store)
+    ing.ingest_all()  # no warning: the index flags the run instead
+    with store.read() as conn:
+        doc = q.run_doc(q.run_row(conn, "p", "run00001"), "p")
+    assert doc["rows"] == 100 and doc["flags"]["torn_tail"]["offset"] == good
+    with open(w.path, "r+b") as f:  # a resuming writer truncates the torn tail and goes on
+        f.truncate(good)
+    for i in range(100, 150):
+        w.row({"a": float(i)})
+    ing.ingest_all()
+    with store.read() as conn:
+        doc = q.run_doc(q.run_row(conn, "p", "run00001"), "p")
+        assert doc["rows"] == 150 and "torn_tail" not in doc["flags"]
+        series = q.series_query(conn, "p", ["run00001"], "a", max_points=1000)[0]
+    assert series["first"] == [float(i) for i in range(150)]
+
+
+def test_corrupt_middle_indexes_the_good_prefix(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001")
+    for i in range(50):
+        w.row({"a": float(i)})
+    bad_at = w.path.stat().st_size
+    for i in range(50, 100):
+        w.row({"a": float(i)})
+    w.end()
+    data = bytearray(w.path.read_bytes())
+    data[bad_at + 12] ^= 0xFF  # flip a payload byte of the 51st row
+    w.path.write_bytes(bytes(data))
+    LogWriter(root, "p", "run00002").row({"a": 1.0})
+    Ingestor(root, store).ingest_all()
+    with store.read() as conn:
+        doc = q.run_doc(q.run_row(conn, "p", "run00001"), "p")
+        assert doc["rows"] == 50 and doc["flags"]["corrupt"]["offset"] == bad_at
+        assert q.list_runs(conn, "p")["total"] == 2
+
+
+def test_filters_orders_and_pages(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    for i in range(30):
+        w = LogWriter(root, "p", f"run{i:05d}", config={"lr": i / 100, "opt": "adam" if i % 2 else "sgd",
+                                                        "model": {"depth": i % 5}},
+                      tags=["even"] if i % 2 == 0 else ["odd"], name=f"name-{i:02d}", created_at=1e9 + i)
+        w.row({"acc": (i * 7) % 30 / 30})
+        if i != 3:
+            w.end()
+    Ingestor(root, store).ingest_all()
+
+    def ids(**kw: Any) -> list[str]:
+        with store.read() as conn:
+            return [r["id"] for r in q.list_runs(conn, "p", **kw)["runs"]]
+
+    assert ids(filters={"config.lr": {"$gt": 0.25}}, order="+config.lr") == [f"run{i:05d}" for i in range(26, 30)]
+    assert len(ids(filters={"config.opt": "adam"}, limit=100)) == 15
+    assert len(ids(filters={"tags": {"$in": ["odd"]}}, limit=100)) == 15
+    assert ids(filters={"$and": [{"config.model.depth": 4}, {"config.lr": {"$lt": 0.1}}]}) == ["run00009", "run00004"]
+    assert ids(filters={"$or": [{"display_name": "name-01"}, {"state": "crashed"}]}, order="+name") == [
+        "run00001", "run00003"]
+    assert ids(filters={"display_name": {"$regex": "^name-1[0-2]$"}}, order="-name") == [
+        "run00012", "run00011", "run00010"]
+    best = ids(order="-summary_metrics.acc", limit=3)
+    assert best == ["run00017", "run00004", "run00021"]
+    page1 = ids(order="+created_at", limit=10, offset=0)
+    page2 = ids(order="+created_at", limit=10, offset=10)
+    assert page1[0] == "run00000" and page2[0] == "run00010" and not set(page1) & set(page2)
+    assert ids(filters={"config.missing": {"$exists": True}}) == []
+    assert ids(search="NAME-29") == ["run00029"]
+    with store.read() as conn, pytest.raises(q.QueryError):
+        q.list_runs(conn, "p", filters={"config.lr": {"$bogus": 1}})
