@@ -17,13 +17,13 @@ def test_reference_scalar_examples_run_unchanged() -> None:
     wandb.log({'acc': 0.9, 'loss': 0.1})
     wandb.run.summary["accuracy"] = 0.95
     best_accuracy = 0
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(1, args.epochs + 1):  # noqa: B007 - the reference's code, unchanged
         test_loss, test_accuracy = random.random(), random.random()
         if (test_accuracy > best_accuracy):
             wandb.run.summary["best_accuracy"] = test_accuracy
             best_accuracy = test_accuracy
         wandb.log({"loss": 0.5, "val_loss": test_loss})
-    for step in range(1, wandb.run.config.num_steps + 1):
+    for step in range(1, wandb.run.config.num_steps + 1):  # noqa: B007
         wandb.log({'acc': 0.5, 'loss': 0.2})
     wandb.log({'loss': 0.2}, step=100)
     wandb.log({'loss': 0.2}, commit=False)

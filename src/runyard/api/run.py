@@ -38,7 +38,7 @@ class ApiSummary(dict[str, Any]):
         self._run = run
         self._saved = dict(values)
 
-    def update(self, d: Any = None, /, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, d: Any = None, /, **kwargs: Any) -> None:
         """Merge ``d``/``kwargs`` and save every change made since the last save."""
         if d is not None or kwargs:
             super().update(dict(d or {}), **kwargs)

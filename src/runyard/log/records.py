@@ -45,10 +45,10 @@ _packer = msgpack.Packer(default=_default, use_bin_type=True, strict_types=False
 def encode(record: list[Any]) -> bytes:
     """Encode one record; integers past 64 bits are stored as floats."""
     try:
-        return _packer.pack(record)
+        return bytes(_packer.pack(record))
     except OverflowError:
         _packer.reset()
-        return _packer.pack(_shrink_ints(record))
+        return bytes(_packer.pack(_shrink_ints(record)))
 
 
 def _shrink_ints(value: Any) -> Any:

@@ -292,7 +292,9 @@ def _latest_crashed(project_dir: Path) -> str | None:
 # -- module-level shortcuts --------------------------------------------------------------------
 
 
-def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None) -> None:
+def log(
+    data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None
+) -> None:
     """Log ``data`` to the current run (SPEC §1.3). Raises if ``init()`` was not called."""
     run = _current
     if run is None:

@@ -25,7 +25,9 @@ def summary_value(key: str, value: Any) -> tuple[Any, bool]:
 
 
 class Summary(MutableMapping[str, Any]):
-    def __init__(self, read: Callable[[], dict[str, Any]], write: Callable[[dict[str, Any], list[str], bool], None]) -> None:
+    def __init__(
+        self, read: Callable[[], dict[str, Any]], write: Callable[[dict[str, Any], list[str], bool], None]
+    ) -> None:
         object.__setattr__(self, "_read", read)
         object.__setattr__(self, "_write", write)
 
@@ -46,7 +48,7 @@ class Summary(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return len(self._read())
 
-    def update(self, d: Any = None, /, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, d: Any = None, /, **kwargs: Any) -> None:
         items = {**dict(d or {}), **kwargs}
         out: dict[str, Any] = {}
         media = False

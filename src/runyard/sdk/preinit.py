@@ -9,6 +9,8 @@ from ..errors import UsageError
 
 
 class PreInit:
+    _name: str
+
     def __init__(self, name: str) -> None:
         object.__setattr__(self, "_name", name)
 

@@ -12,7 +12,7 @@ import time
 import traceback
 import warnings
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import LogValueError, RunyardWarning, StepError, UsageError
 from ..log.records import Kind
@@ -350,7 +350,7 @@ class Run:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> Literal[False]:
         if exc is not None:
             self._mark_failed(exc)
         self.finish(exit_code=1 if exc is not None else None)

@@ -264,7 +264,9 @@ class Writer:
                 f.write(data)
             os.replace(tmp, target)
         except (OSError, TypeError, ValueError) as e:
-            self.reporter.once("snapshot", f"could not save the state snapshot — {e} — readers will replay the log instead")
+            self.reporter.once(
+                "snapshot", f"could not save the state snapshot — {e} — readers will replay the log instead"
+            )
 
     def _stop(self, item: StopItem) -> None:
         buf = bytearray()

@@ -38,6 +38,6 @@ class ArrayFile(Media):
                 ref.update(min=float(flat.min()), max=float(flat.max()), mean=float(flat.mean()),
                            var=float(flat.var()))
                 ref["percentiles"] = {
-                    str(p): float(v) for p, v in zip(PERCENTILES, np.percentile(flat, PERCENTILES))
+                    str(p): float(v) for p, v in zip(PERCENTILES, np.percentile(flat, PERCENTILES), strict=True)
                 }
         return ref
