@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -97,3 +99,17 @@ def test_reader_of_an_empty_or_foreign_file(runs_dir: Path) -> None:
     with pytest.warns(runyard.RunyardWarning, match="ignoring 3 bytes after offset 0"):
         r = runyard.Api().run("p/empty001")
     assert r.history_rows == 0 and list(r.scan_history()) == []
+
+
+def test_resume_repairs_a_torn_tail(runs_dir: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    code = "import runyard\nr = runyard.init(project='p', id='repair01')\nfor i in range(10): r.log({'i': i})\n"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)  # its process is gone after
+    log = runs_dir / "p" / "repair01" / LOG_NAME
+    log.write_bytes(log.read_bytes()[:-3])  # tear the END record
+    run = runyard.init(project="p", id="repair01", resume="allow")
+    run.log({"i": 10})
+    run.finish()
+    assert "dropped" in capfd.readouterr().err
+    r = runyard.Api().run("p/repair01")
+    assert [row["i"] for row in r.scan_history()] == list(range(11))
+    assert scan(log).torn_bytes == 0 and r.state == "finished"

@@ -8,12 +8,13 @@ import os
 import re
 import sys
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from .. import settings as settings_mod
-from ..errors import UsageError
+from ..errors import RunyardWarning, UsageError
 from ..log.framing import MAGIC, frame, scan
 from ..log.reader import LOG_NAME, SNAPSHOT_NAME, RunFolder, process_start_ticks
 from ..log.records import Kind, encode
@@ -239,7 +240,9 @@ def _open_resumed(
     folder: Path, session: dict[str, Any], config: dict[str, Any], meta: dict[str, Any]
 ) -> tuple[Path, int, int, RunState]:
     rf = RunFolder(folder)
-    state, _ = rf.load_state()
+    with warnings.catch_warnings():  # a torn tail is reported below, once, as it is repaired
+        warnings.simplefilter("ignore", RunyardWarning)
+        state, _ = rf.load_state()
     if state.state == RUNNING:
         raise UsageError(
             f"init(): run {state.id!r} is still running (pid {state.pid} on {state.host}); finish it "
@@ -251,7 +254,10 @@ def _open_resumed(
     try:
         if valid.valid_end < size:
             os.ftruncate(fd, valid.valid_end)
-            say(f"resuming run {state.id}: dropped {size - valid.valid_end} bytes of a torn record at the end of its log")
+            say(
+                f"resuming run {state.id}: dropped {size - valid.valid_end} bytes of a torn "
+                "record at the end of its log"
+            )
             (folder / SNAPSHOT_NAME).unlink(missing_ok=True)
             state, _ = rf.load_state(resolve_liveness=False)
         records: list[list[Any]] = [[Kind.RESUME, time.time(), session], [Kind.METADATA, meta]]
