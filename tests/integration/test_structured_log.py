@@ -78,8 +78,6 @@ def test_reference_tables(tmp_path: Path) -> None:
     assert rows[2]["frame"].get_column("b") == ["x", None]
 
 
-@pytest.mark.xfail(strict=True, reason="log() must snapshot a Table on the caller's thread: the SDK "
-                   "should call value.snapshot() for Media that have one (see Table.snapshot)")
 def test_rows_added_after_logging_are_not_part_of_the_logged_table(tmp_path: Path) -> None:
     run = _start(tmp_path)
     table = wandb.Table(columns=["n"])

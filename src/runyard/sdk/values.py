@@ -57,7 +57,7 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
         return value
     if isinstance(value, Media):
         flags.media = True
-        return value
+        return value.snapshot()
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, float):  # subclasses of the plain types (IntEnum, str enums, ...)

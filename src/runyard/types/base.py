@@ -84,6 +84,11 @@ class Media:
 
     _type: ClassVar[str] = "media"
 
+    def snapshot(self) -> Media:
+        """Called by ``log()`` on the caller's thread: a value that can still change after it was
+        logged (a Table gaining rows) returns a copy; immutable values return themselves."""
+        return self
+
     def to_ref(self, store: MediaStore) -> dict[str, Any]:
         """Encode and store this value; return its typed reference (runs on the writer thread)."""
         raise NotImplementedError
