@@ -95,6 +95,28 @@ def test_subplots_histogram_errorbars_and_fill(tmp_path: Path) -> None:
     assert doc["layout"]["annotations"][0]["text"] == "left"
 
 
+def test_twin_axes_share_x_and_overlay_y(tmp_path: Path) -> None:
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="loss")
+    ax2 = ax.twinx()
+    ax2.plot([0, 1], [100, 50], label="lr")
+    ax2.set_ylabel("lr")
+    doc = _figure_json(tmp_path, convert_foreign(fig))
+    assert [(t["xaxis"], t["yaxis"]) for t in doc["data"]] == [("x", "y"), ("x", "y2")]
+    assert "xaxis2" not in doc["layout"]
+    assert doc["layout"]["yaxis2"]["overlaying"] == "y" and doc["layout"]["yaxis2"]["side"] == "right"
+    assert doc["layout"]["yaxis2"]["title"]["text"] == "lr"
+
+
+def test_dates_on_x(tmp_path: Path) -> None:
+    import datetime as dt
+
+    fig, ax = plt.subplots()
+    ax.plot([dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2)], [1, 2])
+    doc = _figure_json(tmp_path, convert_foreign(fig))
+    assert doc["data"][0]["x"][0].startswith("2024-01-01") and doc["layout"]["xaxis"]["type"] == "date"
+
+
 def test_nan_in_a_line_becomes_null(tmp_path: Path) -> None:
     fig, ax = plt.subplots()
     ax.plot([0, 1, 2], [1.0, np.nan, 3.0])

@@ -135,6 +135,19 @@ def test_scene_with_plain_lists_and_scores(tmp_path: Path) -> None:
     assert [b["score"] for b in doc["boxes"]] == [0.75, 0.75] and len(doc["vectors"]) == 1
 
 
+def test_wandb_classmethods(tmp_path: Path) -> None:
+    scene = _reference_scene()
+    obj = Object3D.from_point_cloud(points=scene["points"], boxes=scene["boxes"], vectors=scene["vectors"])
+    _, doc = _stored_json(tmp_path, obj)
+    assert doc["type"] == "lidar/beta" and len(doc["boxes"]) == 2
+    assert Object3D.from_numpy(np.zeros((2, 3))).point_count == 2
+    glb = tmp_path / "m.glb"
+    glb.write_bytes(trimesh.exchange.gltf.export_glb(_box_mesh().scene()))
+    assert Object3D.from_file(str(glb)).format == "glb"
+    with pytest.raises(TypeError, match="expected a numpy array"):
+        Object3D.from_numpy([[0, 0, 0]])  # type: ignore[arg-type]
+
+
 # -- bad inputs ------------------------------------------------------------------------------------
 
 

@@ -153,6 +153,13 @@ def test_add_column_and_get_column() -> None:
     assert empty.data == [["a"], ["b"]]
 
 
+def test_iterrows_and_get_dataframe() -> None:
+    table = Table(columns=["x", "y"], data=[[1, "a"], [2, "b"]])
+    assert list(table.iterrows()) == [(0, [1, "a"]), (1, [2, "b"])]
+    df = table.get_dataframe()
+    assert list(df.columns) == ["x", "y"] and df["x"].tolist() == [1, 2]
+
+
 def test_snapshot_is_not_changed_by_later_rows() -> None:
     table = Table(columns=["x"], data=[[1]])
     snap = table.snapshot()

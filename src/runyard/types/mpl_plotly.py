@@ -240,11 +240,21 @@ def figure_to_plotly(fig: Any) -> dict[str, Any]:
         refs = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
         xa, ya = _Axis(ax.xaxis), _Axis(ax.yaxis)
         bbox = ax.get_position()
-        xl = xa.layout(ax.get_xlim(), ax.get_xscale(), ax.get_xlabel())
         yl = ya.layout(ax.get_ylim(), ax.get_yscale(), ax.get_ylabel())
-        xl.update(domain=[max(0.0, bbox.x0), min(1.0, bbox.x1)], anchor=refs["yaxis"])
-        yl.update(domain=[max(0.0, bbox.y0), min(1.0, bbox.y1)], anchor=refs["xaxis"])
-        layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = xl, yl
+        twin = next((i for i, prev in enumerate(axes[: n - 1])
+                     if prev.get_shared_x_axes().joined(prev, ax)
+                     and tuple(prev.get_position().bounds) == tuple(bbox.bounds)), None)
+        if twin is not None:
+            # ax.twinx(): the same x axis, a second y axis on the right over the first.
+            twin_suffix = "" if twin == 0 else str(twin + 1)
+            refs["xaxis"] = f"x{twin_suffix}"
+            yl.update(overlaying=f"y{twin_suffix}", side="right", anchor=refs["xaxis"])
+            layout[f"yaxis{suffix}"] = yl
+        else:
+            xl = xa.layout(ax.get_xlim(), ax.get_xscale(), ax.get_xlabel())
+            xl.update(domain=[max(0.0, bbox.x0), min(1.0, bbox.x1)], anchor=refs["yaxis"])
+            yl.update(domain=[max(0.0, bbox.y0), min(1.0, bbox.y1)], anchor=refs["xaxis"])
+            layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = xl, yl
 
         bar_patches: set[int] = set()
         for container in ax.containers:

@@ -222,6 +222,30 @@ class Object3D(Media):
                     stacklevel=3,
                 )
 
+    @classmethod
+    def from_file(cls, data_or_path: Any, file_type: str | None = None) -> Object3D:
+        """An obj, gltf or glb file (a path or an open file), as wandb's ``Object3D.from_file``."""
+        return cls(data_or_path, file_type=file_type)
+
+    @classmethod
+    def from_numpy(cls, data: np.ndarray) -> Object3D:
+        """A point cloud of shape n×3, n×4 or n×6, as wandb's ``Object3D.from_numpy``."""
+        if not isinstance(data, np.ndarray):
+            raise TypeError(f"Object3D.from_numpy: expected a numpy array, got {type(data).__name__}")
+        return cls(data)
+
+    @classmethod
+    def from_point_cloud(
+        cls,
+        points: Any,
+        boxes: Any = (),
+        vectors: Any = None,
+        point_cloud_type: str = "lidar/beta",
+    ) -> Object3D:
+        """A lidar scene from its parts, as wandb's ``Object3D.from_point_cloud``."""
+        return cls({"type": point_cloud_type, "points": points, "boxes": list(boxes),
+                    "vectors": [] if vectors is None else vectors})
+
     @property
     def point_count(self) -> int | None:
         return None if self._points is None else len(self._points)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -332,6 +332,20 @@ class Table(Media):
         if convert_to is not None:
             raise ValueError(f"Table.get_column: convert_to must be None or 'numpy', got {convert_to!r}")
         return values
+
+    def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
+        """``(index, row)`` for every row, as wandb's ``Table.iterrows``."""
+        yield from enumerate(self.data)
+
+    def get_dataframe(self) -> Any:
+        """The table as a ``pandas.DataFrame`` (needs ``runyard[pandas]``; media cells stay objects)."""
+        try:
+            import pandas as pd
+        except ImportError as e:
+            raise ImportError(
+                "Table.get_dataframe() needs pandas; install it with: pip install 'runyard[pandas]'"
+            ) from e
+        return pd.DataFrame([list(row) for row in self.data], columns=list(self.columns))
 
     def get_index(self) -> list[int]:
         """Row numbers ``0 .. n-1``."""
