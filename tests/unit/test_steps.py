@@ -137,3 +137,13 @@ def test_log_from_other_threads_uses_the_current_run() -> None:
     assert [r["_step"] for r in rows] == list(range(800))
     for t in range(4):
         assert [r[f"t{t}"] for r in rows if f"t{t}" in r] == list(range(200))
+
+
+def test_history_row_values_are_checked_at_commit() -> None:
+    run = runyard.init(project="p")
+    run.history.row["arr"] = np.arange(3)
+    run.history.row["bad"] = object()
+    with pytest.warns(runyard.RunyardWarning, match="key 'bad'.*history.row"):
+        run.history.add({"ok": 1})
+    run.finish()
+    assert rows_of(run) == [{"_step": 0, "arr": [0, 1, 2], "ok": 1}]

@@ -19,6 +19,7 @@ class History:
         with run._lock:
             if run._pending is None:
                 run._pending, run._pending_media = {}, False
+            run._pending_raw = True
             return run._pending
 
     def add(self, data: dict[str, Any] | None = None) -> None:

@@ -49,6 +49,7 @@ class Run:
         self._step = state.last_step + 1
         self._pending: dict[str, Any] | None = None
         self._pending_media = False
+        self._pending_raw = False  # history.row handed out the pending dict: normalise at commit
         self._queued_weight = 0
         self._queue_limit = int(settings["queue_limit"])
         self._strict = bool(settings["strict_steps"])
@@ -189,6 +190,13 @@ class Run:
             raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
 
     def _commit(self, step: int, row: dict[str, Any], media: bool) -> None:
+        if self._pending_raw:  # the user edited history.row directly: check it now
+            self._pending_raw = False
+            flags = Normalized()
+            row, errors = normalize_row(row, flags)
+            media = media or flags.media
+            for message in errors:
+                warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
         ts = time.time()
         self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media))
         self._queued_weight += len(row)
@@ -331,7 +339,7 @@ class Run:
     def _wait_for_writer(self) -> None:
         timeout = float(self._settings["finish_timeout"])
         backlog = self._queued_weight - self._writer.done_weight
-        if backlog > 200_000:
+        if backlog > 20_000:
             say(f"writing {backlog:,} values still queued for run {self.path} (waiting up to {timeout:.0f} s)")
         if not self._writer.join(timeout):
             backlog = self._queued_weight - self._writer.done_weight
