@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import os
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def field_rows(run_pk: int, state: RunState, summary: dict[str, Any]) -> list[di
     return rows
 
 
-def _classify_tail(log_path: Path, valid_end: int) -> str:
+def classify_tail(log_path: Path, valid_end: int) -> str:
     """'torn' (a frame cut short: maybe still being written) or 'corrupt' (complete but bad)."""
     try:
         size = log_path.stat().st_size
@@ -174,6 +175,7 @@ class Ingestor:
         self.store = store
         self._seen: dict[Path, tuple[int, float]] = {}  # log -> (size, mtime) fully ingested
         self._running: dict[Path, tuple[int, RunState, float]] = {}  # run_pk, state, last check
+        self._lock = threading.RLock()  # one ingest at a time: two would insert the same records
 
     def run_folders(self) -> Iterator[Path]:
         if not self.root.is_dir():
@@ -195,7 +197,15 @@ class Ingestor:
         return changed
 
     def ingest_run(self, folder: str | os.PathLike[str]) -> RunReport | None:
-        folder = Path(folder)
+        with self._lock:
+            return self._ingest_run(Path(folder))
+
+    def forget(self, folder: str | os.PathLike[str]) -> None:
+        """Drop what is remembered about a log, so the next pass reads it again."""
+        with self._lock:
+            self._seen.pop(Path(folder) / LOG_NAME, None)
+
+    def _ingest_run(self, folder: Path) -> RunReport | None:
         log_path = folder / LOG_NAME
         try:
             st = log_path.stat()
@@ -258,7 +268,7 @@ class Ingestor:
                 else:
                     next_offset = scan.valid_end
                     if scan.torn_bytes:
-                        kind = _classify_tail(log_path, scan.valid_end)
+                        kind = classify_tail(log_path, scan.valid_end)
                         if kind == "corrupt":
                             flags["corrupt"] = {"offset": scan.valid_end, "unread_bytes": scan.torn_bytes}
                         else:

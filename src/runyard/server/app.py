@@ -1,0 +1,332 @@
+"""The ASGI app: ``create_app(root, store_url)``.
+
+Routes live under ``/api``; ``/openapi.json`` describes them and ``/docs`` renders that. Every
+error answers ``{"ok": false, "error": "...", "status": N}`` (``errors.py``). ``/`` serves a
+placeholder page until the web UI is built (a later issue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+
+from .. import __version__
+from ..log import framing
+from ..log.reader import LOG_NAME, RunFolder
+from ..log.records import Kind, encode
+from ..log.state import RUNNING
+from ..store import queries as q
+from ..store.db import Store
+from ..store.ingest import Ingestor, classify_tail
+from . import files, tables
+from .errors import ApiError, install
+from .live import IngestLoop
+
+DEFAULT_INDEX = Path(".runyard") / "index.sqlite3"
+
+
+def default_store_url(root: Path) -> str:
+    """The embedded index of a folder of runs: a SQLite file in ``<root>/.runyard/``."""
+    return f"sqlite:///{(root / DEFAULT_INDEX).resolve()}"
+
+
+PLACEHOLDER = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>runyard</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
+code{background:#8881;padding:0 .2em}</style></head>
+<body><h1>runyard</h1>
+<p><strong>Placeholder: the web UI is not built yet.</strong> This server already answers the
+HTTP API the UI will use.</p>
+<ul><li><a href="/docs">API documentation</a> (OpenAPI, interactive)</li>
+<li><a href="/openapi.json">/openapi.json</a></li>
+<li><a href="/api/projects">/api/projects</a></li></ul>
+<p>Serving runs from <code>{root}</code>.</p></body></html>
+"""
+
+
+def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] | None = None, *,
+               schema: str | None = None, follow: bool = True, interval: float = 0.25) -> FastAPI:
+    """The API over the runs under ``root``, indexed in ``store_url`` (default: an SQLite file
+    in ``<root>/.runyard/``). With ``follow`` a background thread ingests new log records every
+    ``interval`` seconds while the app runs (its lifespan)."""
+    root_path = Path(root).resolve()
+    store = Store(store_url if store_url is not None else default_store_url(root_path), schema=schema)
+    ingestor = Ingestor(root_path, store)
+    loop = IngestLoop(ingestor, interval)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(ingestor.ingest_all)
+        if follow:
+            loop.start()
+        try:
+            yield
+        finally:
+            loop.stop()
+            store.close()
+
+    app = FastAPI(
+        title="runyard", version=__version__, lifespan=lifespan,
+        description="The HTTP API of runyard: projects, runs, keys, chart series, media, tables, "
+                    "histograms, console output, live updates and summary edits. Errors answer "
+                    '`{"ok": false, "error": "...", "status": N}`.',
+    )
+    app.state.store, app.state.ingestor, app.state.root, app.state.loop = store, ingestor, root_path, loop
+    install(app)
+
+    def run_dir(project: str, run_id: str) -> tuple[int, Path, dict[str, Any]]:
+        with store.read() as conn:
+            row = q.run_row(conn, project, run_id)
+        m = row._mapping
+        return int(m["pk"]), root_path / m["path"], dict(m)
+
+    # -- projects and runs ----------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(PLACEHOLDER.replace("{root}", str(root_path)))
+
+    @app.get("/api/health", tags=["server"])
+    def health() -> dict[str, Any]:
+        return {"ok": True, "version": __version__, "root": str(root_path), "index": store.dialect,
+                "ingest_passes": loop.passes}
+
+    @app.get("/api/projects", tags=["runs"])
+    def list_projects() -> dict[str, Any]:
+        with store.read() as conn:
+            return {"projects": q.projects(conn)}
+
+    @app.get("/api/projects/{project}/runs", tags=["runs"])
+    def list_runs(
+        project: str,
+        filters: str | None = Query(None, description='wandb Mongo-style filter as JSON, e.g. '
+                                    '{"config.lr": {"$gt": 0.01}}'),
+        order: str | None = Query(None, description='"-summary_metrics.acc", "+created_at", comma-separated'),
+        limit: int = Query(100, ge=1, le=10_000),
+        offset: int = Query(0, ge=0),
+        search: str | None = Query(None, description="substring of the run name or id"),
+    ) -> dict[str, Any]:
+        parsed = None
+        if filters:
+            try:
+                parsed = json.loads(filters)
+            except ValueError as exc:
+                raise ApiError(400, f"filters is not valid JSON: {exc}") from None
+        with store.read() as conn:
+            return q.list_runs(conn, project, parsed, order, limit, offset, search)
+
+    @app.get("/api/projects/{project}/keys", tags=["keys"])
+    def project_keys(project: str) -> dict[str, Any]:
+        with store.read() as conn:
+            return {"keys": q.project_keys(conn, project)}
+
+    @app.get("/api/runs/{project}/{run_id}", tags=["runs"])
+    def run_detail(project: str, run_id: str) -> dict[str, Any]:
+        with store.read() as conn:
+            return q.run_doc(q.run_row(conn, project, run_id), project, full=True)
+
+    @app.get("/api/runs/{project}/{run_id}/keys", tags=["keys"])
+    def run_keys(project: str, run_id: str) -> dict[str, Any]:
+        with store.read() as conn:
+            return {"keys": q.run_keys(conn, q.run_pk(conn, project, run_id))}
+
+    # -- series -----------------------------------------------------------------------------
+
+    def _series(project: str, runs: list[str], key: str, x_axis: str, x_min: float | None,
+                x_max: float | None, max_points: int) -> dict[str, Any]:
+        if (x_min is None) != (x_max is None):
+            raise ApiError(400, "give both x_min and x_max, or neither")
+        x_range = (x_min, x_max) if x_min is not None and x_max is not None else None
+        started = time.perf_counter()
+        with store.read() as conn:
+            out = q.series_query(conn, project, runs, key, x_axis, x_range, max_points)
+        return {"series": out, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3)}
+
+    series_doc = ("Per run, buckets of the series (x, x_last, min, max, mean, first, last, count, "
+                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are the strings "
+                  '"NaN", "Infinity", "-Infinity". A range of at most max_points points answers at '
+                  "full resolution.")
+
+    @app.get("/api/projects/{project}/series", tags=["series"], description=series_doc)
+    def project_series(
+        project: str,
+        runs: str = Query(..., description="comma-separated run ids"),
+        key: str = Query(...),
+        x_axis: str = Query("_step", description="_step, _runtime, _timestamp or a logged numeric key"),
+        x_min: float | None = None, x_max: float | None = None,
+        max_points: int = Query(1000, description=f"1..{q.MAX_POINTS}"),
+    ) -> dict[str, Any]:
+        ids = [r for r in runs.split(",") if r]
+        if not ids:
+            raise ApiError(400, "runs must name at least one run id")
+        return _series(project, ids, key, x_axis, x_min, x_max, max_points)
+
+    @app.get("/api/runs/{project}/{run_id}/series", tags=["series"], description=series_doc)
+    def run_series(
+        project: str, run_id: str, key: str = Query(...), x_axis: str = "_step",
+        x_min: float | None = None, x_max: float | None = None, max_points: int = 1000,
+    ) -> dict[str, Any]:
+        return _series(project, [run_id], key, x_axis, x_min, x_max, max_points)
+
+    # -- media, tables, histograms, output ----------------------------------------------
+
+    @app.get("/api/runs/{project}/{run_id}/media/steps", tags=["media"])
+    def media_steps(project: str, run_id: str, key: str) -> dict[str, Any]:
+        with store.read() as conn:
+            rpk = q.run_pk(conn, project, run_id)
+            return {"key": key, "steps": q.media_steps(conn, rpk, key)}
+
+    @app.get("/api/runs/{project}/{run_id}/media", tags=["media"],
+             description="The media of a key at a step (else the nearest earlier step), for the step slider. "
+                         "Each item's path is served by the files endpoint.")
+    def media_at(project: str, run_id: str, key: str, step: int | None = Query(None, ge=0)) -> dict[str, Any]:
+        with store.read() as conn:
+            rpk = q.run_pk(conn, project, run_id)
+            found = q.media_at(conn, rpk, key, step)
+        for item in found["items"]:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                item["url"] = f"/api/runs/{project}/{run_id}/files/{item['path']}"
+        return found
+
+    @app.get("/api/runs/{project}/{run_id}/files/{path:path}", tags=["media"],
+             description="A file of the run's media/ or files/ folder, with range requests.")
+    def run_file(project: str, run_id: str, path: str) -> FileResponse:
+        _, folder, _ = run_dir(project, run_id)
+        target = files.resolve(folder, path)
+        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable"}
+        ctype = files.content_type(target)
+        if ctype.startswith(("text/html", "image/svg")):
+            headers["Content-Security-Policy"] = "sandbox allow-scripts"  # no access to our origin
+        return FileResponse(target, media_type=ctype, headers=headers)
+
+    @app.get("/api/runs/{project}/{run_id}/table", tags=["tables"])
+    def run_table(
+        project: str, run_id: str, key: str, step: int | None = Query(None, ge=0),
+        offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=10_000),
+        sort: str | None = None, desc: bool = False, search: str | None = None,
+        where: str | None = Query(None, description='exact column matches as JSON, e.g. {"label": "cat"}'),
+    ) -> dict[str, Any]:
+        rpk, folder, _ = run_dir(project, run_id)
+        with store.read() as conn:
+            found = q.media_at(conn, rpk, key, step)
+        refs = [i for i in found["items"] if isinstance(i, dict) and i.get("_type") == "table-file"]
+        if not refs:
+            raise ApiError(404, f"key {key!r} holds no table at step {found['step']}")
+        columns, data = tables.load(files.resolve(folder, str(refs[0].get("path", ""))))
+        conditions: dict[str, str] = {}
+        if where:
+            try:
+                parsed = json.loads(where)
+                assert isinstance(parsed, dict)
+            except (ValueError, AssertionError):
+                raise ApiError(400, "where must be a JSON object of column: value") from None
+            conditions = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
+        out = tables.page(columns, data, offset, limit, sort, desc, search, conditions)
+        out.update({"key": key, "step": found["step"], "column_types": refs[0].get("column_types")})
+        return out
+
+    @app.get("/api/runs/{project}/{run_id}/histograms", tags=["media"],
+             description="Histograms of a key over steps, rebinned to one grid: a steps x bins matrix.")
+    def run_histograms(project: str, run_id: str, key: str, max_steps: int = Query(200, ge=1, le=2000),
+                       bins: int = Query(64, ge=1, le=512)) -> dict[str, Any]:
+        with store.read() as conn:
+            return q.histogram_matrix(conn, q.run_pk(conn, project, run_id), key, max_steps, bins)
+
+    @app.get("/api/runs/{project}/{run_id}/output", tags=["runs"],
+             description="Console output in pages; pass the answer's `next` as `after` for the next page.")
+    def run_output(project: str, run_id: str, after: int = -1,
+                   limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
+        with store.read() as conn:
+            return q.output_page(conn, q.run_pk(conn, project, run_id), after, limit)
+
+    # -- summary edits --------------------------------------------------------------------
+
+    @app.patch("/api/runs/{project}/{run_id}/summary", tags=["runs"],
+               description="Edit a finished run's summary (SPEC §2.5): appends a SUMMARY record to its log.")
+    def edit_summary(project: str, run_id: str, body: dict[str, Any] = Body(  # noqa: B008
+            ..., examples=[{"update": {"best_acc": 0.93}, "delete": ["tmp"]}])) -> dict[str, Any]:
+        update = body.get("update", {})
+        delete = body.get("delete", [])
+        if not isinstance(update, dict) or not isinstance(delete, list) or not all(
+                isinstance(k, str) for k in delete):
+            raise ApiError(400, 'body must be {"update": {key: value}, "delete": [key, ...]}')
+        if not update and not delete:
+            raise ApiError(400, "nothing to edit: give update and/or delete")
+        _, folder, _ = run_dir(project, run_id)
+        state, _ = RunFolder(folder).load_state()
+        if state.state == RUNNING:
+            raise ApiError(409, f"run {project}/{run_id} is still running; its summary can be edited "
+                                "once it has finished")
+        log_path = folder / LOG_NAME
+        scan = framing.scan(log_path)
+        if scan.torn_bytes:
+            if classify_tail(log_path, scan.valid_end) == "corrupt":
+                raise ApiError(409, f"the log of run {project}/{run_id} is damaged at offset "
+                                    f"{scan.valid_end}; it is not edited")
+            with open(log_path, "r+b") as f:  # as a resuming writer does: drop the torn tail
+                f.truncate(scan.valid_end)
+        with open(log_path, "ab") as f:
+            f.write(framing.frame(encode([Kind.SUMMARY, update, delete])))
+            f.flush()
+            os.fsync(f.fileno())
+        ingestor.forget(folder)
+        ingestor.ingest_run(folder)
+        with store.read() as conn:
+            return {"ok": True, "summary": q.run_doc(q.run_row(conn, project, run_id), project)["summary"]}
+
+    # -- live updates -----------------------------------------------------------------------
+
+    @app.get("/api/events", tags=["live"],
+             description="Server-sent events: `run` events (state, last_step, rows, summary, new_keys) for "
+                         "runs that changed after `since` (a seq; default: now). `timeout` closes the stream.")
+    async def events(request: Request, project: str | None = None, since: int | None = None,
+                     timeout: float = Query(0, ge=0, description="seconds; 0 keeps the stream open"),
+                     poll: float = Query(0.25, ge=0.05, le=10)) -> StreamingResponse:
+        def latest() -> int:
+            with store.read() as conn:
+                return q.max_seq(conn)
+
+        start = since if since is not None else await anyio.to_thread.run_sync(latest)
+
+        async def stream() -> AsyncIterator[str]:
+            seq = start
+            known: dict[int, set[str]] = {}
+            deadline = time.monotonic() + timeout if timeout else None
+            last_beat = time.monotonic()
+            yield f"event: hello\ndata: {json.dumps({'seq': seq})}\n\n"
+            while deadline is None or time.monotonic() < deadline:
+                if await request.is_disconnected():
+                    return
+                changes = await anyio.to_thread.run_sync(_changes, seq, project, known)
+                for change in changes:
+                    seq = max(seq, change["seq"])
+                    yield f"id: {change['seq']}\nevent: run\ndata: {json.dumps(change)}\n\n"
+                if time.monotonic() - last_beat > 15:
+                    last_beat = time.monotonic()
+                    yield ": keep-alive\n\n"
+                await asyncio.sleep(poll)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    def _changes(seq: int, project: str | None, known: dict[int, set[str]]) -> list[dict[str, Any]]:
+        with store.read() as conn:
+            changes = q.changes_since(conn, seq, project)
+            for change in changes:
+                pk = change.pop("pk")
+                keys = {k["key"] for k in q.run_keys(conn, pk)}
+                change["new_keys"] = sorted(keys - known.get(pk, set())) if pk in known else sorted(keys)
+                known[pk] = keys
+        return changes
+
+    return app

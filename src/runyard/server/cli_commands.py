@@ -1,0 +1,87 @@
+"""``runyard ui`` and ``runyard reindex`` as click commands, for ``runyard.cli`` to register.
+
+click, uvicorn, FastAPI and SQLAlchemy are imported when a command runs, not when this module
+is imported::
+
+    from runyard.server.cli_commands import reindex_command, ui_command
+    cli.add_command(ui_command(), "ui")
+    cli.add_command(reindex_command(), "reindex")
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _root(directory: str | None) -> Path:
+    from ..settings import resolve
+
+    return Path(directory if directory is not None else resolve()["dir"]).expanduser()
+
+
+def ui_command() -> Any:
+    import click
+
+    @click.command("ui", help="Serve the runs under DIR (default: $RUNYARD_DIR or ./runyard) over HTTP: "
+                              "the API, and the web UI once it is built.")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False))
+    @click.option("--port", default=8765, show_default=True, type=int, help="TCP port (0: any free port).")
+    @click.option("--host", default="127.0.0.1", show_default=True,
+                  help="Address to listen on; 0.0.0.0 exposes the runs to your network.")
+    @click.option("--index", "index_url", default=None,
+                  help="Index database: an SQLite path or a postgresql:// URL "
+                       "(default: DIR/.runyard/index.sqlite3).")
+    def ui(directory: str | None, port: int, host: str, index_url: str | None) -> None:
+        root = _root(directory)
+        if not root.is_dir():
+            raise click.ClickException(
+                f"{root} is not a folder of runs. Log a run first (runyard.init(dir=...)), or pass the "
+                "folder: runyard ui DIR")
+        try:
+            import uvicorn
+
+            from . import create_app
+        except ImportError as exc:
+            raise click.ClickException(
+                f"the server needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"
+            ) from None
+        app = create_app(root, index_url)
+        click.echo(f"runyard: serving {root} on http://{host}:{port}/ (API docs: /docs); Ctrl+C stops")
+        uvicorn.run(app, host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"))
+
+    return ui
+
+
+def reindex_command() -> Any:
+    import click
+
+    @click.command("reindex", help="Rebuild the index of DIR from its run logs alone.")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False))
+    @click.option("--index", "index_url", default=None,
+                  help="Index database (default: DIR/.runyard/index.sqlite3).")
+    def reindex(directory: str | None, index_url: str | None) -> None:
+        root = _root(directory)
+        if not root.is_dir():
+            raise click.ClickException(f"{root} is not a folder of runs")
+        try:
+            from ..store import Store
+            from ..store import reindex as rebuild
+            from .app import default_store_url
+        except ImportError as exc:
+            raise click.ClickException(
+                f"reindex needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"
+            ) from None
+        store = Store(index_url if index_url is not None else default_store_url(root))
+        try:
+            reports = rebuild(root, store)
+        finally:
+            store.close()
+        points = sum(r.points for r in reports)
+        flagged = [f"{r.project}/{r.run_id}" for r in reports if r.flags.get("corrupt")]
+        click.echo(f"reindexed {len(reports)} runs, {points} points")
+        if flagged:
+            click.echo(f"damaged logs (indexed up to the damage): {', '.join(flagged)}")
+
+    return reindex

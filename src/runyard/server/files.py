@@ -1,0 +1,47 @@
+"""Serving a run's media files: no path outside the run's ``media/`` and ``files/`` folders,
+the right content type, and range requests (audio and video players seek with them)."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from .errors import ApiError
+
+SERVED_DIRS = ("media", "files")
+
+CONTENT_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".svg": "image/svg+xml", ".bmp": "image/bmp",
+    ".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac", ".oga": "audio/ogg",
+    ".mp4": "video/mp4", ".webm": "video/webm", ".ogg": "video/ogg", ".ogv": "video/ogg",
+    ".json": "application/json", ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8", ".csv": "text/csv; charset=utf-8",
+    ".glb": "model/gltf-binary", ".gltf": "model/gltf+json", ".obj": "model/obj",
+    ".pdb": "chemical/x-pdb", ".sdf": "chemical/x-mdl-sdfile", ".mol2": "chemical/x-mol2",
+    ".npy": "application/octet-stream", ".npz": "application/octet-stream",
+}
+
+
+def content_type(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in (".table.json", ".plotly.json"):
+        if name.endswith(suffix):
+            return "application/json"
+    known = CONTENT_TYPES.get(path.suffix.lower())
+    if known:
+        return known
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def resolve(run_dir: Path, rel: str) -> Path:
+    """The file ``rel`` inside the run folder's media or files folder; 404 for anything else."""
+    if "\x00" in rel or rel.startswith(("/", "\\")):
+        raise ApiError(404, f"no such file: {rel!r}")
+    base = run_dir.resolve()
+    target = (base / rel).resolve()
+    allowed = [base / d for d in SERVED_DIRS]
+    if not any(target.is_relative_to(d) for d in allowed) or not target.is_file():
+        raise ApiError(404, f"no such file in this run's media or files: {rel!r}")
+    return target
