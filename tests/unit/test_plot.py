@@ -185,6 +185,8 @@ def test_confusion_matrix_from_probs_and_string_labels(tmp_path: Path) -> None:
     probs = np.eye(3)[PREDS] * 0.8 + 0.05
     _, doc = _ref(tmp_path, plot.confusion_matrix(probs=probs, y_true=TRUTH, class_names=NAMES))
     assert _matrix(doc) == EXPECTED_CM
+    _, doc = _ref(tmp_path, plot.confusion_matrix(probs, TRUTH, NAMES))  # names in third place
+    assert _matrix(doc) == EXPECTED_CM
     _, doc = _ref(tmp_path, plot.confusion_matrix(preds=["x", "y", "x"], y_true=["x", "x", "x"]))
     assert _matrix(doc) == {"x": [2, 1], "y": [0, 0]}
 

@@ -78,6 +78,16 @@ def test_numpy_scalars_bools_none_and_arrays_become_plain_values(tmp_path: Path)
     assert ref["column_types"] == {"i": "number", "f": "number", "b": "bool", "s": "string", "arr": "list"}
 
 
+def test_subclasses_of_plain_types_are_stored_as_plain_values() -> None:
+    import enum
+
+    class Color(enum.IntEnum):
+        RED = 1
+
+    table = Table(columns=["c", "f"], data=[[Color.RED, np.float64(0.5)]])
+    assert [type(v) for v in table.data[0]] == [int, float]
+
+
 def test_numpy_2d_array_as_data(tmp_path: Path) -> None:
     _, doc = _stored(tmp_path, Table(columns=["x", "y"], data=np.array([[1.0, 2.0], [3.0, 4.0]])))
     assert doc["data"] == [[1.0, 2.0], [3.0, 4.0]]

@@ -230,6 +230,11 @@ def confusion_matrix(
                     "was given too; pass either probs (n_samples × n_classes) or preds"
                 )
         probs, preds = None, probs
+    if probs is not None and preds is not None and class_names is None and _is_names(preds):
+        # confusion_matrix(probs, y_true, class_names): names in third place, one per column
+        shape = np.shape(probs)
+        if len(shape) == 2 and shape[1] == len(preds):
+            class_names, preds = list(preds), None
     if probs is not None and preds is not None:
         raise ValueError("plot.confusion_matrix: pass either probs or preds, not both")
     if y_true is None or (probs is None and preds is None):

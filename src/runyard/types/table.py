@@ -51,7 +51,7 @@ def _kind(value: Any) -> str | None:
 
 def _convert(value: Any, where: str) -> Any:
     """Turn one cell into a JSON-able Python value or a ``Media``; raise a precise error otherwise."""
-    if value is None or isinstance(value, (bool, int, float, str, Media)):
+    if value is None or type(value) in (bool, int, float, str) or isinstance(value, Media):
         return value
     if isinstance(value, np.generic):
         if isinstance(value, np.bool_):
@@ -64,6 +64,15 @@ def _convert(value: Any, where: str) -> Any:
             return str(value)
         if isinstance(value, np.datetime64):
             return None if np.isnat(value) else str(value)
+    # subclasses of the plain types (IntEnum, str enums, ...) are stored as the plain type
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, np.ndarray):
         if value.size > MAX_CELL_ARRAY:
             raise ValueError(
