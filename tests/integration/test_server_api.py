@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runyard.server.testing import InProcessClient
 
 from runyard.log.framing import scan
 from runyard.log.reader import RunFolder
 from runyard.log.records import Kind
 from runyard.server import create_app
+from runyard.server.testing import InProcessClient
 from runyard.store.fixtures import LogWriter, postgres_url, unique_schema
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100

@@ -200,9 +200,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
 
     @app.get("/api/runs/{project}/{run_id}/files/{path:path}", tags=["media"],
              description="A file of the run's media/ or files/ folder, with range requests.")
-    def run_file(project: str, run_id: str, path: str) -> FileResponse:
+    def run_file(project: str, run_id: str, path: str, request: Request) -> FileResponse:
         _, folder, _ = run_dir(project, run_id)
         target = files.resolve(folder, path)
+        files.check_range(request.headers.get("range"), target.stat().st_size)
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable"}
         ctype = files.content_type(target)
         if ctype.startswith(("text/html", "image/svg")):

@@ -15,10 +15,11 @@ log = logging.getLogger("runyard.server")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -28,7 +29,9 @@ def error_response(status: int, message: str) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.message)
+        resp = error_response(exc.status, exc.message)
+        resp.headers.update(exc.headers)
+        return resp
 
     @app.exception_handler(QueryError)
     async def query_error(_: Request, exc: QueryError) -> JSONResponse:

@@ -4,6 +4,7 @@ the right content type, and range requests (audio and video players seek with th
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
 
 from .errors import ApiError
@@ -45,3 +46,29 @@ def resolve(run_dir: Path, rel: str) -> Path:
     if not any(target.is_relative_to(d) for d in allowed) or not target.is_file():
         raise ApiError(404, f"no such file in this run's media or files: {rel!r}")
     return target
+
+
+_RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+def check_range(header: str | None, size: int) -> None:
+    """Answer a malformed (400) or unsatisfiable (416) Range header in the API's error shape;
+    a good one is left to the file response."""
+    if not header:
+        return
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec.strip():
+        raise ApiError(400, f"malformed Range header {header!r}: expected bytes=START-END")
+    satisfiable = False
+    for part in spec.split(","):
+        m = _RANGE.match(part)
+        if m is None or (not m.group(1) and not m.group(2)):
+            raise ApiError(400, f"malformed Range header {header!r}")
+        start, end = m.group(1), m.group(2)
+        if start and end and int(start) > int(end):
+            raise ApiError(400, f"malformed Range header {header!r}: a range ends before it starts")
+        if (start and int(start) < size) or (not start and int(end) > 0 and size > 0):
+            satisfiable = True
+    if not satisfiable:
+        raise ApiError(416, f"range {spec.strip()} is outside the file ({size} bytes)",
+                       {"Content-Range": f"bytes */{size}"})
