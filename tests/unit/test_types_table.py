@@ -233,6 +233,11 @@ def test_mixed_types_in_a_column_are_an_error_unless_allowed() -> None:
 def test_unsupported_cell_type_names_row_column_and_type() -> None:
     with pytest.raises(TypeError, match=r"row 0, column 'b' has a value of type builtins.object"):
         Table(columns=["a", "b"], data=[[1, object()]])
+    table = Table(columns=["a", "b"])
+    with pytest.raises(TypeError, match="row 0, column 'b'"):
+        table.add_data(1, object())
+    table.add_data("x", 2)  # the rejected row left neither a row nor a column type behind
+    assert table.data == [["x", 2]] and table.column_types == {"a": "string", "b": "number"}
 
 
 def test_other_bad_inputs() -> None:

@@ -49,7 +49,16 @@ def _kind(value: Any) -> str | None:
     return type(value).__name__
 
 
-def _convert(value: Any, where: str) -> Any:
+_PLAIN_KIND: dict[type, str | None] = {bool: "bool", int: "number", float: "number", str: "string",
+                                        type(None): None}
+_NOT_PLAIN = "not plain"
+
+
+def _where(loc: tuple[int, str]) -> str:
+    return f"row {loc[0]}, column {loc[1]!r}"
+
+
+def _convert(value: Any, loc: tuple[int, str]) -> Any:
     """Turn one cell into a JSON-able Python value or a ``Media``; raise a precise error otherwise."""
     if value is None or type(value) in (bool, int, float, str) or isinstance(value, Media):
         return value
@@ -76,14 +85,14 @@ def _convert(value: Any, where: str) -> Any:
     if isinstance(value, np.ndarray):
         if value.size > MAX_CELL_ARRAY:
             raise ValueError(
-                f"Table: {where} holds an array of {value.size} elements; cells hold at most "
+                f"Table: {_where(loc)} holds an array of {value.size} elements; cells hold at most "
                 f"{MAX_CELL_ARRAY} (log large arrays as a Histogram or a separate value)"
             )
-        return _convert(value.tolist(), where)
+        return _convert(value.tolist(), loc)
     if isinstance(value, (list, tuple)):
-        return [_convert(v, where) for v in value]
+        return [_convert(v, loc) for v in value]
     if isinstance(value, dict):
-        return {str(k): _convert(v, where) for k, v in value.items()}
+        return {str(k): _convert(v, loc) for k, v in value.items()}
     module = type(value).__module__
     if module.startswith("pandas"):
         name = type(value).__name__
@@ -96,7 +105,7 @@ def _convert(value: Any, where: str) -> Any:
     if isinstance(value, (_dt.datetime, _dt.date)):
         return value.isoformat()
     raise TypeError(
-        f"Table: {where} has a value of type {type(value).__module__}.{type(value).__qualname__}; "
+        f"Table: {_where(loc)} has a value of type {type(value).__module__}.{type(value).__qualname__}; "
         "cells accept numbers, strings, bools, None, lists, dicts, numpy scalars/arrays and "
         "runyard media (Image, Audio, ...)"
     )
@@ -198,6 +207,9 @@ class Table(Media):
             raise TypeError(f"Table: data must be a list of rows, got {type(data).__name__}")
         out: list[Sequence[Any]] = []
         for i, row in enumerate(data):
+            if type(row) is list or type(row) is tuple:
+                out.append(row)
+                continue
             if isinstance(row, np.ndarray):
                 row = row.tolist()
             if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
@@ -254,21 +266,21 @@ class Table(Media):
                 f"Table: row {index} has {len(row)} values but the table has {len(self.columns)} "
                 f"columns {self.columns}"
             )
-        converted = [
-            _convert(cell, f"row {index}, column {name!r}")
-            for cell, name in zip(row, self.columns, strict=True)
-        ]
-        self._check_kinds(converted, index)
-        self.data.append(converted)
-
-    def _check_kinds(self, row: list[Any], index: int) -> None:
-        for j, cell in enumerate(row):
-            kind = _kind(cell)
-            if kind is None:
+        converted = list(row)
+        kinds = self._kinds
+        new_kinds: list[str | None] | None = None  # committed only when the whole row is good
+        for j, cell in enumerate(converted):
+            kind = _PLAIN_KIND.get(type(cell), _NOT_PLAIN)
+            if kind == _NOT_PLAIN:
+                cell = converted[j] = _convert(cell, (index, self.columns[j]))
+                kind = _kind(cell)
+            if kind is None or kind == kinds[j]:
                 continue
-            current = self._kinds[j]
+            if new_kinds is None:
+                new_kinds = list(kinds)
+            current = new_kinds[j]
             if current is None:
-                self._kinds[j] = kind
+                new_kinds[j] = kind
             elif current != kind and current != "mixed":
                 if not self.allow_mixed_types:
                     raise TypeError(
@@ -276,7 +288,10 @@ class Table(Media):
                         f"column holds {current} values; pass Table(..., allow_mixed_types=True) "
                         "to allow mixed columns"
                     )
-                self._kinds[j] = "mixed"
+                new_kinds[j] = "mixed"
+        if new_kinds is not None:
+            self._kinds = new_kinds
+        self.data.append(converted)
 
     # -- the wandb-shaped API ---------------------------------------------------------------------
 
@@ -307,7 +322,7 @@ class Table(Media):
                 "columns but no rows"
             )
         self._check_count(len(values))
-        converted = [_convert(v, f"row {i}, column {name!r}") for i, v in enumerate(values)]
+        converted = [_convert(v, (i, name)) for i, v in enumerate(values)]
         kind: str | None = None
         for i, cell in enumerate(converted):
             k = _kind(cell)
