@@ -28,7 +28,7 @@ import runyard.types  # noqa: E402
 
 wandb = runyard
 
-ALA3 = Path("/work/shared/fixtures/molecules/ala3.pdb")
+ALA3 = Path(__file__).resolve().parents[1] / "fixtures" / "molecules" / "ala3.pdb"
 
 
 @pytest.fixture(autouse=True)

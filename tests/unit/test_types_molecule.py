@@ -13,7 +13,7 @@ from rdkit.Chem import AllChem
 from runyard.types import MediaStore, Molecule
 from runyard.types import molecule as molecule_module
 
-FIXTURES = Path("/work/shared/fixtures/molecules")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "molecules"
 ALA3 = FIXTURES / "ala3.pdb"
 GRO = FIXTURES / "md_1u19.gro"
 
