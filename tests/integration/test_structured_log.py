@@ -23,22 +23,13 @@ import pytest  # noqa: E402
 import trimesh  # noqa: E402
 
 import runyard  # noqa: E402
-import runyard.plot  # noqa: E402
-import runyard.types  # noqa: E402
-
-wandb = runyard
+import runyard as wandb  # noqa: E402
 
 ALA3 = Path(__file__).resolve().parents[1] / "fixtures" / "molecules" / "ala3.pdb"
 
 
 @pytest.fixture(autouse=True)
-def _public_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """``runyard.Table`` etc., whether or not ``runyard/__init__.py`` re-exports them yet."""
-    for name in ("Table", "Molecule", "Object3D", "Plotly"):
-        if not hasattr(runyard, name):
-            monkeypatch.setattr(runyard, name, getattr(runyard.types, name), raising=False)
-    if not hasattr(runyard, "plot_table"):
-        monkeypatch.setattr(runyard, "plot_table", runyard.plot.plot_table, raising=False)
+def _no_open_figures() -> Iterator[None]:
     plt.close("all")
     yield
     plt.close("all")
@@ -91,7 +82,7 @@ def test_rows_added_after_logging_are_not_part_of_the_logged_table(tmp_path: Pat
 
 def test_table_with_media_cells(tmp_path: Path) -> None:
     run = _start(tmp_path)
-    image = runyard.types.Image(np.full((4, 4, 3), 200, dtype=np.uint8))
+    image = wandb.Image(np.full((4, 4, 3), 200, dtype=np.uint8))
     wandb.log({"preds": wandb.Table(columns=["image", "score"], data=[[image, 0.5], [None, float("inf")]])})
     wandb.finish()
     table = _history(tmp_path, run.id)[0]["preds"]
