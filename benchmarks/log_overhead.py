@@ -156,9 +156,7 @@ def _adapter(lib: str, folder: Path) -> Adapter:
     elif lib == "wandb":
         import wandb
 
-        wrun = wandb.init(
-            project="bench", dir=str(folder), mode="offline", settings=wandb.Settings(console="off")
-        )
+        wrun = wandb.init(project="bench", dir=str(folder), mode="offline", settings=wandb.Settings(console="off"))
         a.version = wandb.__version__
         a.log = wrun.log
         a.finish = wrun.finish  # type: ignore[method-assign]
@@ -246,9 +244,7 @@ def _percentile(ordered: list[int], q: float) -> int:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run_worker(
-    lib: str, width: int, steps: int, folder: Path, max_seconds: float, timed: bool
-) -> dict[str, Any]:
+def run_worker(lib: str, width: int, steps: int, folder: Path, max_seconds: float, timed: bool) -> dict[str, Any]:
     """Log ``steps`` rows of ``width`` floats through ``lib``; return the figures."""
     folder.mkdir(parents=True, exist_ok=True)
     os.chdir(folder)  # MLflow puts its artifact root (./mlruns) in the working directory
@@ -335,6 +331,8 @@ def run_worker(
         out["median_us"] = max(0, ordered[done // 2] - overhead) / 1000
         out["p95_us"] = max(0, _percentile(ordered, 0.95) - overhead) / 1000
         out["max_us"] = max(0, ordered[-1] - overhead) / 1000
+        # The mean shows what the median hides: calls that wait (backpressure, GIL hand-offs).
+        out["mean_us"] = max(0.0, sum(ordered) / done - overhead) / 1000
     return out
 
 
@@ -478,12 +476,13 @@ def _ratio(a: Any, b: Any) -> float | None:
     return a / b
 
 
-FIGURES = ("median_us", "p95_us", "points_per_s", "peak_rss_mb", "bytes_per_point")
+FIGURES = ("median_us", "p95_us", "mean_us", "points_per_s", "peak_rss_mb", "bytes_per_point")
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
     head = (
         f"{'library':<13} {'width':>5} {'steps':>7} {'median µs':>10} {'×':>7} {'p95 µs':>9} {'×':>7} "
+        f"{'mean µs':>9} "
         f"{'points/s':>11} {'×':>7} {'peak RSS MB':>11} {'×':>6} {'B/point':>8} {'×':>7}"
     )
     print(head)
@@ -500,6 +499,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
         print(
             f"{r['lib']:<13} {r['width']:>5} {r['steps']:>7} {_fmt(r.get('median_us'), '.2f'):>10} "
             f"{x('median_us'):>7} {_fmt(r.get('p95_us'), '.2f'):>9} {x('p95_us'):>7} "
+            f"{_fmt(r.get('mean_us'), '.2f'):>9} "
             f"{_fmt(r.get('points_per_s'), ',.0f'):>11} {x('points_per_s'):>7} "
             f"{_fmt(r.get('peak_rss_mb'), '.1f'):>11} {x('peak_rss_mb'):>6} "
             f"{_fmt(r.get('bytes_per_point'), '.2f'):>8} {x('bytes_per_point'):>7}"
@@ -600,9 +600,7 @@ def parent_main(args: argparse.Namespace) -> int:
     memory: dict[str, Any] | None = None
     if not args.skip_memory and "runyard" in runnable:
         msteps = args.memory_steps or (MEMORY_STEPS // QUICK_DIVISOR if args.quick else MEMORY_STEPS)
-        memory = run_one(
-            sys.executable, "runyard", MEMORY_WIDTH, msteps, max(timeout, 600.0), 3600.0, untimed=True
-        )
+        memory = run_one(sys.executable, "runyard", MEMORY_WIDTH, msteps, max(timeout, 600.0), 3600.0, untimed=True)
         print()
         if "error" in memory:
             print(f"memory: runyard, {msteps:,} steps of {MEMORY_WIDTH} floats: FAILED: {memory['error']}")
@@ -641,9 +639,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, help="steps per worker (default: per library, see DEFAULT_STEPS)")
     p.add_argument("--quick", action="store_true", help="smoke run: 1/50 of the steps, shorter timeouts")
     p.add_argument("--skip-memory", action="store_true", help="skip the 1,000,000-step memory workload")
-    p.add_argument(
-        "--memory-steps", type=int, help=f"steps of the memory workload (default {MEMORY_STEPS:,})"
-    )
+    p.add_argument("--memory-steps", type=int, help=f"steps of the memory workload (default {MEMORY_STEPS:,})")
     p.add_argument("--anchor-python", help="interpreter for the anchors (default $RUNYARD_BENCH_PYTHON)")
     p.add_argument("--timeout", type=float, help="seconds before a worker is killed (default 240, quick 60)")
     p.add_argument("--max-seconds", type=float, help="a worker stops logging after this long (default 20)")
