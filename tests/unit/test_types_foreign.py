@@ -20,7 +20,8 @@ import plotly.graph_objects as go  # noqa: E402
 import pytest  # noqa: E402
 
 from runyard.types import MediaStore, Plotly, foreign  # noqa: E402
-from runyard.types.foreign import FigurePNG, convert_foreign  # noqa: E402
+from runyard.types.foreign import convert_foreign
+from runyard.types.image import Image  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -137,18 +138,18 @@ def test_unsupported_figure_falls_back_to_png_with_one_warning(tmp_path: Path) -
     ax.imshow(np.eye(4))
     with pytest.warns(UserWarning, match=r"could not be converted .*stored as a PNG image"):
         media = convert_foreign(fig)
-    assert isinstance(media, FigurePNG)
+    assert isinstance(media, Image)
     ref = media.to_ref(MediaStore(tmp_path))
     assert ref["_type"] == "image-file" and ref["format"] == "png"
     data = (tmp_path / ref["path"]).read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
-    from PIL import Image
+    from PIL import Image as PILImage
 
-    with Image.open(tmp_path / ref["path"]) as im:
+    with PILImage.open(tmp_path / ref["path"]) as im:
         assert im.size == (ref["width"], ref["height"]) == (640, 480)
     fig2, ax2 = plt.subplots()
     ax2.pie([1, 2])
-    assert isinstance(convert_foreign(fig2), FigurePNG)  # no second warning (warnings are errors here)
+    assert isinstance(convert_foreign(fig2), Image)  # no second warning (warnings are errors here)
 
 
 def test_plotly_figure_and_trace(tmp_path: Path) -> None:

@@ -6,42 +6,20 @@ and plotly are never imported unless the value is one of theirs:
 
 - ``matplotlib.pyplot`` or a matplotlib Figure → an interactive ``Plotly`` chart (converted now,
   since the figure may be changed or cleared right after ``log()``); when the figure holds
-  something the converter cannot draw, a PNG image instead, with a one-time warning;
+  something the converter cannot draw, a PNG ``Image`` instead, with a one-time warning;
 - a plotly figure or trace → ``Plotly``;
 - anything else → ``None`` (the SDK reports the unsupported type).
 """
 
 from __future__ import annotations
 
-import io
 import warnings
 from typing import Any
 
-from .base import Media, MediaStore
+from .base import Media
 from .plotly import Plotly, is_matplotlib_figure, is_plotly_object, matplotlib_figure
 
 _warned_png = False
-
-
-class FigurePNG(Media):
-    """A matplotlib figure rendered to PNG (the fallback when it cannot become a Plotly chart).
-
-    Reference: ``{"_type": "image-file", "path", "sha256", "size", "format": "png", "width",
-    "height"}`` — the same kind as ``Image`` so the UI shows it as an image.
-    """
-
-    _type = "image-file"
-
-    def __init__(self, fig: Any) -> None:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        self._png = buf.getvalue()
-        self.width = int.from_bytes(self._png[16:20], "big")
-        self.height = int.from_bytes(self._png[20:24], "big")
-
-    def to_ref(self, store: MediaStore) -> dict[str, Any]:
-        ref = store.put_bytes("image", self._png, "png")
-        return {"_type": "image-file", **ref, "format": "png", "width": self.width, "height": self.height}
 
 
 def _figure_png(fig: Any, reason: str) -> Media:
@@ -53,7 +31,9 @@ def _figure_png(fig: Any, reason: str) -> Media:
             "it is stored as a PNG image instead (this warning is shown once)",
             stacklevel=4,
         )
-    return FigurePNG(fig)
+    from .image import Image
+
+    return Image(fig)
 
 
 def convert_foreign(value: Any) -> Media | None:

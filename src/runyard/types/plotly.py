@@ -19,8 +19,6 @@ from typing import Any
 
 from .base import Media, MediaStore
 
-PLOTS_EXTRA = "pip install 'runyard[plots]'"
-
 
 def is_plotly_object(value: Any) -> bool:
     module = type(value).__module__ or ""
