@@ -69,6 +69,14 @@ def test_reference_scatter_bar_histogram_examples(tmp_path: Path) -> None:
     assert ref["preset"] == "runyard/histogram" and ref["fields"] == {"value": "scores"}
 
 
+def test_split_table_is_accepted_and_recorded(tmp_path: Path) -> None:
+    table = Table(data=[[1, 1]], columns=["x", "y"])
+    ref, _ = _ref(tmp_path, plot.line(table, "x", "y", split_table=True))
+    assert ref["split_table"] is True
+    ref, _ = _ref(tmp_path, plot.confusion_matrix(preds=[0], y_true=[0], split_table=False))
+    assert "split_table" not in ref
+
+
 def test_chart_keeps_the_table_as_it_was(tmp_path: Path) -> None:
     table = Table(data=[[1, 1]], columns=["x", "y"])
     chart = plot.line(table, "x", "y")

@@ -27,32 +27,41 @@ def _check_table(fn: str, table: Any, **columns: str | None) -> None:
 
 
 def line(
-    table: Table, x: str, y: str, stroke: str | None = None, title: str | None = None
+    table: Table, x: str, y: str, stroke: str | None = None, title: str | None = None,
+    *, split_table: bool = False,
 ) -> CustomChart:
     """A line of ``y`` against ``x`` (one line per value of the ``stroke`` column, if given)."""
     _check_table("line", table, x=x, y=y, stroke=stroke)
     fields = {"x": x, "y": y}
     if stroke is not None:
         fields["stroke"] = stroke
-    return plot_table("runyard/line", table, fields, {"title": title})
+    return plot_table("runyard/line", table, fields, {"title": title}, split_table=split_table)
 
 
-def scatter(table: Table, x: str, y: str, title: str | None = None) -> CustomChart:
+def scatter(
+    table: Table, x: str, y: str, title: str | None = None, *, split_table: bool = False
+) -> CustomChart:
     """A scatter plot of the points (``x``, ``y``)."""
     _check_table("scatter", table, x=x, y=y)
-    return plot_table("runyard/scatter", table, {"x": x, "y": y}, {"title": title})
+    return plot_table("runyard/scatter", table, {"x": x, "y": y}, {"title": title}, split_table=split_table)
 
 
-def bar(table: Table, label: str, value: str, title: str | None = None) -> CustomChart:
+def bar(
+    table: Table, label: str, value: str, title: str | None = None, *, split_table: bool = False
+) -> CustomChart:
     """One bar per row: ``label`` names it, ``value`` is its length."""
     _check_table("bar", table, label=label, value=value)
-    return plot_table("runyard/bar", table, {"label": label, "value": value}, {"title": title})
+    return plot_table(
+        "runyard/bar", table, {"label": label, "value": value}, {"title": title}, split_table=split_table
+    )
 
 
-def histogram(table: Table, value: str, title: str | None = None) -> CustomChart:
+def histogram(
+    table: Table, value: str, title: str | None = None, *, split_table: bool = False
+) -> CustomChart:
     """The distribution of column ``value``, binned in the chart."""
     _check_table("histogram", table, value=value)
-    return plot_table("runyard/histogram", table, {"value": value}, {"title": title})
+    return plot_table("runyard/histogram", table, {"value": value}, {"title": title}, split_table=split_table)
 
 
 def _series(value: Any, what: str) -> list[Any]:
@@ -73,6 +82,8 @@ def line_series(
     keys: Sequence[str] | None = None,
     title: str | None = None,
     xname: str | None = None,
+    *,
+    split_table: bool = False,
 ) -> CustomChart:
     """Several lines on one chart: ``ys[i]`` against ``xs`` (shared) or ``xs[i]`` (one per line),
     named ``keys[i]`` (default ``key_0, key_1, ...``)."""
@@ -112,4 +123,5 @@ def line_series(
         table,
         {"step": "step", "lineKey": "lineKey", "lineVal": "lineVal"},
         {"title": title, "xname": xname},
+        split_table=split_table,
     )

@@ -167,6 +167,8 @@ def pr_curve(
     labels: Sequence[Any] | None = None,
     classes_to_plot: Sequence[Any] | None = None,
     title: str | None = None,
+    *,
+    split_table: bool = False,
 ) -> CustomChart:
     """Precision against recall, one curve per class (table columns ``class, recall, precision``)."""
     if y_true is None or y_probas is None:
@@ -175,7 +177,7 @@ def pr_curve(
     table = Table(columns=["class", "recall", "precision"], data=rows)
     return plot_table(
         "runyard/pr_curve", table, {"x": "recall", "y": "precision", "class": "class"},
-        {"title": title or "Precision v. Recall"},
+        {"title": title or "Precision v. Recall"}, split_table=split_table,
     )
 
 
@@ -185,6 +187,8 @@ def roc_curve(
     labels: Sequence[Any] | None = None,
     classes_to_plot: Sequence[Any] | None = None,
     title: str | None = None,
+    *,
+    split_table: bool = False,
 ) -> CustomChart:
     """True-positive rate against false-positive rate, one curve per class (``class, fpr, tpr``)."""
     if y_true is None or y_probas is None:
@@ -193,7 +197,7 @@ def roc_curve(
     table = Table(columns=["class", "fpr", "tpr"], data=rows)
     return plot_table(
         "runyard/roc_curve", table, {"x": "fpr", "y": "tpr", "class": "class"},
-        {"title": title or "ROC"},
+        {"title": title or "ROC"}, split_table=split_table,
     )
 
 
@@ -211,6 +215,8 @@ def confusion_matrix(
     preds: Any = None,
     class_names: Sequence[str] | None = None,
     title: str | None = None,
+    *,
+    split_table: bool = False,
 ) -> CustomChart:
     """Counts of (actual, predicted) class pairs (table columns ``Actual, Predicted, nPredictions``).
 
@@ -292,5 +298,5 @@ def confusion_matrix(
     return plot_table(
         "runyard/confusion_matrix", table,
         {"Actual": "Actual", "Predicted": "Predicted", "nPredictions": "nPredictions"},
-        {"title": title or "Confusion Matrix"},
+        {"title": title or "Confusion Matrix"}, split_table=split_table,
     )

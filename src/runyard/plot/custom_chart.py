@@ -14,7 +14,7 @@ class CustomChart(Media):
     """A chart drawn by a preset from a table's columns.
 
     Reference: ``{"_type": "custom-chart", "preset": "runyard/line", "fields": {chart field:
-    column}, "string_fields": {name: text}, "table": <table-file ref>, "title"?}``.
+    column}, "string_fields": {name: text}, "table": <table-file ref>, "title"?, "split_table"?}``.
     """
 
     _type = "custom-chart"
@@ -25,8 +25,10 @@ class CustomChart(Media):
         table: Table,
         fields: Mapping[str, str],
         string_fields: Mapping[str, Any] | None = None,
+        split_table: bool = False,
     ) -> None:
         self.preset = preset
+        self.split_table = bool(split_table)
         self.table = table.snapshot()  # rows added to the user's table later are not this chart's
         self.fields = dict(fields)
         self.string_fields = {k: str(v) for k, v in (string_fields or {}).items() if v is not None}
@@ -45,6 +47,8 @@ class CustomChart(Media):
         }
         if self.title:
             ref["title"] = self.title
+        if self.split_table:
+            ref["split_table"] = True
         return ref
 
     def __repr__(self) -> str:
@@ -56,13 +60,15 @@ def plot_table(
     data_table: Table,
     fields: Mapping[str, str],
     string_fields: Mapping[str, Any] | None = None,
+    split_table: bool = False,
 ) -> CustomChart:
     """A custom chart: ``data_table`` drawn by the preset ``vega_spec_name``.
 
     ``fields`` maps the preset's chart fields to the table's columns (``{"x": "step", "value":
     "height"}``); ``string_fields`` fills its strings (``{"title": ...}``). A built-in name or a
     wandb alias is checked against the preset's fields; any other name is a user-saved preset,
-    kept as given and resolved by the UI.
+    kept as given and resolved by the UI. ``split_table`` (wandb's newer flag) is recorded in the
+    reference as a hint for the UI to list the table among the run's tables too.
     """
     if not isinstance(vega_spec_name, str) or not vega_spec_name:
         raise ValueError(f"plot_table: vega_spec_name must be a preset name, got {vega_spec_name!r}")
@@ -105,4 +111,4 @@ def plot_table(
                 f"plot_table: preset {vega_spec_name!r}: {', '.join(problems)}; it takes fields "
                 f"{required}" + (f" and optionally {optional}" if optional else "")
             )
-    return CustomChart(preset, data_table, mapped, string_fields)
+    return CustomChart(preset, data_table, mapped, string_fields, split_table)
