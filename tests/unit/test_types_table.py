@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runyard.types import Histogram, Media, MediaStore, Table
 
@@ -260,3 +262,43 @@ def test_float_values_read_back_exactly(tmp_path: Path) -> None:
     _, doc = _stored(tmp_path, Table(columns=["v"], data=[[v] for v in values]))
     back = [row[0] for row in doc["data"]]
     assert back == values and math.copysign(1, back[3]) == -1
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get("_type") == "float":
+            return float({"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}[value["value"]])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+_cells = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5).filter(lambda k: k != "_type"), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_cells, _cells), max_size=6))
+def test_any_rows_read_back_exactly(rows: list[tuple[Any, Any]]) -> None:
+    import tempfile
+
+    table = Table(columns=["a", "b"], data=rows, allow_mixed_types=True)
+    with tempfile.TemporaryDirectory() as d:
+        ref = table.to_ref(MediaStore(d))
+        doc = json.loads((Path(d) / ref["path"]).read_bytes())
+    assert doc["columns"] == ["a", "b"]
+    assert _same(_decode(doc["data"]), [list(r) for r in rows])
