@@ -336,3 +336,12 @@ def test_bad_boxes(boxes: Any, error: type[Exception], message: str) -> None:
 def test_pixel_boxes_on_the_edge_are_fine(tmp_path: Path) -> None:
     img = Image(IMG, boxes=box({"minX": 0, "maxX": 20, "minY": 0, "maxY": 10}, domain="pixel"))
     assert img.to_ref(MediaStore(tmp_path))["boxes"]["g"]["box_data"][0]["position"]["maxX"] == 20.0
+
+
+def test_one_image_stored_twice_is_encoded_once(tmp_path: Path) -> None:
+    img = Image(np.full((3, 3, 3), 5, dtype=np.uint8), masks={"m": {"mask_data": np.ones((3, 3), dtype=int)}})
+    a = img.to_ref(MediaStore(tmp_path / "a"))
+    b = img.to_ref(MediaStore(tmp_path / "b"))  # e.g. logged in history and put in the summary
+    assert a == b
+    assert (tmp_path / "a" / a["path"]).read_bytes() == (tmp_path / "b" / b["path"]).read_bytes()
+    assert (tmp_path / "b" / b["masks"]["m"]["path"]).is_file()

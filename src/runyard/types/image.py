@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -39,6 +40,7 @@ _NATIVE_MODES = {"L", "RGB", "RGBA", "LA", "I;16"}
 _PIL_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "I", "I;16", "F", "CMYK", "YCbCr", "LAB", "HSV"}
 _MAX_MASK_ID = 65535
 _EDGE_TOLERANCE = 1e-6  # float slack on box edges (a middle/width box may land on 1.0000000001)
+
 
 
 def check_image_count(n: int) -> None:
@@ -152,6 +154,8 @@ class Image(Media):
         file_type: str | None = None,
     ) -> None:
         self._pixels: np.ndarray | None = None  # a private copy of the caller's array
+        self._stored: tuple[bytes, str, int, int, str] | None = None  # encoded, once
+        self._lock = threading.Lock()
         self._pil: Any = None  # a private copy of the caller's PIL image
         self._encoded: bytes | None = None  # the bytes of an image file or a rendered figure
         self._source_format = ""
@@ -452,8 +456,16 @@ class Image(Media):
             im.save(buf, format="JPEG", quality=95)
         return buf.getvalue(), fmt, im.size[0], im.size[1], mode
 
+    def _encoded_once(self) -> tuple[bytes, str, int, int, str]:
+        """Encode on the first call and drop the pixels; an image logged again reuses the bytes."""
+        with self._lock:
+            if self._stored is None:
+                self._stored = self._encode()
+                self._pixels = self._pil = self._encoded = None
+            return self._stored
+
     def to_ref(self, store: MediaStore) -> dict[str, Any]:
-        data, fmt, width, height, mode = self._encode()
+        data, fmt, width, height, mode = self._encoded_once()
         ext = "jpg" if fmt == "jpeg" else fmt
         ref: dict[str, Any] = {"_type": "image-file", **store.put_bytes("image", data, ext)}
         ref.update(format=fmt, width=width, height=height, mode=mode)
