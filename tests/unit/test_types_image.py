@@ -345,3 +345,33 @@ def test_one_image_stored_twice_is_encoded_once(tmp_path: Path) -> None:
     assert a == b
     assert (tmp_path / "a" / a["path"]).read_bytes() == (tmp_path / "b" / b["path"]).read_bytes()
     assert (tmp_path / "b" / b["masks"]["m"]["path"]).is_file()
+
+
+def test_pyplot_module_renders_the_current_figure(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.figure(figsize=(1, 1), dpi=40)
+    plt.plot([1, 2, 3, 4])
+    plt.ylabel("some interesting numbers")
+    img = Image(plt)
+    plt.close("all")
+    ref, im = stored(tmp_path, img)
+    assert im.size == (40, 40) and ref["format"] == "png"
+
+
+class FakeTensor:
+    """Stands in for a torch/jax tensor: anything with ``__array__``."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a = a
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.a
+
+
+def test_array_like_objects_are_accepted(tmp_path: Path) -> None:
+    ref, im = stored(tmp_path, Image(FakeTensor(np.ones((3, 4, 5), dtype=np.float32))))
+    assert im.size == (5, 4) and im.mode == "RGB" and np.asarray(im).max() == 255
