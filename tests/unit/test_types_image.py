@@ -132,6 +132,13 @@ def test_jpeg_path_is_kept_byte_for_byte(tmp_path: Path) -> None:
     assert (tmp_path / "run" / ref["path"]).read_bytes()[:2] == b"\xff\xd8"
 
 
+def test_jpeg_path_with_another_mode_stays_jpeg(tmp_path: Path) -> None:
+    src = tmp_path / "c.jpg"
+    PILImage.new("RGB", (8, 8), (200, 100, 50)).save(src)
+    ref, im = stored(tmp_path / "run", Image(src, mode="L"))
+    assert (ref["format"], ref["mode"], im.format, im.mode) == ("jpeg", "L", "JPEG", "L")
+
+
 def test_png_path_is_kept_byte_for_byte(tmp_path: Path) -> None:
     src = tmp_path / "x.png"
     PILImage.new("RGBA", (3, 2), (1, 2, 3, 4)).save(src)

@@ -82,6 +82,10 @@ def test_float_frames_are_clipped(tmp_path: Path) -> None:
     assert grid.ravel().tolist() == [0, 100, 255, 0]
 
 
+def test_bool_frames_are_black_and_white() -> None:
+    assert tile(np.array([True, False]).reshape(1, 1, 1, 1, 2)).ravel().tolist() == [255, 0]
+
+
 def test_constructor_copies_the_array(tmp_path: Path) -> None:
     arr = np.zeros((2, 1, 4, 4), dtype=np.uint8)
     video = Video(arr)

@@ -412,7 +412,8 @@ class Image(Media):
 
     def _encode(self) -> tuple[bytes, str, int, int, str]:
         """``(bytes, format, width, height, mode)`` of the stored image file."""
-        target_fmt = self.file_type or "png"
+        own = self._source_format if self._source_format in ("png", "jpeg") else "png"
+        target_fmt = self.file_type or own
         if self._pixels is not None:
             mode = self.requested_mode or self.mode
             if mode == "I;16":

@@ -2,8 +2,8 @@
 
 Arrays are (time, channel, height, width), or batched (batch, time, channel, height, width),
 which is tiled into one grid per frame (the batch padded with black clips to a power of two, as
-the reference does). Channels are 1 (grey) or 3 (RGB); uint8 is used as it is, other dtypes are
-clipped to 0..255. GIF (the default) is written with Pillow; mp4 (H.264), webm (VP9) and ogg
+the reference does). Channels are 1 (grey) or 3 (RGB); uint8 is used as it is, bools become 0/255,
+other dtypes are clipped to 0..255. GIF (the default) is written with Pillow; mp4 (H.264), webm (VP9) and ogg
 (Theora) with the ffmpeg that ``imageio-ffmpeg`` bundles, so no system ffmpeg is needed.
 H.264/VP9 need even sides and ffmpeg's Theora decoder sides that are multiples of 16 and at least
 32, so frames are padded with black on the bottom/right where needed (the ref gives the stored
@@ -59,7 +59,9 @@ def _is_text_stream(data: Any) -> bool:
 def tile(video: np.ndarray) -> np.ndarray:
     """(batch, time, channel, height, width) → (time, rows·height, cols·width, channel) uint8."""
     b, t, c, h, w = video.shape
-    if video.dtype != np.uint8:
+    if video.dtype.kind == "b":
+        video = video.astype(np.uint8) * np.uint8(255)
+    elif video.dtype != np.uint8:
         if video.dtype.kind == "f":
             video = np.rint(np.clip(np.nan_to_num(video, nan=0.0, posinf=255.0, neginf=0.0), 0, 255))
         video = np.clip(video, 0, 255).astype(np.uint8)
