@@ -72,20 +72,7 @@ class RunState:
     def apply(self, record: list[Any]) -> None:
         kind = record[0]
         if kind == _ROW:
-            _, step, ts, runtime, data = record
-            self.last_step = step
-            self.rows += 1
-            self.runtime = runtime
-            self.heartbeat_at = ts
-            # Fast path: only numbers, under keys that have only ever held numbers.
-            if not (_NUMBER_TYPES.issuperset(set(map(type, data.values())))
-                    and self.numeric_keys.issuperset(data.keys())):
-                self._track_kinds(data)
-            self.summary.add_row(data)
-            last = self.summary.last
-            last["_step"] = step
-            last["_timestamp"] = ts
-            last["_runtime"] = runtime
+            self.apply_row(record[1], record[2], record[3], record[4], None)
         elif kind == Kind.OUTPUT:
             self.output_bytes += len(record[3])
         elif kind == Kind.HEARTBEAT:
@@ -120,6 +107,25 @@ class RunState:
             self.ended_at, self.runtime, self.exit_code = ts, runtime, exit_code
             self.state = FINISHED if exit_code == 0 else FAILED
             self.error = extra.get("error")
+
+    def apply_row(self, step: int, ts: float, runtime: float, data: dict[str, Any], known_numeric: bool | None) -> None:
+        """Apply a ROW record. ``known_numeric``: the writer already knows every value is a number
+        under a key that only ever held numbers (None: find out here)."""
+        self.last_step = step
+        self.rows += 1
+        self.runtime = runtime
+        self.heartbeat_at = ts
+        if known_numeric is None:
+            known_numeric = _NUMBER_TYPES.issuperset(set(map(type, data.values()))) and self.numeric_keys.issuperset(
+                data.keys()
+            )
+        if not known_numeric:
+            self._track_kinds(data)
+        self.summary.add_row(data)
+        last = self.summary.last
+        last["_step"] = step
+        last["_timestamp"] = ts
+        last["_runtime"] = runtime
 
     def _track_kinds(self, data: dict[str, Any]) -> None:
         kinds = self.key_kinds

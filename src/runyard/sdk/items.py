@@ -10,13 +10,15 @@ from typing import Any
 
 @dataclass(slots=True)
 class RowItem:
-    """One committed history row; ``media`` says whether values hold Media to encode."""
+    """One committed history row; ``media``: values hold Media to encode; ``numeric``: every
+    value is an int or float (the writer may skip per-value kind checks)."""
 
     step: int
     ts: float
     runtime: float
     data: dict[str, Any]
     media: bool
+    numeric: bool = False
 
 
 @dataclass(slots=True)

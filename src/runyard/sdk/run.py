@@ -24,9 +24,10 @@ from .items import RecordItem, RowItem, StopItem, SyncItem
 from .live_summary import Summary
 from .report import Reporter, say
 from .values import PLAIN_TYPES, Normalized, normalize_row
-from .writer import Writer
+from .writer import ROW_OVERHEAD, Writer
 
 _plain_only = PLAIN_TYPES.issuperset
+_NUMBERS = frozenset({float, int})
 
 
 class Run:
@@ -146,7 +147,8 @@ class Run:
             data = _as_dict(data)
         errors = None
         media = False
-        if _plain_only(set(map(type, data.values()))):
+        types = set(map(type, data.values()))
+        if _plain_only(types):
             row = data.copy()  # keys are checked to be strings by the writer, off this thread
         else:
             flags = Normalized()
@@ -164,10 +166,13 @@ class Run:
                     pending.update(row)
                     row, media = pending, media or self._pending_media
                     self._pending = None
+                    numeric = False
+                else:
+                    numeric = types <= _NUMBERS
                 if commit is False:
                     self._pending, self._pending_media = row, media
                 else:
-                    self._commit(s, row, media)
+                    self._commit(s, row, media, numeric)
                     self._step = s + 1
             elif step < s:
                 self._lower_step(step, s, row)
@@ -189,7 +194,7 @@ class Run:
         if errors:
             raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
 
-    def _commit(self, step: int, row: dict[str, Any], media: bool) -> None:
+    def _commit(self, step: int, row: dict[str, Any], media: bool, numeric: bool = False) -> None:
         if self._pending_raw:  # the user edited history.row directly: check it now
             self._pending_raw = False
             flags = Normalized()
@@ -198,8 +203,8 @@ class Run:
             for message in errors:
                 warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
         ts = time.time()
-        self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media))
-        self._queued_weight += len(row)
+        self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media, numeric))
+        self._queued_weight += len(row) + ROW_OVERHEAD
         if self._queued_weight - self._writer.done_weight > self._queue_limit:
             self._backpressure()
 
@@ -211,8 +216,11 @@ class Run:
                 "for it to catch up (nothing is dropped; raise queue_limit to buffer more)"
             )
         low = self._queue_limit // 2
-        while self._queued_weight - self._writer.done_weight > low and self._writer.alive():
-            time.sleep(0.001)
+        writer = self._writer
+        while self._queued_weight - writer.done_weight > low and writer.alive():
+            writer.progress.clear()
+            writer.wake.set()
+            writer.progress.wait(0.01)
 
     def _lower_step(self, step: int, current: int, row: dict[str, Any]) -> None:
         message = (

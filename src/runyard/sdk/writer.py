@@ -31,7 +31,10 @@ from .items import Item, RecordItem, RowItem, StopItem, SyncItem
 from .report import Reporter
 from .values import materialize
 
+_ROW = int(Kind.ROW)
 _BATCH_ITEMS = 5000
+# Queue weight of a row beyond its values, so the backlog bound also holds for rows of one value.
+ROW_OVERHEAD = 4
 _BATCH_BYTES = 4 * 1024 * 1024
 # After writing a batch the writer naps this long so the next batch gathers many rows: the
 # training loop keeps the GIL instead of being interrupted by a wake-up per log() call.
@@ -66,6 +69,8 @@ class Writer:
         self._last_fsync = self._last_beat = self._last_snapshot = time.monotonic()
         self._dirty_since_fsync = False
         self._warned_mixed: set[str] = set()
+        self.wake = threading.Event()  # set by a caller under backpressure: cut the nap short
+        self.progress = threading.Event()  # set after every batch: a waiting caller re-checks
         self.session_start = time.time()  # wall clock of this process's start of the run
         self.runtime_offset = state.runtime  # runtime accumulated by earlier sessions (resume)
         self._thread = threading.Thread(target=self._run, name="runyard-writer", daemon=True)
@@ -96,6 +101,7 @@ class Writer:
             syncs: list[SyncItem] = []
             stop: StopItem | None = None
             count = 0
+            drained = False
             while item is not None:
                 try:
                     if isinstance(item, RowItem):
@@ -120,6 +126,7 @@ class Writer:
                     item = get_nowait()
                 except queue.Empty:
                     item = None
+                    drained = True
             now = time.monotonic()
             if stop is None and count == 0 and now - self._last_beat >= self._heartbeat_interval:
                 self._append(buf, [Kind.HEARTBEAT, time.time(), self._runtime_now()])
@@ -140,8 +147,10 @@ class Writer:
                 self._sync_files(force=False)
             for s in syncs:
                 self._release(s)
-            if count and not syncs:
-                time.sleep(min(_NAP, self._flush_interval))
+            self.progress.set()
+            if drained and not syncs:  # caught up: let the next batch gather (never nap on a backlog)
+                self.wake.wait(min(_NAP, self._flush_interval))
+                self.wake.clear()
 
     def _release(self, s: SyncItem) -> None:
         if s.call is not None:
@@ -162,15 +171,17 @@ class Writer:
 
     def _row(self, item: RowItem, buf: bytearray) -> None:
         data = item.data
-        if not self.state.numeric_keys.issuperset(data.keys()):
+        known_keys = self.state.numeric_keys.issuperset(data.keys())
+        if not known_keys:
             data = self._check_keys(data, item.step)
         if item.media:
             data = self._materialize(data, f"step {item.step}")
         summary = self.state.summary
         if summary.metrics.has_step_metrics:
             _fill_step_metrics(data, summary)
-        self._append(buf, [Kind.ROW, item.step, item.ts, item.runtime, data])
-        self.done_weight += len(item.data)
+        buf += frame(encode([_ROW, item.step, item.ts, item.runtime, data]))
+        self.state.apply_row(item.step, item.ts, item.runtime, data, item.numeric and known_keys)
+        self.done_weight += len(item.data) + ROW_OVERHEAD
         if self.state.new_mixed:
             self._warn_mixed()
 
