@@ -118,6 +118,41 @@ def test_dates_on_x(tmp_path: Path) -> None:
     assert doc["data"][0]["x"][0].startswith("2024-01-01") and doc["layout"]["xaxis"]["type"] == "date"
 
 
+def test_steps_reference_lines_spans_annotations_and_figure_text(tmp_path: Path) -> None:
+    fig, ax = plt.subplots()
+    ax.step([1, 2, 3], [1, 3, 2], where="post")
+    ax.axhline(1.5, color="k")
+    ax.axvline(2, linestyle="--")
+    ax.axhspan(2, 2.5, alpha=0.2)
+    ax.annotate("peak", xy=(2, 3), xytext=(1.2, 2.8), arrowprops={"arrowstyle": "->"})
+    fig.text(0.01, 0.01, "footnote")
+    doc = _figure_json(tmp_path, convert_foreign(fig))
+    assert doc["data"][0]["line"]["shape"] == "hv"
+    shapes = doc["layout"]["shapes"]
+    rect = next(s for s in shapes if s["type"] == "rect")
+    assert (rect["xref"], rect["x0"], rect["x1"], rect["y0"], rect["y1"]) == ("x domain", 0, 1, 2, 2.5)
+    hline = next(s for s in shapes if s["type"] == "line" and s["yref"] == "y")
+    assert (hline["xref"], hline["y0"], hline["y1"]) == ("x domain", 1.5, 1.5)
+    vline = next(s for s in shapes if s["type"] == "line" and s["xref"] == "x")
+    assert (vline["x0"], vline["yref"], vline["line"]["dash"]) == (2, "y domain", "dash")
+    arrow = next(a for a in doc["layout"]["annotations"] if a["text"] == "peak")
+    assert arrow["showarrow"] and (arrow["x"], arrow["y"], arrow["ax"], arrow["ay"]) == (2, 3, 1.2, 2.8)
+    foot = next(a for a in doc["layout"]["annotations"] if a["text"] == "footnote")
+    assert (foot["xref"], foot["x"], foot["y"]) == ("paper", 0.01, 0.01)
+
+
+def test_step_histogram_and_pie_become_polygons(tmp_path: Path) -> None:
+    fig, (a, b) = plt.subplots(1, 2)
+    a.hist([1, 2, 2, 3, 3, 3], bins=3, histtype="step")
+    b.pie([1, 1], colors=["red", "blue"])
+    doc = _figure_json(tmp_path, convert_foreign(fig))
+    outline = next(t for t in doc["data"] if t["xaxis"] == "x")
+    assert max(v for v in outline["y"] if v is not None) == 3.0
+    wedges = [t for t in doc["data"] if t["xaxis"] == "x2"]
+    assert [w["fillcolor"] for w in wedges] == ["rgba(255,0,0,1)", "rgba(0,0,255,1)"]
+    assert doc["layout"]["yaxis2"]["scaleanchor"] == "x2"  # the pie stays round
+
+
 def test_nan_in_a_line_becomes_null(tmp_path: Path) -> None:
     fig, ax = plt.subplots()
     ax.plot([0, 1, 2], [1.0, np.nan, 3.0])
@@ -148,7 +183,7 @@ def test_unsupported_figure_falls_back_to_png_with_one_warning(tmp_path: Path) -
     with PILImage.open(tmp_path / ref["path"]) as im:
         assert im.size == (ref["width"], ref["height"]) == (640, 480)
     fig2, ax2 = plt.subplots()
-    ax2.pie([1, 2])
+    ax2.pcolormesh(np.eye(3))
     assert isinstance(convert_foreign(fig2), Image)  # no second warning (warnings are errors here)
 
 

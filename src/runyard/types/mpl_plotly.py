@@ -1,12 +1,14 @@
 """A small matplotlib → Plotly converter (SPEC §3.9), used for ``log({"chart": plt})``.
 
 plotly's own ``mpl_to_plotly`` (mplexporter) is broken on modern matplotlib, so this module reads
-a Figure's artists directly and writes a Plotly figure dict: lines (``plot``), scatter
-(``PathCollection``), bars and histograms (``BarContainer``), line segments (``LineCollection``,
-e.g. error bars, ``vlines``), filled polygons (``fill_between``), data/axes texts, titles, axis
-labels, limits, log scales, category and date axes, one subplot per Axes placed where matplotlib
-placed it. Anything else (images, meshes, contours, pies, 3-D or polar axes, ...) raises
-``Unsupported``; the caller then stores the figure as a PNG instead of a misleading chart.
+a Figure's artists directly and writes a Plotly figure dict: lines (``plot``, ``step``), scatter
+(``PathCollection``, colour-mapped too), bars and histograms (``BarContainer``), line segments
+(``LineCollection``: error bars, ``vlines``), filled polygons (``fill_between``), other patches in
+data coordinates (step histograms, polygons, pie wedges), ``axhline``/``axvline`` as shapes, texts
+and annotations with arrows, figure texts, titles, axis labels, limits, log scales, category and
+date axes, ``twinx`` axes, one subplot per Axes placed where matplotlib placed it. Anything else
+(images, meshes, contours, colour bars, 3-D or polar axes, ...) raises ``Unsupported``; the
+caller then stores the figure as a PNG instead of a misleading chart.
 
 matplotlib is never imported here unless the caller hands over one of its figures.
 """
@@ -17,6 +19,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+MAX_PATCHES = 500  # a figure of more loose patches than this is stored as a PNG
 
 
 class Unsupported(Exception):
@@ -30,6 +34,10 @@ _SYMBOL = {"o": "circle", ".": "circle", ",": "circle", "s": "square", "^": "tri
            "+": "cross", "P": "cross", "D": "diamond", "d": "diamond-tall", "*": "star",
            "p": "pentagon", "h": "hexagon", "H": "hexagon2", "8": "octagon", "|": "line-ns",
            "_": "line-ew"}
+
+
+# matplotlib drawstyle → plotly line.shape
+_STEP_SHAPE = {"steps": "vh", "steps-pre": "vh", "steps-post": "hv", "steps-mid": "hvh"}
 
 
 def _num_list(values: Any) -> list[float | None]:
@@ -108,12 +116,89 @@ def _line(line: Any, xa: _Axis, ya: _Axis, refs: dict[str, str], dpi: float) -> 
     if has_line:
         trace["line"] = {"color": _color(line.get_color()), "width": line.get_linewidth() * dpi / 72,
                          "dash": _DASH.get(ls, "solid")}
+        shape = _STEP_SHAPE.get(str(line.get_drawstyle()))
+        if shape:
+            trace["line"]["shape"] = shape
     if has_marker:
         trace["marker"] = {"symbol": _SYMBOL.get(str(marker), "circle"),
                            "size": line.get_markersize() * dpi / 72,
                            "color": _color(line.get_markerfacecolor())}
     if line.get_alpha() is not None:
         trace["opacity"] = float(line.get_alpha())
+    return trace
+
+
+def _coord_refs(transform: Any, ax: Any, refs: dict[str, str]) -> tuple[str, str] | None:
+    """Plotly (xref, yref) for an artist drawn with ``transform``: data and/or axes fractions."""
+    x, y = refs["xaxis"], refs["yaxis"]
+    if transform is ax.transData:
+        return x, y
+    if transform is ax.get_yaxis_transform():  # axhline, axhspan: x across the axes, y in data
+        return f"{x} domain", y
+    if transform is ax.get_xaxis_transform():  # axvline, axvspan
+        return x, f"{y} domain"
+    if transform is ax.transAxes:
+        return f"{x} domain", f"{y} domain"
+    return None
+
+
+def _line_shape(line: Any, ax: Any, refs: dict[str, str], xa: _Axis, ya: _Axis, dpi: float) -> dict[str, Any]:
+    """A straight line not in data coordinates (``axhline``, ``axvline``) as a Plotly shape."""
+    coords = _coord_refs(line.get_transform(), ax, refs)
+    xy = np.asarray(line.get_xydata(), dtype=np.float64).reshape(-1, 2)
+    if coords is None or len(xy) != 2:
+        raise Unsupported("a line in neither data nor axes coordinates")
+    xref, yref = coords
+    xs = xy[:, 0].tolist() if xref.endswith("domain") else xa.values(xy[:, 0])
+    ys = xy[:, 1].tolist() if yref.endswith("domain") else ya.values(xy[:, 1])
+    ls = line.get_linestyle()
+    return {"type": "line", "xref": xref, "yref": yref, "x0": xs[0], "x1": xs[1], "y0": ys[0], "y1": ys[1],
+            "line": {"color": _color(line.get_color()), "width": line.get_linewidth() * dpi / 72,
+                     "dash": _DASH.get(ls, "solid")}}
+
+
+def _rect_shape(patch: Any, ax: Any, xa: _Axis, ya: _Axis, refs: dict[str, str]) -> dict[str, Any]:
+    """A rectangle spanning the axes in one direction (``axhspan``, ``axvspan``) as a Plotly shape."""
+    from matplotlib.patches import Rectangle
+
+    coords = _coord_refs(patch.get_data_transform(), ax, refs)
+    if coords is None or not isinstance(patch, Rectangle):
+        raise Unsupported(f"a {type(patch).__name__} in neither data nor axes coordinates")
+    xref, yref = coords
+    v = patch.get_patch_transform().transform(np.array([[0.0, 0.0], [1.0, 1.0]]))
+    xs = v[:, 0].tolist() if xref.endswith("domain") else xa.values(v[:, 0])
+    ys = v[:, 1].tolist() if yref.endswith("domain") else ya.values(v[:, 1])
+    shape: dict[str, Any] = {"type": "rect", "xref": xref, "yref": yref, "x0": xs[0], "x1": xs[1],
+                             "y0": ys[0], "y1": ys[1], "layer": "below",
+                             "line": {"width": float(patch.get_linewidth()), "color": _color(patch.get_edgecolor())}}
+    if patch.get_fill():
+        shape["fillcolor"] = _color(patch.get_facecolor())
+    return shape
+
+
+def _patch(patch: Any, ax: Any, xa: _Axis, ya: _Axis, refs: dict[str, str]) -> dict[str, Any] | None:
+    """Any patch in data coordinates (step histograms, polygons, pie wedges) as a filled trace."""
+    if patch.get_data_transform() is not ax.transData:
+        raise Unsupported(f"a {type(patch).__name__} not in data coordinates")
+    polygons = patch.get_path().to_polygons(patch.get_patch_transform(), closed_only=False)
+    if not polygons:
+        return None
+    xs: list[Any] = []
+    ys: list[Any] = []
+    for poly in polygons:
+        v = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+        xs += xa.values(v[:, 0]) + [None]
+        ys += ya.values(v[:, 1]) + [None]
+    label = str(patch.get_label())
+    trace: dict[str, Any] = {
+        "type": "scatter", "mode": "lines", "x": xs[:-1], "y": ys[:-1],
+        "name": "" if not label or label.startswith("_") else label,
+        "showlegend": bool(label) and not label.startswith("_"),
+        "line": {"color": _color(patch.get_edgecolor()), "width": float(patch.get_linewidth())}, **refs,
+    }
+    if patch.get_fill():
+        trace["fill"] = "toself"
+        trace["fillcolor"] = _color(patch.get_facecolor())
     return trace
 
 
@@ -202,6 +287,10 @@ def _text(text: Any, ax: Any, refs: dict[str, str], xa: _Axis, ya: _Axis) -> dic
     content = text.get_text()
     if not content or not text.get_visible():
         return None
+    from matplotlib.text import Annotation
+
+    if isinstance(text, Annotation):
+        return _annotation(text, ax, refs, xa, ya)
     x, y = text.get_position()
     transform = text.get_transform()
     if transform is ax.transData:
@@ -212,7 +301,44 @@ def _text(text: Any, ax: Any, refs: dict[str, str], xa: _Axis, ya: _Axis) -> dic
     else:
         raise Unsupported("a text in neither data nor axes coordinates")
     return {"text": content, "x": x, "y": y, "xref": xref, "yref": yref, "showarrow": False,
-            "font": {"size": text.get_fontsize(), "color": _color(text.get_color())}}
+            **_anchors(text), "font": {"size": text.get_fontsize(), "color": _color(text.get_color())}}
+
+
+def _anchors(text: Any) -> dict[str, str]:
+    """Plotly's anchors for a matplotlib text's alignment (matplotlib: left, baseline by default)."""
+    ha = {"left": "left", "center": "center", "right": "right"}.get(text.get_horizontalalignment(), "left")
+    va = {"top": "top", "center": "middle", "center_baseline": "middle"}.get(
+        text.get_verticalalignment(), "bottom"
+    )
+    return {"xanchor": ha, "yanchor": va}
+
+
+def _annotation(text: Any, ax: Any, refs: dict[str, str], xa: _Axis, ya: _Axis) -> dict[str, Any]:
+    """``ax.annotate``: a text at ``xytext`` with an optional arrow to the point ``xy`` (data)."""
+    if text.xycoords != "data":
+        raise Unsupported(f"an annotation of a point in {text.xycoords!r} coordinates")
+    (px,), (py,) = xa.values([text.xy[0]]), ya.values([text.xy[1]])
+    out: dict[str, Any] = {"text": text.get_text(), "x": px, "y": py, "xref": refs["xaxis"],
+                           "yref": refs["yaxis"], "showarrow": text.arrow_patch is not None,
+                           "font": {"size": text.get_fontsize(), "color": _color(text.get_color())}}
+    coords = text.anncoords
+    tx, ty = text.xyann
+    if coords == "data":
+        (ax_,), (ay_,) = xa.values([tx]), ya.values([ty])
+        out.update(ax=ax_, ay=ay_, axref=refs["xaxis"], ayref=refs["yaxis"])
+    elif coords == "offset points":
+        scale = float(ax.figure.dpi) / 72
+        out.update(ax=tx * scale, ay=-ty * scale)  # plotly: pixels, y downwards
+    else:
+        raise Unsupported(f"an annotation text in {coords!r} coordinates")
+    if not out["showarrow"]:
+        # no arrow: plotly places the text at (x, y), so put it where matplotlib drew it
+        if coords == "data":
+            out.update(x=out.pop("ax"), y=out.pop("ay"))
+            out.pop("axref"), out.pop("ayref")
+        else:
+            out.update(xshift=out.pop("ax"), yshift=-out.pop("ay"))
+    return out
 
 
 def figure_to_plotly(fig: Any) -> dict[str, Any]:
@@ -227,6 +353,7 @@ def figure_to_plotly(fig: Any) -> dict[str, Any]:
     width, height = fig.get_size_inches() * dpi
     data: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
     layout: dict[str, Any] = {"width": round(width), "height": round(height), "showlegend": False,
                               "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "template": "none"}
     for n, ax in enumerate(axes, 1):
@@ -241,6 +368,8 @@ def figure_to_plotly(fig: Any) -> dict[str, Any]:
         xa, ya = _Axis(ax.xaxis), _Axis(ax.yaxis)
         bbox = ax.get_position()
         yl = ya.layout(ax.get_ylim(), ax.get_yscale(), ax.get_ylabel())
+        if ax.get_aspect() == 1.0:  # ax.set_aspect("equal"), pie charts: circles stay round
+            yl.update(scaleanchor=refs["xaxis"], scaleratio=1)
         twin = next((i for i, prev in enumerate(axes[: n - 1])
                      if prev.get_shared_x_axes().joined(prev, ax)
                      and tuple(prev.get_position().bounds) == tuple(bbox.bounds)), None)
@@ -263,13 +392,25 @@ def figure_to_plotly(fig: Any) -> dict[str, Any]:
                 bar_patches.update(id(p) for p in container.patches)
             elif not isinstance(container, ErrorbarContainer):
                 raise Unsupported(f"a {type(container).__name__}")
-        if any(id(p) not in bar_patches for p in ax.patches):
-            raise Unsupported("patches other than bars (pie wedges, step histograms, shapes)")
+        others = [p for p in ax.patches if id(p) not in bar_patches and p.get_visible()]
+        if len(others) > MAX_PATCHES:
+            raise Unsupported(f"{len(others)} patches (at most {MAX_PATCHES} are converted)")
+        for patch in others:
+            if patch.get_data_transform() is not ax.transData:
+                shapes.append(_rect_shape(patch, ax, xa, ya, refs))
+                continue
+            trace = _patch(patch, ax, xa, ya, refs)
+            if trace is not None:
+                data.append(trace)
         for line in ax.get_lines():
-            if line.get_visible():
+            if not line.get_visible():
+                continue
+            if line.get_transform() is ax.transData:
                 trace = _line(line, xa, ya, refs, dpi)
                 if trace is not None:
                     data.append(trace)
+            else:
+                shapes.append(_line_shape(line, ax, refs, xa, ya, dpi))
         for coll in ax.collections:
             if not coll.get_visible():
                 continue
@@ -296,6 +437,17 @@ def figure_to_plotly(fig: Any) -> dict[str, Any]:
     suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
     if suptitle:
         layout["title"] = {"text": suptitle}
+    for text in fig.texts:
+        if text is getattr(fig, "_suptitle", None) or not text.get_text() or not text.get_visible():
+            continue
+        if text.get_transform() is not fig.transSubfigure and text.get_transform() is not fig.transFigure:
+            raise Unsupported("a figure text in neither figure nor data coordinates")
+        x, y = text.get_position()
+        annotations.append({"text": text.get_text(), "x": x, "y": y, "xref": "paper", "yref": "paper",
+                            "showarrow": False, **_anchors(text),
+                            "font": {"size": text.get_fontsize(), "color": _color(text.get_color())}})
     if annotations:
         layout["annotations"] = annotations
+    if shapes:
+        layout["shapes"] = shapes
     return {"data": data, "layout": layout}
