@@ -8,9 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from runyard import plot
 from runyard.plot import CustomChart, plot_table
+from runyard.plot.curves import pr_points, roc_points
 from runyard.plot.presets import (
     ALIASES,
     BUILTIN,
@@ -322,3 +325,20 @@ def test_bad_preset_names() -> None:
         save_preset("../escape", {}, root="/tmp/unused")
     with pytest.raises(KeyError, match="no chart preset 'nobody/nothing'"):
         load_preset("nobody/nothing", root="/tmp/unused")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 8)), min_size=1, max_size=40))
+def test_curves_match_a_brute_force_threshold_sweep(samples: list[tuple[bool, int]]) -> None:
+    positive = np.array([p for p, _ in samples])
+    scores = np.array([s / 8 for _, s in samples])  # few distinct values: many ties
+    assume(positive.any() and (~positive).any())
+    thresholds = sorted(set(scores.tolist()), reverse=True)
+    tp = np.array([np.sum(positive & (scores >= t)) for t in thresholds], dtype=float)
+    fp = np.array([np.sum(~positive & (scores >= t)) for t in thresholds], dtype=float)
+    fpr, tpr = roc_points(scores, positive)
+    np.testing.assert_allclose(fpr, np.r_[0, fp / fp[-1]])
+    np.testing.assert_allclose(tpr, np.r_[0, tp / tp[-1]])
+    recall, precision = pr_points(scores, positive)
+    np.testing.assert_allclose(recall, np.r_[0, tp / tp[-1]])
+    np.testing.assert_allclose(precision, np.r_[1, tp / (tp + fp)])
