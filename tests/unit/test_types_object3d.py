@@ -94,9 +94,9 @@ def test_point_cloud_is_copied_and_float32_kept_short(tmp_path: Path) -> None:
 
 def test_points_with_nan_are_dropped_with_a_warning(tmp_path: Path) -> None:
     pts = np.array([[0, 0, 0], [np.nan, 1, 1], [2, 2, np.inf]], dtype=float)
-    obj = Object3D(pts)
-    with pytest.warns(UserWarning, match="2 of 3 points hold NaN or infinity"):
-        ref, doc = _stored_json(tmp_path, obj)
+    with pytest.warns(UserWarning, match="2 of 3 points in the point cloud hold NaN or infinity"):
+        obj = Object3D(pts)  # said where the user logs it, not later on the writer thread
+    ref, doc = _stored_json(tmp_path, obj)
     assert doc["points"] == [[0.0, 0.0, 0.0]] and ref["point_count"] == 1
 
 

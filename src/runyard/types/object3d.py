@@ -37,7 +37,7 @@ _SHAPES_HELP = (
 )
 
 
-def _points(data: Any, what: str) -> np.ndarray:
+def _points(data: Any, what: str, stacklevel: int = 3) -> np.ndarray:
     """Validate and copy a point array (2-D, 3/4/6 columns; float32 stays float32, else float64)."""
     dtype = np.float32 if getattr(data, "dtype", None) in (np.float16, np.float32) else np.float64
     try:
@@ -48,6 +48,14 @@ def _points(data: Any, what: str) -> np.ndarray:
         arr = arr.reshape(0, 3)
     if arr.ndim != 2 or arr.shape[1] not in POINT_FORMATS:
         raise ValueError(f"Object3D: {what} has shape {arr.shape}; {_SHAPES_HELP}")
+    finite = np.all(np.isfinite(arr), axis=1)
+    if not finite.all():
+        dropped = int(np.count_nonzero(~finite))
+        warnings.warn(
+            f"Object3D: {dropped} of {len(arr)} points in {what} hold NaN or infinity; they are not stored",
+            stacklevel=stacklevel,
+        )
+        arr = arr[finite]
     return arr
 
 
@@ -132,14 +140,6 @@ def _vector(vec: Any, i: int) -> dict[str, Any]:
 
 def _encode_points(arr: np.ndarray) -> list[list[float | int]]:
     """Rows for the JSON file: coordinates as floats, categories and colours as integers."""
-    finite = np.all(np.isfinite(arr), axis=1)
-    if not np.all(finite):
-        dropped = int(np.count_nonzero(~finite))
-        warnings.warn(
-            f"Object3D: {dropped} of {len(arr)} points hold NaN or infinity and are not stored",
-            stacklevel=3,
-        )
-        arr = arr[finite]
     if arr.dtype == np.float32:
         # Through the shortest float32 text: 0.1f is written 0.1, not 0.10000000149011612.
         xyz = arr[:, :3].astype(str).astype(np.float64).tolist()
@@ -195,7 +195,7 @@ class Object3D(Media):
                 f"Object3D: scene type {kind!r} is not supported; the only scene type is 'lidar/beta'"
             )
         points = scene.get("points")
-        self._points = _points([] if points is None else points, "scene['points']")
+        self._points = _points([] if points is None else points, "scene['points']", stacklevel=4)
         boxes = [_box(b, i) for i, b in enumerate(_items(scene.get("boxes"), "scene['boxes']"))]
         vectors = [_vector(v, i) for i, v in enumerate(_items(scene.get("vectors"), "scene['vectors']"))]
         self._scene = {"type": "lidar/beta", "boxes": boxes, "vectors": vectors}
