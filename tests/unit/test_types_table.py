@@ -165,6 +165,16 @@ def test_add_column_and_get_column() -> None:
     assert empty.data == [["a"], ["b"]]
 
 
+def test_add_computed_columns_and_optional_flag() -> None:
+    table = Table(columns=["x"], data=[[1], [2]])
+    table.add_computed_columns(lambda i, row: {"double": row["x"] * 2, "index": i})
+    assert table.columns == ["x", "double", "index"] and table.data == [[1, 2, 0], [2, 4, 1]]
+    table.add_column("maybe", [None, 3], optional=True)
+    assert table.get_column("maybe") == [None, 3]
+    with pytest.raises(ValueError, match="every row must return a dict with the same keys"):
+        table.add_computed_columns(lambda i, row: {"a": 1} if i == 0 else {"b": 2})
+
+
 def test_iterrows_and_get_dataframe() -> None:
     table = Table(columns=["x", "y"], data=[[1, "a"], [2, "b"]])
     assert list(table.iterrows()) == [(0, [1, "a"]), (1, [2, "b"])]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -304,8 +304,9 @@ class Table(Media):
         """Alias of ``add_data`` (wandb's older name)."""
         self.add_data(*row)
 
-    def add_column(self, name: str, data: Sequence[Any] | np.ndarray) -> None:
-        """Append a column; ``data`` has one value per existing row."""
+    def add_column(self, name: str, data: Sequence[Any] | np.ndarray, optional: bool = False) -> None:
+        """Append a column; ``data`` has one value per existing row (``optional`` is accepted for
+        wandb compatibility: ``None`` is allowed in every column)."""
         name = str(name)
         if name in self.columns:
             raise ValueError(f"Table: column {name!r} already exists")
@@ -344,6 +345,21 @@ class Table(Media):
             self.data = [row + [cell] for row, cell in zip(self.data, converted, strict=True)]
         else:
             self.data = [[cell] for cell in converted]
+
+    def add_computed_columns(self, fn: Callable[[int, dict[str, Any]], dict[str, Any]]) -> None:
+        """Add the columns ``fn(index, row_as_dict)`` returns for every row (wandb's API)."""
+        computed = [fn(i, dict(zip(self.columns, row, strict=True))) for i, row in enumerate(self.data)]
+        if not computed:
+            return
+        names = list(computed[0])
+        for i, extra in enumerate(computed):
+            if not isinstance(extra, dict) or list(extra) != names:
+                raise ValueError(
+                    f"Table.add_computed_columns: row {i} returned {extra!r}; every row must return a dict "
+                    f"with the same keys {names}"
+                )
+        for name in names:
+            self.add_column(name, [extra[name] for extra in computed])
 
     def get_column(self, name: str, convert_to: str | None = None) -> Any:
         """The values of column ``name`` as a list (``convert_to="numpy"``: a numpy array)."""
