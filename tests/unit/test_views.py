@@ -188,3 +188,15 @@ def test_convert_refs_walks_rows(tmp_path: Path) -> None:
     assert isinstance(out["nested"]["h"], HistogramView) and out["nested"]["deep"] == [{"v": 1}]
     assert out["imgs"][0] == out["imgs"][1]
     assert row["imgs"][0] is img  # the input is not modified
+
+
+def test_media_modules_import_no_heavy_package() -> None:
+    import subprocess
+
+    code = (
+        "import sys, runyard.types.image, runyard.types.audio, runyard.types.video, runyard.types.html, "
+        "runyard.types.views; heavy = ('PIL', 'pandas', 'imageio', 'imageio_ffmpeg', 'soundfile', "
+        "'matplotlib'); print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
