@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -382,3 +383,15 @@ class FakeTensor:
 def test_array_like_objects_are_accepted(tmp_path: Path) -> None:
     ref, im = stored(tmp_path, Image(FakeTensor(np.ones((3, 4, 5), dtype=np.float32))))
     assert im.size == (5, 4) and im.mode == "RGB" and np.asarray(im).max() == 255
+
+
+def test_arrays_need_no_pillow_but_files_name_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "a.jpg"
+    PILImage.new("RGB", (2, 2)).save(src)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
+    ref = Image(np.zeros((3, 3, 3), dtype=np.uint8)).to_ref(MediaStore(tmp_path / "run"))
+    assert ref["format"] == "png"
+    with pytest.raises(ImportError, match=r"'Pillow'.*pip install 'runyard\[media\]'"):
+        Image(src)
+    with pytest.raises(ImportError, match=r"pip install 'runyard\[media\]'"):
+        Image(np.zeros((3, 3, 3), dtype=np.uint8), file_type="jpeg")

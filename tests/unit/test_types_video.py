@@ -153,3 +153,11 @@ def test_format_conflicting_with_extension(tmp_path: Path) -> None:
     (tmp_path / "v.gif").write_bytes(b"GIF89a")
     with pytest.raises(ValueError, match="format='mp4' but .*v.gif' is a .gif file"):
         Video(tmp_path / "v.gif", format="mp4")
+
+
+def test_mp4_without_imageio_ffmpeg_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(ImportError, match=r"'imageio-ffmpeg'.*pip install 'runyard\[media\]'"):
+        Video(clip(), format="mp4")

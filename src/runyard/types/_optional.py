@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 MEDIA_EXTRA = "pip install 'runyard[media]'"
+_PACKAGES = {"PIL": "Pillow", "imageio_ffmpeg": "imageio-ffmpeg"}  # import name -> distribution
 
 
 def import_optional(module: str, what: str, extra: str = MEDIA_EXTRA) -> Any:
@@ -17,7 +18,8 @@ def import_optional(module: str, what: str, extra: str = MEDIA_EXTRA) -> Any:
         mod: ModuleType = importlib.import_module(module)
     except ImportError as e:
         top = module.split(".")[0]
-        raise ImportError(f"{what} needs the optional package {top!r}, which is not installed ({e}); "
+        package = _PACKAGES.get(top, top)
+        raise ImportError(f"{what} needs the optional package {package!r}, which is not installed ({e}); "
                           f"install it with: {extra}") from e
     return mod
 
