@@ -395,3 +395,12 @@ def test_arrays_need_no_pillow_but_files_name_the_extra(tmp_path: Path, monkeypa
         Image(src)
     with pytest.raises(ImportError, match=r"pip install 'runyard\[media\]'"):
         Image(np.zeros((3, 3, 3), dtype=np.uint8), file_type="jpeg")
+
+
+def test_images_pickle_and_deepcopy(tmp_path: Path) -> None:
+    import copy
+    import pickle
+
+    img = Image(np.full((2, 2), 3, dtype=np.uint8), caption="p")
+    for clone in (pickle.loads(pickle.dumps(img)), copy.deepcopy(img)):
+        assert clone.to_ref(MediaStore(tmp_path)) == img.to_ref(MediaStore(tmp_path))

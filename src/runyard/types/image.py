@@ -494,5 +494,14 @@ class Image(Media):
         ref["class_labels"] = {str(k): v for k, v in sorted(all_labels.items())}
         return ref
 
+    def __getstate__(self) -> dict[str, Any]:  # picklable and deep-copyable despite the lock
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __repr__(self) -> str:
         return f"<runyard.Image {self.width}x{self.height} {self.mode}>"
