@@ -121,3 +121,62 @@ def test_more_than_100_audio_clips_in_a_step_is_an_error(tmp_path: Path) -> None
             runyard.log({"clips": clips})
     finally:
         runyard.finish()
+
+
+# The reference's Html(open("some.html")) never closes its file: that leak is the example's own.
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_the_reference_media_examples_run_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference's own snippets (SPEC §3.2-3.6) with ``import runyard as wandb``."""
+    import runyard as wandb
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "some.html").write_text("<p>report</p>")
+    im = PILImage.fromarray(np.random.default_rng(3).integers(0, 256, (32, 48, 3), dtype=np.uint8))
+    rgb_im = im.convert("RGB")
+    rgb_im.save("myimage.jpg")
+    numpy_array = np.random.default_rng(4).integers(0, 256, (4, 3, 8, 8), dtype=np.uint8)
+    wandb.Video(numpy_array, fps=4, format="mp4").to_ref(runyard.types.MediaStore(tmp_path / "mk"))
+    mp4 = next((tmp_path / "mk").rglob("*.mp4"))
+    mp4.rename(tmp_path / "myvideo.mp4")
+
+    run = wandb.init(dir=tmp_path / "runs", project="p")
+    image = np.zeros((32, 48, 3), dtype=np.uint8)
+    mask_data = np.ones((32, 48), dtype=np.uint8)
+    mask_data[:, 24:] = 2
+    class_labels = {1: "tree", 2: "car", 3: "road"}
+    mask_img = wandb.Image(image, masks={
+        "predictions": {"mask_data": mask_data, "class_labels": class_labels},
+        "groud_truth": {"mask_data": mask_data, "class_labels": class_labels},
+    })
+    class_id_to_label = {1: "car", 2: "road", 3: "building"}
+    img = wandb.Image(image, boxes={
+        "predictions": {
+            "box_data": [{"position": {"minX": 0.1, "maxX": 0.2, "minY": 0.3, "maxY": 0.4},
+                          "class_id": 2, "box_caption": "minMax(pixel)", "scores": {"acc": 0.1, "loss": 1.2}}],
+            "class_labels": class_id_to_label,
+        },
+        "ground_truth": {"box_data": [{"position": {"middle": [0.5, 0.5], "width": 0.2, "height": 0.2},
+                                       "class_id": 1}]},
+    })
+    wandb.log({"examples": [wandb.Image(image, caption="Label"), wandb.Image(rgb_im, caption="Label")]})
+    wandb.log({"mask": mask_img})
+    wandb.log({"driving_scene": img})
+    wandb.log({"examples": [wandb.Audio(np.zeros(64), caption="Nice", sample_rate=32)]})
+    wandb.log({"video": wandb.Video(numpy_array, fps=4, format="gif")})
+    wandb.log({"custom_file": wandb.Html(open("some.html"))})
+    wandb.log({"custom_string": wandb.Html('<a href="https://mysite">Link</a>')})
+    wandb.log({"custom_file": wandb.Html(open("some.html"), inject=False)})
+    wandb.log({"example": wandb.Image("myimage.jpg")})
+    wandb.log({"example": wandb.Video("myvideo.mp4")})
+    wandb.finish()
+
+    rows = read_run(tmp_path / "runs", run.id)
+    assert len(rows) == 10
+    assert [v.caption for v in rows[0]["examples"]] == ["Label", "Label"]
+    assert set(rows[1]["mask"].masks) == {"predictions", "groud_truth"}
+    assert rows[2]["driving_scene"].boxes["ground_truth"]["class_labels"] == {"1": "class_1"}
+    assert rows[3]["examples"][0].sample_rate == 32
+    assert rows[4]["video"].format == "gif" and rows[4]["video"].frames == 4
+    assert rows[5]["custom_file"].html.endswith("<p>report</p>") and rows[7]["custom_file"].html == "<p>report</p>"
+    assert rows[8]["example"].format == "jpeg"
+    assert rows[9]["example"].format == "mp4" and rows[9]["example"].width == 8
