@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from ..log.framing import MAX_FRAME, LogFormatError, ScanResult, read_frames
 from ..log.reader import LOG_NAME, resolve_crash
-from ..log.records import Kind, decode
+from ..log.records import Kind
 from ..log.state import RUNNING, RunState, value_kind
 from . import schema as s
 from . import series as ser
@@ -40,6 +40,8 @@ from .jsonutil import dumps
 
 BATCH_POINTS = 2_000_000  # values per transaction (bounds memory and the work a kill can lose)
 BATCH_RECORDS = 500_000
+_ROW = int(Kind.ROW)
+_NUM = frozenset({float, int})
 LIVENESS_EVERY = 2.0  # seconds between liveness checks of quiet running runs
 
 
@@ -68,6 +70,8 @@ class _Batch:
         self.ts: list[float] = []
         self.rt: list[float] = []
         self.series: dict[str, _Series] = {}
+        # rows of numbers only, grouped by their keys: (row numbers, value lists)
+        self.shapes: dict[tuple[str, ...], tuple[list[int], list[list[float]]]] = {}
         self.hists: list[dict[str, Any]] = []
         self.media: list[dict[str, Any]] = []
         self.output: list[dict[str, Any]] = []
@@ -253,12 +257,36 @@ class Ingestor:
             more = False
             try:
                 frames = read_frames(log_path, offset, scan)
+                unpack = msgpack.unpackb
+                apply_row = state.apply_row
+                numeric_keys = state.numeric_keys
+                steps, tss, rts, shapes = batch.steps, batch.ts, batch.rt, batch.shapes
                 for off, payload in frames:
                     if batch.points >= BATCH_POINTS or batch.records >= BATCH_RECORDS:
                         next_offset, more = off, True
                         break
                     try:
-                        record = decode(payload)
+                        record = unpack(payload, raw=False, strict_map_key=False)
+                        # The hot path, inlined: a row of numbers under keys that only held numbers.
+                        if type(record) is list and len(record) == 5 and record[0] == _ROW:
+                            _, step, ts, rt, data = record
+                            if type(data) is dict and type(step) is int and _NUM.issuperset(
+                                    set(map(type, data.values()))) and numeric_keys.issuperset(data):
+                                apply_row(step, ts, rt, data, True)
+                                shape = tuple(data)
+                                rows = shapes.get(shape)
+                                if rows is None:
+                                    rows = shapes[shape] = ([], [])
+                                rows[0].append(len(steps))
+                                rows[1].append(list(data.values()))
+                                steps.append(step)
+                                tss.append(ts)
+                                rts.append(rt)
+                                batch.points += len(shape)
+                                batch.records += 1
+                                continue
+                        if type(record) is not list or not record:
+                            raise ValueError("run log record is not a non-empty array")
                         self._apply(state, record, off, batch, kinds)
                     except Exception as exc:  # a record we cannot interpret: damage from here on
                         flags["corrupt"] = {"offset": off, "error": f"{type(exc).__name__}: {exc}"}
@@ -326,8 +354,8 @@ class Ingestor:
             state.apply(record)
             row = len(batch.steps)
             batch.steps.append(step)
-            batch.ts.append(float(ts))
-            batch.rt.append(float(rt))
+            batch.ts.append(ts)
+            batch.rt.append(rt)
             add = batch.add_value
             for key, v in data.items():
                 t = type(v)
@@ -378,7 +406,7 @@ class Ingestor:
         if all_kinds:
             conn.execute(sa.insert(s.run_keys), [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
                                                 for k, v in all_kinds.items()])
-        if batch.series:
+        if batch.series or batch.shapes:
             self._write_series(conn, run_pk, batch)
         for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output)):
             if items:
@@ -398,24 +426,42 @@ class Ingestor:
         existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
             sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono)
             .where(s.series.c.run_pk == run_pk))}
+        parts: dict[str, list[tuple[Any, Any]]] = {}
+        for shape, (rows, vlists) in batch.shapes.items():
+            idx = np.array(rows, dtype=np.int64)
+            table = np.array(vlists, dtype=np.float64).reshape(len(rows), len(shape))
+            for j, key in enumerate(shape):
+                parts.setdefault(key, []).append((idx, table[:, j]))
+        for key, buf in batch.series.items():
+            parts.setdefault(key, []).append((np.array(buf.idx, dtype=np.int64),
+                                              np.array(buf.vals, dtype=np.float64)))
+        fresh = [k for k in parts if k not in existing]
+        if fresh:
+            conn.execute(sa.insert(s.series), [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO}
+                                               for k in fresh])
+            existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
+                sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono)
+                .where(s.series.c.run_pk == run_pk))}
         steps = np.array(batch.steps, dtype=np.int64)
         ts = np.array(batch.ts, dtype=np.float64)
         rt = np.array(batch.rt, dtype=np.float64)
         all_rows = len(steps)
-        for key, buf in batch.series.items():
-            if key in existing:
-                spk, n, mono = existing[key]
-            else:
-                spk = _insert_pk(conn, sa.insert(s.series).values(run_pk=run_pk, key=key, n=0,
-                                                                  mono=ser.ALL_MONO))
-                n, mono = 0, ser.ALL_MONO
-            values = np.array(buf.vals, dtype=np.float64)
-            if len(buf.idx) == all_rows:
+        items = []
+        for key, pieces in parts.items():
+            spk, n, mono = existing[key]
+            if len(pieces) == 1:
+                idx, values = pieces[0]
+            else:  # a key in rows of several shapes: back into row order
+                idx = np.concatenate([p[0] for p in pieces])
+                values = np.concatenate([p[1] for p in pieces])
+                order = np.argsort(idx, kind="stable")
+                idx, values = idx[order], values[order]
+            if len(idx) == all_rows:
                 pts = ser.Points(steps, ts, rt, values)
             else:
-                idx = np.array(buf.idx, dtype=np.int64)
                 pts = ser.Points(steps[idx], ts[idx], rt[idx], values)
-            ser.append(conn, spk, n, mono, pts)
+            items.append((spk, n, mono, pts))
+        ser.append_many(conn, items)
 
     def _check_liveness(self, folder: Path) -> RunReport | None:
         """A quiet running run: re-check now and then whether its process is still alive."""
