@@ -8,6 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import runyard
@@ -113,3 +114,17 @@ def test_resume_repairs_a_torn_tail(runs_dir: Path, capfd: pytest.CaptureFixture
     r = runyard.Api().run("p/repair01")
     assert [row["i"] for row in r.scan_history()] == list(range(11))
     assert scan(log).torn_bytes == 0 and r.state == "finished"
+
+
+def test_queued_media_count_by_their_bytes() -> None:
+    from runyard.types import Image
+
+    run = runyard.init(project="p", settings={"queue_limit": 20_000})  # about 6 MB of pixels
+    rng = np.random.default_rng(0)
+    peak = 0
+    for _ in range(60):
+        run.log({"img": Image(rng.integers(0, 255, (256, 256, 3), dtype=np.uint8))})
+        peak = max(peak, run._queued_weight - run._writer.done_weight)
+    run.finish()
+    assert peak <= 20_000 + 1000  # one image's weight past the bound at most
+    assert runyard.Api().run(run.path).history_rows == 60

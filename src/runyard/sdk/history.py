@@ -18,7 +18,7 @@ class History:
         run = self._run
         with run._lock:
             if run._pending is None:
-                run._pending, run._pending_media = {}, False
+                run._pending, run._pending_media, run._pending_extra = {}, False, 0
             run._pending_raw = True
             return run._pending
 

@@ -19,6 +19,7 @@ class RowItem:
     data: dict[str, Any]
     media: bool
     numeric: bool = False
+    extra: int = 0  # queue weight of the row's media beyond its values (see values.Normalized)
 
 
 @dataclass(slots=True)

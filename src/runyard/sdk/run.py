@@ -50,6 +50,7 @@ class Run:
         self._step = state.last_step + 1
         self._pending: dict[str, Any] | None = None
         self._pending_media = False
+        self._pending_extra = 0
         self._pending_raw = False  # history.row handed out the pending dict: normalise at commit
         self._queued_weight = 0
         self._queue_limit = int(settings["queue_limit"])
@@ -147,13 +148,14 @@ class Run:
             data = _as_dict(data)
         errors = None
         media = False
+        extra = 0  # queue weight of media beyond the row's values
         types = set(map(type, data.values()))
         if _plain_only(types):
             row = data.copy()  # keys are checked to be strings by the writer, off this thread
         else:
             flags = Normalized()
             row, errors = normalize_row(data, flags)
-            media = flags.media
+            media, extra = flags.media, flags.weight
             if media:
                 _check_media_counts(row)
         if step is not None and (type(step) is not int or step < 0):
@@ -164,37 +166,38 @@ class Run:
                 pending = self._pending
                 if pending is not None:
                     pending.update(row)
-                    row, media = pending, media or self._pending_media
+                    row, media, extra = pending, media or self._pending_media, extra + self._pending_extra
                     self._pending = None
                     numeric = False
                 else:
                     numeric = types <= _NUMBERS
                 if commit is False:
-                    self._pending, self._pending_media = row, media
+                    self._pending, self._pending_media, self._pending_extra = row, media, extra
                 else:
-                    self._commit(s, row, media, numeric)
+                    self._commit(s, row, media, numeric, extra)
                     self._step = s + 1
             elif step < s:
                 self._lower_step(step, s, row)
             else:
                 if step > s:
                     if self._pending is not None:
-                        self._commit(s, self._pending, self._pending_media)
+                        self._commit(s, self._pending, self._pending_media, False, self._pending_extra)
                         self._pending = None
                     self._step = s = step
                 if self._pending is None:
-                    self._pending, self._pending_media = row, media
+                    self._pending, self._pending_media, self._pending_extra = row, media, extra
                 else:
                     self._pending.update(row)
                     self._pending_media = self._pending_media or media
+                    self._pending_extra += extra
                 if commit:
-                    self._commit(s, self._pending, self._pending_media)
+                    self._commit(s, self._pending, self._pending_media, False, self._pending_extra)
                     self._pending = None
                     self._step = s + 1
         if errors:
             raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
 
-    def _commit(self, step: int, row: dict[str, Any], media: bool, numeric: bool = False) -> None:
+    def _commit(self, step: int, row: dict[str, Any], media: bool, numeric: bool = False, extra: int = 0) -> None:
         if self._pending_raw:  # the user edited history.row directly: check it now
             self._pending_raw = False
             flags = Normalized()
@@ -203,8 +206,8 @@ class Run:
             for message in errors:
                 warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
         ts = time.time()
-        self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media, numeric))
-        self._queued_weight += len(row) + ROW_OVERHEAD
+        self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media, numeric, extra))
+        self._queued_weight += len(row) + ROW_OVERHEAD + extra
         if self._queued_weight - self._writer.done_weight > self._queue_limit:
             self._backpressure()
 
@@ -328,7 +331,7 @@ class Run:
             if self._finished:
                 return
             if self._pending is not None:
-                self._commit(self._step, self._pending, self._pending_media)
+                self._commit(self._step, self._pending, self._pending_media, False, self._pending_extra)
                 self._pending = None
                 self._step += 1
             if exit_code is None:

@@ -21,6 +21,9 @@ PLAIN_TYPES = frozenset({float, int, str, bool, type(None)})
 # SPEC §1.8: arrays of at most this many elements are kept as lists, larger ones as a histogram.
 ARRAY_AS_LIST_MAX = 32
 ARRAY_HISTOGRAM_BINS = 32
+# For the writer's backlog bound, media count as one value per this many bytes of their data, so
+# a queue of images waiting to be encoded stays within tens of megabytes (settings.queue_limit).
+MEDIA_BYTES_PER_VALUE = 320
 _ACCEPTED = (
     "numbers, strings, bools, None, lists, tuples, dicts, numpy arrays and scalars, "
     "torch/tensorflow/jax tensors and runyard media types (Image, Histogram, Table, ...)"
@@ -28,12 +31,14 @@ _ACCEPTED = (
 
 
 class Normalized:
-    """Mutable flag holder: whether a value contained Media the writer must turn into refs."""
+    """What normalising found: whether a value holds Media the writer must turn into refs, and
+    the queue weight of that media (its bytes, in units of ``MEDIA_BYTES_PER_VALUE``)."""
 
-    __slots__ = ("media",)
+    __slots__ = ("media", "weight")
 
     def __init__(self) -> None:
         self.media = False
+        self.weight = 0
 
 
 def tensor_to_numpy(value: Any) -> np.ndarray | None:
@@ -57,7 +62,9 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
         return value
     if isinstance(value, Media):
         flags.media = True
-        return value.snapshot()
+        snap = value.snapshot()
+        flags.weight += snap.queued_bytes() // MEDIA_BYTES_PER_VALUE
+        return snap
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, float):  # subclasses of the plain types (IntEnum, str enums, ...)
@@ -83,11 +90,14 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
     )
     if arr is not None:
         out_arr = _array(key, arr)
-        flags.media = flags.media or isinstance(out_arr, Media)
+        if isinstance(out_arr, Media):
+            flags.media = True
+            flags.weight += arr.nbytes // MEDIA_BYTES_PER_VALUE
         return out_arr
     converted = _foreign(value)
     if converted is not None:
         flags.media = True
+        flags.weight += converted.queued_bytes() // MEDIA_BYTES_PER_VALUE
         return converted
     raise LogValueError(
         f"log(): cannot log key {key!r}: values of type {t.__module__}.{t.__qualname__} are not "

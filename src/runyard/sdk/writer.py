@@ -171,6 +171,7 @@ class Writer:
 
     def _row(self, item: RowItem, buf: bytearray) -> None:
         data = item.data
+        weight = len(data) + ROW_OVERHEAD + item.extra  # as the caller counted it
         known_keys = self.state.numeric_keys.issuperset(data.keys())
         if not known_keys:
             data = self._check_keys(data, item.step)
@@ -181,7 +182,7 @@ class Writer:
             _fill_step_metrics(data, summary)
         buf += frame(encode([_ROW, item.step, item.ts, item.runtime, data]))
         self.state.apply_row(item.step, item.ts, item.runtime, data, item.numeric and known_keys)
-        self.done_weight += len(item.data) + ROW_OVERHEAD
+        self.done_weight += weight
         if self.state.new_mixed:
             self._warn_mixed()
 

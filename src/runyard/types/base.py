@@ -89,6 +89,18 @@ class Media:
         logged (a Table gaining rows) returns a copy; immutable values return themselves."""
         return self
 
+    def queued_bytes(self) -> int:
+        """Roughly how much memory this value holds while it waits for the writer (its arrays and
+        byte strings), so the SDK can bound that backlog. Subclasses may refine it."""
+        total = 0
+        for v in vars(self).values():
+            nbytes = getattr(v, "nbytes", None)
+            if isinstance(nbytes, int):
+                total += nbytes
+            elif isinstance(v, (bytes, bytearray, str)):
+                total += len(v)
+        return total
+
     def to_ref(self, store: MediaStore) -> dict[str, Any]:
         """Encode and store this value; return its typed reference (runs on the writer thread)."""
         raise NotImplementedError
