@@ -62,7 +62,7 @@ class ApiRun:
         self.notes: str | None = s.notes
         self.group: str | None = s.group
         self.job_type: str | None = s.job_type
-        self.summary = ApiSummary(self, s.summary.current())
+        self.summary = ApiSummary(self, _views(s.summary.current(), folder))
         self.url = None
 
     @property
