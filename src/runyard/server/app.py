@@ -330,4 +330,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 known[pk] = keys
         return changes
 
+    # [web UI] added by the UI work (issue 5): the built UI on every non-API route; keep this last.
+    from .static import install_ui
+
+    install_ui(app)
     return app

@@ -1,0 +1,127 @@
+// The HTTP API (runyard.server; docs/http-api.md). Every error answers
+// {"ok": false, "error": "...", "status": N}; fetchJson turns it into an ApiError with that text.
+
+export interface Project { name: string; entity: string; runs: number; updated_at: number | null }
+
+export interface Run {
+  id: string; project: string; name: string; state: string;
+  created_at: number; updated_at: number | null; ended_at: number | null; heartbeat_at: number | null;
+  runtime: number | null; last_step: number | null; rows: number | null; exit_code: number | null;
+  error: string | null; group: string | null; job_type: string | null; notes: string | null;
+  tags: string[]; config: Record<string, unknown>; summary: Record<string, unknown>;
+  flags?: Record<string, unknown>; metadata?: Record<string, unknown>; seq: number;
+}
+
+export interface KeyInfo { key: string; kinds: string[]; runs?: number; points?: number }
+
+export interface Series {
+  run: string; key: string; x_axis: string; total: number; level: number; full_resolution: boolean;
+  x: (number | string)[]; x_last: (number | string)[];
+  min: (number | string | null)[]; max: (number | string | null)[]; mean: (number | string | null)[];
+  first: (number | string)[]; last: (number | string)[]; count: number[]; nonfinite: number[];
+}
+
+export interface MediaRef { _type: string; path?: string; url?: string; caption?: string; [k: string]: unknown }
+export interface MediaAt { key: string; step: number; requested_step: number | null; items: MediaRef[] }
+
+export interface TablePage {
+  columns: string[]; total: number; offset: number; limit: number;
+  rows: { index: number; cells: unknown[] }[]; key: string; step: number;
+  column_types?: Record<string, string> | null;
+}
+
+export interface HistMatrix { key: string; steps: number[]; bins: number[]; counts: number[][] }
+export interface OutputPage { items: { cursor: number; ts: number; stream: string; text: string }[]; next: number; more: boolean }
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string) {
+    super(message);
+  }
+}
+
+const enc = encodeURIComponent;
+
+export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (e) {
+    throw new ApiError(0, `the runyard server did not answer (${(e as Error).message}); is \`runyard ui\` still running?`);
+  }
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      const body = await res.json();
+      if (body && typeof body.error === "string") msg = body.error;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, msg);
+  }
+  return (await res.json()) as T;
+}
+
+export const api = {
+  projects: () => fetchJson<{ projects: Project[] }>("/api/projects").then((r) => r.projects),
+  runs: (project: string, opts: { limit?: number; offset?: number; order?: string; search?: string; filters?: unknown } = {}) => {
+    const p = new URLSearchParams({ limit: String(opts.limit ?? 1000), offset: String(opts.offset ?? 0) });
+    if (opts.order) p.set("order", opts.order);
+    if (opts.search) p.set("search", opts.search);
+    if (opts.filters) p.set("filters", JSON.stringify(opts.filters));
+    return fetchJson<{ total: number; runs: Run[] }>(`/api/projects/${enc(project)}/runs?${p}`);
+  },
+  projectKeys: (project: string) =>
+    fetchJson<{ keys: KeyInfo[] }>(`/api/projects/${enc(project)}/keys`).then((r) => r.keys),
+  run: (project: string, id: string) => fetchJson<Run>(`/api/runs/${enc(project)}/${enc(id)}`),
+  runKeys: (project: string, id: string) =>
+    fetchJson<{ keys: KeyInfo[] }>(`/api/runs/${enc(project)}/${enc(id)}/keys`).then((r) => r.keys),
+  series: (project: string, runs: string[], key: string, xAxis: string, maxPoints: number, range?: [number, number]) => {
+    const p = new URLSearchParams({ runs: runs.join(","), key, x_axis: xAxis, max_points: String(maxPoints) });
+    if (range) {
+      p.set("x_min", String(range[0]));
+      p.set("x_max", String(range[1]));
+    }
+    return fetchJson<{ series: Series[]; elapsed_ms: number }>(`/api/projects/${enc(project)}/series?${p}`);
+  },
+  mediaSteps: (project: string, id: string, key: string) =>
+    fetchJson<{ steps: number[] }>(`/api/runs/${enc(project)}/${enc(id)}/media/steps?key=${enc(key)}`).then((r) => r.steps),
+  mediaAt: (project: string, id: string, key: string, step: number | null) =>
+    fetchJson<MediaAt>(`/api/runs/${enc(project)}/${enc(id)}/media?key=${enc(key)}${step === null ? "" : `&step=${step}`}`),
+  table: (project: string, id: string, key: string, step: number | null, q: { offset: number; limit: number; sort?: string; desc?: boolean; search?: string }) => {
+    const p = new URLSearchParams({ key, offset: String(q.offset), limit: String(q.limit) });
+    if (step !== null) p.set("step", String(step));
+    if (q.sort) p.set("sort", q.sort);
+    if (q.desc) p.set("desc", "true");
+    if (q.search) p.set("search", q.search);
+    return fetchJson<TablePage>(`/api/runs/${enc(project)}/${enc(id)}/table?${p}`);
+  },
+  histograms: (project: string, id: string, key: string) =>
+    fetchJson<HistMatrix>(`/api/runs/${enc(project)}/${enc(id)}/histograms?key=${enc(key)}&max_steps=200&bins=48`),
+  output: (project: string, id: string, after = -1, limit = 2000) =>
+    fetchJson<OutputPage>(`/api/runs/${enc(project)}/${enc(id)}/output?after=${after}&limit=${limit}`),
+};
+
+/** The URL of a file of a run (media or files folder). */
+export function fileUrl(project: string, runId: string, path: string): string {
+  return `/api/runs/${enc(project)}/${enc(runId)}/files/${path.split("/").map(enc).join("/")}`;
+}
+
+export interface RunEvent {
+  seq: number; project: string; id: string; state: string; last_step: number | null; rows: number | null;
+  runtime: number | null; summary: Record<string, unknown>; new_keys: string[];
+}
+
+/** Live updates (SPEC §5.7): server-sent `run` events for runs that changed. Returns a closer. */
+export function subscribe(project: string | null, onRun: (e: RunEvent) => void): () => void {
+  if (typeof EventSource === "undefined") return () => {};
+  const url = `/api/events${project ? `?project=${enc(project)}` : ""}`;
+  const es = new EventSource(url);
+  es.addEventListener("run", (ev) => {
+    try {
+      onRun(JSON.parse((ev as MessageEvent).data) as RunEvent);
+    } catch {
+      /* a malformed event is skipped */
+    }
+  });
+  return () => es.close();
+}

@@ -1,0 +1,81 @@
+// A tiny DOM helper: h("div.cls", {attrs}, children...). No framework: the UI is small, and the
+// charts libraries own their canvases anyway.
+
+type Child = Node | string | number | null | undefined | false | Child[];
+type Attrs = Record<string, unknown>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K | `${K}.${string}` | `${K}#${string}`,
+  attrs?: Attrs | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const [base, ...classes] = tag.split(".");
+  const [name, id] = base.split("#");
+  const el = document.createElement(name) as HTMLElementTagNameMap[K];
+  if (id) el.id = id;
+  if (classes.length) el.className = classes.join(" ");
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on") && typeof v === "function") {
+        el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
+      } else if (k === "class") {
+        el.className = [el.className, String(v)].filter(Boolean).join(" ");
+      } else if (k === "style" && typeof v === "object") {
+        Object.assign(el.style, v);
+      } else if (k === "dataset" && typeof v === "object") {
+        Object.assign(el.dataset, v);
+      } else if (k in el && typeof v !== "string") {
+        (el as unknown as Record<string, unknown>)[k] = v;
+      } else {
+        el.setAttribute(k, v === true ? "" : String(v));
+      }
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el: Node, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+  }
+}
+
+export function clear(el: Element): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+/** A message for an empty place: what is missing, and what to do (SPEC §5.8). */
+export function emptyState(title: string, ...lines: Child[]): HTMLElement {
+  return h("div.empty", null, h("strong", null, title), ...lines.map((l) => h("p", null, l)));
+}
+
+export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number): (...a: A) => void {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  return (...a: A) => {
+    if (t) clearTimeout(t);
+    t = setTimeout(() => fn(...a), ms);
+  };
+}
+
+/** Calls `draw` once the element first comes near the screen (virtualised panels, §5.7a). */
+export function whenVisible(el: Element, draw: () => void, margin = "300px"): () => void {
+  if (typeof IntersectionObserver === "undefined") {
+    draw();
+    return () => {};
+  }
+  const io = new IntersectionObserver(
+    (entries) => {
+      if (entries.some((e) => e.isIntersecting)) {
+        io.disconnect();
+        draw();
+      }
+    },
+    { rootMargin: margin },
+  );
+  io.observe(el);
+  return () => io.disconnect();
+}

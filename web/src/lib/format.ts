@@ -1,0 +1,114 @@
+// Numbers, durations and times formatted for people (SPEC §5.10): 1.2k, 3.4e-5, 2h 13m.
+
+/** A compact number: 1234 → "1.23k", 0.000034 → "3.4e-5", 0.9312 → "0.9312". */
+export function fmtNum(v: unknown, digits = 4): string {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "string") {
+    if (v === "NaN") return "NaN";
+    if (v === "Infinity") return "∞";
+    if (v === "-Infinity") return "−∞";
+    return v;
+  }
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v !== "number") return String(v);
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  const sign = v < 0 ? "-" : "";
+  if (Number.isInteger(v) && a < 10000) return String(v);
+  if (a >= 1e15 || a < 1e-4) {
+    const [m, e] = a.toExponential(Math.max(0, digits - 2)).split("e");
+    return `${sign}${trimZeros(m)}e${Number(e)}`;
+  }
+  const units: [number, string][] = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
+  for (const [size, unit] of units) {
+    if (a >= size) return `${sign}${trimZeros((a / size).toPrecision(3))}${unit}`;
+  }
+  return sign + trimZeros(a.toPrecision(digits));
+}
+
+function trimZeros(s: string): string {
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
+}
+
+/** A duration in seconds: 42 → "42s", 7980 → "2h 13m", 200000 → "2d 7h". */
+export function fmtDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "–";
+  const s = Math.max(0, seconds);
+  if (s < 1) return `${Math.round(s * 1000)}ms`;
+  if (s < 60) return `${s < 10 ? s.toFixed(1).replace(/\.0$/, "") : Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${Math.floor(s % 60)}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** A unix time (seconds) relative to now: "just now", "5 min ago", "3 h ago", else the date. */
+export function fmtAgo(ts: number | null | undefined, now = Date.now() / 1000): string {
+  if (ts === null || ts === undefined || !Number.isFinite(ts)) return "–";
+  const d = now - ts;
+  if (d < 45) return "just now";
+  if (d < 3600) return `${Math.round(d / 60)} min ago`;
+  if (d < 86400) return `${Math.round(d / 3600)} h ago`;
+  if (d < 86400 * 7) return `${Math.round(d / 86400)} d ago`;
+  return fmtDate(ts);
+}
+
+/** A unix time as local "YYYY-MM-DD HH:MM". */
+export function fmtDate(ts: number | null | undefined): string {
+  if (ts === null || ts === undefined || !Number.isFinite(ts)) return "–";
+  const d = new Date(ts * 1000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** A byte count: 1536 → "1.5 KB". */
+export function fmtBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "–";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${trimZeros(v.toPrecision(3))} ${units[i]}`;
+}
+
+/** Any JSON value as short text for a table cell. */
+export function fmtValue(v: unknown): string {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number" || typeof v === "boolean") return fmtNum(v);
+  if (typeof v === "string") return fmtNum(v);
+  if (typeof v === "object") {
+    const t = (v as { _type?: string })._type;
+    if (t === "float") return fmtNum((v as { value: string }).value);
+    if (t) return `[${t.replace(/-file$/, "")}]`;
+    const keys = Object.keys(v as object);
+    // define_metric summaries: {"max": 0.93} shows the one value
+    if (keys.length === 1 && typeof (v as Record<string, unknown>)[keys[0]] === "number") {
+      return `${fmtNum((v as Record<string, number>)[keys[0]])} (${keys[0]})`;
+    }
+    const s = JSON.stringify(v);
+    return s.length > 80 ? s.slice(0, 77) + "…" : s;
+  }
+  return String(v);
+}
+
+/** A value as a number for sorting and charts, or null. */
+export function asNumber(v: unknown): number | null {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v === "NaN") return NaN;
+  if (v === "Infinity") return Infinity;
+  if (v === "-Infinity") return -Infinity;
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (o._type === "float") return asNumber(o.value);
+    const keys = Object.keys(o);
+    if (keys.length === 1 && typeof o[keys[0]] === "number") return o[keys[0]] as number;
+  }
+  return null;
+}

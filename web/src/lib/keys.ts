@@ -1,0 +1,55 @@
+// Panels are created from the logged keys, grouped by prefix (SPEC §5.2): "train/loss" goes in
+// section "train"; keys without a "/" go in the first section, "Charts".
+
+import type { KeyInfo } from "./api";
+
+export type PanelKind = "line" | "image" | "audio" | "video" | "html" | "table" | "histogram"
+  | "molecule" | "object3d" | "plotly" | "custom-chart" | "other";
+
+const KIND_OF: Record<string, PanelKind> = {
+  number: "line", "image-file": "image", "audio-file": "audio", "video-file": "video", "html-file": "html",
+  "table-file": "table", table: "table", histogram: "histogram", "molecule-file": "molecule",
+  "object3D-file": "object3d", "plotly-file": "plotly", "custom-chart": "custom-chart",
+};
+
+/** Keys the UI draws no panel for: the x-axis bookkeeping every row carries. */
+const HIDDEN = new Set(["_step", "_runtime", "_timestamp"]);
+
+export interface PanelSpec { key: string; kind: PanelKind; kinds: string[] }
+export interface Section { name: string; panels: PanelSpec[] }
+
+export function panelKind(kinds: string[]): PanelKind {
+  // A key holding numbers and something else (SPEC §1.9) still gets its line chart.
+  if (kinds.includes("number")) return "line";
+  for (const k of kinds) if (KIND_OF[k]) return KIND_OF[k];
+  return "other";
+}
+
+export function sectionOf(key: string): string {
+  const i = key.indexOf("/");
+  return i > 0 ? key.slice(0, i) : "Charts";
+}
+
+/** Sections in a stable order: "Charts" first, then prefixes alphabetically; media sections
+ * keep their own order. Panels inside a section sort by key. */
+export function groupKeys(keys: KeyInfo[]): Section[] {
+  const sections = new Map<string, PanelSpec[]>();
+  for (const k of keys) {
+    if (HIDDEN.has(k.key) || k.key.startsWith("_")) continue;
+    const kind = panelKind(k.kinds);
+    if (kind === "other" && !k.kinds.length) continue;
+    const name = sectionOf(k.key);
+    if (!sections.has(name)) sections.set(name, []);
+    sections.get(name)!.push({ key: k.key, kind, kinds: k.kinds });
+  }
+  const names = [...sections.keys()].sort((a, b) => (a === "Charts" ? -1 : b === "Charts" ? 1 : a.localeCompare(b)));
+  return names.map((name) => ({
+    name,
+    panels: sections.get(name)!.sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true })),
+  }));
+}
+
+/** The numeric keys that can serve as a chart's x-axis (SPEC §1.7). */
+export function numericKeys(keys: KeyInfo[]): string[] {
+  return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_")).map((k) => k.key).sort();
+}

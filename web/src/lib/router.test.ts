@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest";
+import { parsePath } from "./router";
+
+describe("parsePath", () => {
+  it("names every page", () => {
+    expect(parsePath("/")).toEqual({ page: "projects" });
+    expect(parsePath("/p/my%20proj")).toEqual({ page: "workspace", project: "my proj" });
+    expect(parsePath("/p/x/r/abc")).toEqual({ page: "run", project: "x", run: "abc", tab: undefined });
+    expect(parsePath("/p/x/r/abc/logs")).toEqual({ page: "run", project: "x", run: "abc", tab: "logs" });
+    expect(parsePath("/nope/x")).toEqual({ page: "missing" });
+  });
+});

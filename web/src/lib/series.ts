@@ -1,0 +1,73 @@
+// Chart series from the server's buckets (SPEC §5.3): a line through each bucket's mean, and the
+// bucket's min and max as an envelope, so spikes stay visible in a downsampled line.
+
+import type { Series } from "./api";
+
+export interface Line {
+  run: string;
+  x: number[];
+  y: (number | null)[];
+  min: (number | null)[];
+  max: (number | null)[];
+  full: boolean;
+  total: number;
+}
+
+export function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** One run's buckets as a line: x at the bucket's middle (its only point at full resolution). */
+export function toLine(s: Series): Line {
+  const x: number[] = [];
+  const y: (number | null)[] = [];
+  const min: (number | null)[] = [];
+  const max: (number | null)[] = [];
+  for (let i = 0; i < s.x.length; i++) {
+    const x0 = num(s.x[i]);
+    const x1 = num(s.x_last[i]);
+    if (x0 === null) continue;
+    const xm = x1 === null || s.count[i] <= 1 ? x0 : (x0 + x1) / 2;
+    if (x.length && xm <= x[x.length - 1]) continue; // x must grow for the chart
+    x.push(xm);
+    const single = s.count[i] <= 1;
+    y.push(num(single ? s.last[i] : s.mean[i]));
+    min.push(single ? null : num(s.min[i]));
+    max.push(single ? null : num(s.max[i]));
+  }
+  return { run: s.run, x, y, min, max, full: s.full_resolution, total: s.total };
+}
+
+/** Appends the points of `more` past the end of `line` (live updates fetch only what is new). */
+export function appendLine(line: Line, more: Line): Line {
+  const last = line.x.length ? line.x[line.x.length - 1] : -Infinity;
+  const out = { ...line, x: [...line.x], y: [...line.y], min: [...line.min], max: [...line.max] };
+  for (let i = 0; i < more.x.length; i++) {
+    if (more.x[i] <= last) continue;
+    out.x.push(more.x[i]);
+    out.y.push(more.y[i]);
+    out.min.push(more.min[i]);
+    out.max.push(more.max[i]);
+  }
+  out.total = Math.max(line.total, line.x.length ? line.total + (out.x.length - line.x.length) : more.total);
+  return out;
+}
+
+/** Several runs' lines on one shared x array (what uPlot draws): each column gets null where its
+ * run has no point at that x. */
+export function alignLines(cols: { x: number[]; ys: (number | null)[][] }[]): { x: number[]; ys: (number | null)[][] } {
+  const xs = new Set<number>();
+  for (const c of cols) for (const v of c.x) xs.add(v);
+  const x = [...xs].sort((a, b) => a - b);
+  const index = new Map<number, number>();
+  x.forEach((v, i) => index.set(v, i));
+  const ys: (number | null)[][] = [];
+  for (const c of cols) {
+    for (const src of c.ys) {
+      const col: (number | null)[] = new Array(x.length).fill(null);
+      for (let i = 0; i < c.x.length; i++) col[index.get(c.x[i])!] = src[i];
+      ys.push(col);
+    }
+  }
+  return { x, ys };
+}
