@@ -1,52 +1,75 @@
 """runyard: local-first experiment tracking with a wandb-shaped API.
 
 ``import runyard as wandb`` works for scripts written against ``wandb.log()`` and its family.
-This module only re-exports the public API; logic lives in the subpackages.
+This module only re-exports the public API; logic lives in the subpackages. Everything but the
+entry points loads on first use (PEP 562), so ``import runyard`` costs milliseconds.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import importlib
 from typing import Any
 
-from .api import Api
+from .entry import define_metric, finish, init, log, unset
 from .errors import LogValueError, RunyardError, RunyardWarning, StepError, UsageError
-from .sdk.lifecycle import define_metric, finish, init, log, unset
 from .sdk.preinit import PreInit
-from .types import Audio, Histogram, Html, Image, Molecule, Object3D, Plotly, Table, Video
 
 run: Any = None
 config: Any = PreInit("config")
 summary: Any = PreInit("summary")
 
+# name -> (module, attribute or None for the module itself)
+_LAZY = {
+    "Api": (".api", "Api"),
+    "ApiRun": (".api", "ApiRun"),
+    "Audio": (".types.audio", "Audio"),
+    "Histogram": (".types.histogram", "Histogram"),
+    "Html": (".types.html", "Html"),
+    "Image": (".types.image", "Image"),
+    "Molecule": (".types.molecule", "Molecule"),
+    "Object3D": (".types.object3d", "Object3D"),
+    "Plotly": (".types.plotly", "Plotly"),
+    "Table": (".types.table", "Table"),
+    "Video": (".types.video", "Video"),
+    "plot": (".plot", None),
+    "plot_table": (".plot", "plot_table"),
+}
+
 
 def __getattr__(name: str) -> Any:
-    # Custom charts load on first use: ``runyard.plot.line(...)``, ``runyard.plot_table(...)``.
-    if name in ("plot", "plot_table"):
-        import importlib
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'runyard' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name, __name__)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
 
-        plot = importlib.import_module(".plot", __name__)
-        return plot if name == "plot" else plot.plot_table
-    raise AttributeError(f"module 'runyard' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 
 __all__ = [
     "Api",
+    "ApiRun",
     "Audio",
     "Histogram",
     "Html",
     "Image",
+    "LogValueError",
     "Molecule",
     "Object3D",
     "Plotly",
-    "Table",
-    "Video",
-    "LogValueError",
     "RunyardError",
     "RunyardWarning",
     "StepError",
+    "Table",
     "UsageError",
+    "Video",
     "__version__",
     "config",
     "define_metric",

@@ -47,6 +47,7 @@ def _set_current(run: Run | DisabledRun | None) -> None:
         from .preinit import PreInit
 
         module.run = run  # type: ignore[attr-defined]
+        module.log = log  # type: ignore[attr-defined]  # skip the entry-point wrapper from now on
         module.config = run.config if run is not None else PreInit("config")  # type: ignore[attr-defined]
         module.summary = run.summary if run is not None else PreInit("summary")  # type: ignore[attr-defined]
 

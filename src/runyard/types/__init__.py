@@ -1,26 +1,36 @@
-"""Rich value types (SPEC §3): each builds on the caller's thread and encodes on the writer's."""
+"""Rich value types (SPEC §3): each builds on the caller's thread and encodes on the writer's.
 
-from .audio import Audio
-from .base import Media, MediaStore
-from .histogram import Histogram
-from .html import Html
-from .image import Image
-from .molecule import Molecule
-from .object3d import Object3D
-from .plotly import Plotly
-from .table import Table
-from .video import Video
+The classes load on first use (PEP 562): ``runyard.types.base`` alone must not pull in every type.
+"""
 
-__all__ = [
-    "Audio",
-    "Histogram",
-    "Html",
-    "Image",
-    "Media",
-    "MediaStore",
-    "Molecule",
-    "Object3D",
-    "Plotly",
-    "Table",
-    "Video",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_CLASSES = {
+    "Audio": ".audio",
+    "Histogram": ".histogram",
+    "Html": ".html",
+    "Image": ".image",
+    "Media": ".base",
+    "MediaStore": ".base",
+    "Molecule": ".molecule",
+    "Object3D": ".object3d",
+    "Plotly": ".plotly",
+    "Table": ".table",
+    "Video": ".video",
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = importlib.import_module(_CLASSES[name], __name__)
+    except KeyError:
+        raise AttributeError(f"module 'runyard.types' has no attribute {name!r}") from None
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+__all__ = sorted(_CLASSES)

@@ -1,0 +1,51 @@
+"""The module-level calls of ``runyard`` (``init``, ``log``, ``finish``, ...), as thin entry points
+that load the SDK on first use, so ``import runyard`` stays cheap. Once a run starts, ``runyard.log``
+is rebound to the SDK's own function (``sdk.lifecycle``), so the hot path pays no extra call."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .errors import UsageError
+
+
+def init(*args: Any, **kwargs: Any) -> Any:
+    """Start a run (SPEC §1.1); see ``runyard.sdk.lifecycle.init`` for the arguments."""
+    from .sdk import lifecycle
+
+    return lifecycle.init(*args, **kwargs)
+
+
+def _lifecycle() -> Any:
+    return sys.modules.get("runyard.sdk.lifecycle")
+
+
+def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None) -> None:
+    """Log ``data`` to the current run (SPEC §1.3). Raises if ``init()`` was not called."""
+    lc = _lifecycle()
+    if lc is None:
+        raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")
+    lc.log(data, step, commit, sync)
+
+
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    """Finish the current run (SPEC §1.10); a no-op when there is none."""
+    lc = _lifecycle()
+    if lc is not None:
+        lc.finish(exit_code, quiet)
+
+
+def define_metric(name: str, **kwargs: Any) -> Any:
+    """``define_metric`` on the current run (SPEC §1.11)."""
+    lc = _lifecycle()
+    if lc is None:
+        raise UsageError("runyard.define_metric() was called before runyard.init(); call runyard.init() first")
+    return lc.define_metric(name, **kwargs)
+
+
+def unset() -> None:
+    """Finish every live run of this process (used by tests and notebooks)."""
+    lc = _lifecycle()
+    if lc is not None:
+        lc.unset()
