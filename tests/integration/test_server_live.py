@@ -51,7 +51,8 @@ class Server:
             if self.proc.poll() is not None:
                 break
             try:
-                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                health = httpx.get(self.url + "/api/health", timeout=1)
+                if health.status_code == 200 and health.json()["ingested"]:
                     return
             except httpx.HTTPError:
                 time.sleep(0.05)

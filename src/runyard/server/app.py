@@ -58,7 +58,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                schema: str | None = None, follow: bool = True, interval: float = 0.25) -> FastAPI:
     """The API over the runs under ``root``, indexed in ``store_url`` (default: an SQLite file
     in ``<root>/.runyard/``). With ``follow`` a background thread ingests new log records every
-    ``interval`` seconds while the app runs (its lifespan)."""
+    ``interval`` seconds while the app runs (its lifespan), starting at once (``/api/health``
+    says ``ingested`` once the first pass is done); without it, the app ingests once at startup."""
     root_path = Path(root).resolve()
     store = Store(store_url if store_url is not None else default_store_url(root_path), schema=schema)
     ingestor = Ingestor(root_path, store)
@@ -66,9 +67,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await anyio.to_thread.run_sync(ingestor.ingest_all)
-        if follow:
+        if follow:  # the first pass starts at once in the background; the API answers meanwhile
             loop.start()
+        else:
+            await anyio.to_thread.run_sync(ingestor.ingest_all)
         try:
             yield
         finally:
@@ -99,7 +101,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, Any]:
         return {"ok": True, "version": __version__, "root": str(root_path), "index": store.dialect,
-                "ingest_passes": loop.passes}
+                "ingest_passes": loop.passes, "ingested": loop.passes > 0 or not follow}
 
     @app.get("/api/projects", tags=["runs"])
     def list_projects() -> dict[str, Any]:
