@@ -170,3 +170,22 @@ def test_placeholder_page_and_openapi(client: InProcessClient) -> None:
     for path in ("/api/projects", "/api/projects/{project}/runs", "/api/projects/{project}/series",
                  "/api/runs/{project}/{run_id}/files/{path}", "/api/events", "/api/runs/{project}/{run_id}/summary"):
         assert path in spec["paths"], path
+
+
+def test_history_pages_and_files(client: InProcessClient) -> None:
+    rows, after = [], 0
+    for _ in range(100):  # bounded
+        page = client.get("/api/runs/proj/run00001/history", params={"after": after, "page_size": 1500}).json()
+        rows += page["rows"]
+        after = page["next"]
+        if not page["more"]:
+            break
+    assert len(rows) == 5000 and [r["_step"] for r in rows] == list(range(5000))
+    assert rows[0]["text"] == "x" and rows[1000]["img"]["_type"] == "image-file"
+    some = client.get("/api/runs/proj/run00001/history",
+                      params={"keys": "loss,img", "min_step": 1500, "max_step": 4000}).json()
+    assert [r["_step"] for r in some["rows"]] == [2000, 3000]
+    assert set(some["rows"][0]) == {"loss", "img", "_step", "_timestamp", "_runtime"}
+    listed = {f["path"]: f for f in client.get("/api/runs/proj/run00001/files").json()["files"]}
+    assert listed["media/audio/def.wav"]["size"] == len(WAV)
+    assert client.get(listed["media/image/abc.png"]["url"]).content == PNG

@@ -28,7 +28,7 @@ from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store
 from ..store.ingest import Ingestor, classify_tail
-from . import files, tables
+from . import files, history, tables
 from .errors import ApiError, install
 from .live import IngestLoop
 
@@ -251,6 +251,24 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                    limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
         with store.read() as conn:
             return q.output_page(conn, q.run_pk(conn, project, run_id), after, limit)
+
+    @app.get("/api/runs/{project}/{run_id}/history", tags=["runs"],
+             description="Every history row, unsampled, in pages read from the run log (scan_history). "
+                         "Pass the answer's `next` as `after` for the next page.")
+    def run_history(project: str, run_id: str, after: int = Query(0, ge=0),
+                    page_size: int = Query(1000, ge=1, le=100_000), min_step: int = Query(0, ge=0),
+                    max_step: int | None = Query(None, ge=0),
+                    keys: str | None = Query(None, description="comma-separated; rows holding all of them")
+                    ) -> dict[str, Any]:
+        _, folder, _ = run_dir(project, run_id)
+        wanted = [k for k in keys.split(",") if k] if keys else None
+        return history.history_page(folder, after, page_size, min_step, max_step, wanted)
+
+    @app.get("/api/runs/{project}/{run_id}/files", tags=["media"])
+    def run_files(project: str, run_id: str) -> dict[str, Any]:
+        _, folder, _ = run_dir(project, run_id)
+        return {"files": [dict(f, url=f"/api/runs/{project}/{run_id}/files/{f['path']}")
+                          for f in history.list_files(folder)]}
 
     # -- summary edits --------------------------------------------------------------------
 

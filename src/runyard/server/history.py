@@ -1,0 +1,66 @@
+"""Every history row of a run, unsampled, streamed in pages straight from its log (what
+``scan_history`` needs over HTTP), and the list of a run's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..log.framing import LogFormatError, ScanResult, read_frames
+from ..log.reader import LOG_NAME
+from ..log.records import Kind, decode
+from ..store.jsonutil import jsonable
+from .errors import ApiError
+from .files import SERVED_DIRS
+
+
+def history_page(folder: Path, after: int, page_size: int, min_step: int, max_step: int | None,
+                 keys: list[str] | None) -> dict[str, Any]:
+    """Rows after log offset ``after`` (0: from the start): ``{rows, next, more}``.
+
+    Pass ``next`` back as ``after`` to continue; each page reads only its own part of the log.
+    With ``keys``, only rows holding all of them, reduced to them (plus ``_step``,
+    ``_timestamp``, ``_runtime``), as wandb's ``scan_history(keys=...)`` does.
+    """
+    rows: list[dict[str, Any]] = []
+    scan = ScanResult(after, 0)
+    next_offset = after
+    more = False
+    try:
+        for off, payload in read_frames(folder / LOG_NAME, after, scan):
+            if len(rows) >= page_size:
+                next_offset, more = off, True
+                break
+            next_offset = off
+            record = decode(payload)
+            if record[0] != Kind.ROW:
+                continue
+            _, step, ts, rt, data = record
+            if step < min_step or (max_step is not None and step >= max_step):
+                continue
+            if keys:
+                if not all(k in data for k in keys):
+                    continue
+                data = {k: data[k] for k in keys}
+            row = dict(data)
+            row["_step"], row["_timestamp"], row["_runtime"] = step, ts, rt
+            rows.append(jsonable(row))
+        else:
+            next_offset = scan.valid_end
+    except (OSError, LogFormatError) as exc:
+        raise ApiError(404, f"the run's log cannot be read: {exc}") from None
+    return {"rows": rows, "next": next_offset, "more": more}
+
+
+def list_files(folder: Path) -> list[dict[str, Any]]:
+    """Files under the run's ``media/`` and ``files/`` folders, with their sizes."""
+    out = []
+    base = folder.resolve()
+    for sub in SERVED_DIRS:
+        top = base / sub
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*")):
+            if path.is_file() and not path.name.startswith(".tmp-") and path.resolve().is_relative_to(top):
+                out.append({"path": str(path.relative_to(base)), "size": path.stat().st_size})
+    return out
