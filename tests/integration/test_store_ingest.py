@@ -228,3 +228,29 @@ def test_filters_orders_and_pages(store: Store, tmp_path: Path) -> None:
     assert ids(search="NAME-29") == ["run00029"]
     with store.read() as conn, pytest.raises(q.QueryError):
         q.list_runs(conn, "p", filters={"config.lr": {"$bogus": 1}})
+
+
+def test_replaced_log_and_not_a_log(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001", config={"v": 1})
+    for i in range(300):
+        w.row({"a": float(i)})
+    w.end()
+    ing = Ingestor(root, store)
+    ing.ingest_all()
+    w2 = LogWriter(root, "p", "run00001", config={"v": 2}, name="again")  # same folder, a new log
+    for i in range(500):
+        w2.row({"b": float(i)})
+    w2.end()
+    ing.ingest_all()
+    with store.read() as conn:
+        doc = q.run_doc(q.run_row(conn, "p", "run00001"), "p")
+        keys = [k["key"] for k in q.run_keys(conn, q.run_pk(conn, "p", "run00001"))]
+    assert doc["config"] == {"v": 2} and doc["rows"] == 500 and keys == ["b"]
+    bad = root / "p" / "junk0001"
+    bad.mkdir()
+    (bad / "run.rylog").write_bytes(b"this is not a run log at all")
+    ing.ingest_all()
+    with store.read() as conn:
+        junk = q.run_doc(q.run_row(conn, "p", "junk0001"), "p")
+    assert "not a runyard run log" in junk["flags"]["corrupt"]["error"]

@@ -241,11 +241,16 @@ class Ingestor:
         with self.store.begin() as conn:
             run_pk, offset, blob = self._cursor(conn, project, run_id, folder)
             report = RunReport(project, run_id, run_pk)
-            if offset > size:  # the log was replaced by a shorter one: start this run over
+            head = _log_head(log_path)
+            saved = msgpack.unpackb(blob, raw=False, strict_map_key=False) if blob is not None else None
+            old_head = bytes(saved.get("head", b"")) if saved is not None else b""
+            n = min(len(old_head), len(head))
+            if offset > size or old_head[:n] != head[:n]:
+                # The log was replaced (a shorter one, or another run's under the same folder name):
+                # what was indexed from the old one no longer holds; start this run over.
                 _delete_run_data(conn, run_pk, keep_run=True)
-                offset, blob = 0, None
-            if blob is not None:
-                saved = msgpack.unpackb(blob, raw=False, strict_map_key=False)
+                offset, blob, saved = 0, None, None
+            if saved is not None:
                 state = RunState.from_dict(saved["state"])
                 kinds: dict[str, list[str]] = saved["kinds"]
                 flags: dict[str, Any] = saved.get("flags", {})
@@ -311,7 +316,7 @@ class Ingestor:
             report.records, report.points = batch.records, batch.points
             if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
                 report.changed = True
-                self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset)
+                self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head)
             report.flags = dict(flags)
             if more:
                 report.flags["_more"] = True
@@ -379,7 +384,8 @@ class Ingestor:
             state.apply(record)
 
     def _write(self, conn: sa.Connection, run_pk: int, folder: Path, state: RunState,
-               kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int) -> None:
+               kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int,
+               head: bytes = b"") -> None:
         shown = copy.copy(state)
         resolve_crash(shown, folder / LOG_NAME)
         summary = state.summary.current()
@@ -413,7 +419,7 @@ class Ingestor:
                 for item in items:
                     item["run_pk"] = run_pk
                 conn.execute(sa.insert(table), items)
-        blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags},
+        blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags, "head": head},
                              default=_pack_default)
         updated = conn.execute(sa.update(s.cursors).where(s.cursors.c.run_pk == run_pk).values(
             offset=offset, state=blob, updated_at=time.time()))
@@ -482,6 +488,16 @@ class Ingestor:
             conn.execute(sa.update(s.runs).where(s.runs.c.pk == run_pk).values(
                 state=shown.state, updated_at=time.time(), seq=_next_seq(conn)))
         return RunReport(folder.parent.name, folder.name, run_pk, changed=True)
+
+
+def _log_head(path: Path) -> bytes:
+    """The header and first frame header of a log: its identity (the START record's length and
+    checksum), to notice a log replaced by another one."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(16)
+    except OSError:
+        return b""
 
 
 def saved_flags(blob: bytes | None) -> dict[str, Any]:
