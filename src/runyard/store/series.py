@@ -35,8 +35,8 @@ import sqlalchemy as sa
 from .codec import F64, I64, Buckets, decode_points, encode_points
 from .schema import chunks, series, tiers
 
-CHUNK = 8192
-TIER_CHUNK = 1024
+CHUNK = 4096
+TIER_CHUNK = 512
 BASE_BUCKET = 64
 FANOUT = 4
 AXES = {"_step": 1, "_timestamp": 2, "_runtime": 4}
