@@ -11,8 +11,9 @@ describe("panels from keys", () => {
       { key: "samples", kinds: ["image-file"] },
       { key: "_step", kinds: ["number"] },
     ]);
-    expect(s.map((x) => x.name)).toEqual(["Charts", "train", "val"]);
-    expect(s[0].panels.map((p) => [p.key, p.kind])).toEqual([["acc", "line"], ["samples", "image"]]);
+    expect(s.map((x) => x.name)).toEqual(["Charts", "train", "val", "Media"]);
+    expect(s[0].panels.map((p) => [p.key, p.kind])).toEqual([["acc", "line"]]);
+    expect(s[3].panels.map((p) => [p.key, p.kind])).toEqual([["samples", "image"]]);
     expect(s[1].panels.map((p) => p.key)).toEqual(["train/acc", "train/loss"]);
   });
   it("chooses a panel kind per key", () => {

@@ -1,5 +1,6 @@
 // Panels are created from the logged keys, grouped by prefix (SPEC §5.2): "train/loss" goes in
-// section "train"; keys without a "/" go in the first section, "Charts".
+// section "train"; metrics without a "/" go in the first section, "Charts", other keys without
+// one in the last, "Media".
 
 import type { KeyInfo } from "./api";
 
@@ -25,9 +26,10 @@ export function panelKind(kinds: string[]): PanelKind {
   return "other";
 }
 
-export function sectionOf(key: string): string {
+/** The section of a key: its prefix before "/", else "Charts" for metrics and "Media" for the rest. */
+export function sectionOf(key: string, kind: PanelKind = "line"): string {
   const i = key.indexOf("/");
-  return i > 0 ? key.slice(0, i) : "Charts";
+  return i > 0 ? key.slice(0, i) : kind === "line" ? "Charts" : "Media";
 }
 
 /** Sections in a stable order: "Charts" first, then prefixes alphabetically; media sections
@@ -38,11 +40,12 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
     if (HIDDEN.has(k.key) || k.key.startsWith("_")) continue;
     const kind = panelKind(k.kinds);
     if (kind === "other" && !k.kinds.length) continue;
-    const name = sectionOf(k.key);
+    const name = sectionOf(k.key, kind);
     if (!sections.has(name)) sections.set(name, []);
     sections.get(name)!.push({ key: k.key, kind, kinds: k.kinds });
   }
-  const names = [...sections.keys()].sort((a, b) => (a === "Charts" ? -1 : b === "Charts" ? 1 : a.localeCompare(b)));
+  const rank = (n: string) => (n === "Charts" ? 0 : n === "Media" ? 2 : 1);
+  const names = [...sections.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return names.map((name) => ({
     name,
     panels: sections.get(name)!.sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true })),

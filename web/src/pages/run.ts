@@ -1,5 +1,193 @@
-import { h } from "../lib/dom";
-export async function runPage(main: HTMLElement, project: string, run: string, tab: string): Promise<() => void> {
-  main.append(h("div.page", null, h("h1", null, `${project}/${run} ${tab}`)));
-  return () => {};
+// The run page (SPEC §5.6): overview (state, config, summary, metadata), charts, media, console
+// log and files. Live: a running run's state, summary, charts and log update without a reload.
+
+import { api, fileUrl, subscribe, type KeyInfo, type Run } from "../lib/api";
+import { runColor } from "../lib/colors";
+import { Context } from "../lib/context";
+import { clear, emptyState, h, whenVisible } from "../lib/dom";
+import { fmtBytes, fmtDate, fmtDuration, fmtNum, fmtValue } from "../lib/format";
+import { groupKeys, numericKeys } from "../lib/keys";
+import { flatten } from "../lib/runs";
+import { linePanel } from "../panels/line";
+import type { Panel } from "../panels/panel";
+
+const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["logs", "Logs"], ["files", "Files"]] as const;
+
+export async function runPage(main: HTMLElement, project: string, runId: string, tab: string): Promise<() => void> {
+  let run = await api.run(project, runId);
+  const keys = await api.runKeys(project, runId);
+  document.title = `${run.name} · ${project} · runyard`;
+  const page = h("div.page");
+  main.append(page);
+  const base = `/p/${encodeURIComponent(project)}/r/${encodeURIComponent(runId)}`;
+  const stateEl = h(`span.state.${run.state}`, null, run.state);
+  const meta = h("span.muted");
+  const fillMeta = () => { meta.textContent = `${run.id} · started ${fmtDate(run.created_at)} · ${fmtDuration(run.runtime)} · ${fmtNum(run.rows ?? 0)} rows`; };
+  fillMeta();
+  page.append(
+    h("div.run-head", null, h("h1", null, h("span.swatch", { style: { background: runColor(run.id, project), width: "14px", height: "14px" } }), run.name), stateEl, meta),
+    h("nav.tabs", null, ...TABS.map(([id, label]) => h(`a${id === tab ? ".active" : ""}`, { href: id === "overview" ? base : `${base}/${id}` }, label))),
+  );
+  const content = h("div");
+  page.append(content);
+  const ctx = new Context(project);
+  ctx.runs = [run];
+  ctx.colors.set(run.id, runColor(run.id, project));
+  ctx.runKeys.set(run.id, new Set(keys.map((k) => k.key)));
+  ctx.numericKeys = numericKeys(keys);
+  const panels: Panel[] = [];
+  const disposers: (() => void)[] = [];
+  let onLive: () => void = () => {};
+
+  if (tab === "overview") onLive = overview(content, run, () => run);
+  else if (tab === "charts" || tab === "media") await panelsTab(content, ctx, keys, tab, panels, disposers);
+  else if (tab === "logs") onLive = await logsTab(content, project, runId);
+  else if (tab === "files") filesTab(content, project, run);
+  else content.append(emptyState("No such tab", h("a", { href: base }, "Back to the overview")));
+
+  const close = subscribe(project, async (ev) => {
+    if (ev.id !== runId) return;
+    run = { ...run, state: ev.state, last_step: ev.last_step, rows: ev.rows, runtime: ev.runtime, summary: ev.summary };
+    stateEl.className = `state ${run.state}`;
+    stateEl.textContent = run.state;
+    fillMeta();
+    if (ev.new_keys.length) {
+      const mine = ctx.runKeys.get(runId)!;
+      ev.new_keys.forEach((k) => mine.add(k));
+    }
+    for (const p of panels) p.update("live", ev);
+    onLive();
+  });
+  return () => {
+    close();
+    for (const p of panels) p.destroy();
+    for (const d of disposers) d();
+  };
+}
+
+function kvTable(obj: Record<string, unknown>, render: (v: unknown, k: string) => Node | string = (v) => fmtValue(v)): HTMLElement {
+  const entries = Object.entries(obj);
+  if (!entries.length) return h("div.faint", { style: { padding: "8px 10px" } }, "nothing here");
+  return h("table.kv", null, h("tbody", null, ...entries.map(([k, v]) => h("tr", null, h("td", null, k), h("td", null, render(v, k))))));
+}
+
+function overview(content: HTMLElement, run: Run, current: () => Run): () => void {
+  const summaryCard = h("div.card", { dataset: { card: "summary" } });
+  const fillSummary = () => {
+    const r = current();
+    summaryCard.replaceChildren(h("h2", null, "Summary"), h("div.inner", null, kvTable(Object.fromEntries(Object.entries(flatten(r.summary ?? {})).filter(([k]) => !k.startsWith("_"))), (v) => summaryValue(r, v))));
+  };
+  const state = h("div.card", { dataset: { card: "run" } });
+  const fillState = () => {
+    const r = current();
+    const info: Record<string, unknown> = {
+      state: r.state, name: r.name, id: r.id, project: r.project, created: fmtDate(r.created_at), runtime: fmtDuration(r.runtime),
+      "last step": r.last_step, rows: r.rows, tags: (r.tags ?? []).join(", ") || null, group: r.group, "job type": r.job_type,
+      notes: r.notes, "exit code": r.exit_code, error: r.error, "ended": r.ended_at ? fmtDate(r.ended_at) : null,
+      "last heartbeat": r.heartbeat_at ? fmtDate(r.heartbeat_at) : null,
+    };
+    for (const k of Object.keys(info)) if (info[k] === null || info[k] === undefined) delete info[k];
+    state.replaceChildren(h("h2", null, "Run"), h("div.inner", null, kvTable(info, (v) => String(v))));
+  };
+  fillState();
+  fillSummary();
+  content.append(h("div.kv-grid", null, state, summaryCard,
+    h("div.card", { dataset: { card: "config" } }, h("h2", null, "Config"), h("div.inner", null, kvTable(flatten(run.config ?? {})))),
+    h("div.card", { dataset: { card: "metadata" } }, h("h2", null, "Metadata"), h("div.inner", null, kvTable(flatten((run.metadata as Record<string, unknown>) ?? {}), (v) => typeof v === "string" || typeof v === "number" ? String(v) : fmtValue(v))))));
+  return () => { fillState(); fillSummary(); };
+}
+
+function summaryValue(run: Run, v: unknown): Node | string {
+  if (v && typeof v === "object") {
+    const ref = v as Record<string, unknown>;
+    if (ref._type === "histogram") {
+      return h("span", null, sparkline(ref.values as number[]), " ", h("span.faint", null, `${(ref.values as number[]).length} bins`));
+    }
+    if (ref._type === "array") {
+      const st = ["min", "max", "mean", "var"].filter((k) => ref[k] !== undefined).map((k) => `${k} ${fmtNum(ref[k])}`).join(" · ");
+      return h("span", null, `array ${JSON.stringify(ref.shape)} ${ref.dtype} `, h("span.faint", null, st));
+    }
+    if (ref._type === "image-file" && typeof ref.path === "string") {
+      return h("img", { src: fileUrl(run.project, run.id, ref.path), style: { maxWidth: "120px", maxHeight: "120px", imageRendering: "pixelated" } });
+    }
+  }
+  return fmtValue(v);
+}
+
+function sparkline(values: number[]): HTMLCanvasElement {
+  const w = 120, hh = 24;
+  const c = h("canvas.sparkline", { width: w, height: hh });
+  const g = c.getContext("2d");
+  const max = Math.max(1e-12, ...values);
+  if (g) {
+    g.fillStyle = "#4e79a7";
+    const bw = w / Math.max(1, values.length);
+    values.forEach((v, i) => { const bh = (v / max) * hh; g.fillRect(i * bw, hh - bh, Math.max(1, bw - 0.3), bh); });
+  }
+  return c;
+}
+
+async function panelsTab(content: HTMLElement, ctx: Context, keys: KeyInfo[], tab: string, panels: Panel[], disposers: (() => void)[]): Promise<void> {
+  const sections = groupKeys(keys).map((s) => ({ ...s, panels: s.panels.filter((p) => (tab === "charts" ? p.kind === "line" : p.kind !== "line")) })).filter((s) => s.panels.length);
+  if (!sections.length) {
+    content.append(emptyState(tab === "charts" ? "No metrics logged yet" : "No media logged yet",
+      tab === "charts" ? "Charts appear as soon as this run logs a number with run.log({...}). A script that logs only at the end of each epoch shows its first point when the first epoch ends."
+        : "Images, audio, video, tables, HTML, histograms, 3-D objects and charts logged with run.log({...}) show here."));
+    return;
+  }
+  const { mediaPanel } = await import("../panels/media");
+  for (const sec of sections) {
+    const grid = h("div.grid");
+    content.append(h("details.section", { open: true }, h("summary", null, sec.name, h("span.count", null, String(sec.panels.length))), grid));
+    for (const spec of sec.panels) {
+      const el = h(`div.panel${spec.kind === "table" || spec.kind === "histogram" ? ".wide" : ""}`, { dataset: { key: spec.key, kind: spec.kind } },
+        h("div.ph", null, h("span.title", null, spec.key), h("span.badge")), h("div.body"));
+      grid.append(el);
+      disposers.push(whenVisible(el, () => panels.push(spec.kind === "line" ? linePanel(el, ctx, spec.key) : mediaPanel(el, ctx, spec))));
+    }
+  }
+}
+
+async function logsTab(content: HTMLElement, project: string, runId: string): Promise<() => void> {
+  const pre = h("pre.console", { "aria-label": "console output" });
+  content.append(pre);
+  let cursor = -1;
+  let busy = false;
+  const more = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (;;) {
+        const pageRes = await api.output(project, runId, cursor);
+        const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 20;
+        for (const it of pageRes.items) pre.append(it.stream === "stderr" ? h("span.stderr", null, it.text) : it.text);
+        cursor = pageRes.next;
+        if (atBottom) pre.scrollTop = pre.scrollHeight;
+        if (!pageRes.more) break;
+      }
+      if (!pre.childNodes.length) {
+        clear(pre);
+        content.replaceChildren(emptyState("No console output",
+          "This run printed nothing yet, or its output was not captured (RUNYARD_CONSOLE=off, or settings console='off'). Output appears here live while the run prints."), pre);
+        pre.hidden = true;
+      } else pre.hidden = false;
+    } finally {
+      busy = false;
+    }
+  };
+  await more();
+  return () => { void more(); };
+}
+
+function filesTab(content: HTMLElement, project: string, run: Run): void {
+  const refs: [string, Record<string, unknown>][] = [];
+  for (const [k, v] of Object.entries(flatten(run.summary ?? {}))) {
+    if (v && typeof v === "object" && typeof (v as { path?: unknown }).path === "string") refs.push([k, v as Record<string, unknown>]);
+  }
+  content.append(h("p.muted", null, "Files of the summary's media (the run's media files are content-addressed under ", h("code", null, "media/"), "):"));
+  if (!refs.length) content.append(emptyState("No files in the summary", "Media logged in history are on the Media tab."));
+  else content.append(h("table.list", null, h("thead", null, h("tr", null, h("th", null, "Key"), h("th", null, "File"), h("th.num", null, "Size"))),
+    h("tbody", null, ...refs.map(([k, ref]) => h("tr", null, h("td", null, k),
+      h("td", null, h("a", { href: fileUrl(project, run.id, String(ref.path)), target: "_blank", download: "" }, String(ref.path))),
+      h("td.num", null, fmtBytes(Number(ref.size))))))));
 }

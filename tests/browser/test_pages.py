@@ -1,0 +1,33 @@
+"""The projects page, the workspace (runs table, panels, line charts) and the run page, drawn in
+chromium from runs logged through the SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import Served, shot, wait_ink
+
+from playwright.sync_api import expect
+
+
+def test_projects_page_lists_projects(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/")
+    expect(page.get_by_role("link", name="vision")).to_be_visible()
+    expect(page.get_by_role("link", name="empty-keys")).to_be_visible()
+    shot(page, "projects")
+    page.get_by_role("link", name="vision").click()
+    expect(page).to_have_url(served.url + "/p/vision")
+    expect(page.locator(".runs-grid .row")).to_have_count(3)
+    assert console_errors == []
+
+
+def test_workspace_draws_line_charts(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/p/vision")
+    expect(page.locator(".runs-grid .row")).to_have_count(3)
+    for name in ("Charts", "train", "val"):
+        expect(page.locator(f'details.section[data-section="{name}"]')).to_be_visible()
+    chart = page.locator('.panel[data-key="train/loss"] canvas').first
+    expect(chart).to_be_visible()
+    assert wait_ink(page, '.panel[data-key="train/loss"] canvas', 500) > 500
+    shot(page, "workspace")
+    assert console_errors == []

@@ -1,0 +1,78 @@
+"""The run page: overview (config, summary, metadata, state), charts, media, console log, files;
+and the rich media kinds (molecule, 3-D point cloud, Plotly, custom chart) with their on-demand
+libraries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import Served, distinct_colors, shot, wait_ink
+
+from playwright.sync_api import expect
+
+
+def test_run_overview_and_tabs(page: Any, served: Served, console_errors: list[str]) -> None:
+    run_id = served.ids["vision"][0]
+    page.goto(f"{served.url}/p/vision/r/{run_id}")
+    expect(page.locator("h1")).to_contain_text("run-sgd-0")
+    expect(page.locator(".state").first).to_have_text("finished")
+    config = page.locator('[data-card="config"]')
+    expect(config).to_contain_text("optimizer")
+    expect(config).to_contain_text("sgd")
+    expect(config).to_contain_text("model.width")
+    expect(page.locator('[data-card="summary"]')).to_contain_text("best_acc")
+    expect(page.locator('[data-card="metadata"]')).to_contain_text("python")
+    shot(page, "run-overview")
+    page.get_by_role("link", name="Charts").click()
+    expect(page).to_have_url(f"{served.url}/p/vision/r/{run_id}/charts")
+    assert wait_ink(page, '.panel[data-key="train/loss"] canvas', 300) > 300
+    shot(page, "run-charts")
+    page.get_by_role("link", name="Logs").click()
+    expect(page.locator("pre.console")).to_contain_text("training sgd finished")
+    shot(page, "run-logs")
+    page.get_by_role("link", name="Media").click()
+    expect(page.locator('.panel[data-key="samples"] canvas.img')).to_have_count(1)
+    page.reload()  # a URL names its view
+    expect(page.locator('.panel[data-key="samples"] canvas.img')).to_have_count(1)
+    assert console_errors == []
+
+
+def test_rich_media_load_their_libraries(page: Any, served: Served, console_errors: list[str]) -> None:
+    run_id = served.ids["rich"][0]
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    page.goto(f"{served.url}/p/rich/r/{run_id}/media")
+    for key in ("lidar", "protein"):
+        holder = page.locator(f'.panel[data-key="{key}"] .viewer3d[data-rendered="1"]')
+        holder.scroll_into_view_if_needed()
+        expect(holder).to_be_visible(timeout=15_000)
+        page.wait_for_timeout(500)
+        assert distinct_colors(holder.screenshot()) > 20, f"the {key} viewer looks blank"
+        shot(holder, f"rich-{key}")
+    fig = page.locator('.panel[data-key="figure"] .js-plotly-plot')
+    fig.scroll_into_view_if_needed()
+    expect(fig).to_be_visible(timeout=15_000)
+    expect(fig.locator("path.js-line")).to_have_count(1)
+    shot(fig, "rich-plotly")
+    chart = page.locator('.panel[data-key="height_chart"] canvas')
+    chart.scroll_into_view_if_needed()
+    expect(chart).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(300)
+    assert distinct_colors(chart.screenshot()) > 5
+    shot(page.locator('.panel[data-key="height_chart"]'), "rich-custom-chart")
+    names = " ".join(scripts)
+    for lib in ("three", "3Dmol", "plotly", "embed"):
+        assert f"/assets/{lib}" in names, f"{lib} was not loaded on demand"
+    # the summary histogram is a sparkline on the overview
+    page.goto(f"{served.url}/p/rich/r/{run_id}")
+    assert wait_ink(page, '[data-card="summary"] canvas.sparkline', 50) > 50
+    assert console_errors == []
+
+
+def test_workspace_initial_script_excludes_heavy_libraries(page: Any, served: Served) -> None:
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    page.goto(served.url + "/p/empty-keys")
+    expect(page.locator(".empty")).to_contain_text("Nothing has been logged yet")
+    shot(page, "empty-workspace")
+    assert not [s for s in scripts if any(lib in s for lib in ("three", "3Dmol", "plotly", "embed"))]

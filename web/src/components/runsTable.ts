@@ -1,0 +1,218 @@
+// The runs table (SPEC §5.2): name, state, tags, created, runtime, every config and summary
+// column; sort, filter, search, show/hide runs, a colour per run. Rows and columns are
+// virtualised: only the cells in view exist in the DOM, so thousands of runs and columns stay fast.
+
+import type { Run } from "../lib/api";
+import { clear, debounce, h } from "../lib/dom";
+import { fmtAgo, fmtDuration, fmtValue } from "../lib/format";
+import { RUN_COLUMNS, cellValue, dataColumns, flatRuns, matches, parseFilter, searchMatch, sortRuns, type Column, type FlatRun } from "../lib/runs";
+
+const ROW = 28;
+const OVERSCAN = 8;
+
+export interface RunsTableState {
+  search: string; filter: string; sort: string; desc: boolean;
+  hidden: Set<string>; hiddenColumns: Set<string>;
+}
+
+export interface RunsTableOptions {
+  project: string;
+  state: RunsTableState;
+  color: (id: string) => string;
+  /** Called with the runs in table order (after search and filter) whenever they change. */
+  onChange: (ordered: Run[], visible: Run[]) => void;
+  onStateChange: () => void;
+}
+
+export class RunsTable {
+  el: HTMLElement;
+  private grid: HTMLElement;
+  private inner: HTMLElement;
+  private head: HTMLElement;
+  private rows: FlatRun[] = [];
+  private ordered: FlatRun[] = [];
+  private columns: Column[] = [];
+  private offsets: number[] = [];
+  private countEl: HTMLElement;
+  private filterError: HTMLElement;
+  private menu: HTMLElement | null = null;
+
+  constructor(private opts: RunsTableOptions) {
+    const st = opts.state;
+    const search = h("input", { type: "search", placeholder: "Search runs  ( / )", value: st.search, "aria-label": "search runs",
+      oninput: debounce(() => { st.search = search.value; this.refresh(); }, 120) });
+    search.id = "run-search";
+    const filter = h("input", { type: "text", placeholder: "Filter: lr > 0.01, optimizer = adam", value: st.filter, "aria-label": "filter runs",
+      style: { flex: "1", minWidth: "140px" },
+      oninput: debounce(() => { st.filter = filter.value; this.refresh(); }, 200) });
+    this.filterError = h("div.error", { style: { fontSize: "12px", padding: "0 8px" } });
+    this.countEl = h("span.faint", { style: { fontSize: "12px" } });
+    const cols = h("button", { title: "Show or hide columns", onclick: (e: Event) => { e.stopPropagation(); this.toggleMenu(cols); } }, "Columns");
+    const showAll = h("button", { title: "Show every run in the charts", onclick: () => { st.hidden.clear(); this.refresh(); } }, "Show all");
+    const hideAll = h("button", { title: "Hide every run from the charts", onclick: () => { for (const r of this.ordered) st.hidden.add(r.run.id); this.refresh(); } }, "Hide all");
+    this.head = h("div.head");
+    this.inner = h("div", { style: { position: "relative" } });
+    this.grid = h("div.runs-grid", { role: "grid", "aria-label": "runs" }, this.head, this.inner);
+    this.grid.addEventListener("scroll", () => this.paint(), { passive: true });
+    new ResizeObserver(() => this.paint()).observe(this.grid);
+    this.el = h("div.runs-pane", null,
+      h("div.runs-tools", null, search, cols),
+      h("div.runs-tools", null, filter, showAll, hideAll, this.countEl),
+      this.filterError, this.grid);
+  }
+
+  setRuns(runs: Run[]): void {
+    this.rows = flatRuns(runs);
+    this.columns = [...RUN_COLUMNS, ...dataColumns(this.rows)];
+    this.refresh();
+  }
+
+  refresh(): void {
+    const st = this.opts.state;
+    let rows = this.rows.filter((r) => searchMatch(r.run, st.search));
+    const conds = st.filter.trim() ? parseFilter(st.filter) : [];
+    if (typeof conds === "string") {
+      this.filterError.textContent = conds;
+    } else {
+      this.filterError.textContent = "";
+      rows = rows.filter((r) => matches(r, conds));
+    }
+    this.ordered = st.sort ? sortRuns(rows, st.sort, st.desc) : rows;
+    const visible = this.ordered.filter((r) => !st.hidden.has(r.run.id));
+    this.countEl.textContent = `${visible.length} shown · ${this.ordered.length}${this.ordered.length !== this.rows.length ? ` of ${this.rows.length}` : ""} runs`;
+    this.layout();
+    this.opts.onChange(this.ordered.map((r) => r.run), visible.map((r) => r.run));
+    this.opts.onStateChange();
+  }
+
+  private shownColumns(): Column[] {
+    return this.columns.filter((c) => c.id === "name" || !this.opts.state.hiddenColumns.has(c.id));
+  }
+
+  private layout(): void {
+    const cols = this.shownColumns();
+    this.offsets = [];
+    let x = 0;
+    for (const c of cols) {
+      this.offsets.push(x);
+      x += c.width;
+    }
+    this.inner.style.height = `${this.ordered.length * ROW}px`;
+    this.inner.style.width = `${x}px`;
+    this.head.style.width = `${x}px`;
+    this.paint(true);
+  }
+
+  private lastKey = "";
+
+  private paint(force = false): void {
+    const cols = this.shownColumns();
+    const top = this.grid.scrollTop;
+    const height = this.grid.clientHeight || 600;
+    const left = this.grid.scrollLeft;
+    const width = this.grid.clientWidth || 600;
+    const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
+    const last = Math.min(this.ordered.length, Math.ceil((top + height) / ROW) + OVERSCAN);
+    // columns in view (the name column is sticky and always drawn)
+    let c0 = 1;
+    while (c0 < cols.length && this.offsets[c0] + cols[c0].width < left) c0++;
+    let c1 = c0;
+    while (c1 < cols.length && this.offsets[c1] < left + width + 200) c1++;
+    const key = `${first}:${last}:${c0}:${c1}`;
+    if (!force && key === this.lastKey) return;
+    this.lastKey = key;
+    const shown = [0, ...range(c0, c1)];
+    const padLeft = (i: number) => (i === shown[1] ? this.offsets[i] - cols[0].width : 0);
+    const st = this.opts.state;
+    // header
+    clear(this.head);
+    for (const i of shown) {
+      const c = cols[i];
+      const sorted = st.sort === c.id;
+      const label = c.group === "run" ? c.label : h("span", null, h("span.faint", null, c.group === "config" ? "c: " : "s: "), c.label);
+      this.head.append(h(`div.cell${i === 0 ? ".sticky" : ""}${sorted ? ".sorted" : ""}${c.numeric ? ".num" : ""}`, {
+        style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` }, title: `${c.group === "run" ? "" : c.group + "."}${c.label} — click to sort`,
+        role: "columnheader", dataset: { col: c.id },
+        onclick: () => { if (st.sort === c.id) { if (st.desc) { st.sort = ""; st.desc = false; } else st.desc = true; } else { st.sort = c.id; st.desc = false; } this.refresh(); },
+      }, label, sorted ? (st.desc ? " ↓" : " ↑") : ""));
+    }
+    // rows
+    clear(this.inner);
+    for (let r = first; r < last; r++) {
+      const fr = this.ordered[r];
+      const run = fr.run;
+      const hidden = st.hidden.has(run.id);
+      const row = h(`div.row${hidden ? ".hidden-run" : ""}`, { style: { top: `${r * ROW}px`, width: this.inner.style.width }, role: "row", dataset: { run: run.id } });
+      for (const i of shown) {
+        const c = cols[i];
+        row.append(h(`div.cell${i === 0 ? ".sticky" : ""}${c.numeric ? ".num" : ""}`, { style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` } }, this.cell(fr, c, hidden)));
+      }
+      this.inner.append(row);
+    }
+  }
+
+  private cell(fr: FlatRun, c: Column, hidden: boolean): Node | string {
+    const run = fr.run;
+    switch (c.id) {
+      case "name": {
+        const eye = h(`button.eye${hidden ? ".off" : ""}`, {
+          title: hidden ? "Show this run in the charts" : "Hide this run from the charts", "aria-label": hidden ? "show run" : "hide run",
+          onclick: () => { if (this.opts.state.hidden.has(run.id)) this.opts.state.hidden.delete(run.id); else this.opts.state.hidden.add(run.id); this.refresh(); },
+        }, hidden ? "○" : "●");
+        return h("span", null, eye, h("span.swatch", { style: { background: this.opts.color(run.id) } }),
+          h("a", { href: `/p/${encodeURIComponent(this.opts.project)}/r/${encodeURIComponent(run.id)}`, title: `${run.name} (${run.id})` }, run.name));
+      }
+      case "state": return h(`span.state.${run.state}`, null, run.state);
+      case "tags": return h("span", null, ...(run.tags ?? []).map((t) => h("span.tag", null, t)));
+      case "created_at": return h("span", { title: new Date(run.created_at * 1000).toLocaleString() }, fmtAgo(run.created_at));
+      case "runtime": return fmtDuration(run.runtime);
+      default: {
+        const v = cellValue(fr, c.id);
+        const text = fmtValue(v);
+        return h("span", { title: typeof v === "object" ? JSON.stringify(v) : String(v ?? "") }, text);
+      }
+    }
+  }
+
+  private toggleMenu(anchor: HTMLElement): void {
+    if (this.menu) {
+      this.menu.remove();
+      this.menu = null;
+      return;
+    }
+    const st = this.opts.state;
+    const q = h("input", { type: "search", placeholder: "Find a column", style: { width: "100%", marginBottom: "6px" } });
+    const list = h("div");
+    const fill = () => {
+      clear(list);
+      const needle = q.value.toLowerCase();
+      for (const c of this.columns) {
+        if (c.id === "name" || (needle && !`${c.group}.${c.label}`.toLowerCase().includes(needle))) continue;
+        const box = h("input", { type: "checkbox", checked: !st.hiddenColumns.has(c.id), onchange: () => {
+          if (box.checked) st.hiddenColumns.delete(c.id); else st.hiddenColumns.add(c.id);
+          this.layout();
+          this.opts.onStateChange();
+        } });
+        list.append(h("label", null, box, c.group === "run" ? c.label : `${c.group}.${c.label}`));
+      }
+    };
+    q.addEventListener("input", fill);
+    fill();
+    const r = anchor.getBoundingClientRect();
+    this.menu = h("div.columns-menu", { style: { left: `${r.left}px`, top: `${r.bottom + 4}px`, position: "fixed" } }, q, list);
+    this.menu.addEventListener("click", (e) => e.stopPropagation());
+    document.body.append(this.menu);
+    const close = () => { this.menu?.remove(); this.menu = null; document.removeEventListener("click", close); };
+    setTimeout(() => document.addEventListener("click", close), 0);
+  }
+
+  destroy(): void {
+    this.menu?.remove();
+  }
+}
+
+function range(a: number, b: number): number[] {
+  const out: number[] = [];
+  for (let i = a; i < b; i++) out.push(i);
+  return out;
+}

@@ -1,0 +1,48 @@
+// The state a workspace's panels share: which runs are shown and in which colours, the default
+// chart settings, and the workspace-wide media step. Panels subscribe to changes.
+
+import type { Run, RunEvent } from "./api";
+
+export interface ChartDefaults { xAxis: string; smoothing: number; logY: boolean }
+
+export type Change = "runs" | "defaults" | "step" | "live";
+
+export class Context {
+  /** Runs the panels draw, in runs-table order (hidden ones left out). */
+  runs: Run[] = [];
+  colors = new Map<string, string>();
+  defaults: ChartDefaults = { xAxis: "_step", smoothing: 0, logY: false };
+  /** The workspace-wide media step (SPEC §5.4): when set, every media panel follows it. */
+  mediaStep: number | null = null;
+  /** Keys each run has logged (for asking the series endpoint only about runs that have a key). */
+  runKeys = new Map<string, Set<string>>();
+  numericKeys: string[] = [];
+  private listeners = new Set<(c: Change, e?: RunEvent) => void>();
+
+  constructor(public project: string) {}
+
+  color(runId: string): string {
+    return this.colors.get(runId) ?? "#888";
+  }
+
+  runName(runId: string): string {
+    return this.runs.find((r) => r.id === runId)?.name ?? runId;
+  }
+
+  on(fn: (c: Change, e?: RunEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit(c: Change, e?: RunEvent): void {
+    for (const fn of [...this.listeners]) fn(c, e);
+  }
+
+  /** The shown runs that have logged `key` (all of them while their keys are unknown). */
+  runsWith(key: string): Run[] {
+    return this.runs.filter((r) => {
+      const keys = this.runKeys.get(r.id);
+      return keys === undefined || keys.has(key);
+    });
+  }
+}

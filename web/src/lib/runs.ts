@@ -1,0 +1,137 @@
+// Pure logic of the runs table: columns from config and summary, sorting, filtering.
+
+import type { Run } from "./api";
+import { asNumber, fmtValue } from "./format";
+
+export interface Column { id: string; label: string; group: "run" | "config" | "summary"; width: number; numeric?: boolean }
+
+const AGGREGATES = new Set(["min", "max", "mean", "first", "last", "best", "copy"]);
+
+/** Flattens nested dicts to "a.b" paths, keeping typed refs ({"_type": ...}) and define_metric
+ * summaries ({"max": 0.93}: every key an aggregate name) whole. */
+export function flatten(obj: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(obj ?? {})) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    const isDict = v !== null && typeof v === "object" && !Array.isArray(v);
+    const keys = isDict ? Object.keys(v as object) : [];
+    if (isDict && !("_type" in (v as object)) && keys.length && !keys.every((x) => AGGREGATES.has(x))) {
+      flatten(v as Record<string, unknown>, path, out);
+    } else {
+      out[path] = v;
+    }
+  }
+  return out;
+}
+
+export const RUN_COLUMNS: Column[] = [
+  { id: "name", label: "Name", group: "run", width: 190 },
+  { id: "state", label: "State", group: "run", width: 84 },
+  { id: "tags", label: "Tags", group: "run", width: 110 },
+  { id: "created_at", label: "Created", group: "run", width: 104, numeric: true },
+  { id: "runtime", label: "Runtime", group: "run", width: 76, numeric: true },
+];
+
+export interface FlatRun { run: Run; config: Record<string, unknown>; summary: Record<string, unknown> }
+
+export function flatRuns(runs: Run[]): FlatRun[] {
+  return runs.map((run) => ({ run, config: flatten(run.config), summary: flatten(run.summary) }));
+}
+
+/** Every config and summary column (no cap, SPEC §5.2), config first; summary keys starting with
+ * "_" are left out. */
+export function dataColumns(rows: FlatRun[]): Column[] {
+  const cfg = new Map<string, boolean>();
+  const sum = new Map<string, boolean>();
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r.config)) cfg.set(k, (cfg.get(k) ?? true) && (v === null || asNumber(v) !== null));
+    for (const [k, v] of Object.entries(r.summary)) if (!k.startsWith("_")) sum.set(k, (sum.get(k) ?? true) && (v === null || asNumber(v) !== null));
+  }
+  const col = (group: "config" | "summary", k: string, numeric: boolean): Column =>
+    ({ id: `${group}.${k}`, label: k, group, width: Math.min(160, Math.max(70, k.length * 7 + 22)), numeric });
+  return [...[...cfg].sort().map(([k, n]) => col("config", k, n)), ...[...sum].sort().map(([k, n]) => col("summary", k, n))];
+}
+
+export function cellValue(r: FlatRun, id: string): unknown {
+  if (id.startsWith("config.")) return r.config[id.slice(7)];
+  if (id.startsWith("summary.")) return r.summary[id.slice(8)];
+  return (r.run as unknown as Record<string, unknown>)[id];
+}
+
+export function compareValues(a: unknown, b: unknown): number {
+  const an = asNumber(a);
+  const bn = asNumber(b);
+  const aMissing = a === undefined || a === null || (an !== null && Number.isNaN(an));
+  const bMissing = b === undefined || b === null || (bn !== null && Number.isNaN(bn));
+  if (aMissing || bMissing) return aMissing && bMissing ? 0 : aMissing ? 1 : -1;
+  if (an !== null && bn !== null) return an - bn;
+  if (an !== null) return -1;
+  if (bn !== null) return 1;
+  return fmtValue(a).localeCompare(fmtValue(b), undefined, { numeric: true });
+}
+
+/** Sorts by one column; missing values go last in both directions. */
+export function sortRuns(rows: FlatRun[], id: string, desc: boolean): FlatRun[] {
+  return [...rows].sort((x, y) => {
+    const a = cellValue(x, id);
+    const b = cellValue(y, id);
+    const missing = (v: unknown) => v === undefined || v === null;
+    if (missing(a) || missing(b)) return compareValues(a, b);
+    const c = compareValues(a, b);
+    return desc ? -c : c;
+  });
+}
+
+export interface Condition { field: string; op: string; value: string }
+
+/** Parses a filter like `lr > 0.01 and optimizer = adam` (ops: = != > >= < <= ~ for "contains").
+ * A field is a config or summary key, `config.x`, `summary.x`, `state`, `tags` or `name`.
+ * Returns the conditions, or an error message that says what is wrong. */
+export function parseFilter(text: string): Condition[] | string {
+  const out: Condition[] = [];
+  const parts = text.split(/\s+and\s+|\s*&&\s*|\s*,\s*/i).map((p) => p.trim()).filter(Boolean);
+  for (const p of parts) {
+    const m = /^([^\s=!<>~]+)\s*(>=|<=|!=|=|==|>|<|~)\s*(.*)$/.exec(p);
+    if (!m) return `cannot read "${p}": write field op value, e.g. lr > 0.01 or optimizer = adam`;
+    out.push({ field: m[1], op: m[2] === "==" ? "=" : m[2], value: m[3].replace(/^["']|["']$/g, "") });
+  }
+  return out;
+}
+
+export function fieldValue(r: FlatRun, field: string): unknown {
+  if (field === "state" || field === "name" || field === "id" || field === "group" || field === "job_type") return (r.run as unknown as Record<string, unknown>)[field];
+  if (field === "tags") return r.run.tags;
+  if (field.startsWith("config.")) return r.config[field.slice(7)];
+  if (field.startsWith("summary.")) return r.summary[field.slice(8)];
+  return field in r.config ? r.config[field] : r.summary[field];
+}
+
+export function matches(r: FlatRun, conds: Condition[]): boolean {
+  return conds.every((c) => {
+    const v = fieldValue(r, c.field);
+    if (Array.isArray(v)) {
+      const has = v.map(String).some((x) => (c.op === "~" ? x.includes(c.value) : x === c.value));
+      return c.op === "!=" ? !has : has;
+    }
+    const n = asNumber(v);
+    const cn = Number(c.value);
+    const numeric = n !== null && c.value !== "" && !Number.isNaN(cn);
+    const s = v === undefined || v === null ? "" : typeof v === "string" ? v : fmtValue(v);
+    switch (c.op) {
+      case "=": return numeric ? n === cn : s === c.value;
+      case "!=": return numeric ? n !== cn : s !== c.value;
+      case ">": return numeric && n > cn;
+      case ">=": return numeric && n >= cn;
+      case "<": return numeric && n < cn;
+      case "<=": return numeric && n <= cn;
+      case "~": return s.toLowerCase().includes(c.value.toLowerCase());
+      default: return false;
+    }
+  });
+}
+
+/** The search box: a substring of the name, id, tags or group. */
+export function searchMatch(r: Run, q: string): boolean {
+  if (!q) return true;
+  const needle = q.toLowerCase();
+  return [r.name, r.id, r.group ?? "", ...(r.tags ?? [])].some((s) => s.toLowerCase().includes(needle));
+}

@@ -1,0 +1,317 @@
+// Media panels (SPEC §5.4, §5.5): a step slider over the steps the shown runs logged the key at
+// (or the workspace-wide media step), one cell per run. Images with mask and box toggles, class
+// toggles and score filters; audio and video players; HTML in a sandboxed frame; tables; histogram
+// heat maps; molecules, 3-D objects, Plotly figures and custom charts load their libraries on demand.
+
+import { api, fileUrl, type MediaRef } from "../lib/api";
+import { PALETTE } from "../lib/colors";
+import type { Context } from "../lib/context";
+import { emptyState, h } from "../lib/dom";
+import { fmtNum } from "../lib/format";
+import type { PanelSpec } from "../lib/keys";
+import { drawImage, imageControls, type ImageFilters } from "./image";
+import { tableView } from "./table";
+import type { Panel } from "./panel";
+
+/** Media panels show at most this many runs side by side. */
+export const MAX_MEDIA_RUNS = 6;
+
+export function refUrl(ctx: Context, run: string, ref: MediaRef): string {
+  return ref.url ?? fileUrl(ctx.project, run, String(ref.path ?? ""));
+}
+
+export function mediaPanel(el: HTMLElement, ctx: Context, spec: PanelSpec): Panel {
+  if (spec.kind === "histogram") return histogramPanel(el, ctx, spec.key);
+  const body = el.querySelector<HTMLElement>(".body")!;
+  const badge = el.querySelector<HTMLElement>(".badge")!;
+  const stepRow = h("div.step-row");
+  const opts = h("div.media-opts");
+  const grid = h("div.media-grid");
+  const pinned = h("div");
+  body.replaceChildren(stepRow, opts, grid, pinned);
+  const filters: ImageFilters = { masks: new Set(), boxes: new Set(), classes: new Set(), minScore: {}, known: null };
+  let steps: number[] = [];
+  let stepsByRun = new Map<string, number[]>();
+  let step: number | null = null;
+  let own = false; // the slider was moved here: stop following the workspace step
+  let seq = 0;
+  let destroyed = false;
+  const pins: number[] = [];
+  const slider = h("input", { type: "range", min: "0", max: "0", step: "1", value: "0", "aria-label": `${spec.key} step` });
+  const stepLabel = h("span.mono");
+  const pinBtn = h("button", { title: "Pin this step: keep it below to compare steps and runs side by side" }, "Pin");
+  slider.addEventListener("input", () => { own = true; step = steps[Number(slider.value)] ?? null; stepLabel.textContent = label(); drawAll(); });
+  pinBtn.addEventListener("click", () => { if (step !== null && !pins.includes(step)) { pins.push(step); drawPins(); } });
+  stepRow.append(h("span", null, "step"), slider, stepLabel, pinBtn);
+  const label = () => (step === null ? "–" : `${step}${steps.length > 1 ? ` (${steps.indexOf(step) + 1}/${steps.length})` : ""}`);
+
+  async function load(): Promise<void> {
+    const my = ++seq;
+    const runs = ctx.runsWith(spec.key).slice(0, MAX_MEDIA_RUNS);
+    if (!runs.length) {
+      grid.replaceChildren(emptyState(`No shown run has logged ${spec.key}`, "Show more runs in the runs table."));
+      stepRow.hidden = true;
+      return;
+    }
+    const found = await Promise.all(runs.map(async (r) => [r.id, await api.mediaSteps(ctx.project, r.id, spec.key).catch(() => [] as number[])] as const));
+    if (my !== seq || destroyed) return;
+    stepsByRun = new Map(found.filter(([, s]) => s.length));
+    steps = [...new Set(found.flatMap(([, s]) => s))].sort((a, b) => a - b);
+    if (!steps.length) {
+      grid.replaceChildren(emptyState(`Nothing logged for ${spec.key} yet`, "The key is known but no step holds media for the shown runs yet."));
+      stepRow.hidden = true;
+      return;
+    }
+    stepRow.hidden = steps.length < 2 && spec.kind !== "table";
+    slider.max = String(steps.length - 1);
+    if (ctx.mediaStep !== null && !own) step = nearest(steps, ctx.mediaStep);
+    else if (step === null || !steps.includes(step)) step = steps[steps.length - 1];
+    slider.value = String(steps.indexOf(step));
+    stepLabel.textContent = label();
+    badge.textContent = `${stepsByRun.size} run${stepsByRun.size === 1 ? "" : "s"}`;
+    await drawAll();
+  }
+
+  async function cellsAt(target: HTMLElement, at: number): Promise<void> {
+    const my = seq;
+    const runs = [...stepsByRun.keys()];
+    const results = await Promise.all(runs.map(async (run) => {
+      try {
+        return [run, await api.mediaAt(ctx.project, run, spec.key, at)] as const;
+      } catch (e) {
+        return [run, e as Error] as const;
+      }
+    }));
+    if (my !== seq || destroyed) return;
+    const cells: HTMLElement[] = [];
+    for (const [run, res] of results) {
+      const who = h("div.who", null, h("span.swatch", { style: { background: ctx.color(run) } }), ctx.runName(run),
+        res instanceof Error ? "" : h("span.faint", null, ` · step ${res.step}`));
+      if (res instanceof Error) {
+        cells.push(h("div.media-cell", null, who, h("span.faint", null, res.message)));
+        continue;
+      }
+      const items = res.items;
+      if (spec.kind === "image") {
+        for (const it of items) filtersLearn(filters, it);
+      }
+      const cell = h("div.media-cell", { dataset: { run, step: String(res.step) }, style: spec.kind === "table" || spec.kind === "html" || spec.kind === "plotly" || spec.kind === "custom-chart" || spec.kind === "object3d" || spec.kind === "molecule" ? { flex: "1 1 360px" } : {} }, who);
+      for (const it of items) cell.append(renderItem(ctx, run, spec.kind, it, filters, res.step, spec.key));
+      cells.push(cell);
+    }
+    target.replaceChildren(...cells);
+    if (spec.kind === "image") {
+      opts.replaceChildren(...imageControls(filters, () => redrawImages()));
+    }
+  }
+
+  function redrawImages(): void {
+    for (const c of el.querySelectorAll<HTMLCanvasElement>("canvas.img")) {
+      const redraw = (c as unknown as { redraw?: () => void }).redraw;
+      if (redraw) redraw();
+    }
+  }
+
+  async function drawAll(): Promise<void> {
+    if (step === null) return;
+    await cellsAt(grid, step);
+  }
+
+  function drawPins(): void {
+    pinned.replaceChildren();
+    for (const p of pins) {
+      const row = h("div.media-grid");
+      const unpin = h("button", { onclick: () => { pins.splice(pins.indexOf(p), 1); drawPins(); } }, "Unpin");
+      pinned.append(h("div.step-row", null, h("strong", null, `Pinned: step ${p}`), unpin), row);
+      void cellsAt(row, p);
+    }
+  }
+
+  load();
+  return {
+    update(change, ev) {
+      if (change === "runs") load();
+      else if (change === "step" && !own && ctx.mediaStep !== null && steps.length) {
+        step = nearest(steps, ctx.mediaStep);
+        slider.value = String(steps.indexOf(step));
+        stepLabel.textContent = label();
+        drawAll();
+      } else if (change === "live" && ev && ev.new_keys.includes(spec.key)) load();
+      else if (change === "live" && ev && stepsByRun.has(ev.id) && ev.state === "running") {
+        const wasLast = step === steps[steps.length - 1];
+        void api.mediaSteps(ctx.project, ev.id, spec.key).then((s) => {
+          if (s.length === (stepsByRun.get(ev.id) ?? []).length) return;
+          if (wasLast) step = null;
+          load();
+        });
+      }
+    },
+    destroy() { destroyed = true; },
+  };
+}
+
+export function nearest(steps: number[], target: number): number {
+  let best = steps[0];
+  for (const s of steps) if (s <= target) best = s;
+  return best;
+}
+
+function filtersLearn(f: ImageFilters, it: MediaRef): void {
+  if (!f.known) f.known = { masks: new Set(), boxes: new Set(), classes: new Map(), scores: new Set() };
+  for (const m of Object.keys((it.masks as object) ?? {})) if (!f.known.masks.has(m)) { f.known.masks.add(m); f.masks.add(m); }
+  for (const [g, grp] of Object.entries((it.boxes as Record<string, { box_data: { class_id?: number; scores?: Record<string, number> }[]; class_labels?: Record<string, string> }>) ?? {})) {
+    if (!f.known.boxes.has(g)) { f.known.boxes.add(g); f.boxes.add(g); }
+    for (const b of grp.box_data ?? []) {
+      for (const s of Object.keys(b.scores ?? {})) f.known.scores.add(s);
+      const id = b.class_id ?? 0;
+      if (!f.known.classes.has(id)) { f.known.classes.set(id, grp.class_labels?.[String(id)] ?? `class_${id}`); f.classes.add(id); }
+    }
+  }
+}
+
+function renderItem(ctx: Context, run: string, kind: string, it: MediaRef, filters: ImageFilters, step: number, key: string): Node {
+  const url = refUrl(ctx, run, it);
+  const caption = it.caption ? h("div.caption", null, String(it.caption)) : null;
+  switch (it._type) {
+    case "image-file": {
+      const c = drawImage(ctx, run, it, filters);
+      return h("div", null, c, caption);
+    }
+    case "audio-file":
+      return h("div", null, h("audio", { controls: true, preload: "metadata", src: url }), caption,
+        h("div.caption", null, `${fmtNum(Number(it.duration ?? 0))} s · ${it.sample_rate ?? "?"} Hz`));
+    case "video-file":
+      return it.format === "gif"
+        ? h("div", null, h("img.vid", { src: url, alt: String(it.caption ?? key), width: Number(it.width ?? 0) * 3 || undefined }), caption)
+        : h("div", null, h("video", { controls: true, loop: true, muted: true, preload: "metadata", src: url }), caption);
+    case "html-file":
+      // sandboxed: scripts may run, but in an opaque origin with no access to the UI (SPEC §3.6)
+      return h("iframe", { sandbox: "allow-scripts", src: url, title: `${key} at step ${step}`, loading: "lazy" });
+    case "table-file":
+    case "table":
+      return tableView(ctx, run, key, step);
+    case "histogram":
+      return histogramBars(it as unknown as { values: number[]; bins: number[] });
+    default: {
+      const holder = h("div.viewer3d", { dataset: { type: it._type } }, h("div.loading", null, "loading viewer…"));
+      void heavy(ctx, run, it, holder);
+      void kind;
+      return h("div", null, holder, caption);
+    }
+  }
+}
+
+async function heavy(ctx: Context, run: string, it: MediaRef, holder: HTMLElement): Promise<void> {
+  try {
+    if (it._type === "plotly-file") (await import("./plotly")).renderPlotly(holder, refUrl(ctx, run, it));
+    else if (it._type === "custom-chart") await (await import("./vega")).renderCustomChart(holder, ctx, run, it);
+    else if (it._type === "object3D-file") await (await import("./three")).renderObject3D(holder, refUrl(ctx, run, it), String(it.format ?? ""));
+    else if (it._type === "molecule-file") await (await import("./molecule")).renderMolecule(holder, refUrl(ctx, run, it), String(it.format ?? "pdb"));
+    else holder.replaceChildren(h("a", { href: refUrl(ctx, run, it), target: "_blank" }, `${it._type}: open the file`));
+  } catch (e) {
+    holder.replaceChildren(emptyState("This item could not be drawn", String((e as Error).message ?? e)));
+  }
+}
+
+/** A summary histogram as a small bar sparkline (SPEC §5.5). */
+export function histogramBars(hist: { values: number[]; bins: number[] }, width = 160, height = 36): HTMLCanvasElement {
+  const c = h("canvas.sparkline", { width, height });
+  const g = c.getContext("2d");
+  const vals = hist.values ?? [];
+  const max = Math.max(1e-12, ...vals);
+  if (g) {
+    g.fillStyle = PALETTE[0];
+    const w = width / Math.max(1, vals.length);
+    vals.forEach((v, i) => {
+      const bh = (v / max) * (height - 2);
+      g.fillRect(i * w, height - bh, Math.max(1, w - 0.5), bh);
+    });
+  }
+  c.title = `${vals.length} bins, ${fmtNum(hist.bins?.[0])} … ${fmtNum(hist.bins?.[hist.bins.length - 1])}`;
+  return c;
+}
+
+/** Histograms over steps as a heat map (SPEC §5.5): x is the step, y the value, colour the count. */
+function histogramPanel(el: HTMLElement, ctx: Context, key: string): Panel {
+  const body = el.querySelector<HTMLElement>(".body")!;
+  let destroyed = false;
+  async function load(): Promise<void> {
+    const runs = ctx.runsWith(key).slice(0, MAX_MEDIA_RUNS);
+    if (!runs.length) {
+      body.replaceChildren(emptyState(`No shown run has logged ${key}`, "Show more runs in the runs table."));
+      return;
+    }
+    const grid = h("div.media-grid");
+    body.replaceChildren(grid);
+    for (const r of runs) {
+      const cell = h("div.media-cell", { style: { flex: "0 0 auto" } }, h("div.who", null, h("span.swatch", { style: { background: ctx.color(r.id) } }), r.name));
+      grid.append(cell);
+      try {
+        const m = await api.histograms(ctx.project, r.id, key);
+        if (destroyed) return;
+        cell.append(heatMap(m.steps, m.bins, m.counts));
+      } catch (e) {
+        cell.append(h("span.faint", null, (e as Error).message));
+      }
+    }
+  }
+  load();
+  return { update(c, ev) { if (c === "runs" || (c === "live" && ev?.state === "running")) load(); }, destroy() { destroyed = true; } };
+}
+
+export function heatMap(steps: number[], bins: number[], counts: number[][]): HTMLElement {
+  const W = 420;
+  const H = 200;
+  const pad = { l: 48, b: 18, t: 4, r: 4 };
+  const c = h("canvas.heat", { width: W * 2, height: H * 2 });
+  c.style.width = `${W}px`;
+  c.style.height = `${H}px`;
+  const g = c.getContext("2d")!;
+  g.scale(2, 2);
+  const pw = W - pad.l - pad.r;
+  const ph = H - pad.t - pad.b;
+  let max = 0;
+  for (const row of counts) for (const v of row) max = Math.max(max, v);
+  const nb = bins.length - 1;
+  const cw = pw / Math.max(1, steps.length);
+  const ch = ph / Math.max(1, nb);
+  counts.forEach((row, i) => {
+    row.forEach((v, j) => {
+      if (v <= 0) return;
+      const t = Math.sqrt(v / max);
+      g.fillStyle = `rgba(78, 121, 167, ${0.08 + 0.92 * t})`;
+      g.fillRect(pad.l + i * cw, pad.t + ph - (j + 1) * ch, Math.ceil(cw), Math.ceil(ch));
+    });
+  });
+  const axis = getComputedStyle(document.documentElement).getPropertyValue("--axis").trim() || "#666";
+  g.fillStyle = axis;
+  g.font = "10px system-ui, sans-serif";
+  g.textAlign = "right";
+  for (const f of [0, 0.5, 1]) g.fillText(fmtNum(bins[0] + f * (bins[nb] - bins[0]), 3), pad.l - 4, pad.t + ph - f * ph + (f === 1 ? 8 : f === 0 ? 0 : 3));
+  g.textAlign = "center";
+  g.fillText(`step ${steps[0]}`, pad.l + 30, H - 4);
+  g.fillText(`${steps[steps.length - 1]}`, W - 16, H - 4);
+  c.title = `${steps.length} steps × ${nb} bins; darker is more`;
+  return c;
+}
+
+/** A bar chart of one summary value across the shown runs (SPEC §2.2). */
+export function summaryBarPanel(el: HTMLElement, ctx: Context, key: string): Panel {
+  const body = el.querySelector<HTMLElement>(".body")!;
+  function draw(): void {
+    const rows = ctx.runs.map((r) => ({ r, v: r.summary?.[key] })).filter((x) => typeof x.v === "number" && Number.isFinite(x.v)) as { r: typeof ctx.runs[0]; v: number }[];
+    if (!rows.length) {
+      body.replaceChildren(emptyState(`No shown run has a number in summary.${key}`, "Show more runs in the runs table."));
+      return;
+    }
+    const max = Math.max(...rows.map((x) => Math.abs(x.v)), 1e-12);
+    body.replaceChildren(h("div", { style: { display: "grid", gridTemplateColumns: "minmax(80px, 35%) 1fr auto", gap: "4px 8px", alignItems: "center", fontSize: "12px" } },
+      ...rows.flatMap(({ r, v }) => [
+        h("span", { style: { overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" } }, r.name),
+        h("div", { style: { height: "14px", width: `${(Math.abs(v) / max) * 100}%`, background: ctx.color(r.id), borderRadius: "2px", minWidth: "2px" } }),
+        h("span.mono", null, fmtNum(v)),
+      ])));
+  }
+  draw();
+  return { update(c) { if (c === "runs" || c === "live") draw(); }, destroy() {} };
+}
