@@ -128,3 +128,21 @@ def test_queued_media_count_by_their_bytes() -> None:
     run.finish()
     assert peak <= 20_000 + 1000  # one image's weight past the bound at most
     assert runyard.Api().run(run.path).history_rows == 60
+
+
+def test_a_row_the_writer_cannot_encode_is_reported_and_never_blocks_the_caller(capfd: pytest.CaptureFixture[str]) -> None:
+    from runyard.types.base import Media, MediaStore
+
+    class Broken(Media):
+        _type = "broken"
+
+        def to_ref(self, store: MediaStore) -> dict[str, object]:
+            raise RuntimeError("encoder exploded")
+
+    run = runyard.init(project="p", settings={"queue_limit": 100})
+    for i in range(300):  # far past the queue bound: each failure must still count as done
+        run.log({"b": Broken(), "i": i})
+    run.finish()
+    err = capfd.readouterr().err
+    assert err.count("could not store 'b'") == 1 and "encoder exploded" in err
+    assert [r["i"] for r in runyard.Api().run(run.path).scan_history()] == list(range(300))

@@ -172,6 +172,14 @@ class Writer:
     def _row(self, item: RowItem, buf: bytearray) -> None:
         data = item.data
         weight = len(data) + ROW_OVERHEAD + item.extra  # as the caller counted it
+        try:
+            self._prepare_and_append(item, data, buf)
+        finally:
+            self.done_weight += weight  # also when the row failed: a waiting caller must not hang
+        if self.state.new_mixed:
+            self._warn_mixed()
+
+    def _prepare_and_append(self, item: RowItem, data: dict[str, Any], buf: bytearray) -> None:
         known_keys = self.state.numeric_keys.issuperset(data.keys())
         if not known_keys:
             data = self._check_keys(data, item.step)
@@ -182,9 +190,6 @@ class Writer:
             _fill_step_metrics(data, summary)
         buf += frame(encode([_ROW, item.step, item.ts, item.runtime, data]))
         self.state.apply_row(item.step, item.ts, item.runtime, data, item.numeric and known_keys)
-        self.done_weight += weight
-        if self.state.new_mixed:
-            self._warn_mixed()
 
     def _check_keys(self, data: dict[str, Any], step: int) -> dict[str, Any]:
         bad = [k for k in data if type(k) is not str]
@@ -200,10 +205,12 @@ class Writer:
 
     def _record(self, item: RecordItem, buf: bytearray) -> None:
         record = item.record
-        if item.media and record[0] == Kind.SUMMARY:
-            record[1] = self._materialize(record[1], "the summary")
-        self._append(buf, record)
-        self.done_weight += 1
+        try:
+            if item.media and record[0] == Kind.SUMMARY:
+                record[1] = self._materialize(record[1], "the summary")
+            self._append(buf, record)
+        finally:
+            self.done_weight += 1
 
     def _materialize(self, data: dict[str, Any], where: str) -> dict[str, Any]:
         out = {}
