@@ -254,3 +254,32 @@ def test_replaced_log_and_not_a_log(store: Store, tmp_path: Path) -> None:
     with store.read() as conn:
         junk = q.run_doc(q.run_row(conn, "p", "junk0001"), "p")
     assert "not a runyard run log" in junk["flags"]["corrupt"]["error"]
+
+
+def test_nul_in_output_and_a_failing_run_does_not_stop_others(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001")
+    w.write([Kind.OUTPUT, w.t0, 1, "binary \x00 junk\n"])
+    w.end()
+    bad = LogWriter(root, "p", "run00002")
+    bad.row({"a": 1.0})
+    real = Ingestor._ingest_run
+
+    def failing(self: Ingestor, folder: Path) -> Any:
+        if folder.name == "run00002":
+            raise RuntimeError("disk on fire")
+        return real(self, folder)
+
+    monkeypatch.setattr(Ingestor, "_ingest_run", failing)
+    ing = Ingestor(root, store)
+    ing.ingest_all()
+    ing.ingest_all()  # reported once, retried quietly
+    with store.read() as conn:
+        out = q.output_page(conn, q.run_pk(conn, "p", "run00001"))
+    assert out["items"][0]["text"] == "binary \ufffd junk\n"
+    monkeypatch.setattr(Ingestor, "_ingest_run", real)
+    ing.ingest_all()
+    with store.read() as conn:
+        assert q.list_runs(conn, "p")["total"] == 2

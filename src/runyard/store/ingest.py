@@ -16,6 +16,7 @@ and nothing after the damage is trusted, as the log format prescribes.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import struct
 import threading
@@ -37,6 +38,8 @@ from . import schema as s
 from . import series as ser
 from .db import Store
 from .jsonutil import dumps
+
+log = logging.getLogger("runyard.store")
 
 BATCH_POINTS = 2_000_000  # values per transaction (bounds memory and the work a kill can lose)
 BATCH_RECORDS = 500_000
@@ -179,6 +182,7 @@ class Ingestor:
         self.store = store
         self._seen: dict[Path, tuple[int, float]] = {}  # log -> (size, mtime) fully ingested
         self._running: dict[Path, tuple[int, RunState, float]] = {}  # run_pk, state, last check
+        self._failed: set[tuple[str, str]] = set()
         self._lock = threading.RLock()  # one ingest at a time: two would insert the same records
 
     def run_folders(self) -> Iterator[Path]:
@@ -192,10 +196,22 @@ class Ingestor:
                     yield run
 
     def ingest_all(self) -> list[RunReport]:
-        """One pass over every run log; returns the runs that changed."""
+        """One pass over every run log; returns the runs that changed.
+
+        A run whose ingest fails (a database error, a bug) is reported once per kind of failure
+        and skipped for this pass; the other runs go on, and it is retried on the next pass.
+        """
         changed = []
         for folder in self.run_folders():
-            report = self.ingest_run(folder)
+            try:
+                report = self.ingest_run(folder)
+            except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
+                key = (str(folder), type(exc).__name__)
+                if key not in self._failed:
+                    self._failed.add(key)
+                    log.error("ingest of %s failed (%s: %s); the other runs go on, it is retried on "
+                              "every pass", folder, type(exc).__name__, exc)
+                continue
             if report is not None and report.changed:
                 changed.append(report)
         return changed
@@ -378,8 +394,9 @@ class Ingestor:
             text = record[3]
             if isinstance(text, bytes):
                 text = text.decode("utf-8", "replace")
+            # PostgreSQL text cannot hold NUL characters; a console may print them
             batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
-                                 "text": str(text)})
+                                 "text": str(text).replace("\x00", "\ufffd")})
         else:
             state.apply(record)
 
