@@ -156,6 +156,8 @@ class Run:
             flags = Normalized()
             row, errors = normalize_row(data, flags)
             media, extra = flags.media, flags.weight
+            if errors and not row:  # nothing left to log: don't spend a step on an empty row
+                raise LogValueError("\n".join(errors))
             if media:
                 _check_media_counts(row)
         if step is not None and (type(step) is not int or step < 0):
