@@ -155,3 +155,39 @@ def test_general_axis_unsorted_x(store: Store) -> None:
         r = ser.query(conn, spk, total, mono, "_runtime", (0.0, 10.0), 1000)
     assert r.full and r.total == 101
     assert list(r.x) == sorted(r.x)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_appends_match_brute_force(store: Store, seed: int) -> None:
+    """Random batch splits, NaN/inf sprinkled in, random ranges and sizes, on every built-in axis:
+    every bucket equals numpy over the points its x span covers."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 120_000))
+    v = rng.normal(size=n)
+    v[rng.integers(0, n, size=n // 500 + 1)] = np.nan
+    v[rng.integers(0, n, size=n // 900 + 1)] = np.inf
+    ref = make_series(store, v, batches=int(rng.integers(1, 12)))
+    for _ in range(6):
+        axis = ["_step", "_runtime", "_timestamp"][int(rng.integers(0, 3))]
+        a, b = sorted(rng.integers(0, n, size=2).tolist())
+        scale, base = (1.0, 0.0) if axis == "_step" else (0.5, 1.7e9 if axis == "_timestamp" else 0.0)
+        x_range = (base + a * scale, base + b * scale) if rng.random() < 0.7 else None
+        mp = int(rng.integers(1, 3000))
+        r = run_query(store, ref, axis=axis, x_range=x_range, max_points=mp)
+        assert len(r.b) <= mp
+        lo_in, hi_in = (a, b) if x_range is not None else (0, n - 1)
+        assert r.total == hi_in - lo_in + 1
+        assert int(r.b.sf[0]) <= lo_in and int(r.b.sl[-1]) >= hi_in  # first and last kept
+        for i in range(len(r.b)):
+            seg = v[int(r.b.sf[i]) : int(r.b.sl[i]) + 1]
+            fin = seg[np.isfinite(seg)]
+            assert r.b.npts[i] == len(seg) and r.b.cnt[i] == len(fin)
+            if len(fin):
+                assert r.b.vmin[i] == fin.min() and r.b.vmax[i] == fin.max()
+            assert np.array_equal(r.b.vfirst[i], seg[0], equal_nan=True)
+            assert np.array_equal(r.b.vlast[i], seg[-1], equal_nan=True)
+            assert bool(r.b.flags[i] & HAS_NAN) == bool(np.isnan(seg).any())
+        if r.full:
+            assert len(r.b) == r.total
+        merged = np.concatenate([np.arange(int(r.b.sf[i]), int(r.b.sl[i]) + 1) for i in range(len(r.b))])
+        assert np.array_equal(merged, np.arange(int(r.b.sf[0]), int(r.b.sl[-1]) + 1))  # no gap, no overlap
