@@ -283,3 +283,40 @@ def test_nul_in_output_and_a_failing_run_does_not_stop_others(
     ing.ingest_all()
     with store.read() as conn:
         assert q.list_runs(conn, "p")["total"] == 2
+
+
+def test_two_ingesters_on_one_index(store: Store, tmp_path: Path) -> None:
+    """Two server processes following the same logs (a team server): nothing doubles."""
+    import threading
+
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001", alive=True)
+    for i in range(20_000):
+        w.row({"a": float(i)})
+    a, b = Ingestor(root, store), Ingestor(root, store)
+    a.ingest_all()  # the run exists in both views from here on
+    errors: list[BaseException] = []
+
+    def follow(ing: Ingestor) -> None:
+        try:
+            for _ in range(5):
+                ing.ingest_all()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    for part in range(3):
+        for i in range(5_000):
+            w.row({"a": float(20_000 + part * 5_000 + i)})
+        threads = [threading.Thread(target=follow, args=(ing,)) for ing in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    w.end()
+    a.ingest_all()
+    b.ingest_all()
+    assert not errors
+    with store.read() as conn:
+        assert conn.execute(sa.select(s.series.c.n)).scalar_one() == 35_000
+        series = q.series_query(conn, "p", ["run00001"], "a", x_range=(0, 34_999), max_points=10_000)[0]
+    assert series["count"] and sum(series["count"]) == 35_000

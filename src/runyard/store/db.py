@@ -53,14 +53,29 @@ class Store:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True)
             if schema is not None:  # before the first connection: every connection uses it
                 sa.event.listen(self.engine, "connect", _pg_search_path(schema))
-        with self.begin() as conn:
-            s.migrate(conn)
+        if not self._current():
+            with self.begin() as conn:
+                s.migrate(conn)
+
+    def _current(self) -> bool:
+        """Whether the schema is already at this version (checked without taking a write lock)."""
+        try:
+            with self.read() as conn:
+                versions = [r[0] for r in conn.execute(sa.select(s.schema_migrations.c.version))]
+        except sa.exc.DBAPIError:
+            return False  # no migrations table yet
+        return bool(versions) and max(versions) == s.SCHEMA_VERSION
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
-        """A write transaction: committed when the block ends, rolled back on an exception."""
-        with self.engine.begin() as conn:
-            yield conn
+        """A write transaction: committed when the block ends, rolled back on an exception.
+
+        On SQLite it starts with BEGIN IMMEDIATE: writers queue for the lock up front instead of
+        failing when a read snapshot cannot be upgraded."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(runyard_write=True)
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -129,7 +144,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("runyard_write") else "BEGIN")
 
 
 def _pg_search_path(schema: str) -> Any:

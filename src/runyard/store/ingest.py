@@ -348,8 +348,10 @@ class Ingestor:
         if ppk is None:
             ppk = _insert_pk(conn, sa.insert(s.projects).values(entity="local", name=project,
                                                                 created_at=time.time()))
-        rpk = conn.execute(sa.select(s.runs.c.pk).where(s.runs.c.project_pk == ppk,
-                                                        s.runs.c.run_id == run_id)).scalar()
+        # FOR UPDATE (PostgreSQL; SQLite has one writer anyway): server processes that follow the
+        # same logs take turns on a run, and each continues from the cursor the other left.
+        rpk = conn.execute(sa.select(s.runs.c.pk).where(s.runs.c.project_pk == ppk, s.runs.c.run_id == run_id)
+                           .with_for_update()).scalar()
         if rpk is None:
             rel = str(folder.relative_to(self.root)) if folder.is_relative_to(self.root) else str(folder)
             rpk = _insert_pk(conn, sa.insert(s.runs).values(
