@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -87,34 +86,95 @@ def decode_points(blob: bytes) -> tuple[I64, F64, F64, F64]:
 HAS_NAN, HAS_POSINF, HAS_NEGINF = 1, 2, 4
 
 
-@dataclass
 class Buckets:
     """Consecutive buckets of a series (a single point is a bucket of one).
 
     ``vmin``/``vmax``/``vsum``/``cnt`` cover the finite values only (``vmin`` is +inf and
     ``vmax`` -inf when there is none); ``npts`` counts every point; ``flags`` marks NaN/±inf.
-    ``first``/``last`` are the bucket's first and last values as logged (possibly non-finite).
+    ``vfirst``/``vlast`` are the bucket's first and last values as logged (possibly non-finite).
     ``sf``/``sl``, ``tf``/``tl``, ``rf``/``rl``: step, wall time and runtime of the first and last
     point.
+
+    The 13 numeric fields live as rows of one (13, n) matrix of 64-bit patterns, so slicing,
+    joining and encoding a block are one numpy operation each, not one per field.
     """
 
-    sf: I64
-    sl: I64
-    tf: F64
-    tl: F64
-    rf: F64
-    rl: F64
-    vmin: F64
-    vmax: F64
-    vfirst: F64
-    vlast: F64
-    vsum: F64
-    cnt: I64
-    npts: I64
-    flags: U8
+    __slots__ = ("m", "flags")
+
+    def __init__(self, m: npt.NDArray[np.uint64], flags: U8) -> None:
+        self.m = m
+        self.flags = flags
+
+    @classmethod
+    def of(cls, sf: I64, sl: I64, tf: F64, tl: F64, rf: F64, rl: F64, vmin: F64, vmax: F64,
+           vfirst: F64, vlast: F64, vsum: F64, cnt: I64, npts: I64, flags: U8) -> Buckets:
+        cols = (sf, sl, tf, tl, rf, rl, vmin, vmax, vfirst, vlast, vsum, cnt, npts)
+        m = np.stack([np.ascontiguousarray(c, dtype=np.int64 if f in _INT else np.float64).view(np.uint64)
+                      for f, c in zip(_FIELDS, cols, strict=True)]) if len(sf) else np.empty((13, 0), np.uint64)
+        return cls(m, np.ascontiguousarray(flags, dtype=np.uint8))
+
+    def _i(self, row: int) -> I64:
+        out: I64 = self.m[row].view(np.int64)
+        return out
+
+    def _f(self, row: int) -> F64:
+        out: F64 = self.m[row].view(np.float64)
+        return out
+
+    @property
+    def sf(self) -> I64:
+        return self._i(0)
+
+    @property
+    def sl(self) -> I64:
+        return self._i(1)
+
+    @property
+    def tf(self) -> F64:
+        return self._f(2)
+
+    @property
+    def tl(self) -> F64:
+        return self._f(3)
+
+    @property
+    def rf(self) -> F64:
+        return self._f(4)
+
+    @property
+    def rl(self) -> F64:
+        return self._f(5)
+
+    @property
+    def vmin(self) -> F64:
+        return self._f(6)
+
+    @property
+    def vmax(self) -> F64:
+        return self._f(7)
+
+    @property
+    def vfirst(self) -> F64:
+        return self._f(8)
+
+    @property
+    def vlast(self) -> F64:
+        return self._f(9)
+
+    @property
+    def vsum(self) -> F64:
+        return self._f(10)
+
+    @property
+    def cnt(self) -> I64:
+        return self._i(11)
+
+    @property
+    def npts(self) -> I64:
+        return self._i(12)
 
     def __len__(self) -> int:
-        return len(self.sf)
+        return int(self.m.shape[1])
 
     @classmethod
     def from_points(cls, steps: I64, ts: F64, rt: F64, values: F64) -> Buckets:
@@ -124,19 +184,21 @@ class Buckets:
             flags |= np.isnan(values).astype(np.uint8) * HAS_NAN
             flags |= (values == np.inf).astype(np.uint8) * HAS_POSINF
             flags |= (values == -np.inf).astype(np.uint8) * HAS_NEGINF
-        return cls(
-            steps, steps, ts, ts, rt, rt,
-            np.where(finite, values, np.inf), np.where(finite, values, -np.inf),
-            values, values, np.where(finite, values, 0.0),
-            finite.astype(np.int64), np.ones(len(values), dtype=np.int64), flags,
-        )
+            vmin, vmax, vsum = np.where(finite, values, np.inf), np.where(finite, values, -np.inf), \
+                np.where(finite, values, 0.0)
+        else:
+            vmin = vmax = vsum = values
+        return cls.of(steps, steps, ts, ts, rt, rt, vmin, vmax, values, values, vsum,
+                      finite.astype(np.int64), np.ones(len(values), dtype=np.int64), flags)
 
     def slice(self, start: int, stop: int) -> Buckets:
-        return Buckets(*(getattr(self, f)[start:stop] for f in _FIELDS))
+        return Buckets(self.m[:, start:stop], self.flags[start:stop])
 
     @classmethod
     def concat(cls, parts: list[Buckets]) -> Buckets:
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS))
+        if len(parts) == 1:
+            return parts[0]
+        return cls(np.concatenate([p.m for p in parts], axis=1), np.concatenate([p.flags for p in parts]))
 
     def merge(self, groups: I64) -> Buckets:
         """Merge runs of consecutive buckets with equal ``groups`` ids (ids must not decrease)."""
@@ -145,34 +207,32 @@ class Buckets:
             return self
         starts = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
         ends = np.concatenate((starts[1:], [n])) - 1
-        return Buckets(
-            self.sf[starts], self.sl[ends], self.tf[starts], self.tl[ends], self.rf[starts],
-            self.rl[ends],
-            np.minimum.reduceat(self.vmin, starts), np.maximum.reduceat(self.vmax, starts),
-            self.vfirst[starts], self.vlast[ends], np.add.reduceat(self.vsum, starts),
-            np.add.reduceat(self.cnt, starts), np.add.reduceat(self.npts, starts),
-            np.bitwise_or.reduceat(self.flags, starts),
-        )
+        m = np.empty((13, len(starts)), dtype=np.uint64)
+        m[_FIRST_ROWS] = self.m[_FIRST_ROWS][:, starts]
+        m[_LAST_ROWS] = self.m[_LAST_ROWS][:, ends]
+        m[6] = np.minimum.reduceat(self.vmin, starts).view(np.uint64)
+        m[7] = np.maximum.reduceat(self.vmax, starts).view(np.uint64)
+        m[10] = np.add.reduceat(self.vsum, starts).view(np.uint64)
+        m[11] = np.add.reduceat(self.cnt, starts).view(np.uint64)
+        m[12] = np.add.reduceat(self.npts, starts).view(np.uint64)
+        return Buckets(m, np.bitwise_or.reduceat(self.flags, starts))
 
     def encode(self) -> bytes:
         n = len(self)
-        cols = np.stack([getattr(self, f).astype(np.int64 if f in _INT else np.float64).view(np.uint64)
-                         for f in _FIELDS[:-1]])
-        planes = np.ascontiguousarray(cols.view(np.uint8).reshape(len(_FIELDS) - 1, n, 8).transpose(0, 2, 1))
+        planes = np.ascontiguousarray(np.ascontiguousarray(self.m).view(np.uint8).reshape(13, n, 8)
+                                      .transpose(0, 2, 1))
         return struct.pack("<I", n) + zlib.compress(planes.tobytes() + self.flags.tobytes(), _LEVEL)
 
     @classmethod
     def decode(cls, blob: bytes) -> Buckets:
         (n,) = struct.unpack_from("<I", blob)
         raw = zlib.decompress(blob[4:])
-        k = len(_FIELDS) - 1
-        planes = np.frombuffer(raw, dtype=np.uint8, count=k * 8 * n).reshape(k, 8, n)
-        cols = np.ascontiguousarray(planes.transpose(0, 2, 1)).view(np.uint64).reshape(k, n)
-        arrays = [cols[i].view(np.int64 if f in _INT else np.float64) for i, f in enumerate(_FIELDS[:-1])]
-        flags = np.frombuffer(raw, dtype=np.uint8, offset=k * 8 * n, count=n)
-        return cls(*arrays, flags=flags)  # type: ignore[misc]
+        planes = np.frombuffer(raw, dtype=np.uint8, count=13 * 8 * n).reshape(13, 8, n)
+        m = np.ascontiguousarray(planes.transpose(0, 2, 1)).view(np.uint64).reshape(13, n)
+        return cls(m, np.frombuffer(raw, dtype=np.uint8, offset=13 * 8 * n, count=n))
 
 
-_FIELDS = ("sf", "sl", "tf", "tl", "rf", "rl", "vmin", "vmax", "vfirst", "vlast", "vsum", "cnt", "npts",
-           "flags")
+_FIELDS = ("sf", "sl", "tf", "tl", "rf", "rl", "vmin", "vmax", "vfirst", "vlast", "vsum", "cnt", "npts")
 _INT = {"sf", "sl", "cnt", "npts"}
+_FIRST_ROWS = [0, 2, 4, 8]  # sf, tf, rf, vfirst: taken from a group's first bucket
+_LAST_ROWS = [1, 3, 5, 9]  # sl, tl, rl, vlast: from its last
