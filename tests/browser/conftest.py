@@ -104,7 +104,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Project `vision` (three runs, metrics and every media kind) and `empty-keys`, served."""
     root = tmp_path_factory.mktemp("ui") / "runs"
     out = log_in_subprocess(root, f"import json, data; from pathlib import Path; "
-                                  f"ids = data.make_workspace(Path({str(root)!r})); ids['rich'] = [data.make_rich(Path({str(root)!r}))]; "
+                                  f"ids = data.make_workspace(Path({str(root)!r})); ids['rich'] = [data.make_rich(Path({str(root)!r}))]; ids['long'] = [data.make_long(Path({str(root)!r}))]; "
                                   f"print(json.dumps(ids))")
     import json
 

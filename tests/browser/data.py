@@ -95,3 +95,26 @@ def make_rich(root: Path) -> str:
     run.summary["grad_hist"] = runyard.Histogram(rng.normal(0, 1, 1000))
     run.finish()
     return str(run.id)
+
+
+LONG = "long"
+
+
+def make_long(root: Path, steps: int = 6000) -> str:
+    """Project ``long``: one run with a series longer than a chart asks for, with one spike."""
+    run = runyard.init(dir=root, project=LONG, name="long-run")
+    for s in range(steps):
+        run.log({"metric": 100.0 if s == 4321 else math.sin(s / 300)})
+    run.finish()
+    return str(run.id)
+
+
+LIVE_SCRIPT = """
+import sys, time, runyard
+run = runyard.init(dir=sys.argv[1], project="live", name="live-run")
+print(run.id, flush=True)
+for s in range(int(sys.argv[2])):
+    run.log({"live/loss": 1.0 / (s + 1)})
+    time.sleep(float(sys.argv[3]))
+run.finish()
+"""

@@ -36,6 +36,7 @@ describe("runs table logic", () => {
     expect(f("tags = baseline")).toEqual(["a"]);
     expect(f("name ~ B")).toEqual(["b"]);
     expect(typeof parseFilter("lr")).toBe("string");
+    expect(parseFilter("lr >")).toMatch(/needs a value/);
   });
   it("searches names, ids and tags", () => {
     expect(searchMatch(rows[0].run, "basel")).toBe(true);

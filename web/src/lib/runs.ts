@@ -92,7 +92,8 @@ export function parseFilter(text: string): Condition[] | string {
   for (const p of parts) {
     const m = /^([^\s=!<>~]+)\s*(>=|<=|!=|=|==|>|<|~)\s*(.*)$/.exec(p);
     if (!m) return `cannot read "${p}": write field op value, e.g. lr > 0.01 or optimizer = adam`;
-    out.push({ field: m[1], op: m[2] === "==" ? "=" : m[2], value: m[3].replace(/^["']|["']$/g, "") });
+    if (!m[3].trim()) return `cannot read "${p}": it needs a value after ${m[2]}`;
+    out.push({ field: m[1], op: m[2] === "==" ? "=" : m[2], value: m[3].trim().replace(/^["']|["']$/g, "") });
   }
   return out;
 }

@@ -147,7 +147,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       sectionsEl.append(h("details.section", { open: false, dataset: { section: "Summary" } },
         h("summary", null, "Summary across runs", h("span.count", null, String(sumKeys.size))), grid));
       for (const k of [...sumKeys].sort()) {
-        const el = h("div.panel", { dataset: { key: k, kind: "bar" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
+        const el = h("div.panel", { dataset: { summaryKey: k, kind: "bar" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
         grid.append(el);
         disposers.push(whenVisible(el, () => panels.push(summaryBarPanel(el, ctx, k))));
       }

@@ -1,0 +1,147 @@
+"""Runs table (sort, filter, search, hide, columns, colours), line chart controls (hover, smoothing,
+log scale, x-axis, zoom that re-reads full resolution), and live updates of a running run."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from typing import Any
+
+from conftest import Served, canvas_ink, shot, wait_ink
+from data import LIVE_SCRIPT
+
+from playwright.sync_api import expect
+
+
+def names(page: Any) -> list[str]:
+    return [n.strip() for n in page.locator(".runs-grid .row .cell.sticky a").all_inner_texts()]
+
+
+def test_runs_table_sort_filter_hide(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/p/vision")
+    expect(page.locator(".runs-grid .row")).to_have_count(3)
+    page.locator('.runs-grid .head .cell[data-col="config.lr"]').scroll_into_view_if_needed()
+    page.locator('.runs-grid .head .cell[data-col="config.lr"]').click()
+    expect(page.locator('.runs-grid .head .cell.sorted')).to_contain_text("lr ↑")
+    assert names(page) == ["run-adam-2", "run-adam-1", "run-sgd-0"]
+    page.locator('.runs-grid .head .cell[data-col="config.lr"]').click()
+    assert names(page) == ["run-sgd-0", "run-adam-1", "run-adam-2"]
+    expect(page).to_have_url(re.compile(r"sort=config\.lr.*desc=1"))  # the view is in the URL
+    # filter and search
+    page.get_by_label("filter runs").fill("optimizer = adam and lr < 0.005")
+    expect(page.locator(".runs-grid .row")).to_have_count(1)
+    page.get_by_label("filter runs").fill("lr >")
+    expect(page.locator(".runs-pane .error")).to_contain_text("cannot read")
+    page.get_by_label("filter runs").fill("")
+    page.get_by_label("search runs").fill("sgd")
+    expect(page.locator(".runs-grid .row")).to_have_count(1)
+    page.get_by_label("search runs").fill("")
+    expect(page.locator(".runs-grid .row")).to_have_count(3)
+    # the same colour for a run in the table and in the chart tooltip
+    swatch = page.locator('.runs-grid .row[data-run] .swatch').first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert swatch.startswith("rgb")
+    # hiding a run removes its line
+    wait_ink(page, '.panel[data-key="train/loss"] canvas', 500)
+    before = canvas_ink(page, '.panel[data-key="train/loss"] canvas')
+    page.locator(".runs-grid .row").first.get_by_role("button", name="hide run").click()
+    expect(page.locator(".runs-grid .row.hidden-run")).to_have_count(1)
+    page.wait_for_timeout(500)
+    assert canvas_ink(page, '.panel[data-key="train/loss"] canvas') < before
+    # the view survives a reload
+    page.reload()
+    expect(page.locator(".runs-grid .row.hidden-run")).to_have_count(1)
+    assert names(page)[0] == "run-sgd-0"
+    shot(page, "workspace-sorted-hidden")
+    assert console_errors == []
+
+
+def test_line_chart_hover_smoothing_log_xaxis(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/p/vision")
+    sel = '.panel[data-key="train/loss"] canvas'
+    wait_ink(page, sel, 500)
+    panel = page.locator('.panel[data-key="train/loss"]')
+    over = panel.locator(".u-over")
+    box = over.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    tip = panel.locator(".tooltip")
+    expect(tip).to_be_visible()
+    expect(tip.locator(".r")).to_have_count(3)  # every run's value
+    shot(panel, "chart-hover")
+    raw = page.eval_on_selector(sel, "c => c.toDataURL()")
+    panel.get_by_role("button", name="⚙").click()
+    panel.get_by_label("smoothing").fill("0.9")
+    page.wait_for_timeout(300)
+    smoothed = page.eval_on_selector(sel, "c => c.toDataURL()")
+    assert smoothed != raw
+    panel.get_by_text("log y").click()
+    page.wait_for_timeout(300)
+    assert page.eval_on_selector(sel, "c => c.toDataURL()") != smoothed
+    shot(panel, "chart-smoothed-log")
+    with page.expect_request(lambda r: "x_axis=epoch" in r.url):
+        panel.get_by_label("x-axis").select_option("epoch")
+    wait_ink(page, sel, 300)
+    assert console_errors == []
+
+
+def test_zoom_rereads_full_resolution(page: Any, served: Served, console_errors: list[str]) -> None:
+    answers: list[Any] = []
+    page.on("response", lambda r: answers.append(r) if "/series?" in r.url and "key=metric" in r.url else None)
+    page.goto(served.url + "/p/long")
+    panel = page.locator('.panel[data-key="metric"]')
+    expect(panel.locator(".badge")).to_contain_text("downsampled")
+    sel = '.panel[data-key="metric"] canvas'
+    wait_ink(page, sel, 500)
+    # the spike at step 4321 survives downsampling (the envelope's max is drawn)
+    first = answers[0].json()["series"][0]
+    assert first["full_resolution"] is False and len(first["x"]) <= 1500 and max(v for v in first["max"] if v is not None) == 100
+    shot(panel, "chart-long")
+    box = panel.locator(".u-over").bounding_box()
+    y = box["y"] + box["height"] / 2
+    with page.expect_request(lambda r: "x_min=" in r.url and "key=metric" in r.url) as req:
+        page.mouse.move(box["x"] + box["width"] * 0.70, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.74, y, steps=5)
+        page.mouse.up()
+    resp = req.value.response()
+    assert resp is not None and resp.json()["series"][0]["full_resolution"] is True
+    page.wait_for_timeout(300)
+    wait_ink(page, sel, 200)
+    shot(panel, "chart-long-zoomed")
+    panel.locator(".u-over").dblclick()
+    page.wait_for_timeout(300)
+    assert console_errors == []
+
+
+def test_live_run_updates_without_reload(page: Any, served: Served, console_errors: list[str]) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", LIVE_SCRIPT, str(served.root), "60", "0.1"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        run_id = proc.stdout.readline().strip()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the first rows are indexed
+            page.goto(served.url + "/p/live")
+            if page.locator(".runs-grid .row").count():
+                break
+            page.wait_for_timeout(300)
+        expect(page.locator(".runs-grid .row .state")).to_have_text("running")
+        panel = page.locator('.panel[data-key="live/loss"]')
+        expect(panel.locator(".badge")).to_contain_text("pts", timeout=10_000)
+        first = int(panel.locator(".badge").inner_text().split()[0])
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url) if "/series" in r.url else None)
+        expect(page.locator(".runs-grid .row .state")).to_have_text("finished", timeout=20_000)
+        page.wait_for_timeout(800)
+        last = int(panel.locator(".badge").inner_text().split()[0])
+        assert last > first and last == 60, (first, last)
+        assert requests and all("x_min=" in u for u in requests), "live updates fetch only what is new"
+        shot(page, "live-finished")
+        page.goto(f"{served.url}/p/live/r/{run_id}")
+        expect(page.locator(".state").first).to_have_text("finished")
+    finally:
+        proc.wait(30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert console_errors == []
