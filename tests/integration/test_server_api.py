@@ -189,3 +189,12 @@ def test_history_pages_and_files(client: InProcessClient) -> None:
     listed = {f["path"]: f for f in client.get("/api/runs/proj/run00001/files").json()["files"]}
     assert listed["media/audio/def.wav"]["size"] == len(WAV)
     assert client.get(listed["media/image/abc.png"]["url"]).content == PNG
+
+
+def test_media_slider_following_epoch(client: InProcessClient) -> None:
+    steps = client.get("/api/runs/proj/run00001/media/steps", params={"key": "img", "x_key": "epoch"}).json()
+    assert steps["steps"] == [0, 1000, 2000, 3000, 4000] and steps["x"] == [0, 1, 2, 3, 4]
+    at = client.get("/api/runs/proj/run00001/media", params={"key": "img", "x_key": "epoch", "x": 2.5}).json()
+    assert at["step"] == 2000
+    bad = client.get("/api/runs/proj/run00001/media", params={"key": "img", "x_key": "nokey", "x": 1})
+    assert bad.status_code == 404 and bad.json()["ok"] is False

@@ -183,17 +183,29 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     # -- media, tables, histograms, output ----------------------------------------------
 
     @app.get("/api/runs/{project}/{run_id}/media/steps", tags=["media"])
-    def media_steps(project: str, run_id: str, key: str) -> dict[str, Any]:
+    def media_steps(project: str, run_id: str, key: str,
+                    x_key: str | None = Query(None, description="also give each step's value of this key, "
+                                              "e.g. epoch, for a slider that follows it")) -> dict[str, Any]:
         with store.read() as conn:
             rpk = q.run_pk(conn, project, run_id)
-            return {"key": key, "steps": q.media_steps(conn, rpk, key)}
+            steps = q.media_steps(conn, rpk, key)
+            out: dict[str, Any] = {"key": key, "steps": steps}
+            if x_key:
+                out["x_key"], out["x"] = x_key, q.x_at_steps(conn, rpk, x_key, steps)
+            return out
 
     @app.get("/api/runs/{project}/{run_id}/media", tags=["media"],
              description="The media of a key at a step (else the nearest earlier step), for the step slider. "
                          "Each item's path is served by the files endpoint.")
-    def media_at(project: str, run_id: str, key: str, step: int | None = Query(None, ge=0)) -> dict[str, Any]:
+    def media_at(project: str, run_id: str, key: str, step: int | None = Query(None, ge=0),
+                 x_key: str | None = Query(None, description="with x: pick the step by this key's value"),
+                 x: float | None = None) -> dict[str, Any]:
+        if (x_key is None) != (x is None):
+            raise ApiError(400, "give both x_key and x, or neither")
         with store.read() as conn:
             rpk = q.run_pk(conn, project, run_id)
+            if x_key is not None and x is not None:
+                step = q.step_for_x(conn, rpk, key, x_key, x)
             found = q.media_at(conn, rpk, key, step)
         for item in found["items"]:
             if isinstance(item, dict) and isinstance(item.get("path"), str):

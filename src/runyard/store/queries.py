@@ -335,6 +335,30 @@ def media_steps(conn: sa.Connection, rpk: int, key: str) -> list[int]:
         .distinct().order_by(s.media.c.step))]
 
 
+def x_at_steps(conn: sa.Connection, rpk: int, x_key: str, steps: list[int]) -> list[Any]:
+    """The value of the numeric key ``x_key`` at each step (its latest value at or before the
+    step; None before its first): what a step slider following ``epoch`` shows."""
+    row = conn.execute(sa.select(s.series.c.pk, s.series.c.n).where(
+        s.series.c.run_pk == rpk, s.series.c.key == x_key)).first()
+    if row is None:
+        raise QueryError(f"this run has no numeric key {x_key!r} for the slider to follow", 404)
+    p = ser.load_points(conn, int(row[0]), 0, int(row[1]))
+    order = np.argsort(p.steps, kind="stable")
+    xs, vals = p.steps[order], p.values[order]
+    pos = np.searchsorted(xs, np.asarray(steps, dtype=np.int64), side="right") - 1
+    return [_num(float(vals[i])) if i >= 0 else None for i in pos.tolist()]
+
+
+def step_for_x(conn: sa.Connection, rpk: int, key: str, x_key: str, x: float) -> int | None:
+    """The last media step of ``key`` whose ``x_key`` value is at most ``x`` (else None)."""
+    steps = media_steps(conn, rpk, key)
+    best = None
+    for step, value in zip(steps, x_at_steps(conn, rpk, x_key, steps), strict=True):
+        if isinstance(value, (int, float)) and value <= x:
+            best = step
+    return best
+
+
 def media_at(conn: sa.Connection, rpk: int, key: str, step: int | None) -> dict[str, Any]:
     """The media logged under ``key`` at ``step`` (or the nearest earlier step, else the first)."""
     base = sa.select(s.media.c.step).where(s.media.c.run_pk == rpk, s.media.c.key == key)
