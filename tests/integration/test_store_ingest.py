@@ -320,3 +320,20 @@ def test_two_ingesters_on_one_index(store: Store, tmp_path: Path) -> None:
         assert conn.execute(sa.select(s.series.c.n)).scalar_one() == 35_000
         series = q.series_query(conn, "p", ["run00001"], "a", x_range=(0, 34_999), max_points=10_000)[0]
     assert series["count"] and sum(series["count"]) == 35_000
+
+
+def test_deleted_run_folder_leaves_the_index(store: Store, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "runs"
+    for rid in ("run00001", "run00002"):
+        w = LogWriter(root, "p", rid)
+        w.row({"a": 1.0})
+        w.end()
+    ing = Ingestor(root, store)
+    ing.ingest_all()
+    shutil.rmtree(root / "p" / "run00001")
+    assert ing.prune() == ["p/run00001"]
+    with store.read() as conn:
+        assert [r["id"] for r in q.list_runs(conn, "p")["runs"]] == ["run00002"]
+        assert conn.execute(sa.select(sa.func.count()).select_from(s.series)).scalar_one() == 1

@@ -46,6 +46,7 @@ BATCH_RECORDS = 500_000
 _ROW = int(Kind.ROW)
 _NUM = frozenset({float, int})
 LIVENESS_EVERY = 2.0  # seconds between liveness checks of quiet running runs
+PRUNE_EVERY = 5.0  # seconds between checks for run folders that were deleted
 
 
 @dataclass
@@ -183,6 +184,7 @@ class Ingestor:
         self._seen: dict[Path, tuple[int, float]] = {}  # log -> (size, mtime) fully ingested
         self._running: dict[Path, tuple[int, RunState, float]] = {}  # run_pk, state, last check
         self._failed: set[tuple[str, str]] = set()
+        self._pruned_at = -PRUNE_EVERY
         self._lock = threading.RLock()  # one ingest at a time: two would insert the same records
 
     def run_folders(self) -> Iterator[Path]:
@@ -202,7 +204,10 @@ class Ingestor:
         and skipped for this pass; the other runs go on, and it is retried on the next pass.
         """
         changed = []
-        for folder in self.run_folders():
+        folders = list(self.run_folders())
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY:
+            self.prune(folders)
+        for folder in folders:
             try:
                 report = self.ingest_run(folder)
             except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
@@ -215,6 +220,26 @@ class Ingestor:
             if report is not None and report.changed:
                 changed.append(report)
         return changed
+
+    def prune(self, folders: list[Path] | None = None) -> list[str]:
+        """Drop from the index the runs whose folder (log) is gone; return their paths."""
+        self._pruned_at = time.monotonic()
+        if not self.root.is_dir():  # an unmounted or moved root is not a reason to forget every run
+            return []
+        present = {str(f.relative_to(self.root)) for f in (folders if folders is not None else self.run_folders())}
+        with self._lock:
+            with self.store.read() as conn:
+                indexed = conn.execute(sa.select(s.runs.c.pk, s.runs.c.path)).all()
+            gone = [(int(pk), path) for pk, path in indexed
+                    if path not in present and not (self.root / path / LOG_NAME).is_file()]
+            if gone:
+                with self.store.begin() as conn:
+                    for pk, _ in gone:
+                        _delete_run_data(conn, pk, keep_run=False)
+                for _, path in gone:
+                    self._seen.pop(self.root / path / LOG_NAME, None)
+                    self._running.pop(self.root / path / LOG_NAME, None)
+        return [path for _, path in gone]
 
     def ingest_run(self, folder: str | os.PathLike[str]) -> RunReport | None:
         with self._lock:
