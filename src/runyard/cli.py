@@ -64,14 +64,36 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 @click.option("--dir", "directory", default=None, type=click.Path(file_okay=False),
               help="Where to write the demo runs (default: $RUNYARD_DIR or ./runyard).")
 @click.option("--runs", "n_runs", default=3, show_default=True, help="How many runs to log.")
-@click.option("--steps", default=2000, show_default=True, help="Steps per run.")
-def demo_command(directory: str | None, n_runs: int, steps: int) -> None:
-    """Log a few example runs, then list them."""
+@click.option("--steps", default=1000, show_default=True, help="Steps per run.")
+@click.option("--port", default=8765, show_default=True, help="Port of the UI.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the UI listens on.")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the UI after logging.")
+def demo_command(directory: str | None, n_runs: int, steps: int, port: int, host: str, serve: bool) -> None:
+    """Log a few example runs with every kind of value, then serve the UI over them."""
     from .demo import run_demo
 
-    root = run_demo(directory, n_runs, steps)
-    click.echo("")
-    click.echo(f"Logged {n_runs} runs to {root}. Read them back with runyard.Api(root={str(root)!r}).")
-    sys.stdout.flush()
+    with click.progressbar(length=n_runs * steps, label="Logging demo runs") as bar:
+        root = run_demo(directory, n_runs, steps, progress=bar.update)
+    click.echo(f"Logged {n_runs} runs to {root}.")
     ctx: Any = click.get_current_context()
-    ctx.invoke(runs_command, directory=str(root), project=None, limit=50)
+    ctx.invoke(runs_command, directory=str(root), project="demo", limit=50)
+    if not serve:
+        click.echo(f"See them with: runyard ui {root}")
+        return
+    try:
+        from .demo import serve as serve_ui
+    except ImportError as exc:  # pragma: no cover - the server extra is missing
+        raise click.ClickException(f"the UI needs the 'server' extra: pip install 'runyard[server]' ({exc})") from None
+    click.echo(f"\nrunyard UI: http://{host}:{port}/  (Ctrl+C stops)")
+    sys.stdout.flush()
+    serve_ui(root, host, port)
+
+
+def _register_server_commands() -> None:
+    from .server.cli_commands import reindex_command, ui_command
+
+    main.add_command(ui_command(), "ui")
+    main.add_command(reindex_command(), "reindex")
+
+
+_register_server_commands()
