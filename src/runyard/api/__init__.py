@@ -1,4 +1,5 @@
-"""The read API (SPEC §6.1): ``runyard.Api()`` over a local folder of runs."""
+"""The read API (SPEC §6.1): ``runyard.Api()`` over a local folder of runs, or over HTTP with
+``Api(base_url=...)`` / ``$RUNYARD_BASE_URL`` (see ``api.http``); both answer alike."""
 
 from __future__ import annotations
 
@@ -10,24 +11,26 @@ from .. import settings as settings_mod
 from ..errors import UsageError
 from ..log.reader import LOG_NAME
 from .filters import matches, sort_docs
+from .http import HttpClient, HttpRun, list_runs
 from .run import ApiRun, RunFile
 
-__all__ = ["Api", "ApiRun", "RunFile"]
+__all__ = ["Api", "ApiRun", "HttpRun", "RunFile"]
 
 
 class Api:
-    """Read runs from ``root`` (default ``$RUNYARD_DIR`` or ``./runyard``)."""
+    """Read runs from ``root`` (default ``$RUNYARD_DIR`` or ``./runyard``), or from the server at
+    ``base_url`` (default ``$RUNYARD_BASE_URL``) when one is given."""
 
     def __init__(self, root: str | os.PathLike[str] | None = None, base_url: str | None = None,
                  overrides: dict[str, Any] | None = None, timeout: float | None = None,
                  api_key: str | None = None) -> None:
         resolved = settings_mod.resolve({"dir": os.fspath(root) if root is not None else None})
-        self.base_url = base_url if base_url is not None else resolved["base_url"] or None
-        if self.base_url:
-            raise UsageError(
-                "Api(base_url=...) reads from a runyard server, which this version cannot do yet; "
-                "use Api(root=FOLDER) on a local folder of runs"
-            )
+        if root is not None:
+            base_url = base_url or None  # an explicit folder wins over $RUNYARD_BASE_URL
+        elif base_url is None:
+            base_url = resolved["base_url"] or None
+        self.base_url = base_url
+        self._http = HttpClient(base_url, api_key or resolved["api_key"] or None, timeout or 30.0) if base_url else None
         self.root = Path(resolved["dir"]).expanduser()
         self.default_entity = "local"
 
@@ -51,6 +54,8 @@ class Api:
 
     def projects(self) -> list[str]:
         """Names of the projects that hold at least one run."""
+        if self._http is not None:
+            return [p["name"] for p in self._http.get("/api/projects")["projects"] if p["runs"]]
         if not self.root.is_dir():
             return []
         return sorted(
@@ -58,16 +63,18 @@ class Api:
             if p.is_dir() and not p.name.startswith(".") and any((r / LOG_NAME).is_file() for r in p.iterdir())
         )
 
-    def run(self, path: str) -> ApiRun:
+    def run(self, path: str) -> ApiRun | HttpRun:
         """One run by ``entity/project/run_id`` (``run.path`` of a live run works too)."""
         entity, project, run_id = self._split(path, want_run=True)
+        if self._http is not None:
+            return HttpRun(self._http, project, run_id, entity)
         folder = self.root / project / run_id
         if not (folder / LOG_NAME).is_file():
             raise UsageError(f"no run {run_id!r} in project {project!r} under {self.root}")
         return ApiRun(folder, entity)
 
     def runs(self, path: str | None = None, filters: dict[str, Any] | None = None,
-             order: str | list[str] | None = "-created_at", per_page: int = 50) -> list[ApiRun]:
+             order: str | list[str] | None = "-created_at", per_page: int = 50) -> list[Any]:
         """Runs of a project matching ``filters`` (Mongo-style), sorted by ``order``."""
         if path is None:
             projects = self.projects()
@@ -75,6 +82,8 @@ class Api:
                 raise ValueError(f"runs(): name a project; {self.root} holds {projects or 'none'}")
             path = projects[0]
         entity, project = self._split(path, want_run=False)
+        if self._http is not None:
+            return list_runs(self._http, project, entity, filters, order, max(per_page, 100))
         folder = self.root / project
         if not folder.is_dir():
             return []

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import UsageError
 from ..log.framing import frame
@@ -16,6 +16,30 @@ from ..log.state import RUNNING, RunState
 from ..sdk.live_summary import summary_value
 from ..sdk.values import materialize
 from ..types.base import MediaStore
+
+
+def sample_rows(rows: Iterator[dict[str, Any]], samples: int, pandas: bool) -> Any:
+    """At most ``samples`` rows, evenly spaced, always with the first and the last: the same rows
+    come back for the same history (SPEC §6.1). A DataFrame when ``pandas``."""
+    if samples < 1:
+        raise ValueError(f"history(): samples must be positive, got {samples}")
+    kept = list(rows)
+    n = len(kept)
+    if n > samples:
+        if samples == 1:
+            kept = [kept[-1]]
+        else:
+            kept = [kept[round(i * (n - 1) / (samples - 1))] for i in range(samples)]
+    if not pandas:
+        return kept
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError(
+            "history(pandas=True) needs pandas: pip install 'runyard[pandas]', or call "
+            "history(pandas=False) for a list of dicts"
+        ) from None
+    return pd.DataFrame.from_records(kept)
 
 
 def iso(ts: float) -> str:
@@ -30,10 +54,14 @@ def _views(value: Any, run_dir: Path) -> Any:
     return convert_refs(value, run_dir)
 
 
+class _SavesSummary(Protocol):
+    def _save_summary(self, summary: ApiSummary) -> None: ...
+
+
 class ApiSummary(dict[str, Any]):
     """The run's summary as a dict; ``update()`` persists edits made to it (SPEC §2.5)."""
 
-    def __init__(self, run: ApiRun, values: dict[str, Any]) -> None:
+    def __init__(self, run: _SavesSummary, values: dict[str, Any]) -> None:
         super().__init__(values)
         self._run = run
         self._saved = dict(values)
@@ -141,26 +169,35 @@ class ApiRun:
                 pandas: bool = True, stream: str = "default") -> Any:
         """At most ``samples`` rows, evenly spaced over the history and always including the first
         and last: the same call returns the same rows (SPEC §6.1)."""
-        if samples < 1:
-            raise ValueError(f"history(): samples must be positive, got {samples}")
         wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
-        rows = list(self.scan_history(keys=wanted))
-        n = len(rows)
-        if n > samples:
-            if samples == 1:
-                rows = [rows[-1]]
-            else:
-                rows = [rows[round(i * (n - 1) / (samples - 1))] for i in range(samples)]
-        if not pandas:
-            return rows
+        return sample_rows(self.scan_history(keys=wanted), samples, pandas)
+
+    def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
+               x_range: tuple[float, float] | None = None) -> dict[str, Any]:
+        """What a chart draws (SPEC §5.3): per bucket ``x``, ``min``, ``max``, ``mean``, ``first``,
+        ``last``, ``count``, at most ``samples`` buckets, spikes kept, deterministic; a narrow
+        ``x_range`` answers at full resolution. Uses (and refreshes) the folder's index, so it
+        answers exactly as ``runyard ui`` does; needs the ``server`` extra."""
         try:
-            import pandas as pd
-        except ImportError:
+            from ..store import Ingestor, Store
+            from ..store.queries import series_query
+        except ImportError as exc:
             raise ImportError(
-                "history(pandas=True) needs pandas: pip install 'runyard[pandas]', or call "
-                "history(pandas=False) for a list of dicts"
+                f"Run.series() reads the index, which needs the 'server' extra: pip install 'runyard[server]' ({exc})"
             ) from None
-        return pd.DataFrame.from_records(rows)
+        from ..server.app import default_store_url
+
+        root = self._folder.path.parent.parent
+        store = Store(default_store_url(root))
+        try:
+            Ingestor(root, store).ingest_run(self._folder.path)
+            with store.read() as conn:
+                doc = series_query(conn, self.project, [self.id], key, x_axis, x_range, samples)[0]
+        finally:
+            store.close()
+        from .http import _floats
+
+        return dict(_floats(doc))
 
     def output(self) -> str:
         """The captured console output (stdout and stderr, in order)."""

@@ -1,0 +1,239 @@
+"""The read API over HTTP: ``runyard.Api(base_url=URL)`` against a ``runyard ui`` / ``runyard server``.
+
+Uses only the standard library (urllib), so reading from a server needs no extra. Runs read this
+way answer like runs read from a folder (``ApiRun``): config, summary (editable), state, metadata,
+``history``, ``scan_history``, ``series``, files. Media values in history rows come back as their
+typed references with a ``url`` to fetch the file, not as local views.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import RunyardError, UsageError
+from .run import ApiSummary, iso, sample_rows
+
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+class ServerError(RunyardError):
+    """The server answered with an error (its message and HTTP status are in the text)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _floats(value: Any) -> Any:
+    """The server writes NaN and ±inf as strings (JSON has no such numbers): turn them back."""
+    if isinstance(value, str):
+        return _NON_FINITE.get(value, value)
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _floats(v) for k, v in value.items()}
+    return value
+
+
+class HttpClient:
+    """JSON over HTTP with the server's one error shape turned into ``ServerError``."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+
+    def url(self, path: str, **params: Any) -> str:
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url(path, **params), data=data, method=method)
+        req.add_header("Accept", "application/json")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if self.api_key:
+            req.add_header("Authorization", f"Bearer {self.api_key}")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            try:
+                message = json.loads(e.read()).get("error", e.reason)
+            except (ValueError, AttributeError):
+                message = e.reason
+            raise ServerError(f"{self.base_url}: {message} (HTTP {e.code})", e.code) from None
+        except urllib.error.URLError as e:
+            raise UsageError(f"cannot reach the runyard server at {self.base_url} — {e.reason}") from None
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, **params)
+
+    def download(self, path: str) -> bytes:
+        with urllib.request.urlopen(self.url(path), timeout=self.timeout) as resp:
+            return bytes(resp.read())
+
+
+def _q(part: str) -> str:
+    return urllib.parse.quote(part, safe="")
+
+
+class HttpRun:
+    """A run read from a server; the same attributes and methods as ``ApiRun``."""
+
+    def __init__(self, client: HttpClient, project: str, run_id: str, entity: str = "local",
+                 doc: dict[str, Any] | None = None) -> None:
+        self._client = client
+        self._base = f"/api/runs/{_q(project)}/{_q(run_id)}"
+        doc = doc if doc is not None else client.get(self._base)
+        self._doc = doc
+        self.id: str = doc["id"]
+        self.project: str = project
+        self.entity = entity
+        self.name: str = doc["name"]
+        self.tags: list[str] = list(doc.get("tags") or [])
+        self.notes: str | None = doc.get("notes")
+        self.group: str | None = doc.get("group")
+        self.job_type: str | None = doc.get("job_type")
+        self.config: dict[str, Any] = _floats(doc.get("config") or {})
+        self.summary = ApiSummary(self, _floats(doc.get("summary") or {}))
+        self.url = f"{client.base_url}/p/{_q(project)}/r/{_q(run_id)}"
+        self.dir = None
+
+    path = property(lambda self: [self.entity, self.project, self.id])
+    display_name = property(lambda self: self.name)
+    state = property(lambda self: self._doc["state"])
+    created_at = property(lambda self: iso(self._doc["created_at"]))
+    runtime = property(lambda self: self._doc.get("runtime") or 0.0)
+    lastHistoryStep = property(lambda self: self._doc.get("last_step", -1))  # noqa: N815 - wandb's name
+    history_rows = property(lambda self: self._doc.get("rows", 0))
+    exit_code = property(lambda self: self._doc.get("exit_code"))
+    error = property(lambda self: self._doc.get("error"))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        if "metadata" not in self._doc:  # a run listed by runs() carries no metadata: fetch it once
+            self._doc = self._client.get(self._base)
+        return dict(self._doc.get("metadata") or {})
+
+    @property
+    def key_kinds(self) -> dict[str, list[str]]:
+        return {k["key"]: list(k["kinds"]) for k in self._client.get(f"{self._base}/keys")["keys"]}
+
+    def __repr__(self) -> str:
+        return f"<HttpRun {'/'.join(self.path)} ({self.state})>"
+
+    def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int = 0,
+                     max_step: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every row, unsampled, fetched a page at a time (as ``ApiRun.scan_history``)."""
+        if page_size < 1:
+            raise ValueError(f"scan_history(): page_size must be positive, got {page_size}")
+        after = 0
+        while True:
+            page = self._client.get(
+                f"{self._base}/history", after=after, page_size=page_size, min_step=min_step,
+                max_step=max_step, keys=",".join(keys) if keys else None,
+            )
+            for row in page["rows"]:
+                row = _floats(row)
+                if keys is not None:
+                    row = {k: row[k] for k in ("_step", *keys)}
+                yield self._with_urls(row)
+            if not page["more"]:
+                return
+            after = page["next"]
+
+    def _with_urls(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {k: self._with_urls(v) for k, v in value.items()}
+            if isinstance(value.get("_type"), str) and isinstance(value.get("path"), str):
+                out["url"] = self._client.url(f"{self._base}/files/{value['path']}")
+            return out
+        if isinstance(value, list):
+            return [self._with_urls(v) for v in value]
+        return value
+
+    def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
+                pandas: bool = True, stream: str = "default") -> Any:
+        """At most ``samples`` evenly spaced rows, first and last included (as ``ApiRun.history``)."""
+        wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
+        return sample_rows(self.scan_history(keys=wanted), samples, pandas)
+
+    def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
+               x_range: tuple[float, float] | None = None) -> dict[str, Any]:
+        """What a chart draws: per bucket x, min, max, mean, first, last, count (SPEC §5.3)."""
+        x_min, x_max = x_range if x_range is not None else (None, None)
+        doc = self._client.get(f"{self._base}/series", key=key, x_axis=x_axis, max_points=samples,
+                               x_min=x_min, x_max=x_max)
+        return dict(_floats(doc["series"][0]))
+
+    def output(self) -> str:
+        """The captured console output."""
+        parts: list[str] = []
+        after = -1
+        while True:
+            page = self._client.get(f"{self._base}/output", after=after, limit=1000)
+            parts.extend(item["text"] for item in page["items"])
+            if not page.get("more"):
+                return "".join(parts)
+            after = page["next"]
+
+    def files(self) -> list[dict[str, Any]]:
+        """The run's media and files: ``{path, size, url}`` each."""
+        return [dict(f, url=self._client.base_url + f["url"]) for f in self._client.get(f"{self._base}/files")["files"]]
+
+    def download(self, path: str) -> bytes:
+        """The bytes of one of the run's files (a media ``path`` from a reference)."""
+        return self._client.download(f"{self._base}/files/{path}")
+
+    def _save_summary(self, summary: ApiSummary) -> None:
+        changed = {k: v for k, v in dict.items(summary) if k not in summary._saved or summary._saved[k] is not v}
+        deleted = [k for k in summary._saved if k not in summary]
+        if changed or deleted:
+            body = {"update": _jsonable(changed), "delete": deleted}
+            answer = self._client.request("PATCH", f"{self._base}/summary", body=body)
+            dict.clear(summary)
+            dict.update(summary, _floats(answer["summary"]))
+        summary._saved = dict(summary)
+
+    def update(self) -> None:
+        """Persist summary edits (name, tags and config edits need a local folder for now)."""
+        d = self._doc
+        if (self.name, self.tags, self.notes, self.config) != (d["name"], d.get("tags") or [], d.get("notes"),
+                                                               _floats(d.get("config") or {})):
+            raise UsageError("over HTTP only summary edits can be saved; edit name, tags, notes and config "
+                             "with runyard.Api(root=FOLDER) on the server's folder")
+        self.summary.update()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def list_runs(client: HttpClient, project: str, entity: str, filters: dict[str, Any] | None,
+              order: str | list[str] | None, per_page: int) -> list[HttpRun]:
+    order_text = ",".join(order) if isinstance(order, list) else order
+    out: list[HttpRun] = []
+    offset = 0
+    while True:
+        page = client.get(f"/api/projects/{_q(project)}/runs", order=order_text, limit=per_page, offset=offset,
+                          filters=json.dumps(filters) if filters else None)
+        out.extend(HttpRun(client, project, doc["id"], entity, doc) for doc in page["runs"])
+        offset += len(page["runs"])
+        if not page["runs"] or offset >= page["total"]:
+            return out
