@@ -337,3 +337,17 @@ def test_deleted_run_folder_leaves_the_index(store: Store, tmp_path: Path) -> No
     with store.read() as conn:
         assert [r["id"] for r in q.list_runs(conn, "p")["runs"]] == ["run00002"]
         assert conn.execute(sa.select(sa.func.count()).select_from(s.series)).scalar_one() == 1
+
+
+def test_malformed_record_with_a_good_checksum(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001")
+    for i in range(10):
+        w.row({"a": float(i)})
+    bad_at = w.path.stat().st_size
+    w.write([Kind.ROW, 10, "not a time", 0.0, {"a": 1.0}])
+    w.row({"a": 11.0})
+    Ingestor(root, store).ingest_all()
+    with store.read() as conn:
+        doc = q.run_doc(q.run_row(conn, "p", "run00001"), "p")
+    assert doc["rows"] == 10 and doc["flags"]["corrupt"]["offset"] == bad_at

@@ -316,8 +316,9 @@ class Ingestor:
                         # The hot path, inlined: a row of numbers under keys that only held numbers.
                         if type(record) is list and len(record) == 5 and record[0] == _ROW:
                             _, step, ts, rt, data = record
-                            if type(data) is dict and type(step) is int and _NUM.issuperset(
-                                    set(map(type, data.values()))) and numeric_keys.issuperset(data):
+                            if type(data) is dict and type(step) is int and type(ts) in _NUM and \
+                                    type(rt) in _NUM and _NUM.issuperset(set(map(type, data.values()))) \
+                                    and numeric_keys.issuperset(data):
                                 apply_row(step, ts, rt, data, True)
                                 shape = tuple(data)
                                 rows = shapes.get(shape)
@@ -397,7 +398,8 @@ class Ingestor:
         kind = record[0]
         if kind == Kind.ROW:
             _, step, ts, rt, data = record
-            if not isinstance(data, dict) or type(step) is not int:
+            if not isinstance(data, dict) or type(step) is not int or type(ts) not in _NUM or \
+                    type(rt) not in _NUM:
                 raise ValueError("malformed ROW record")
             state.apply(record)
             row = len(batch.steps)
