@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from ..types.base import atomic_write
 
 BUILTIN = (
     "runyard/line",
@@ -166,18 +167,7 @@ def save_preset(name: str, spec: dict[str, Any], root: str | os.PathLike[str] | 
     except (TypeError, ValueError) as e:
         raise ValueError(f"chart preset {name!r}: the spec is not JSON-serialisable ({e})") from e
     path = _user_path(name, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, text.encode("utf-8"))
     return path
 
 

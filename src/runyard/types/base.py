@@ -16,6 +16,23 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file and a rename: readers see the old
+    file or the whole new one, never half of it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 class MediaStore:
     """The one owner of a run's media files: ``media/<kind>/<sha256>.<ext>`` under the run folder.
 
@@ -34,18 +51,7 @@ class MediaStore:
         rel = f"media/{kind}/{digest}.{ext}"
         target = self.run_dir / rel
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            atomic_write(target, data)
             self.pending_sync.append(target)
         return {"path": rel, "sha256": digest, "size": len(data)}
 
