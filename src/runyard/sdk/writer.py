@@ -26,7 +26,7 @@ from ..log.framing import frame
 from ..log.reader import SNAPSHOT_NAME
 from ..log.records import Kind, encode
 from ..log.state import RunState
-from ..types.base import MediaStore
+from ..types.base import MediaStore, atomic_write
 from .items import Item, RecordItem, RowItem, StopItem, SyncItem
 from .report import Reporter
 from .values import materialize
@@ -275,13 +275,9 @@ class Writer:
 
     def _snapshot(self) -> None:
         self._last_snapshot = self._last_beat = time.monotonic()
-        target = self.folder / SNAPSHOT_NAME
-        tmp = target.with_name(SNAPSHOT_NAME + ".tmp")
         try:
             data = msgpack.packb({"offset": self.offset, "state": self.state.to_dict()}, use_bin_type=True)
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, target)
+            atomic_write(self.folder / SNAPSHOT_NAME, data)
         except (OSError, TypeError, ValueError) as e:
             self.reporter.once(
                 "snapshot", f"could not save the state snapshot — {e} — readers will replay the log instead"
