@@ -9,10 +9,10 @@ import sys
 import time
 from typing import Any
 
-from conftest import Served, canvas_ink, shot, wait_ink
 from data import LIVE_SCRIPT
-
 from playwright.sync_api import expect
+
+from conftest import Served, canvas_ink, shot, wait_ink
 
 
 def names(page: Any) -> list[str]:
@@ -144,4 +144,44 @@ def test_live_run_updates_without_reload(page: Any, served: Served, console_erro
         proc.wait(30)
         if proc.stdout is not None:
             proc.stdout.close()
+    assert console_errors == []
+
+
+def test_group_by_config_value_in_dark_theme(browser: Any, served: Served) -> None:
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(served.url + "/p/vision?group=optimizer")
+        bg = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        assert bg == "rgb(21, 24, 27)", bg  # the dark theme follows the system setting
+        panel = page.locator('.panel[data-key="train/loss"]')
+        wait_ink(page, '.panel[data-key="train/loss"] canvas', 300)
+        box = panel.locator(".u-over").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+        tip = panel.locator(".tooltip")
+        expect(tip.locator(".r")).to_have_count(2)  # one line per optimizer, not per run
+        expect(tip).to_contain_text("optimizer = adam (2 runs)")
+        shot(page, "workspace-dark-grouped")
+        page.get_by_label("group runs by").select_option("")
+        page.wait_for_timeout(500)
+        page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+        expect(tip.locator(".r")).to_have_count(3)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_workspace_media_step_drives_every_media_panel(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/p/vision")
+    samples = page.locator('.panel[data-key="samples"]')
+    samples.scroll_into_view_if_needed()
+    expect(samples.locator(".media-cell").first).to_have_attribute("data-step", "40")
+    page.get_by_label("media step for every panel").fill("25")
+    expect(samples.locator(".media-cell").first).to_have_attribute("data-step", "20")  # nearest earlier step
+    report = page.locator('.panel[data-key="report"]')
+    report.scroll_into_view_if_needed()
+    expect(report.locator(".media-cell").first).to_have_attribute("data-step", "20")
     assert console_errors == []

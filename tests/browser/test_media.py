@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from conftest import Served, shot, wait_ink
-
 from playwright.sync_api import expect
+
+from conftest import Served, shot, wait_ink
 
 
 def panel(page: Any, key: str) -> Any:

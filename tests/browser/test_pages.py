@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Served, shot, wait_ink
-
 from playwright.sync_api import expect
+
+from conftest import Served, shot, wait_ink
 
 
 def test_projects_page_lists_projects(page: Any, served: Served, console_errors: list[str]) -> None:
@@ -26,6 +26,7 @@ def test_workspace_draws_line_charts(page: Any, served: Served, console_errors: 
     expect(page.locator(".runs-grid .row")).to_have_count(3)
     for name in ("Charts", "train", "val"):
         expect(page.locator(f'details.section[data-section="{name}"]')).to_be_visible()
+    page.locator('.panel[data-key="train/loss"]').scroll_into_view_if_needed()
     chart = page.locator('.panel[data-key="train/loss"] canvas').first
     expect(chart).to_be_visible()
     assert wait_ink(page, '.panel[data-key="train/loss"] canvas', 500) > 500

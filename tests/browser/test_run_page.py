@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Served, distinct_colors, shot, wait_ink
-
 from playwright.sync_api import expect
+
+from conftest import Served, distinct_colors, shot, wait_ink
 
 
 def test_run_overview_and_tabs(page: Any, served: Served, console_errors: list[str]) -> None:

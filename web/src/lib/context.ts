@@ -5,7 +5,7 @@ import type { Run, RunEvent } from "./api";
 
 export interface ChartDefaults { xAxis: string; smoothing: number; logY: boolean }
 
-export type Change = "runs" | "defaults" | "step" | "live";
+export type Change = "runs" | "defaults" | "step" | "live" | "group";
 
 export class Context {
   /** Runs the panels draw, in runs-table order (hidden ones left out). */
@@ -17,6 +17,8 @@ export class Context {
   /** Keys each run has logged (for asking the series endpoint only about runs that have a key). */
   runKeys = new Map<string, Set<string>>();
   numericKeys: string[] = [];
+  /** Group the runs' lines by this config key (SPEC §5.9), or null for one line per run. */
+  groupBy: string | null = null;
   private listeners = new Set<(c: Change, e?: RunEvent) => void>();
 
   constructor(public project: string) {}
@@ -36,6 +38,14 @@ export class Context {
 
   emit(c: Change, e?: RunEvent): void {
     for (const fn of [...this.listeners]) fn(c, e);
+  }
+
+  /** The group of a run: the value of its config key ctx.groupBy, as text. */
+  groupOf(runId: string): string {
+    const run = this.runs.find((r) => r.id === runId);
+    let v: unknown = run?.config;
+    for (const part of (this.groupBy ?? "").split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
+    return v === undefined || v === null ? "(none)" : typeof v === "object" ? JSON.stringify(v) : String(v);
   }
 
   /** The shown runs that have logged `key` (all of them while their keys are unknown). */

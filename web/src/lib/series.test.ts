@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Series } from "./api";
-import { alignLines, appendLine, toLine } from "./series";
+import { alignLines, appendLine, groupLines, toLine } from "./series";
 
 const base = (over: Partial<Series>): Series => ({
   run: "r", key: "k", x_axis: "_step", total: 3, level: 0, full_resolution: true,
@@ -41,5 +41,17 @@ describe("alignLines and appendLine", () => {
     expect(out.x).toEqual([0, 1, 2, 3]);
     expect(out.y).toEqual([1, 2, 3, 4]);
     expect(l.x).toEqual([0, 1, 2]);
+  });
+});
+
+describe("groupLines", () => {
+  it("averages a group's runs with a min-max band", () => {
+    const mk = (run: string, y: number[]) => ({ run, x: [0, 1], y, min: [null, null], max: [null, null], full: true, total: 2 });
+    const g = groupLines([mk("a", [1, 2]), mk("b", [3, 6]), mk("c", [10, 10])], (r) => (r === "c" ? "sgd" : "adam"));
+    expect(g.map((x) => [x.group, x.runs])).toEqual([["adam", 2], ["sgd", 1]]);
+    expect(g[0].line.y).toEqual([2, 4]);
+    expect(g[0].line.min).toEqual([1, 2]);
+    expect(g[0].line.max).toEqual([3, 6]);
+    expect(g[1].line.min).toEqual([null, null]);
   });
 });

@@ -71,3 +71,37 @@ export function alignLines(cols: { x: number[]; ys: (number | null)[][] }[]): { 
   }
   return { x, ys };
 }
+
+/** Runs grouped by a value (SPEC §5.9): per group, the mean of its runs' values at each x, with
+ * the min and max over the runs as the band. Runs without a point at an x do not count there. */
+export function groupLines(lines: Line[], groupOf: (run: string) => string): { group: string; runs: number; line: Line }[] {
+  const groups = new Map<string, Line[]>();
+  for (const l of lines) {
+    const g = groupOf(l.run);
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g)!.push(l);
+  }
+  const out: { group: string; runs: number; line: Line }[] = [];
+  for (const [group, members] of [...groups].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }))) {
+    const a = alignLines(members.map((l) => ({ x: l.x, ys: [l.y] })));
+    const y: (number | null)[] = [];
+    const min: (number | null)[] = [];
+    const max: (number | null)[] = [];
+    for (let i = 0; i < a.x.length; i++) {
+      let sum = 0, n = 0, lo = Infinity, hi = -Infinity;
+      for (const col of a.ys) {
+        const v = col[i];
+        if (v === null || !Number.isFinite(v)) continue;
+        sum += v; n++;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      y.push(n ? sum / n : null);
+      min.push(n > 1 ? lo : null);
+      max.push(n > 1 ? hi : null);
+    }
+    out.push({ group, runs: members.length, line: { run: group, x: a.x, y, min, max,
+      full: members.every((l) => l.full), total: members.reduce((t, l) => t + l.total, 0) } });
+  }
+  return out;
+}

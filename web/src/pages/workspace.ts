@@ -9,6 +9,7 @@ import { Context } from "../lib/context";
 import { clear, debounce, emptyState, h, whenVisible } from "../lib/dom";
 import { groupKeys, numericKeys, type PanelSpec } from "../lib/keys";
 import { getParam, setParam } from "../lib/router";
+import { flatten } from "../lib/runs";
 import { linePanel, xLabel } from "../panels/line";
 import type { Panel } from "../panels/panel";
 
@@ -51,33 +52,40 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const disposers: (() => void)[] = [];
   const chartNote = h("span.faint");
 
-  const fetchKeys = async (runs: Run[]) => {
-    const missing = runs.filter((r) => !ctx.runKeys.has(r.id));
-    await Promise.all(missing.map(async (r) => {
-      try {
-        ctx.runKeys.set(r.id, new Set((await api.runKeys(project, r.id)).map((k) => k.key)));
-      } catch {
-        /* unknown: the chart asks for it and says what went wrong */
-      }
-    }));
-  };
+  const pendingKeys = new Map<string, Promise<void>>();
+  const fetchKeys = (runs: Run[]) => Promise.all(runs.filter((r) => !ctx.runKeys.has(r.id)).map((r) => {
+    let p = pendingKeys.get(r.id);
+    if (!p) {
+      p = api.runKeys(project, r.id).then(
+        (keys) => { ctx.runKeys.set(r.id, new Set(keys.map((k) => k.key))); },
+        () => { /* unknown: the chart asks for it and says what went wrong */ },
+      ).finally(() => pendingKeys.delete(r.id));
+      pendingKeys.set(r.id, p);
+    }
+    return p;
+  }));
 
-  let first = true;
+  // The charts' runs change only once their keys are known, so that a chart never asks the
+  // series endpoint about a run that has not logged its key.
+  let changeSeq = 0;
+  let lastChange: Promise<void> = Promise.resolve();
   const table = new RunsTable({
     project, state: st, color: (id) => ctx.color(id),
-    onChange: async (_ordered, visible) => {
+    onChange: (_ordered, visible) => {
+      const my = ++changeSeq;
       const chartRuns = visible.slice(0, MAX_CHART_RUNS);
       chartNote.textContent = visible.length > MAX_CHART_RUNS ? `charts show the first ${MAX_CHART_RUNS} of ${visible.length} shown runs` : "";
-      await fetchKeys(chartRuns);
-      const same = chartRuns.length === ctx.runs.length && chartRuns.every((r, i) => ctx.runs[i] === r);
-      ctx.runs = chartRuns;
-      if (!first && !same) ctx.emit("runs");
-      first = false;
+      lastChange = fetchKeys(chartRuns).then(() => {
+        if (my !== changeSeq) return;
+        const same = chartRuns.length === ctx.runs.length && chartRuns.every((r, i) => ctx.runs[i] === r);
+        ctx.runs = chartRuns;
+        if (!same) ctx.emit("runs");
+      });
     },
     onStateChange: saveState,
   });
   table.setRuns(allRuns);
-  await fetchKeys(ctx.runs);
+  await lastChange;
 
   // --- the panel grid ------------------------------------------------------------------
   const panelsPane = h("div.panels-pane");
@@ -93,10 +101,34 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const smooth = h("input", { type: "range", min: "0", max: "0.99", step: "0.01", value: String(ctx.defaults.smoothing), "aria-label": "default smoothing" });
   smooth.addEventListener("change", () => { ctx.defaults.smoothing = Number(smooth.value); saveState(); ctx.emit("defaults"); });
   const logBox = h("input", { type: "checkbox", checked: ctx.defaults.logY, onchange: () => { ctx.defaults.logY = logBox.checked; saveState(); ctx.emit("defaults"); } });
+  // group lines by a config value (SPEC §5.9)
+  const groupSel = h("select", { "aria-label": "group runs by", onchange: () => {
+    ctx.groupBy = groupSel.value || null;
+    setParam("group", ctx.groupBy);
+    ctx.emit("group");
+  } });
+  const fillGroup = () => {
+    const keys = new Set<string>();
+    for (const r of allRuns) for (const k of Object.keys(flatten(r.config ?? {}))) keys.add(k);
+    groupSel.replaceChildren(h("option", { value: "" }, "no grouping"), ...[...keys].sort().map((k) => h("option", { value: k, selected: k === ctx.groupBy }, k)));
+  };
+  ctx.groupBy = getParam("group");
+  fillGroup();
+  // one slider for every media panel (SPEC §5.4): off until moved
+  const maxStep = () => Math.max(0, ...allRuns.map((r) => r.last_step ?? 0));
+  const stepSlider = h("input", { type: "range", min: "0", max: String(maxStep()), step: "1", value: String(maxStep()), "aria-label": "media step for every panel" });
+  const stepVal = h("span.mono", null, "latest");
+  stepSlider.addEventListener("input", () => {
+    ctx.mediaStep = Number(stepSlider.value);
+    stepVal.textContent = String(ctx.mediaStep);
+    ctx.emit("step");
+  });
   const panelSearch = h("input", { type: "search", placeholder: "Find panels", "aria-label": "find panels", value: getParam("panels") ?? "" });
   const toggleRuns = h("button", { title: "Hide or show the runs table  ( [ )", onclick: () => wsEl.classList.toggle("runs-collapsed") }, "Runs ⇆");
   panelsPane.append(h("div.ws-tools", null, toggleRuns,
     h("label", null, "x-axis ", xSel), h("label", null, "smoothing ", smooth), h("label", null, logBox, "log y"),
+    h("label", null, "group by ", groupSel),
+    h("label", { title: "Moves every media panel to this step (each shows its nearest earlier step)" }, "media step ", stepSlider, stepVal),
     panelSearch, chartNote));
   const sectionsEl = h("div");
   panelsPane.append(sectionsEl);
@@ -165,6 +197,8 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     allRuns = res.runs;
     ctx.colors = colors();
     table.setRuns(allRuns);
+    fillGroup();
+    stepSlider.max = String(maxStep());
   }, 400);
   const refreshKeys = debounce(async () => {
     projectKeys = await api.projectKeys(project);

@@ -5,11 +5,11 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api } from "../lib/api";
-import { withAlpha } from "../lib/colors";
+import { PALETTE, withAlpha } from "../lib/colors";
 import type { Context } from "../lib/context";
 import { debounce, emptyState, h } from "../lib/dom";
 import { fmtDate, fmtDuration, fmtNum } from "../lib/format";
-import { alignLines, appendLine, toLine, type Line } from "../lib/series";
+import { alignLines, appendLine, groupLines, toLine, type Line } from "../lib/series";
 import { smoothEma } from "../lib/smooth";
 import type { Panel } from "./panel";
 
@@ -115,38 +115,52 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     }
   }, 120);
 
-  function data(): { aligned: uPlot.AlignedData; series: uPlot.Series[]; bands: uPlot.Band[]; runIdx: { run: string; idx: number }[] } {
+  interface Legend { label: string; color: string; idx: number }
+
+  /** Lines to draw: one per run, or with ctx.groupBy one per group of runs (SPEC §5.9): the
+   * mean of the group's runs at each x, with a min–max band. */
+  function drawn(): { key: string; label: string; color: string; line: Line }[] {
+    if (!ctx.groupBy) return shown.map((l) => ({ key: l.run, label: ctx.runName(l.run), color: ctx.color(l.run), line: l }));
+    // groups take the palette in order (few groups, and distinct colours matter more than stability)
+    return groupLines(shown, (run) => ctx.groupOf(run)).map((g, i) => ({
+      key: g.group, label: `${ctx.groupBy} = ${g.group} (${g.runs} run${g.runs === 1 ? "" : "s"})`,
+      color: PALETTE[i % PALETTE.length], line: g.line,
+    }));
+  }
+
+  function data(): { aligned: uPlot.AlignedData; series: uPlot.Series[]; bands: uPlot.Band[]; legend: Legend[] } {
     const { smoothing, logY } = s();
     const cols: { x: number[]; ys: (number | null)[][] }[] = [];
     const series: uPlot.Series[] = [{}];
     const bands: uPlot.Band[] = [];
-    const runIdx: { run: string; idx: number }[] = [];
+    const legend: Legend[] = [];
     const pos = (v: number | null) => (logY && v !== null && v <= 0 ? null : v);
-    for (const l of shown) {
-      const color = ctx.color(l.run);
+    for (const d of drawn()) {
+      const l = d.line;
+      const color = d.color;
       const y = l.y.map(pos);
       const ys: (number | null)[][] = [];
       const base = series.length;
       if (smoothing > 0) {
         ys.push(smoothEma(l.x, y, smoothing), y);
-        series.push({ label: l.run, stroke: color, width: 1.5, spanGaps: true },
-                    { label: `${l.run} raw`, stroke: withAlpha(color, 0.25), width: 1, spanGaps: true, points: { show: false } });
+        series.push({ label: d.key, stroke: color, width: 1.5, spanGaps: true },
+                    { label: `${d.key} raw`, stroke: withAlpha(color, 0.25), width: 1, spanGaps: true, points: { show: false } });
       } else {
         ys.push(y);
-        series.push({ label: l.run, stroke: color, width: 1.5, spanGaps: true });
+        series.push({ label: d.key, stroke: color, width: 1.5, spanGaps: true });
       }
-      runIdx.push({ run: l.run, idx: base });
+      legend.push({ label: d.label, color, idx: base });
       if (l.min.some((v) => v !== null)) {
         ys.push(l.min.map(pos), l.max.map(pos));
         const lo = series.length;
-        series.push({ label: `${l.run} min`, stroke: "transparent", width: 0, points: { show: false }, spanGaps: true },
-                    { label: `${l.run} max`, stroke: "transparent", width: 0, points: { show: false }, spanGaps: true });
-        bands.push({ series: [lo + 1, lo], fill: withAlpha(color, 0.15) });
+        series.push({ label: `${d.key} min`, stroke: "transparent", width: 0, points: { show: false }, spanGaps: true },
+                    { label: `${d.key} max`, stroke: "transparent", width: 0, points: { show: false }, spanGaps: true });
+        bands.push({ series: [lo + 1, lo], fill: withAlpha(color, ctx.groupBy ? 0.2 : 0.15) });
       }
       cols.push({ x: l.x, ys });
     }
     const a = alignLines(cols);
-    return { aligned: [a.x, ...a.ys] as uPlot.AlignedData, series, bands, runIdx };
+    return { aligned: [a.x, ...a.ys] as uPlot.AlignedData, series, bands, legend };
   }
 
   function draw(range?: [number, number]): void {
@@ -165,8 +179,9 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
       badge.textContent = "";
       return;
     }
-    const { aligned, series, bands, runIdx } = data();
-    badge.textContent = lines.every((l) => l.full) ? `${fmtNum(total)} pts` : `${fmtNum(total)} pts, downsampled`;
+    const { aligned, series, bands, legend } = data();
+    const zoomedFull = shown !== lines && shown.every((l) => l.full);
+    badge.textContent = lines.every((l) => l.full) ? `${fmtNum(total)} pts` : zoomedFull ? `${fmtNum(total)} pts, zoomed: every point` : `${fmtNum(total)} pts, downsampled`;
     badge.title = lines.every((l) => l.full) ? "every logged point is drawn" :
       "long series are drawn as min/max buckets (the band); drag to zoom in and read every point of the range";
     const width = Math.max(200, body.clientWidth || 360);
@@ -198,7 +213,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
           zoom = r;
           zoomTo(r);
         }],
-        setCursor: [(u) => tooltipAt(u, runIdx, cur.xAxis)],
+        setCursor: [(u) => tooltipAt(u, legend, cur.xAxis)],
       },
     };
     plot?.destroy();
@@ -210,15 +225,15 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     if (range) plot.setScale("x", { min: range[0], max: range[1] });
   }
 
-  function tooltipAt(u: uPlot, runIdx: { run: string; idx: number }[], xAxis: string): void {
+  function tooltipAt(u: uPlot, legend: Legend[], xAxis: string): void {
     const i = u.cursor.idx;
     if (i == null || u.cursor.left == null || u.cursor.left < 0) {
       tooltip.hidden = true;
       return;
     }
     const xs = u.data[0];
-    const rows: { run: string; v: number }[] = [];
-    for (const { run, idx } of runIdx) {
+    const rows: { label: string; color: string; v: number }[] = [];
+    for (const { label, color, idx } of legend) {
       const ys = u.data[idx] as (number | null)[];
       let v: number | null = null;
       for (let d = 0; d < 400 && v === null; d++) {
@@ -226,7 +241,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
         else if (i + d < ys.length && ys[i + d] != null) v = ys[i + d]!;
         if (i - d < 0 && i + d >= ys.length) break;
       }
-      if (v !== null) rows.push({ run, v });
+      if (v !== null) rows.push({ label, color, v });
     }
     if (!rows.length) {
       tooltip.hidden = true;
@@ -235,8 +250,8 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     rows.sort((a, b) => b.v - a.v);
     tooltip.replaceChildren(
       h("div.x", null, `${xLabel(xAxis)} ${fmtX(xAxis, xs[i])}`),
-      ...rows.map((r) => h("div.r", null, h("span.swatch", { style: { background: ctx.color(r.run) } }),
-        h("span.n", null, ctx.runName(r.run)), h("span.v", null, fmtNum(r.v, 5)))),
+      ...rows.map((r) => h("div.r", null, h("span.swatch", { style: { background: r.color } }),
+        h("span.n", null, r.label), h("span.v", null, fmtNum(r.v, 5)))),
     );
     tooltip.hidden = false;
     const left = u.cursor.left + u.over.offsetLeft;
@@ -283,7 +298,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
   load();
   return {
     update(change, ev) {
-      if (change === "runs") load();
+      if (change === "runs" || change === "group") load();
       else if (change === "defaults") { buildControls(); zoom = null; load(); }
       else if (change === "live" && ev && ev.rows !== null) liveUpdate(ev.id);
     },

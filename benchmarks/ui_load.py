@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""How fast does the web UI draw? (issue 5 targets; measured, not asserted in tests.)
+
+1. A workspace of RUNS runs x METRICS metrics x STEPS steps (target: 100 x 50 x 100,000): the
+   time from navigation until every line chart on the first screen is drawn (its canvas has ink),
+   in Debian's chromium driven by Playwright. Target: <= 2 s.
+2. One chart of a BIG-point series (target: 10,000,000): the time from navigation until it is
+   drawn, and the server's own time for the series query. Target: <= 300 ms for the chart.
+3. The initial JavaScript a workspace needs, gzipped (the scripts the workspace page loads before
+   its first chart is drawn). Target: <= 300 kB.
+
+Data is logged through the SDK into --dir (reused when it is already there: logging 500 M points
+takes a long while), then served with ``runyard.server.create_app`` on a free loopback port.
+Smaller runs for a quick look::
+
+    python benchmarks/ui_load.py --runs 20 --metrics 20 --steps 10000 --big 1000000
+
+Prints one line per measurement and, with --json, a JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.request import urlopen
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+LOG_WORKSPACE = """
+import math, sys, runyard
+root, first, last, metrics, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+keys = [f"group{m % 5}/metric{m}" for m in range(metrics)]
+for r in range(first, last):
+    run = runyard.init(dir=root, project="bench", name=f"bench-{r}", config={"r": r, "lr": 10 ** -(r % 5)})
+    for s in range(steps):
+        base = math.exp(-s / (steps / 4)) + 0.01 * r
+        run.log({k: base * (1 + 0.1 * math.sin(s / 50 + i)) for i, k in enumerate(keys)})
+    run.finish()
+"""
+
+LOG_BIG = """
+import math, sys, runyard
+root, n = sys.argv[1], int(sys.argv[2])
+run = runyard.init(dir=root, project="bench-big", name="big")
+for s in range(n):
+    run.log({"big": math.sin(s / 1000) + (5.0 if s % 1_000_003 == 0 else 0.0)})
+run.finish()
+"""
+
+INK_ALL = """() => {
+  const panels = [...document.querySelectorAll('.panel[data-kind="line"]')].filter(p => {
+    const r = p.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; });
+  if (!panels.length) return false;
+  return panels.every(p => {
+    const c = p.querySelector('canvas'); if (!c) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4 * 7) if (d[i] !== 0) return true;
+    return false; });
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def log_data(root: Path, runs: int, metrics: int, steps: int, big: int, jobs: int) -> None:
+    marker = root / f".bench-{runs}x{metrics}x{steps}-{big}"
+    if marker.exists():
+        print(f"reusing the data in {root}")
+        return
+    started = time.perf_counter()
+    procs = []
+    per = math.ceil(runs / jobs)
+    for j in range(jobs):
+        a, b = j * per, min(runs, (j + 1) * per)
+        if a < b:
+            procs.append(subprocess.Popen([sys.executable, "-c", LOG_WORKSPACE, str(root), str(a), str(b),
+                                           str(metrics), str(steps)]))
+    if big:
+        procs.append(subprocess.Popen([sys.executable, "-c", LOG_BIG, str(root), str(big)]))
+    for p in procs:
+        if p.wait() != 0:
+            raise SystemExit("logging the benchmark data failed")
+    marker.touch()
+    print(f"logged {runs} x {metrics} x {steps} (+ {big} big) in {time.perf_counter() - started:.1f} s")
+
+
+def serve(root: Path) -> tuple[str, Any, threading.Thread]:
+    import uvicorn
+
+    from runyard.server import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(root, follow=False), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 3600  # the first start indexes everything
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise SystemExit("the server did not start")
+        time.sleep(0.1)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", type=Path, default=Path("benchmarks/out/ui_load"))
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--metrics", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=100_000)
+    ap.add_argument("--big", type=int, default=10_000_000, help="points of the one big series (0: skip)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    root = a.dir.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    log_data(root, a.runs, a.metrics, a.steps, a.big, a.jobs)
+    t = time.perf_counter()
+    url, server, thread = serve(root)
+    print(f"server up (index built) in {time.perf_counter() - t:.1f} s")
+
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, Any] = {"runs": a.runs, "metrics": a.metrics, "steps": a.steps, "big": a.big}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            scripts: dict[str, int] = {}
+
+            def on_response(r: Any) -> None:
+                if r.request.resource_type == "script" and "/assets/" in r.url:
+                    try:
+                        scripts[r.url] = len(gzip.compress(r.body(), 9))
+                    except Exception:
+                        pass
+
+            page.on("response", on_response)
+            times = []
+            for i in range(a.repeat):
+                scripts.clear()
+                t0 = time.perf_counter()
+                page.goto(url + "/p/bench")
+                page.wait_for_function(INK_ALL, timeout=120_000, polling=16)
+                times.append(time.perf_counter() - t0)
+                if i == 0:
+                    out["initial_js_gzip_kb"] = round(sum(scripts.values()) / 1024, 1)
+                    out["initial_js_files"] = sorted(u.rsplit("/", 1)[-1] for u in scripts)
+            out["first_screen_s"] = [round(x, 3) for x in times]
+            print(f"first screen of charts ({a.runs} runs x {a.metrics} metrics x {a.steps} steps): "
+                  f"{min(times):.2f} s best, {sorted(times)[len(times) // 2]:.2f} s median (target <= 2 s)")
+            print(f"initial JavaScript (gzip): {out['initial_js_gzip_kb']} kB in {len(scripts)} files "
+                  "(target <= 300 kB)")
+            if a.big:
+                big_times = []
+                for _ in range(a.repeat):
+                    t0 = time.perf_counter()
+                    page.goto(url + "/p/bench-big")
+                    page.wait_for_function(INK_ALL, timeout=120_000, polling=16)
+                    big_times.append(time.perf_counter() - t0)
+                with urlopen(url + "/api/projects/bench-big/runs") as r:
+                    big_id = json.load(r)["runs"][0]["id"]
+                with urlopen(f"{url}/api/projects/bench-big/series?runs={big_id}&key=big&max_points=1500") as r:
+                    q = json.load(r)
+                out["big_chart_s"] = [round(x, 3) for x in big_times]
+                out["big_query_ms"] = q["elapsed_ms"]
+                print(f"chart of a {a.big:,}-point series, navigation to drawn: {min(big_times) * 1000:.0f} ms best "
+                      f"(server query {q['elapsed_ms']:.0f} ms; target <= 300 ms)")
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    if a.json:
+        print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
