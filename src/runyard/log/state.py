@@ -8,11 +8,12 @@ replays only the records after that offset.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .records import Kind
-from .summary import MetricDef, SummaryState
+from .summary import Column, MetricDef, SummaryState
 
 RUNNING, FINISHED, FAILED, CRASHED = "running", "finished", "failed", "crashed"
 
@@ -122,6 +123,38 @@ class RunState:
         if not known_numeric:
             self._track_kinds(data)
         self.summary.add_row(data)
+        last = self.summary.last
+        last["_step"] = step
+        last["_timestamp"] = ts
+        last["_runtime"] = runtime
+
+    def numbers_ready(self, keys: Iterable[str]) -> bool:
+        """Whether ROW records of numbers under ``keys`` would change neither the key kinds nor
+        the keys of ``summary.last`` (each key already held a number and has a last value), so
+        that ``apply_number_rows`` may apply many of them at once."""
+        last = self.summary.last
+        if "_step" not in last or "_timestamp" not in last or "_runtime" not in last:
+            return False
+        kinds = self.key_kinds
+        for key in keys:
+            known = kinds.get(key)
+            if known is None or "number" not in known or key not in last:
+                return False
+        return True
+
+    def apply_number_rows(self, count: int, step: int, ts: float, runtime: float, last_values: dict[str, Any],
+                          column: Callable[[str], Column]) -> None:
+        """Apply ``count`` consecutive ROW records whose values are all numbers under keys for which
+        ``numbers_ready`` holds: the same state as ``apply_row`` on each in turn.
+
+        ``step``, ``ts``, ``runtime``: those of the last record; ``last_values``: each key's value in
+        the last record holding it, keys in order of first appearance; ``column(key)``: every value
+        of the key in log order (only asked for keys that ``define_metric`` aggregates)."""
+        self.last_step = step
+        self.rows += count
+        self.runtime = runtime
+        self.heartbeat_at = ts
+        self.summary.add_number_rows(last_values, column)
         last = self.summary.last
         last["_step"] = step
         last["_timestamp"] = ts

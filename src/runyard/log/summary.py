@@ -8,8 +8,15 @@ until they are set again or deleted (then the key goes back to its last logged v
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# every value of a key over many rows in log order, and which of them are integers (None: none)
+Column = tuple[npt.NDArray[np.float64], "npt.NDArray[np.bool_] | None"]
 
 AGGREGATES = ("min", "max", "mean", "first", "last", "best")
 
@@ -105,6 +112,33 @@ class _Agg:
             self.sum += v
             self.count += 1
 
+    def add_many(self, values: npt.NDArray[np.float64], ints: npt.NDArray[np.bool_] | None) -> None:
+        """``add`` of each value in turn, with numpy: the same first/last/min/max (the first of
+        equal extremes wins, as with ``<``), the same sum (``np.add.accumulate`` adds in order,
+        like the loop) and count."""
+        n = len(values)
+        if not n:
+            return
+
+        def py(i: int) -> Any:
+            return int(values[i]) if ints is not None and ints[i] else float(values[i])
+
+        if not self.has_first:
+            self.first, self.has_first = py(0), True
+        self.last = py(n - 1)
+        keep = np.flatnonzero(~np.isnan(values))
+        if not keep.size:
+            return
+        v = values[keep]
+        lo = py(int(keep[int(np.argmin(v))]))
+        if lo < self.min:
+            self.min = lo
+        hi = py(int(keep[int(np.argmax(v))]))
+        if hi > self.max:
+            self.max = hi
+        self.sum = float(np.add.accumulate(np.concatenate(([self.sum], v)))[-1])
+        self.count += int(keep.size)
+
     def value(self, m: MetricDef) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in m.summary:
@@ -150,6 +184,20 @@ class SummaryState:
                     if agg is None:
                         agg = self.aggs[key] = _Agg()
                     agg.add(v)
+
+    def add_number_rows(self, last_values: dict[str, Any], column: Callable[[str], Column]) -> None:
+        """``add_row`` of many rows of numbers whose keys all have a value in ``last`` already:
+        ``last_values`` holds each key's value in the last row holding it (keys in order of first
+        appearance), ``column(key)`` all its values in log order (asked for aggregated keys only)."""
+        self.last.update(last_values)
+        if self.metrics:
+            for key in last_values:
+                m = self.metrics.lookup(key)
+                if m is not None and m.summary:
+                    agg = self.aggs.get(key)
+                    if agg is None:
+                        agg = self.aggs[key] = _Agg()
+                    agg.add_many(*column(key))
 
     def set_manual(self, updates: dict[str, Any], deleted: list[str]) -> None:
         self.manual.update(updates)

@@ -28,11 +28,13 @@ from typing import Any
 
 import msgpack
 import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 
-from ..log.framing import MAX_FRAME, LogFormatError, ScanResult, read_frames
+from ..log.framing import HEADER_SIZE, MAX_FRAME, FrameRuns, LogFormatError, ScanResult, read_frame_runs
 from ..log.reader import LOG_NAME, resolve_crash
 from ..log.records import Kind
+from ..log.rowblock import RowTemplate, py_value, template_of
 from ..log.state import RUNNING, RunState, value_kind
 from . import schema as s
 from . import series as ser
@@ -70,17 +72,48 @@ class _Batch:
     """What one transaction's worth of records adds."""
 
     def __init__(self) -> None:
+        # step, time and runtime of each row: earlier rows as arrays (``parts``, ``flushed`` rows),
+        # then the rows read one at a time since, as lists
+        self.parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
+        self.flushed = 0
         self.steps: list[int] = []
         self.ts: list[float] = []
         self.rt: list[float] = []
         self.series: dict[str, _Series] = {}
         # rows of numbers only, grouped by their keys: (row numbers, value lists)
         self.shapes: dict[tuple[str, ...], tuple[list[int], list[list[float]]]] = {}
+        # the same, decoded in bulk: (row numbers, (rows, keys) value matrix) pieces
+        self.blocks: dict[tuple[str, ...], list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]] = {}
         self.hists: list[dict[str, Any]] = []
         self.media: list[dict[str, Any]] = []
         self.output: list[dict[str, Any]] = []
         self.points = 0
         self.records = 0
+
+    @property
+    def nrows(self) -> int:
+        return self.flushed + len(self.steps)
+
+    def add_rows(self, steps: npt.NDArray[np.int64], ts: npt.NDArray[np.float64], rt: npt.NDArray[np.float64]) -> None:
+        self.flush_rows()
+        self.parts.append((steps, ts, rt))
+        self.flushed += len(steps)
+
+    def flush_rows(self) -> None:
+        if self.steps:
+            self.parts.append((np.array(self.steps, dtype=np.int64), np.array(self.ts, dtype=np.float64),
+                               np.array(self.rt, dtype=np.float64)))
+            self.flushed += len(self.steps)
+            self.steps, self.ts, self.rt = [], [], []
+
+    def row_arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        self.flush_rows()
+        if not self.parts:
+            return np.empty(0, np.int64), np.empty(0), np.empty(0)
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return (np.concatenate([p[0] for p in self.parts]), np.concatenate([p[1] for p in self.parts]),
+                np.concatenate([p[2] for p in self.parts]))
 
     def add_value(self, key: str, v: Any, row: int, offset: int, step: int, kinds: dict[str, list[str]],
                   nested: bool) -> None:
@@ -302,44 +335,10 @@ class Ingestor:
             next_offset = offset
             more = False
             try:
-                frames = read_frames(log_path, offset, scan)
-                unpack = msgpack.unpackb
-                apply_row = state.apply_row
-                numeric_keys = state.numeric_keys
-                steps, tss, rts, shapes = batch.steps, batch.ts, batch.rt, batch.shapes
-                for off, payload in frames:
-                    if batch.points >= BATCH_POINTS or batch.records >= BATCH_RECORDS:
-                        next_offset, more = off, True
-                        break
-                    try:
-                        record = unpack(payload, raw=False, strict_map_key=False)
-                        # The hot path, inlined: a row of numbers under keys that only held numbers.
-                        if type(record) is list and len(record) == 5 and record[0] == _ROW:
-                            _, step, ts, rt, data = record
-                            if type(data) is dict and type(step) is int and type(ts) in _NUM and \
-                                    type(rt) in _NUM and _NUM.issuperset(set(map(type, data.values()))) \
-                                    and numeric_keys.issuperset(data):
-                                apply_row(step, ts, rt, data, True)
-                                shape = tuple(data)
-                                rows = shapes.get(shape)
-                                if rows is None:
-                                    rows = shapes[shape] = ([], [])
-                                rows[0].append(len(steps))
-                                rows[1].append(list(data.values()))
-                                steps.append(step)
-                                tss.append(ts)
-                                rts.append(rt)
-                                batch.points += len(shape)
-                                batch.records += 1
-                                continue
-                        if type(record) is not list or not record:
-                            raise ValueError("run log record is not a non-empty array")
-                        self._apply(state, record, off, batch, kinds)
-                    except Exception as exc:  # a record we cannot interpret: damage from here on
-                        flags["corrupt"] = {"offset": off, "error": f"{type(exc).__name__}: {exc}"}
-                        next_offset = off
-                        break
-                    batch.records += 1
+                frames = read_frame_runs(log_path, offset, scan)
+                stopped = _Pass(state, batch, kinds, flags).run(frames)
+                if stopped is not None:
+                    next_offset, more = stopped
                 else:
                     next_offset = scan.valid_end
                     if scan.torn_bytes:
@@ -350,9 +349,7 @@ class Ingestor:
                             flags["torn_tail"] = {"offset": scan.valid_end, "bytes": scan.torn_bytes}
                     else:
                         flags.pop("torn_tail", None)
-                close = getattr(frames, "close", None)
-                if close is not None:
-                    close()
+                frames.close()
             except LogFormatError as exc:
                 flags["corrupt"] = {"offset": 0, "error": str(exc)}
             report.records, report.points = batch.records, batch.points
@@ -402,7 +399,7 @@ class Ingestor:
                     type(rt) not in _NUM:
                 raise ValueError("malformed ROW record")
             state.apply(record)
-            row = len(batch.steps)
+            row = batch.nrows
             batch.steps.append(step)
             batch.ts.append(ts)
             batch.rt.append(rt)
@@ -458,7 +455,7 @@ class Ingestor:
         if all_kinds:
             conn.execute(sa.insert(s.run_keys), [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
                                                 for k, v in all_kinds.items()])
-        if batch.series or batch.shapes:
+        if batch.series or batch.shapes or batch.blocks:
             self._write_series(conn, run_pk, batch)
         for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output)):
             if items:
@@ -484,6 +481,10 @@ class Ingestor:
             table = np.array(vlists, dtype=np.float64).reshape(len(rows), len(shape))
             for j, key in enumerate(shape):
                 parts.setdefault(key, []).append((idx, table[:, j]))
+        for shape, pieces in batch.blocks.items():
+            for idx, table in pieces:
+                for j, key in enumerate(shape):
+                    parts.setdefault(key, []).append((idx, table[:, j]))
         for key, buf in batch.series.items():
             parts.setdefault(key, []).append((np.array(buf.idx, dtype=np.int64),
                                               np.array(buf.vals, dtype=np.float64)))
@@ -494,9 +495,7 @@ class Ingestor:
             existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
                 sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono)
                 .where(s.series.c.run_pk == run_pk))}
-        steps = np.array(batch.steps, dtype=np.int64)
-        ts = np.array(batch.ts, dtype=np.float64)
-        rt = np.array(batch.rt, dtype=np.float64)
+        steps, ts, rt = batch.row_arrays()
         all_rows = len(steps)
         items = []
         for key, pieces in parts.items():
@@ -506,8 +505,9 @@ class Ingestor:
             else:  # a key in rows of several shapes: back into row order
                 idx = np.concatenate([p[0] for p in pieces])
                 values = np.concatenate([p[1] for p in pieces])
-                order = np.argsort(idx, kind="stable")
-                idx, values = idx[order], values[order]
+                if not bool((idx[1:] > idx[:-1]).all()):
+                    order = np.argsort(idx, kind="stable")
+                    idx, values = idx[order], values[order]
             if len(idx) == all_rows:
                 pts = ser.Points(steps, ts, rt, values)
             else:
@@ -534,6 +534,235 @@ class Ingestor:
             conn.execute(sa.update(s.runs).where(s.runs.c.pk == run_pk).values(
                 state=shown.state, updated_at=time.time(), seq=_next_seq(conn)))
         return RunReport(folder.parent.name, folder.name, run_pk, changed=True)
+
+
+_FAST_MIN = 16  # equal-length frames in a row worth decoding in bulk
+_TEMPLATES_PER_LENGTH = 16
+
+
+class _Pass:
+    """Reading for one transaction: the records from the cursor on, applied to the run's state and
+    to the batch, until the log ends, the batch is full or a record cannot be interpreted.
+
+    Runs of equal-length frames whose payloads match a ``RowTemplate`` (rows of numbers of one
+    layout) are decoded and applied in bulk; every other frame is decoded on its own. Both give
+    the same state and the same points (``RunState.apply_number_rows`` is ``apply_row`` over many).
+    """
+
+    def __init__(self, state: RunState, batch: _Batch, kinds: dict[str, list[str]], flags: dict[str, Any]) -> None:
+        self.state = state
+        self.batch = batch
+        self.kinds = kinds
+        self.flags = flags
+        self.templates: dict[int, list[RowTemplate]] = {}
+
+    def run(self, frames: Iterator[FrameRuns]) -> tuple[int, bool] | None:
+        """Return ``(offset, more)`` where reading stopped early, None at the end of the log."""
+        for blk in frames:
+            data, base = blk.data, blk.base
+            arr = None
+            for pos, length, count in blk.runs:
+                stride = length + HEADER_SIZE
+                if count >= _FAST_MIN:
+                    if arr is None:
+                        arr = blk.array()
+                    stop = self.run_block(data, base, arr, pos, length, count)
+                else:
+                    stop = None
+                    for p in range(pos, pos + count * stride, stride):
+                        stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
+                        if stop is not None:
+                            break
+                if stop is not None:
+                    return stop
+        return None
+
+    def one(self, off: int, payload: bytes) -> tuple[int, bool] | None:
+        """Decode and apply one record."""
+        batch = self.batch
+        if batch.points >= BATCH_POINTS or batch.records >= BATCH_RECORDS:
+            return off, True
+        try:
+            record = msgpack.unpackb(payload, raw=False, strict_map_key=False)
+            # The hot path, inlined: a row of numbers under keys that only held numbers.
+            if type(record) is list and len(record) == 5 and record[0] == _ROW:
+                _, step, ts, rt, data = record
+                if type(data) is dict and type(step) is int and type(ts) in _NUM and \
+                        type(rt) in _NUM and _NUM.issuperset(set(map(type, data.values()))) \
+                        and self.state.numeric_keys.issuperset(data):
+                    self.state.apply_row(step, ts, rt, data, True)
+                    shape = tuple(data)
+                    rows = batch.shapes.get(shape)
+                    if rows is None:
+                        rows = batch.shapes[shape] = ([], [])
+                    rows[0].append(batch.nrows)
+                    rows[1].append(list(data.values()))
+                    batch.steps.append(step)
+                    batch.ts.append(ts)
+                    batch.rt.append(rt)
+                    batch.points += len(shape)
+                    batch.records += 1
+                    return None
+            if type(record) is not list or not record:
+                raise ValueError("run log record is not a non-empty array")
+            Ingestor._apply(self.state, record, off, batch, self.kinds)
+        except Exception as exc:  # a record we cannot interpret: damage from here on
+            self.flags["corrupt"] = {"offset": off, "error": f"{type(exc).__name__}: {exc}"}
+            return off, False
+        batch.records += 1
+        return None
+
+    def classify(self, payloads: npt.NDArray[np.uint8], length: int) -> tuple[npt.NDArray[np.int64], list[RowTemplate]]:
+        """Which template each payload matches (an index into the returned list; -1: none)."""
+        tid = np.full(len(payloads), -1, np.int64)
+        used: list[RowTemplate] = []
+        known = self.templates.setdefault(length, [])
+        for t in known:
+            m = t.match(payloads)
+            m &= tid < 0
+            if m.any():
+                tid[m] = len(used)
+                used.append(t)
+        skip = 0
+        for _ in range(4):  # learn the layouts of payloads no known template matched
+            rest = np.flatnonzero(tid < 0)
+            if len(rest) <= skip:
+                break
+            t_new = template_of(payloads[rest[skip]].tobytes())
+            if t_new is None:
+                skip += 1
+                continue
+            if len(known) < _TEMPLATES_PER_LENGTH:
+                known.append(t_new)
+            m = t_new.match(payloads)
+            m &= tid < 0
+            tid[m] = len(used)
+            used.append(t_new)
+        return tid, used
+
+    def run_block(self, data: bytes, base: int, arr: npt.NDArray[np.uint8], pos: int, length: int,
+                  count: int) -> tuple[int, bool] | None:
+        stride = length + HEADER_SIZE
+        payloads = arr[pos : pos + count * stride].reshape(count, stride)[:, HEADER_SIZE:]
+        tid, used = self.classify(payloads, length)
+        if not used:
+            for p in range(pos, pos + count * stride, stride):
+                stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
+                if stop is not None:
+                    return stop
+            return None
+        rows: list[npt.NDArray[np.int64]] = []
+        cols: list[tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]] = []
+        for k, t in enumerate(used):
+            r = np.flatnonzero(tid == k)
+            rows.append(r)
+            cols.append(t.columns(payloads if len(r) == count else payloads[r]))
+        npts = np.array([len(t.keys) for t in used], np.int64)
+        unmatched = np.flatnonzero(tid < 0)
+        block = _Block(used, rows, cols)
+        i = 0
+        while i < count:
+            if tid[i] < 0:
+                p = pos + i * stride
+                stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
+                if stop is not None:
+                    return stop
+                i += 1
+                continue
+            u = int(np.searchsorted(unmatched, i))
+            j = int(unmatched[u]) if u < len(unmatched) else count
+            # the batch limits, as ``one`` checks them before each record
+            pts = npts[tid[i:j]]
+            before = self.batch.points + np.cumsum(pts) - pts
+            end = i + min(j - i, max(0, BATCH_RECORDS - self.batch.records),
+                          int(np.searchsorted(before, BATCH_POINTS, side="left")))
+            a = i
+            while a < end:
+                present = block.present(a, end)
+                firsts = [int(rows[k][lo]) for k, lo, _ in present if not self.state.numbers_ready(used[k].keys)]
+                b = min(firsts) if firsts else end
+                if b > a:
+                    self.bulk(block, a, b)
+                if b < end:  # the first row of a layout with a new key: on its own, as before
+                    p = pos + b * stride
+                    stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
+                    if stop is not None:
+                        return stop
+                    b += 1
+                a = b
+            if end < j:
+                return base + pos + end * stride, True
+            i = j
+        return None
+
+    def bulk(self, block: _Block, a: int, b: int) -> None:
+        """Apply rows ``a .. b-1`` of a run, all matched and ready (``RunState.numbers_ready``)."""
+        present = block.present(a, b)
+        n = b - a
+        used, rows, cols = block.used, block.rows, block.cols
+        if len(present) == 1:
+            k, lo, hi = present[0]
+            steps = cols[k][0][lo:hi]
+            ts = cols[k][1][lo:hi].astype(np.float64, copy=False)
+            rt = cols[k][2][lo:hi].astype(np.float64, copy=False)
+        else:
+            steps = np.empty(n, np.int64)
+            ts = np.empty(n, np.float64)
+            rt = np.empty(n, np.float64)
+            for k, lo, hi in present:
+                r = rows[k][lo:hi] - a
+                steps[r] = cols[k][0][lo:hi]
+                ts[r] = cols[k][1][lo:hi]
+                rt[r] = cols[k][2][lo:hi]
+        by_last = sorted(present, key=lambda p: int(rows[p[0]][p[2] - 1]))
+        k, _, hi = by_last[-1]
+        t = used[k]
+        last_step = int(cols[k][0][hi - 1])
+        last_ts = py_value(cols[k][1][hi - 1], t.ts.is_int)
+        last_rt = py_value(cols[k][2][hi - 1], t.rt.is_int)
+        by_first = sorted(present, key=lambda p: int(rows[p[0]][p[1]]))
+        last_values: dict[str, Any] = dict.fromkeys(key for k, _, _ in by_first for key in used[k].keys)
+        for k, _, hi in by_last:
+            vals = cols[k][3][hi - 1].tolist()
+            for key, f, v in zip(used[k].keys, used[k].values, vals, strict=True):
+                last_values[key] = int(v) if f.is_int else v
+
+        def column(key: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]:
+            pieces = [(rows[k][lo:hi], cols[k][3][lo:hi, j], used[k].values[j].is_int)
+                      for k, lo, hi in present for j, name in enumerate(used[k].keys) if name == key]
+            idx = np.concatenate([p[0] for p in pieces])
+            values = np.concatenate([p[1] for p in pieces])
+            ints = np.concatenate([np.full(len(p[0]), p[2]) for p in pieces])
+            order = np.argsort(idx, kind="stable")
+            return values[order], (ints[order] if ints.any() else None)
+
+        self.state.apply_number_rows(n, last_step, last_ts, last_rt, last_values, column)
+        batch = self.batch
+        base_row = batch.nrows
+        batch.add_rows(steps, ts, rt)
+        for k, lo, hi in present:
+            batch.blocks.setdefault(used[k].keys, []).append((rows[k][lo:hi] - a + base_row, cols[k][3][lo:hi]))
+            batch.points += len(used[k].keys) * (hi - lo)
+        batch.records += n
+
+
+@dataclass
+class _Block:
+    """The frames of one run that matched templates: per template, their row numbers in the run and
+    their columns (steps, times, runtimes, values)."""
+
+    used: list[RowTemplate]
+    rows: list[npt.NDArray[np.int64]]
+    cols: list[tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]]
+
+    def present(self, a: int, b: int) -> list[tuple[int, int, int]]:
+        """``(template, lo, hi)``: the templates with rows in ``a .. b-1``, as slices of their rows."""
+        out = []
+        for k, r in enumerate(self.rows):
+            lo, hi = int(np.searchsorted(r, a)), int(np.searchsorted(r, b))
+            if hi > lo:
+                out.append((k, lo, hi))
+        return out
 
 
 def _log_head(path: Path) -> bytes:
