@@ -136,7 +136,8 @@ class _Agg:
         hi = py(int(keep[int(np.argmax(v))]))
         if hi > self.max:
             self.max = hi
-        self.sum = float(np.add.accumulate(np.concatenate(([self.sum], v)))[-1])
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf and overflow, as floats do
+            self.sum = float(np.add.accumulate(np.concatenate(([self.sum], v)))[-1])
         self.count += int(keep.size)
 
     def value(self, m: MetricDef) -> dict[str, Any]:

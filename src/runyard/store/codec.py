@@ -212,7 +212,8 @@ class Buckets:
         m[_LAST_ROWS] = self.m[_LAST_ROWS][:, ends]
         m[6] = np.minimum.reduceat(self.vmin, starts).view(np.uint64)
         m[7] = np.maximum.reduceat(self.vmax, starts).view(np.uint64)
-        m[10] = np.add.reduceat(self.vsum, starts).view(np.uint64)
+        with np.errstate(over="ignore", invalid="ignore"):  # a sum past the float range is inf
+            m[10] = np.add.reduceat(self.vsum, starts).view(np.uint64)
         m[11] = np.add.reduceat(self.cnt, starts).view(np.uint64)
         m[12] = np.add.reduceat(self.npts, starts).view(np.uint64)
         return Buckets(m, np.bitwise_or.reduceat(self.flags, starts))

@@ -476,19 +476,24 @@ class Ingestor:
             sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono)
             .where(s.series.c.run_pk == run_pk))}
         parts: dict[str, list[tuple[Any, Any]]] = {}
+        first: dict[str, tuple[int, int]] = {}  # (row, place in the row) of each key's first point
         for shape, (rows, vlists) in batch.shapes.items():
             idx = np.array(rows, dtype=np.int64)
             table = np.array(vlists, dtype=np.float64).reshape(len(rows), len(shape))
             for j, key in enumerate(shape):
                 parts.setdefault(key, []).append((idx, table[:, j]))
+                first[key] = min(first.get(key, (rows[0], j)), (rows[0], j))
         for shape, pieces in batch.blocks.items():
             for idx, table in pieces:
                 for j, key in enumerate(shape):
                     parts.setdefault(key, []).append((idx, table[:, j]))
-        for key, buf in batch.series.items():
+                    first[key] = min(first.get(key, (int(idx[0]), j)), (int(idx[0]), j))
+        for j, (key, buf) in enumerate(batch.series.items()):
             parts.setdefault(key, []).append((np.array(buf.idx, dtype=np.int64),
                                               np.array(buf.vals, dtype=np.float64)))
-        fresh = [k for k in parts if k not in existing]
+            first[key] = min(first.get(key, (buf.idx[0], j)), (buf.idx[0], j))
+        # new series in order of their first point in the log, whichever way rows were read
+        fresh = sorted((k for k in parts if k not in existing), key=first.__getitem__)
         if fresh:
             conn.execute(sa.insert(s.series), [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO}
                                                for k in fresh])
