@@ -19,19 +19,37 @@ A runs-table workload builds ``--table-runs`` runs (default 1,000) with 100 conf
 summary columns and times a filtered, sorted page of 100 runs (``config.c000 > x`` sorted by
 ``-summary_metrics.s000``).
 
-Anchors (MLflow ``get_metric_history``, Trackio, Aim) are measured when importable; otherwise
-reported as not installed. The last line printed is one JSON object holding every figure.
+Anchors: the same series (the same values, steps 0..n-1) is written with MLflow (``log_batch``
+into a local SQLite tracking store), Trackio (its SQLite store's ``bulk_log``, what ``trackio.log``
+ends in) and Aim (``Run.track``), then read back through each one's own reader: MLflow
+``MlflowClient().get_metric_history(run_id, "loss")``, Trackio
+``SQLiteStorage.get_metric_values(project, run, "loss")`` and Aim
+``Repo(...).get_run(hash).get_metric("loss", Context({})).data.numpy()`` (steps, values, epochs and
+times in step order; ``.values.values_numpy()``, the values alone in storage order, is reported too
+as ``values_only_p50_ms``). Aim's run is indexed after writing the way ``aim up``'s indexer does.
+Each anchor runs in its own subprocess of ``--anchor-python`` (default
+``$RUNYARD_BENCH_PYTHON``, else this interpreter) and is reported as not installed when that
+interpreter cannot import it. The read is timed ``--anchor-repeat`` times after one warm-up read
+(store handles opened once, outside the timer) and its p50 is compared with runyard's whole-range
+chart query (p50, through HTTP, SQLite index) as ``anchor p50 / runyard p50``. The anchors return
+every point logged; runyard's chart query returns at most 1,000 buckets (min/max/first/last per
+bucket), which is what a chart needs; the ratio measures exactly that difference in design.
+Writing is timed too (``write_s``) but only for information: the anchors write with their bulk
+APIs, not the way a training loop calls them.
+
+The last line printed is one JSON object holding every figure.
 
     python benchmarks/query.py                       # 10k and 1M, SQLite and PostgreSQL
     python benchmarks/query.py --sizes 10k,1M,10M --repeat 50
+    RUNYARD_BENCH_PYTHON=/work/bench-venv/bin/python python benchmarks/query.py --skip table
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
+import os
 import shutil
 import signal
 import socket
@@ -48,8 +66,9 @@ sys.path.insert(0, str(REPO_SRC))
 
 import numpy as np  # noqa: E402
 
-from runyard.log.framing import MAGIC, frame  # noqa: E402
-from runyard.log.records import Kind, encode  # noqa: E402
+RESULT_PREFIX = "RUNYARD_ANCHOR_RESULT "
+# anchor -> module its interpreter must import
+ANCHOR_MODULES = {"mlflow": "mlflow", "trackio": "trackio", "aim": "aim"}
 
 SERVER = """
 import sys, uvicorn
@@ -71,9 +90,8 @@ def parse_size(text: str) -> int:
     return int(float(text.rstrip("km")) * mult)
 
 
-def write_log(root: Path, project: str, run_id: str, n: int, float64: bool, width: int = 1) -> Path:
-    folder = root / project / run_id
-    folder.mkdir(parents=True)
+def series_data(n: int, float64: bool) -> tuple[Any, Any, Any]:
+    """Steps, values and wall times of the benchmark's series of ``n`` points."""
     t0 = 1.7e9
     rng = np.random.default_rng(n)
     steps = np.arange(n)
@@ -81,6 +99,17 @@ def write_log(root: Path, project: str, run_id: str, n: int, float64: bool, widt
     if not float64:
         loss = loss.astype(np.float32).astype(np.float64)
     ts = t0 + np.cumsum(rng.normal(0.01, 0.0005, n))
+    return steps, loss, ts
+
+
+def write_log(root: Path, project: str, run_id: str, n: int, float64: bool, width: int = 1) -> Path:
+    from runyard.log.framing import MAGIC, frame
+    from runyard.log.records import Kind, encode
+
+    folder = root / project / run_id
+    folder.mkdir(parents=True)
+    t0 = 1.7e9
+    steps, loss, ts = series_data(n, float64)
     start = {"id": run_id, "project": project, "name": run_id, "config": {}, "created_at": t0,
              "pid": 0, "host": "bench", "pid_start": ""}
     keys = ["loss"] + [f"m{i}" for i in range(1, width)]
@@ -256,6 +285,8 @@ def bench_wide_ingest(args: argparse.Namespace, work: Path) -> None:
 
 
 def bench_runs_table(args: argparse.Namespace, work: Path) -> None:
+    from runyard.log.framing import MAGIC, frame
+    from runyard.log.records import Kind, encode
     from runyard.store import Ingestor
 
     root = work / "table"
@@ -310,11 +341,167 @@ def time_page(base: str, params: dict[str, Any], repeat: int) -> dict[str, float
     return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(pct(times, 95), 2)}
 
 
-def anchors() -> None:
-    for name, module in (("mlflow", "mlflow"), ("trackio", "trackio"), ("aim", "aim")):
-        if importlib.util.find_spec(module) is None:
-            say(f"{name}: not installed")
-            FIGURES.setdefault("anchors", {})[name] = "not installed"
+# --- anchors -----------------------------------------------------------------------------------
+
+
+def anchor_worker(lib: str, n: int, folder: Path, repeat: int, float64: bool) -> dict[str, Any]:
+    """Runs in the anchor's interpreter: write the series with ``lib``, then time its reader."""
+    steps, loss, ts = series_data(n, float64)
+    steps_l, loss_l, ts_l = steps.tolist(), loss.tolist(), ts.tolist()
+    out: dict[str, Any] = {"lib": lib, "points": n}
+    extra: dict[str, Any] = {}  # other reads worth a figure
+    t = time.perf_counter()
+    if lib == "mlflow":
+        import mlflow
+        from mlflow.entities import Metric
+        from mlflow.tracking import MlflowClient
+
+        uri = f"sqlite:///{folder / 'mlflow.db'}"
+        client = MlflowClient(uri)
+        run_id = client.create_run(client.create_experiment("bench")).info.run_id
+        for a in range(0, n, 1000):  # log_batch takes at most 1,000 metrics
+            b = a + 1000
+            client.log_batch(run_id, metrics=[Metric("loss", v, int(w * 1000), i) for i, v, w in
+                                              zip(steps_l[a:b], loss_l[a:b], ts_l[a:b], strict=True)])
+        client.set_terminated(run_id)
+        out["version"] = mlflow.__version__
+        reader = MlflowClient(uri)
+
+        def read() -> int:
+            return len(reader.get_metric_history(run_id, "loss"))
+    elif lib == "trackio":
+        import datetime
+
+        import trackio
+        from trackio.sqlite_storage import SQLiteStorage
+
+        stamps = [datetime.datetime.fromtimestamp(w, datetime.timezone.utc).isoformat() for w in ts_l]
+        for a in range(0, n, 100_000):
+            SQLiteStorage.bulk_log("bench", "run", [{"loss": v} for v in loss_l[a:a + 100_000]],
+                                   steps=steps_l[a:a + 100_000], timestamps=stamps[a:a + 100_000])
+        out["version"] = trackio.__version__
+
+        def read() -> int:
+            return len(SQLiteStorage.get_metric_values("bench", "run", "loss"))
+    elif lib == "aim":
+        import aim
+        from aim.__version__ import __version__ as aim_version
+
+        arun = aim.Run(repo=str(folder / "aim"), experiment="bench", system_tracking_interval=None,
+                       log_system_params=False, capture_terminal_logs=False)
+        track = arun.track
+        for i, v in zip(steps_l, loss_l, strict=True):
+            track(v, name="loss", step=i)
+        run_hash = arun.hash
+        arun.close()
+        from aim.sdk.index_manager import RepoIndexManager
+        from aim.storage.context import Context
+
+        # what ``aim up``'s indexer does in the background: make the run visible to Repo readers
+        RepoIndexManager.get_index_manager(aim.Repo(str(folder / "aim"))).index(run_hash)
+        out["version"] = aim_version
+        repo = aim.Repo(str(folder / "aim"))
+
+        def read() -> int:
+            metric = repo.get_run(run_hash).get_metric("loss", Context({}))
+            got_steps, (_values, _epochs, _times) = metric.data.numpy()  # in step order
+            return len(got_steps)
+
+        def read_values() -> int:  # ``.values``: the values alone, in storage order
+            return len(repo.get_run(run_hash).get_metric("loss", Context({})).values.values_numpy())
+
+        extra["values_only"] = read_values
+    else:
+        raise SystemExit(f"unknown anchor {lib}")
+    out["write_s"] = round(time.perf_counter() - t, 2)
+    got = read()  # warm-up, and a check that every point is there
+    if got != n:
+        raise RuntimeError(f"{lib} read back {got} points, not {n}")
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        read()
+        times.append((time.perf_counter() - t) * 1000)
+    out["read_p50_ms"] = round(statistics.median(times), 2)
+    out["read_min_ms"] = round(min(times), 2)
+    out["repeats"] = repeat
+    for name, fn in extra.items():
+        fn()
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1000)
+        out[f"{name}_p50_ms"] = round(statistics.median(times), 2)
+    return out
+
+
+def anchor_python(args: argparse.Namespace) -> str:
+    return str(args.anchor_python or os.environ.get("RUNYARD_BENCH_PYTHON") or sys.executable)
+
+
+def installed(python: str, module: str) -> bool:
+    probe = f"import importlib.util,sys; sys.exit(0 if importlib.util.find_spec({module!r}) else 3)"
+    try:
+        return subprocess.run([python, "-c", probe], capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def run_anchor(python: str, lib: str, n: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix=f"anchor-{lib}-", dir=work))
+    env = dict(os.environ, TRACKIO_DIR=str(folder / "trackio"), MLFLOW_ENABLE_TELEMETRY="false",
+               DO_NOT_TRACK="1", AIM_UI_TELEMETRY_ENABLED="0", GRADIO_ANALYTICS_ENABLED="False",
+               HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1", PYTHONUNBUFFERED="1")
+    cmd = [python, str(Path(__file__).resolve()), "--anchor-worker", lib, "--anchor-n", str(n),
+           "--anchor-dir", str(folder), "--anchor-repeat", str(args.anchor_repeat)]
+    if args.float64:
+        cmd.append("--float64")
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.anchor_timeout, env=env,
+                              cwd=str(folder))
+    except subprocess.TimeoutExpired:
+        return {"lib": lib, "points": n, "error": f"timed out after {args.anchor_timeout:.0f} s"}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    found = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
+    if found:
+        result: dict[str, Any] = json.loads(found[-1][len(RESULT_PREFIX):])
+        return result
+    lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+    return {"lib": lib, "points": n, "error": lines[-1] if lines else f"exit code {proc.returncode}"}
+
+
+def anchors(args: argparse.Namespace, work: Path) -> None:
+    python = anchor_python(args)
+    say(f"anchors run in {python}")
+    FIGURES["anchor_python"] = python
+    libs = [x for x in args.anchors.split(",") if x]
+    sizes = [parse_size(x) for x in (args.anchor_sizes or args.sizes).split(",")]
+    mine = FIGURES.get("series", {}).get("sqlite", {})
+    for lib in libs:
+        if not installed(python, ANCHOR_MODULES[lib]):
+            say(f"{lib}: not installed")
+            FIGURES.setdefault("anchors", {})[lib] = "not installed"
+            continue
+        for n in sizes:
+            res = run_anchor(python, lib, n, args, work)
+            FIGURES.setdefault("anchors", {}).setdefault(lib, {})[str(n)] = res
+            if "error" in res:
+                say(f"[{n:,} points] {lib}: failed: {res['error']}")
+                continue
+            line = (f"[{n:,} points] {lib} {res.get('version', '')}: read of every point p50 "
+                    f"{res['read_p50_ms']} ms (min {res['read_min_ms']} ms, {res['repeats']} reads; written in "
+                    f"{res['write_s']} s)")
+            if "values_only_p50_ms" in res:
+                line += f"; .values alone p50 {res['values_only_p50_ms']} ms"
+            ours = mine.get(str(n), {}).get("whole", {}).get("p50_ms")
+            if ours:
+                ratio = res["read_p50_ms"] / ours
+                res["ratio_to_runyard_chart_p50"] = round(ratio, 1)
+                FIGURES.setdefault("ratios", {})[f"{lib}_read_over_runyard_chart_{n}"] = round(ratio, 1)
+                line += f"; runyard chart query p50 {ours} ms: ratio {ratio:,.1f}x"
+            say(line)
 
 
 def main() -> None:
@@ -324,8 +511,20 @@ def main() -> None:
     ap.add_argument("--table-runs", type=int, default=1000)
     ap.add_argument("--wide-rows", type=int, default=100_000, help="rows of the 20-metric ingest (0: skip)")
     ap.add_argument("--float64", action="store_true", help="log full float64 noise (worst case)")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: series, wide, table")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: series, wide, table, anchors")
+    ap.add_argument("--anchors", default="mlflow,trackio,aim", help="comma list of anchors to measure")
+    ap.add_argument("--anchor-sizes", default="", help="point counts for the anchors (default: --sizes)")
+    ap.add_argument("--anchor-python", help="interpreter for the anchors (default $RUNYARD_BENCH_PYTHON)")
+    ap.add_argument("--anchor-repeat", type=int, default=5, help="timed reads per anchor figure")
+    ap.add_argument("--anchor-timeout", type=float, default=1800, help="seconds per anchor and size")
+    ap.add_argument("--anchor-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--anchor-n", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--anchor-dir", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.anchor_worker:
+        res = anchor_worker(args.anchor_worker, args.anchor_n, Path(args.anchor_dir), args.anchor_repeat, args.float64)
+        print(RESULT_PREFIX + json.dumps(res), flush=True)
+        return
     FIGURES["config"] = {"sizes": args.sizes, "repeat": args.repeat, "float64": args.float64,
                          "table_runs": args.table_runs}
     skip = set(args.skip.split(","))
@@ -337,7 +536,8 @@ def main() -> None:
             bench_wide_ingest(args, work)
         if "table" not in skip:
             bench_runs_table(args, work)
-        anchors()
+        if "anchors" not in skip:
+            anchors(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(FIGURES, separators=(",", ":")))
