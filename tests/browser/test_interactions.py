@@ -3,11 +3,13 @@ log scale, x-axis, zoom that re-reads full resolution), and live updates of a ru
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import time
 from typing import Any
+from urllib.request import urlopen
 
 from data import LIVE_SCRIPT
 from playwright.sync_api import expect
@@ -121,11 +123,12 @@ def test_live_run_updates_without_reload(page: Any, served: Served, console_erro
         assert proc.stdout is not None
         run_id = proc.stdout.readline().strip()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # the first rows are indexed
-            page.goto(served.url + "/p/live")
-            if page.locator(".runs-grid .row").count():
-                break
-            page.wait_for_timeout(300)
+        while time.monotonic() < deadline:  # the run's first rows are indexed
+            with urlopen(served.url + "/api/projects") as r:
+                if any(p["name"] == "live" for p in json.load(r)["projects"]):
+                    break
+            time.sleep(0.1)
+        page.goto(served.url + "/p/live")
         expect(page.locator(".runs-grid .row .state")).to_have_text("running")
         panel = page.locator('.panel[data-key="live/loss"]')
         expect(panel.locator(".badge")).to_contain_text("pts", timeout=10_000)

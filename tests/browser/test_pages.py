@@ -32,3 +32,20 @@ def test_workspace_draws_line_charts(page: Any, served: Served, console_errors: 
     assert wait_ink(page, '.panel[data-key="train/loss"] canvas', 500) > 500
     shot(page, "workspace")
     assert console_errors == []
+
+
+def test_compare_scatter_and_shortcuts(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/p/vision")
+    cmp = page.locator('.panel[data-kind="compare"]')
+    cmp.scroll_into_view_if_needed()
+    cmp.get_by_label("compare x (config)").select_option("lr")
+    cmp.get_by_label("compare y (summary)").select_option("best_acc")
+    assert wait_ink(page, '.panel[data-kind="compare"] canvas', 200) > 200
+    shot(cmp, "compare-scatter")
+    page.locator("body").press("?")
+    expect(page.get_by_role("dialog", name="keyboard shortcuts")).to_contain_text("search runs")
+    page.locator("body").press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    page.locator("body").press("/")
+    expect(page.get_by_label("search runs")).to_be_focused()
+    assert console_errors == []

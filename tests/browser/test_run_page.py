@@ -73,6 +73,6 @@ def test_workspace_initial_script_excludes_heavy_libraries(page: Any, served: Se
     scripts: list[str] = []
     page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
     page.goto(served.url + "/p/empty-keys")
-    expect(page.locator(".empty")).to_contain_text("Nothing has been logged yet")
+    expect(page.locator(".empty").first).to_contain_text("Nothing has been logged yet")
     shot(page, "empty-workspace")
     assert not [s for s in scripts if any(lib in s for lib in ("three", "3Dmol", "plotly", "embed"))]

@@ -51,4 +51,23 @@ function header(project?: string, run?: string): HTMLElement {
   );
 }
 
+// "?" lists the keyboard shortcuts (SPEC §5.10)
+const SHORTCUTS: [string, string][] = [
+  ["/", "search runs"], ["f", "find panels"], ["[", "hide or show the runs table"],
+  ["drag on a chart", "zoom in (reads every point of the range)"], ["double-click a chart", "zoom out"],
+  ["Ctrl+drag in 3-D", "pan"], ["?", "this help"], ["Esc", "close it"],
+];
+let help: HTMLElement | null = null;
+document.addEventListener("keydown", (e) => {
+  const t = e.target as HTMLElement;
+  if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
+  if (e.key === "Escape" && help) { help.remove(); help = null; }
+  else if (e.key === "?" && !help) {
+    help = h("div.card", { role: "dialog", "aria-label": "keyboard shortcuts", style: { position: "fixed", right: "16px", top: "52px", zIndex: "50", padding: "0 0 6px", minWidth: "320px" } },
+      h("h2", null, "Keyboard shortcuts"),
+      h("table.kv", null, h("tbody", null, ...SHORTCUTS.map(([k, what]) => h("tr", null, h("td", null, h("span.kbd", null, k)), h("td", null, what))))));
+    document.body.append(help);
+  }
+});
+
 startRouter(render);

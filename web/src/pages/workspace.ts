@@ -134,7 +134,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   panelsPane.append(sectionsEl);
 
   const mediaTools = h("div.ws-tools");
-  const { mediaPanel, summaryBarPanel } = await import("../panels/media");
+  const [{ mediaPanel, summaryBarPanel }, { comparePanel }] = await Promise.all([import("../panels/media"), import("../panels/compare")]);
 
   function mount(spec: PanelSpec, container: HTMLElement): void {
     const el = h(`div.panel${spec.kind === "table" || spec.kind === "html" || spec.kind === "histogram" ? ".wide" : ""}`, { dataset: { key: spec.key, kind: spec.kind } },
@@ -170,6 +170,15 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
         h("summary", null, sec.name, h("span.count", null, String(sec.panels.length))), grid);
       sectionsEl.append(det);
       for (const spec of sec.panels) mount(spec, grid);
+    }
+    // a scatter of config against summary (SPEC §5.9)
+    if (allRuns.length >= 2 && sections.length && (!needle || "compare".includes(needle))) {
+      const grid = h("div.grid");
+      sectionsEl.append(h("details.section", { open: true, dataset: { section: "Compare" } },
+        h("summary", null, "Compare runs", h("span.count", null, "1")), grid));
+      const el = h("div.panel", { dataset: { kind: "compare" } }, h("div.ph", null, h("span.title", null, "Config against summary"), h("span.badge")), h("div.body"));
+      grid.append(el);
+      disposers.push(whenVisible(el, () => panels.push(comparePanel(el, ctx))));
     }
     // bar charts of summary values across runs (SPEC §2.2)
     const sumKeys = new Set<string>();

@@ -13,7 +13,10 @@ import { alignLines, appendLine, groupLines, toLine, type Line } from "../lib/se
 import { smoothEma } from "../lib/smooth";
 import type { Panel } from "./panel";
 
+/** Points per run a chart asks for: about 1.5 per pixel of its width, at most 1,500 (the server
+ * keeps each bucket's min and max, so nothing is lost by asking for fewer). */
 const MAX_POINTS = 1500;
+const pointsFor = (el: HTMLElement) => Math.max(300, Math.min(MAX_POINTS, Math.round((el.clientWidth || 600) * 1.5)));
 
 export interface LineSettings { xAxis?: string; smoothing?: number; logY?: boolean }
 
@@ -82,7 +85,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     }
     const { xAxis } = s();
     try {
-      const res = await api.series(ctx.project, runs.map((r) => r.id), key, xAxis, MAX_POINTS);
+      const res = await api.series(ctx.project, runs.map((r) => r.id), key, xAxis, pointsFor(body));
       if (my !== seq || destroyed) return;
       lines = res.series.map(toLine);
       shown = lines;
@@ -99,7 +102,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     const { xAxis } = s();
     const ids = lines.map((l) => l.run);
     if (!ids.length) return;
-    const res = await api.series(ctx.project, ids, key, xAxis, MAX_POINTS, range);
+    const res = await api.series(ctx.project, ids, key, xAxis, pointsFor(body), range);
     if (my !== seq || destroyed) return;
     shown = res.series.map(toLine);
   }
@@ -280,9 +283,9 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
         const from = l.x[l.x.length - 1];
         const res = await api.series(ctx.project, [runId], key, xAxis, MAX_POINTS, [from, Number.MAX_VALUE]);
         const more = toLine(res.series[0]);
-        lines[i] = more.full ? appendLine(l, more) : toLine((await api.series(ctx.project, [runId], key, xAxis, MAX_POINTS)).series[0]);
+        lines[i] = more.full ? appendLine(l, more) : toLine((await api.series(ctx.project, [runId], key, xAxis, pointsFor(body))).series[0]);
       } else {
-        lines[i] = toLine((await api.series(ctx.project, [runId], key, xAxis, MAX_POINTS)).series[0]);
+        lines[i] = toLine((await api.series(ctx.project, [runId], key, xAxis, pointsFor(body))).series[0]);
       }
       if (!zoom && !destroyed) {
         shown = lines;
