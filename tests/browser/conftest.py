@@ -83,8 +83,19 @@ def serve(root: Path) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"the runyard server did not start on 127.0.0.1:{port}")
         time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    import json
+    from urllib.request import urlopen
+
+    while True:  # the server answers at once and indexes in the background: wait for the first pass
+        with urlopen(url + "/api/health") as r:
+            if json.load(r).get("ingested", True):
+                break
+        if time.monotonic() > deadline:
+            raise RuntimeError("the runyard server did not finish its first index pass")
+        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         server.should_exit = True
         thread.join(10)
@@ -104,7 +115,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Project `vision` (three runs, metrics and every media kind) and `empty-keys`, served."""
     root = tmp_path_factory.mktemp("ui") / "runs"
     out = log_in_subprocess(root, f"import json, data; from pathlib import Path; "
-                                  f"ids = data.make_workspace(Path({str(root)!r})); ids['rich'] = [data.make_rich(Path({str(root)!r}))]; ids['long'] = [data.make_long(Path({str(root)!r}))]; "
+                                  f"ids = data.make_workspace(Path({str(root)!r})); ids['rich'] = [data.make_rich(Path({str(root)!r}))]; ids['long'] = [data.make_long(Path({str(root)!r}))]; data.make_many(Path({str(root)!r})); "
                                   f"print(json.dumps(ids))")
     import json
 

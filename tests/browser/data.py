@@ -118,3 +118,11 @@ for s in range(int(sys.argv[2])):
     time.sleep(float(sys.argv[3]))
 run.finish()
 """
+
+
+def make_many(root: Path, n: int = 300) -> None:
+    """Project ``many``: n small runs, for the virtualised runs table."""
+    for i in range(n):
+        run = runyard.init(dir=root, project="many", name=f"r{i:03d}", config={"i": i, "lr": i / n})
+        run.log({"loss": 1.0 / (i + 1)})
+        run.finish()

@@ -188,3 +188,19 @@ def test_workspace_media_step_drives_every_media_panel(page: Any, served: Served
     report.scroll_into_view_if_needed()
     expect(report.locator(".media-cell").first).to_have_attribute("data-step", "20")
     assert console_errors == []
+
+
+def test_runs_table_is_virtualised(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/p/many")
+    expect(page.locator(".runs-pane")).to_contain_text("300 shown · 300 runs")
+    rows = page.locator(".runs-grid .row").count()
+    assert 10 < rows < 60, rows  # only the rows in view (and a few more) exist
+    expect(page.locator(".ws-tools")).to_contain_text("charts show the first 20 of 300 shown runs")
+    page.locator('.runs-grid .head .cell[data-col="config.i"]').click()
+    page.locator('.runs-grid .head .cell[data-col="config.i"]').click()
+    expect(page.locator(".runs-grid .row .cell.sticky a").first).to_have_text("r299")
+    page.locator(".runs-grid").evaluate("g => { g.scrollTop = g.scrollHeight; }")
+    expect(page.get_by_role("link", name="r000", exact=True)).to_be_visible()
+    assert page.locator(".runs-grid .row").count() < 60
+    shot(page, "workspace-many")
+    assert console_errors == []

@@ -52,10 +52,13 @@ def test_images_masks_boxes_and_slider(page: Any, served: Served, console_errors
     # the step slider changes the media
     cell = p.locator(".media-cell").first
     assert cell.get_attribute("data-step") == "40"
+    p.get_by_role("button", name="Pin").click()  # keep step 40 below, to compare with others
+    expect(p).to_contain_text("Pinned: step 40")
     p.locator('input[type="range"][aria-label="samples step"]').fill("0")
     expect(cell).to_have_attribute("data-step", "0")
     page.wait_for_timeout(300)
     assert canvas_hash(page, sel) != filtered
+    expect(p.locator('.media-cell[data-step="40"]')).to_have_count(3)  # the pinned step
     assert console_errors == []
 
 

@@ -4,6 +4,7 @@
 import "./style.css";
 import { route, startRouter } from "./lib/router";
 import { h, clear } from "./lib/dom";
+import { fetchJson } from "./lib/api";
 
 const app = document.getElementById("app")!;
 
@@ -19,6 +20,21 @@ async function render(): Promise<void> {
   const main = h("main");
   app.append(header(r.project, r.run), main);
   try {
+    // The server answers at once and indexes the folder in the background: say so, and draw the
+    // page when the first pass is done.
+    const health = await fetchJson<{ ingested?: boolean }>("/api/health").catch(() => ({ ingested: true }));
+    if (health.ingested === false) {
+      main.append(h("div.page", null, h("div.empty", { dataset: { indexing: "1" } }, h("strong", null, "Indexing the runs in this folder…"),
+        h("p", null, "runyard reads every run's log once when it starts; this page appears as soon as that is done."))));
+      const wait = async () => {
+        const again = await fetchJson<{ ingested?: boolean }>("/api/health").catch(() => ({ ingested: true }));
+        if (again.ingested === false) timer = setTimeout(wait, 400);
+        else void render();
+      };
+      let timer = setTimeout(wait, 400);
+      teardown = () => clearTimeout(timer);
+      return;
+    }
     if (r.page === "projects") {
       const { projectsPage } = await import("./pages/projects");
       teardown = await projectsPage(main);

@@ -97,6 +97,8 @@ export const api = {
   },
   histograms: (project: string, id: string, key: string) =>
     fetchJson<HistMatrix>(`/api/runs/${enc(project)}/${enc(id)}/histograms?key=${enc(key)}&max_steps=200&bins=48`),
+  files: (project: string, id: string) =>
+    fetchJson<{ files: { path: string; size: number; url: string }[] }>(`/api/runs/${enc(project)}/${enc(id)}/files`).then((r) => r.files),
   output: (project: string, id: string, after = -1, limit = 2000) =>
     fetchJson<OutputPage>(`/api/runs/${enc(project)}/${enc(id)}/output?after=${after}&limit=${limit}`),
 };

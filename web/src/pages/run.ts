@@ -180,14 +180,18 @@ async function logsTab(content: HTMLElement, project: string, runId: string): Pr
 }
 
 function filesTab(content: HTMLElement, project: string, run: Run): void {
-  const refs: [string, Record<string, unknown>][] = [];
-  for (const [k, v] of Object.entries(flatten(run.summary ?? {}))) {
-    if (v && typeof v === "object" && typeof (v as { path?: unknown }).path === "string") refs.push([k, v as Record<string, unknown>]);
-  }
-  content.append(h("p.muted", null, "Files of the summary's media (the run's media files are content-addressed under ", h("code", null, "media/"), "):"));
-  if (!refs.length) content.append(emptyState("No files in the summary", "Media logged in history are on the Media tab."));
-  else content.append(h("table.list", null, h("thead", null, h("tr", null, h("th", null, "Key"), h("th", null, "File"), h("th.num", null, "Size"))),
-    h("tbody", null, ...refs.map(([k, ref]) => h("tr", null, h("td", null, k),
-      h("td", null, h("a", { href: fileUrl(project, run.id, String(ref.path)), target: "_blank", download: "" }, String(ref.path))),
-      h("td.num", null, fmtBytes(Number(ref.size))))))));
+  const holder = h("div", null, h("div.loading", null, "…"));
+  content.append(holder);
+  api.files(project, run.id).then((files) => {
+    if (!files.length) {
+      holder.replaceChildren(emptyState("No files", "This run has no media and saved no files (run.save / files/ folder)."));
+      return;
+    }
+    const total = files.reduce((n, f) => n + f.size, 0);
+    holder.replaceChildren(h("p.muted", null, `${files.length} files, ${fmtBytes(total)}. Media files are named by the SHA-256 of their content.`),
+      h("table.list", { style: { maxWidth: "1100px" } }, h("thead", null, h("tr", null, h("th", null, "File"), h("th.num", null, "Size"))),
+        h("tbody", null, ...files.map((f) => h("tr", null,
+          h("td.mono", null, h("a", { href: f.url, target: "_blank" }, f.path)),
+          h("td.num", null, fmtBytes(f.size)))))));
+  }, (e: Error) => holder.replaceChildren(emptyState("The file list could not be loaded", e.message)));
 }
