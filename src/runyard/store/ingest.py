@@ -541,7 +541,9 @@ class Ingestor:
         return RunReport(folder.parent.name, folder.name, run_pk, changed=True)
 
 
-_FAST_MIN = 16  # equal-length frames in a row worth decoding in bulk
+_FAST_MIN = 16  # frames worth decoding in bulk (a run of equal length, or a window of short runs)
+# payloads of one length, one per row, and which frames of a window they are (None: all of them)
+_Group = tuple[npt.NDArray[np.uint8], "npt.NDArray[np.int64] | None"]
 _TEMPLATES_PER_LENGTH = 16
 
 
@@ -565,21 +567,26 @@ class _Pass:
         """Return ``(offset, more)`` where reading stopped early, None at the end of the log."""
         for blk in frames:
             data, base = blk.data, blk.base
-            arr = None
+            arr = blk.array()
+            # frames of short runs, gathered into one window (grouped by length there)
+            starts: list[int] = []
+            lengths: list[int] = []
             for pos, length, count in blk.runs:
-                stride = length + HEADER_SIZE
-                if count >= _FAST_MIN:
-                    if arr is None:
-                        arr = blk.array()
-                    stop = self.run_block(data, base, arr, pos, length, count)
-                else:
-                    stop = None
+                if count < _FAST_MIN:
+                    stride = length + HEADER_SIZE
                     for p in range(pos, pos + count * stride, stride):
-                        stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
-                        if stop is not None:
-                            break
+                        starts.append(p)
+                        lengths.append(length)
+                    continue
+                stop = self.window(data, base, arr, starts, lengths)
+                starts, lengths = [], []
+                if stop is None:
+                    stop = self.window_run(data, base, arr, pos, length, count)
                 if stop is not None:
                     return stop
+            stop = self.window(data, base, arr, starts, lengths)
+            if stop is not None:
+                return stop
         return None
 
     def one(self, off: int, payload: bytes) -> tuple[int, bool] | None:
@@ -645,31 +652,71 @@ class _Pass:
             used.append(t_new)
         return tid, used
 
-    def run_block(self, data: bytes, base: int, arr: npt.NDArray[np.uint8], pos: int, length: int,
-                  count: int) -> tuple[int, bool] | None:
+    def window_run(self, data: bytes, base: int, arr: npt.NDArray[np.uint8], pos: int, length: int,
+                   count: int) -> tuple[int, bool] | None:
+        """A run of ``count`` equal-length frames: its payloads are one strided view."""
         stride = length + HEADER_SIZE
         payloads = arr[pos : pos + count * stride].reshape(count, stride)[:, HEADER_SIZE:]
-        tid, used = self.classify(payloads, length)
-        if not used:
-            for p in range(pos, pos + count * stride, stride):
-                stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
+        starts = np.arange(pos, pos + count * stride, stride, dtype=np.int64)
+        return self.decode_window(data, base, starts, np.full(count, length, np.int64), [(payloads, None)])
+
+    def window(self, data: bytes, base: int, arr: npt.NDArray[np.uint8], starts: list[int],
+               lengths: list[int]) -> tuple[int, bool] | None:
+        """Frames of mixed lengths: payloads of each length gathered into a block of their own."""
+        if len(starts) < _FAST_MIN:
+            for p, length in zip(starts, lengths, strict=True):
+                stop = self.one(base + p, data[p + HEADER_SIZE : p + HEADER_SIZE + length])
                 if stop is not None:
                     return stop
             return None
+        st = np.array(starts, np.int64)
+        ln = np.array(lengths, np.int64)
+        uniq, inv = np.unique(ln, return_inverse=True)
+        groups: list[_Group] = []
+        for g, length in enumerate(uniq.tolist()):
+            idx = np.flatnonzero(inv == g)
+            if len(idx) >= 4:
+                groups.append((arr[st[idx][:, None] + np.arange(HEADER_SIZE, HEADER_SIZE + length)], idx))
+        return self.decode_window(data, base, st, ln, groups)
+
+    def decode_window(self, data: bytes, base: int, starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64],
+                      groups: list[_Group]) -> tuple[int, bool] | None:
+        """Apply the frames at ``starts`` (in log order): those matching a template in bulk, the others
+        one by one. ``groups``: payload blocks of equal length and which frames they hold (None: all)."""
+        count = len(starts)
+        tid = np.full(count, -1, np.int64)
+        used: list[RowTemplate] = []
         rows: list[npt.NDArray[np.int64]] = []
         cols: list[tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]] = []
-        for k, t in enumerate(used):
-            r = np.flatnonzero(tid == k)
-            rows.append(r)
-            cols.append(t.columns(payloads if len(r) == count else payloads[r]))
+        for payloads, idx in groups:
+            local, found = self.classify(payloads, int(payloads.shape[1]))
+            for k, t in enumerate(found):
+                sel = np.flatnonzero(local == k)
+                r = sel if idx is None else idx[sel]
+                tid[r] = len(used)
+                used.append(t)
+                rows.append(r)
+                cols.append(t.columns(payloads if len(sel) == len(payloads) else payloads[sel]))
+        starts_l = starts.tolist()
+        lengths_l = lengths.tolist()
+
+        def one(i: int) -> tuple[int, bool] | None:
+            p = starts_l[i]
+            return self.one(base + p, data[p + HEADER_SIZE : p + HEADER_SIZE + lengths_l[i]])
+
+        if not used:
+            for i in range(count):
+                stop = one(i)
+                if stop is not None:
+                    return stop
+            return None
         npts = np.array([len(t.keys) for t in used], np.int64)
         unmatched = np.flatnonzero(tid < 0)
         block = _Block(used, rows, cols)
         i = 0
         while i < count:
             if tid[i] < 0:
-                p = pos + i * stride
-                stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
+                stop = one(i)
                 if stop is not None:
                     return stop
                 i += 1
@@ -689,14 +736,13 @@ class _Pass:
                 if b > a:
                     self.bulk(block, a, b)
                 if b < end:  # the first row of a layout with a new key: on its own, as before
-                    p = pos + b * stride
-                    stop = self.one(base + p, data[p + HEADER_SIZE : p + stride])
+                    stop = one(b)
                     if stop is not None:
                         return stop
                     b += 1
                 a = b
             if end < j:
-                return base + pos + end * stride, True
+                return base + starts_l[end], True
             i = j
         return None
 
