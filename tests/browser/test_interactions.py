@@ -167,6 +167,11 @@ def test_group_by_config_value_in_dark_theme(browser: Any, served: Served) -> No
         expect(tip.locator(".r")).to_have_count(2)  # one line per optimizer, not per run
         expect(tip).to_contain_text("optimizer = adam (2 runs)")
         shot(page, "workspace-dark-grouped")
+        before = page.eval_on_selector('.panel[data-key="train/loss"] canvas', "c => c.toDataURL()")
+        page.get_by_label("group band").select_option("std")
+        page.wait_for_timeout(400)
+        assert page.eval_on_selector('.panel[data-key="train/loss"] canvas', "c => c.toDataURL()") != before
+        assert "band=std" in page.url
         page.get_by_label("group runs by").select_option("")
         page.wait_for_timeout(500)
         page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)

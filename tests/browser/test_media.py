@@ -112,3 +112,15 @@ def test_histogram_heat_map(page: Any, served: Served, console_errors: list[str]
     assert wait_ink(page, '.panel[data-key="weights"] canvas.heat', 1000) > 1000
     shot(hp, "media-histogram")
     assert console_errors == []
+
+
+def test_media_slider_follows_a_logged_key(page: Any, served: Served, console_errors: list[str]) -> None:
+    page.goto(served.url + "/p/vision")
+    p = panel(page, "samples")
+    expect(p.locator(".media-cell").first).to_have_attribute("data-step", "40")
+    p.get_by_label("samples slider follows").select_option("epoch")  # images at steps 0, 20, 40 = epochs 0, 2, 4
+    expect(p.locator(".step-row .mono").first).to_have_text("epoch 4 (3/3)")
+    p.locator('input[type="range"][aria-label="samples step"]').fill("1")
+    expect(p.locator(".step-row .mono").first).to_have_text("epoch 2 (2/3)")
+    expect(p.locator(".media-cell").first).to_have_attribute("data-step", "20")
+    assert console_errors == []

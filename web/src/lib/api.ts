@@ -85,6 +85,8 @@ export const api = {
   },
   mediaSteps: (project: string, id: string, key: string) =>
     fetchJson<{ steps: number[] }>(`/api/runs/${enc(project)}/${enc(id)}/media/steps?key=${enc(key)}`).then((r) => r.steps),
+  mediaStepsBy: (project: string, id: string, key: string, xKey: string) =>
+    fetchJson<{ steps: number[]; x: (number | string | null)[] }>(`/api/runs/${enc(project)}/${enc(id)}/media/steps?key=${enc(key)}&x_key=${enc(xKey)}`),
   mediaAt: (project: string, id: string, key: string, step: number | null) =>
     fetchJson<MediaAt>(`/api/runs/${enc(project)}/${enc(id)}/media?key=${enc(key)}${step === null ? "" : `&step=${step}`}`),
   table: (project: string, id: string, key: string, step: number | null, q: { offset: number; limit: number; sort?: string; desc?: boolean; search?: string }) => {

@@ -19,6 +19,8 @@ export class Context {
   numericKeys: string[] = [];
   /** Group the runs' lines by this config key (SPEC §5.9), or null for one line per run. */
   groupBy: string | null = null;
+  /** The band around a group's mean: its runs' min and max, or one standard deviation. */
+  groupBand: "minmax" | "std" = "minmax";
   private listeners = new Set<(c: Change, e?: RunEvent) => void>();
 
   constructor(public project: string) {}

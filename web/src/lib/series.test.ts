@@ -53,5 +53,10 @@ describe("groupLines", () => {
     expect(g[0].line.min).toEqual([1, 2]);
     expect(g[0].line.max).toEqual([3, 6]);
     expect(g[1].line.min).toEqual([null, null]);
+    const sd = groupLines([mk("a", [1, 2]), mk("b", [3, 6])], () => "all", "std");
+    expect(sd[0].line.min[0]).toBeCloseTo(2 - Math.SQRT2); // mean 2, sample sd √2
+    expect(sd[0].line.max[1]).toBeCloseTo(4 + 2 * Math.SQRT2);
+    const sd3 = groupLines([mk("a", [0, 0]), mk("b", [0, 0]), mk("c", [3, 3])], () => "all", "std");
+    expect(sd3[0].line.max[0]).toBeCloseTo(1 + Math.sqrt(3));
   });
 });

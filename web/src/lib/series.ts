@@ -73,8 +73,8 @@ export function alignLines(cols: { x: number[]; ys: (number | null)[][] }[]): { 
 }
 
 /** Runs grouped by a value (SPEC §5.9): per group, the mean of its runs' values at each x, with
- * the min and max over the runs as the band. Runs without a point at an x do not count there. */
-export function groupLines(lines: Line[], groupOf: (run: string) => string): { group: string; runs: number; line: Line }[] {
+ * the min and max over the runs (or the mean ± one standard deviation) as the band. Runs without a point at an x do not count there. */
+export function groupLines(lines: Line[], groupOf: (run: string) => string, band: "minmax" | "std" = "minmax"): { group: string; runs: number; line: Line }[] {
   const groups = new Map<string, Line[]>();
   for (const l of lines) {
     const g = groupOf(l.run);
@@ -88,15 +88,21 @@ export function groupLines(lines: Line[], groupOf: (run: string) => string): { g
     const min: (number | null)[] = [];
     const max: (number | null)[] = [];
     for (let i = 0; i < a.x.length; i++) {
-      let sum = 0, n = 0, lo = Infinity, hi = -Infinity;
+      let sum = 0, sq = 0, n = 0, lo = Infinity, hi = -Infinity;
       for (const col of a.ys) {
         const v = col[i];
         if (v === null || !Number.isFinite(v)) continue;
-        sum += v; n++;
+        sum += v; sq += v * v; n++;
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-      y.push(n ? sum / n : null);
+      const mean = n ? sum / n : null;
+      y.push(mean);
+      if (band === "std" && mean !== null && n > 1) {
+        const sd = Math.sqrt(Math.max(0, (sq - n * mean * mean) / (n - 1))); // the sample standard deviation
+        lo = mean - sd;
+        hi = mean + sd;
+      }
       min.push(n > 1 ? lo : null);
       max.push(n > 1 ? hi : null);
     }

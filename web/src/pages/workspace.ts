@@ -113,7 +113,14 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     groupSel.replaceChildren(h("option", { value: "" }, "no grouping"), ...[...keys].sort().map((k) => h("option", { value: k, selected: k === ctx.groupBy }, k)));
   };
   ctx.groupBy = getParam("group");
+  ctx.groupBand = getParam("band") === "std" ? "std" : "minmax";
   fillGroup();
+  const bandSel = h("select", { "aria-label": "group band", onchange: () => {
+    ctx.groupBand = bandSel.value === "std" ? "std" : "minmax";
+    setParam("band", ctx.groupBand === "std" ? "std" : null);
+    if (ctx.groupBy) ctx.emit("group");
+  } }, h("option", { value: "minmax", selected: ctx.groupBand === "minmax" }, "min–max band"),
+     h("option", { value: "std", selected: ctx.groupBand === "std" }, "± std band"));
   // one slider for every media panel (SPEC §5.4): off until moved
   const maxStep = () => Math.max(0, ...allRuns.map((r) => r.last_step ?? 0));
   const stepSlider = h("input", { type: "range", min: "0", max: String(maxStep()), step: "1", value: String(maxStep()), "aria-label": "media step for every panel" });
@@ -127,7 +134,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const toggleRuns = h("button", { title: "Hide or show the runs table  ( [ )", onclick: () => wsEl.classList.toggle("runs-collapsed") }, "Runs ⇆");
   panelsPane.append(h("div.ws-tools", null, toggleRuns,
     h("label", null, "x-axis ", xSel), h("label", null, "smoothing ", smooth), h("label", null, logBox, "log y"),
-    h("label", null, "group by ", groupSel),
+    h("label", null, "group by ", groupSel, bandSel),
     h("label", { title: "Moves every media panel to this step (each shows its nearest earlier step)" }, "media step ", stepSlider, stepVal),
     panelSearch, chartNote));
   const sectionsEl = h("div");

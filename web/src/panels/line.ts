@@ -125,7 +125,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
   function drawn(): { key: string; label: string; color: string; line: Line }[] {
     if (!ctx.groupBy) return shown.map((l) => ({ key: l.run, label: ctx.runName(l.run), color: ctx.color(l.run), line: l }));
     // groups take the palette in order (few groups, and distinct colours matter more than stability)
-    return groupLines(shown, (run) => ctx.groupOf(run)).map((g, i) => ({
+    return groupLines(shown, (run) => ctx.groupOf(run), ctx.groupBand).map((g, i) => ({
       key: g.group, label: `${ctx.groupBy} = ${g.group} (${g.runs} run${g.runs === 1 ? "" : "s"})`,
       color: PALETTE[i % PALETTE.length], line: g.line,
     }));
@@ -197,7 +197,8 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
       axes: [
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid },
           values: cur.xAxis === "_timestamp" ? undefined : (_u, vals) => vals.map((v) => fmtX(cur.xAxis, v)) },
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 52,
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid },
+          size: (_u, values) => (values?.length ? Math.max(36, Math.max(...values.map((v) => String(v).length)) * 7 + 16) : 44),
           values: (_u, vals) => vals.map((v) => fmtNum(v, 3)) },
       ],
       series, bands,

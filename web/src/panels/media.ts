@@ -30,8 +30,17 @@ export function mediaPanel(el: HTMLElement, ctx: Context, spec: PanelSpec): Pane
   const pinned = h("div");
   body.replaceChildren(stepRow, opts, grid, pinned);
   const filters: ImageFilters = { masks: new Set(), boxes: new Set(), classes: new Set(), minScore: {}, known: null };
-  let steps: number[] = [];
+  let steps: number[] = []; // slider positions: steps, or values of stepKey (e.g. epoch)
   let stepsByRun = new Map<string, number[]>();
+  let stepKey = "_step"; // the slider can follow a logged key such as epoch (SPEC §5.4)
+  let byKey = new Map<string, { step: number; x: number }[]>();
+  const stepFor = (run: string, pos: number): number => {
+    if (stepKey === "_step") return pos;
+    const pairs = byKey.get(run) ?? [];
+    let best = pairs.length ? pairs[0].step : pos;
+    for (const p of pairs) if (p.x <= pos) best = p.step;
+    return best;
+  };
   let step: number | null = null;
   let own = false; // the slider was moved here: stop following the workspace step
   let seq = 0;
@@ -42,8 +51,12 @@ export function mediaPanel(el: HTMLElement, ctx: Context, spec: PanelSpec): Pane
   const pinBtn = h("button", { title: "Pin this step: keep it below to compare steps and runs side by side" }, "Pin");
   slider.addEventListener("input", () => { own = true; step = steps[Number(slider.value)] ?? null; stepLabel.textContent = label(); drawAll(); });
   pinBtn.addEventListener("click", () => { if (step !== null && !pins.includes(step)) { pins.push(step); drawPins(); } });
-  stepRow.append(h("span", null, "step"), slider, stepLabel, pinBtn);
-  const label = () => (step === null ? "–" : `${step}${steps.length > 1 ? ` (${steps.indexOf(step) + 1}/${steps.length})` : ""}`);
+  const label = () => (step === null ? "–" : `${stepKey === "_step" ? "" : `${stepKey} `}${fmtNum(step)}${steps.length > 1 ? ` (${steps.indexOf(step) + 1}/${steps.length})` : ""}`);
+  const keySel = h("select", { "aria-label": `${spec.key} slider follows`, title: "The slider follows the step, or a logged key such as epoch" });
+  keySel.addEventListener("change", () => { stepKey = keySel.value; step = null; own = true; load(); });
+  const fillKeys = () => keySel.replaceChildren(...["_step", ...ctx.numericKeys].map((k) => h("option", { value: k, selected: k === stepKey }, k === "_step" ? "step" : k)));
+  fillKeys();
+  stepRow.append(keySel, slider, stepLabel, pinBtn);
 
   async function load(): Promise<void> {
     const my = ++seq;
@@ -57,15 +70,25 @@ export function mediaPanel(el: HTMLElement, ctx: Context, spec: PanelSpec): Pane
     if (my !== seq || destroyed) return;
     stepsByRun = new Map(found.filter(([, s]) => s.length));
     steps = [...new Set(found.flatMap(([, s]) => s))].sort((a, b) => a - b);
+    if (stepKey !== "_step") {
+      const pairs = await Promise.all([...stepsByRun.keys()].map(async (run) => {
+        const r = await api.mediaStepsBy(ctx.project, run, spec.key, stepKey).catch(() => ({ steps: [] as number[], x: [] as (number | string | null)[] }));
+        return [run, r.steps.map((st, i) => ({ step: st, x: r.x[i] })).filter((p) => typeof p.x === "number") as { step: number; x: number }[]] as const;
+      }));
+      if (my !== seq || destroyed) return;
+      byKey = new Map(pairs);
+      steps = [...new Set(pairs.flatMap(([, p]) => p.map((q) => q.x)))].sort((a, b) => a - b);
+    }
     if (!steps.length) {
       grid.replaceChildren(emptyState(`Nothing logged for ${spec.key} yet`, "The key is known but no step holds media for the shown runs yet."));
       stepRow.hidden = true;
       return;
     }
-    stepRow.hidden = steps.length < 2 && spec.kind !== "table";
+    stepRow.hidden = steps.length < 2 && spec.kind !== "table" && stepKey === "_step";
     slider.max = String(steps.length - 1);
     if (ctx.mediaStep !== null && !own) step = nearest(steps, ctx.mediaStep);
     else if (step === null || !steps.includes(step)) step = steps[steps.length - 1];
+    if (ctx.mediaStep !== null && !own && stepKey !== "_step") step = steps[steps.length - 1];
     slider.value = String(steps.indexOf(step));
     stepLabel.textContent = label();
     badge.textContent = `${stepsByRun.size} run${stepsByRun.size === 1 ? "" : "s"}`;
@@ -77,7 +100,7 @@ export function mediaPanel(el: HTMLElement, ctx: Context, spec: PanelSpec): Pane
     const runs = [...stepsByRun.keys()];
     const results = await Promise.all(runs.map(async (run) => {
       try {
-        return [run, await api.mediaAt(ctx.project, run, spec.key, at)] as const;
+        return [run, await api.mediaAt(ctx.project, run, spec.key, stepFor(run, at))] as const;
       } catch (e) {
         return [run, e as Error] as const;
       }
@@ -122,7 +145,7 @@ export function mediaPanel(el: HTMLElement, ctx: Context, spec: PanelSpec): Pane
     for (const p of pins) {
       const row = h("div.media-grid");
       const unpin = h("button", { onclick: () => { pins.splice(pins.indexOf(p), 1); drawPins(); } }, "Unpin");
-      pinned.append(h("div.step-row", null, h("strong", null, `Pinned: step ${p}`), unpin), row);
+      pinned.append(h("div.step-row", null, h("strong", null, `Pinned: ${stepKey === "_step" ? "step" : stepKey} ${p}`), unpin), row);
       void cellsAt(row, p);
     }
   }
