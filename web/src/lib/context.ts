@@ -38,6 +38,28 @@ export class Context {
     return () => this.listeners.delete(fn);
   }
 
+  private pending = new Map<string, RunEvent>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastFlush = 0;
+
+  /** Live events reach the panels at most every `ms` per run (the latest one, with the new keys
+   * of the ones it replaced), so a fast-logging run does not make every chart refetch on every
+   * ingest pass. */
+  emitLive(e: RunEvent, ms = 1500): void {
+    const prev = this.pending.get(e.id);
+    if (prev) e = { ...e, new_keys: [...new Set([...prev.new_keys, ...e.new_keys])] };
+    this.pending.set(e.id, e);
+    if (this.flushTimer) return;
+    const wait = Math.max(50, this.lastFlush + ms - Date.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.lastFlush = Date.now();
+      const events = [...this.pending.values()];
+      this.pending.clear();
+      for (const ev of events) this.emit("live", ev);
+    }, wait);
+  }
+
   emit(c: Change, e?: RunEvent): void {
     for (const fn of [...this.listeners]) fn(c, e);
   }

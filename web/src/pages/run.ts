@@ -38,6 +38,7 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
   const panels: Panel[] = [];
   const disposers: (() => void)[] = [];
   let onLive: () => void = () => {};
+  const offCtx = ctx.on((c, e) => { for (const p of panels) p.update(c, e); });
 
   if (tab === "overview") onLive = overview(content, run, () => run);
   else if (tab === "charts" || tab === "media") await panelsTab(content, ctx, keys, tab, panels, disposers);
@@ -55,11 +56,12 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
       const mine = ctx.runKeys.get(runId)!;
       ev.new_keys.forEach((k) => mine.add(k));
     }
-    for (const p of panels) p.update("live", ev);
+    ctx.emitLive(ev);
     onLive();
   });
   return () => {
     close();
+    offCtx();
     for (const p of panels) p.destroy();
     for (const d of disposers) d();
   };

@@ -234,7 +234,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       ctx.runKeys.set(ev.id, mine);
       if (ev.new_keys.some((k) => !projectKeys.some((pk) => pk.key === k))) refreshKeys();
     }
-    ctx.emit("live", ev);
+    ctx.emitLive(ev);
   });
 
   // --- keyboard shortcuts ------------------------------------------------------------------
