@@ -49,3 +49,14 @@ def test_compare_scatter_and_shortcuts(page: Any, served: Served, console_errors
     page.locator("body").press("/")
     expect(page.get_by_label("search runs")).to_be_focused()
     assert console_errors == []
+
+
+def test_projects_page_shows_a_new_project_live(page: Any, served: Served, console_errors: list[str]) -> None:
+    from conftest import log_in_subprocess
+
+    page.goto(served.url + "/")
+    expect(page.get_by_role("link", name="vision")).to_be_visible()
+    log_in_subprocess(served.root, "import os, runyard; r = runyard.init(dir=os.environ['RUNYARD_DIR'], project='fresh'); "
+                                   "r.log({'a': 1}); r.finish()")
+    expect(page.get_by_role("link", name="fresh")).to_be_visible(timeout=10_000)
+    assert console_errors == []

@@ -1,25 +1,29 @@
-import { api } from "../lib/api";
-import { emptyState, h } from "../lib/dom";
+import { api, subscribe, type Project } from "../lib/api";
+import { debounce, emptyState, h } from "../lib/dom";
 import { fmtAgo } from "../lib/format";
 
 export async function projectsPage(main: HTMLElement): Promise<() => void> {
   const page = h("div.page");
   main.append(page);
   document.title = "Projects · runyard";
-  const projects = await api.projects();
-  page.append(h("h1", null, "Projects"));
-  if (!projects.length) {
-    page.append(emptyState("No runs here yet",
-      "runyard shows the runs logged into the folder this server reads. Log one:",
-      h("code", null, 'import runyard; run = runyard.init(project="demo"); run.log({"loss": 0.5}); run.finish()'),
-      "It appears here within a second or two; no reload needed. Or run `runyard demo` to log a few example runs."));
-    return () => {};
-  }
-  const rows = projects.map((p) => h("tr", null,
-    h("td", null, h("a", { href: `/p/${encodeURIComponent(p.name)}` }, p.name)),
-    h("td.num", null, String(p.runs)),
-    h("td", { title: p.updated_at ? new Date(p.updated_at * 1000).toLocaleString() : "" }, fmtAgo(p.updated_at)),
-  ));
-  page.append(h("table.list", null, h("thead", null, h("tr", null, h("th", null, "Project"), h("th.num", null, "Runs"), h("th", null, "Last update"))), h("tbody", null, rows)));
-  return () => {};
+  const draw = (projects: Project[]) => {
+    page.replaceChildren(h("h1", null, "Projects"));
+    if (!projects.length) {
+      page.append(emptyState("No runs here yet",
+        "runyard shows the runs logged into the folder this server reads. Log one:",
+        h("code", null, 'import runyard; run = runyard.init(project="demo"); run.log({"loss": 0.5}); run.finish()'),
+        "It appears here within a second or two; no reload needed. Or run `runyard demo` to log a few example runs."));
+      return;
+    }
+    const rows = projects.map((p) => h("tr", null,
+      h("td", null, h("a", { href: `/p/${encodeURIComponent(p.name)}` }, p.name)),
+      h("td.num", null, String(p.runs)),
+      h("td", { title: p.updated_at ? new Date(p.updated_at * 1000).toLocaleString() : "" }, fmtAgo(p.updated_at)),
+    ));
+    page.append(h("table.list", null, h("thead", null, h("tr", null, h("th", null, "Project"), h("th.num", null, "Runs"), h("th", null, "Last update"))), h("tbody", null, rows)));
+  };
+  draw(await api.projects());
+  // live: new projects and runs appear without a reload
+  const refresh = debounce(async () => draw(await api.projects()), 1000);
+  return subscribe(null, () => refresh());
 }
