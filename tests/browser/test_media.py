@@ -31,6 +31,13 @@ def test_images_masks_boxes_and_slider(page: Any, served: Served, console_errors
     page.wait_for_timeout(300)  # masks and boxes are drawn over the image once their files load
     before = canvas_hash(page, sel)
     shot(p, "media-images")
+    # a class toggle (each mask and box group has its own classes) changes the pixels, and back
+    p.locator('input[data-toggle="class:m:prediction:2"]').uncheck()
+    page.wait_for_timeout(300)
+    assert canvas_hash(page, sel) != before
+    p.locator('input[data-toggle="class:m:prediction:2"]').check()
+    page.wait_for_timeout(300)
+    assert canvas_hash(page, sel) == before
     # a mask toggle changes the pixels
     p.locator('input[data-toggle="mask:prediction"]').uncheck()
     page.wait_for_timeout(300)

@@ -6,8 +6,10 @@ import type { Context } from "../lib/context";
 import { h } from "../lib/dom";
 
 export interface ImageFilters {
-  masks: Set<string>; boxes: Set<string>; classes: Set<number>; minScore: Record<string, number>;
-  known: { masks: Set<string>; boxes: Set<string>; classes: Map<number, string>; scores: Set<string> } | null;
+  /** Shown classes, keyed "m:<mask>:<id>" for a mask's classes and "b:<group>:<id>" for a box
+   * group's (each mask and box group has its own class labels). */
+  masks: Set<string>; boxes: Set<string>; classes: Set<string>; minScore: Record<string, number>;
+  known: { masks: Set<string>; boxes: Set<string>; classes: Map<string, { id: number; name: string; source: string }>; scores: Set<string> } | null;
 }
 
 /** Class colours: a fixed, bright palette by class id, so one class has one colour everywhere. */
@@ -37,7 +39,7 @@ interface Box { position: { minX: number; maxX: number; minY: number; maxY: numb
 
 export function boxVisible(b: Box, group: string, f: ImageFilters): boolean {
   if (!f.boxes.has(group)) return false;
-  if (!f.classes.has(b.class_id ?? 0)) return false;
+  if (!f.classes.has(`b:${group}:${b.class_id ?? 0}`)) return false;
   for (const [name, min] of Object.entries(f.minScore)) {
     const s = b.scores?.[name];
     if (s !== undefined && s < min) return false;
@@ -84,7 +86,8 @@ export function drawImage(ctx: Context, run: string, ref: MediaRef, f: ImageFilt
       const out = og.createImageData(data.width, data.height);
       for (let i = 0; i < data.data.length; i += 4) {
         const id = data.data[i];
-        if (id === 0 || !f.classes.has(id) && f.known?.classes.has(id)) continue;
+        const ck = `m:${name}:${id}`;
+        if (id === 0 || (!f.classes.has(ck) && f.known?.classes.has(ck))) continue;
         const [r, gg, b] = classColor(id);
         out.data[i] = r; out.data[i + 1] = gg; out.data[i + 2] = b; out.data[i + 3] = 110;
       }
@@ -130,8 +133,8 @@ export function imageControls(f: ImageFilters, changed: () => void): HTMLElement
   };
   for (const m of k.masks) out.push(toggle(`mask: ${m}`, f.masks.has(m), (v) => (v ? f.masks.add(m) : f.masks.delete(m)), undefined, `mask:${m}`));
   for (const b of k.boxes) out.push(toggle(`boxes: ${b}`, f.boxes.has(b), (v) => (v ? f.boxes.add(b) : f.boxes.delete(b)), undefined, `boxes:${b}`));
-  for (const [id, name] of [...k.classes].sort((a, b) => a[0] - b[0])) {
-    out.push(toggle(name, f.classes.has(id), (v) => (v ? f.classes.add(id) : f.classes.delete(id)), classColor(id), `class:${id}`));
+  for (const [ck, c] of [...k.classes].sort((a, b) => a[1].source.localeCompare(b[1].source) || a[1].id - b[1].id)) {
+    out.push(toggle(`${c.source}: ${c.name}`, f.classes.has(ck), (v) => (v ? f.classes.add(ck) : f.classes.delete(ck)), classColor(c.id), `class:${ck}`));
   }
   for (const s of k.scores) {
     const val = h("span.mono", null, (f.minScore[s] ?? 0).toFixed(2));

@@ -181,13 +181,20 @@ export function nearest(steps: number[], target: number): number {
 
 function filtersLearn(f: ImageFilters, it: MediaRef): void {
   if (!f.known) f.known = { masks: new Set(), boxes: new Set(), classes: new Map(), scores: new Set() };
-  for (const m of Object.keys((it.masks as object) ?? {})) if (!f.known.masks.has(m)) { f.known.masks.add(m); f.masks.add(m); }
+  const k = f.known;
+  const learn = (key: string, id: number, name: string, source: string) => {
+    if (!k.classes.has(key)) { k.classes.set(key, { id, name, source }); f.classes.add(key); }
+  };
+  for (const [m, mask] of Object.entries((it.masks as Record<string, { class_labels?: Record<string, string> }>) ?? {})) {
+    if (!k.masks.has(m)) { k.masks.add(m); f.masks.add(m); }
+    for (const [id, name] of Object.entries(mask.class_labels ?? {})) if (id !== "0") learn(`m:${m}:${id}`, Number(id), name, m);
+  }
   for (const [g, grp] of Object.entries((it.boxes as Record<string, { box_data: { class_id?: number; scores?: Record<string, number> }[]; class_labels?: Record<string, string> }>) ?? {})) {
-    if (!f.known.boxes.has(g)) { f.known.boxes.add(g); f.boxes.add(g); }
+    if (!k.boxes.has(g)) { k.boxes.add(g); f.boxes.add(g); }
     for (const b of grp.box_data ?? []) {
-      for (const s of Object.keys(b.scores ?? {})) f.known.scores.add(s);
+      for (const sc of Object.keys(b.scores ?? {})) k.scores.add(sc);
       const id = b.class_id ?? 0;
-      if (!f.known.classes.has(id)) { f.known.classes.set(id, grp.class_labels?.[String(id)] ?? `class_${id}`); f.classes.add(id); }
+      learn(`b:${g}:${id}`, id, grp.class_labels?.[String(id)] ?? `class_${id}`, g);
     }
   }
 }
