@@ -16,6 +16,13 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 6000, // plotly/vega/three/3dmol are split out and loaded on demand
     reportCompressedSize: true,
+    rollupOptions: {
+      output: {
+        // three.js in a chunk of its own: editing panels/three.ts then does not re-hash (and
+        // re-commit) 600 kB of library. It is still loaded only by the 3-D panel.
+        manualChunks: (id) => (/node_modules\/three\//.test(id) ? "vendor-three" : undefined),
+      },
+    },
   },
   server: {
     proxy: { "/api": "http://127.0.0.1:8765" },
