@@ -29,7 +29,7 @@ import struct
 import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 MAGIC = b"RYLOG\x00\x01\n"
 HEADER = struct.Struct("<II")
@@ -61,6 +61,22 @@ class ScanResult:
     torn_bytes: int
 
 
+def _first_frame(f: BinaryIO, path: str | os.PathLike[str], start: int, result: ScanResult | None) -> int | None:
+    """Seek ``f`` to the first frame at or after ``start`` and return its offset; ``None`` for a
+    header torn by a crash at creation (an empty log, reported in ``result``)."""
+    if start != 0:
+        f.seek(start)
+        return start
+    head = f.read(len(MAGIC))
+    if head == MAGIC:
+        return len(MAGIC)
+    if len(head) < len(MAGIC) and MAGIC.startswith(head):
+        if result is not None:
+            result.valid_end, result.torn_bytes = 0, len(head)
+        return None
+    raise LogFormatError(f"{os.fspath(path)} is not a runyard run log (bad header)")
+
+
 def read_frames(
     path: str | os.PathLike[str], start: int = 0, result: ScanResult | None = None
 ) -> Iterator[tuple[int, bytes]]:
@@ -72,19 +88,10 @@ def read_frames(
     unpack = HEADER.unpack_from
     crc32 = zlib.crc32
     with open(path, "rb") as f:
-        if start == 0:
-            head = f.read(len(MAGIC))
-            if head != MAGIC:
-                if len(head) < len(MAGIC) and MAGIC.startswith(head):
-                    # A header torn by a crash at creation: an empty log.
-                    if result is not None:
-                        result.valid_end, result.torn_bytes = 0, len(head)
-                    return
-                raise LogFormatError(f"{os.fspath(path)} is not a runyard run log (bad header)")
-            start = len(MAGIC)
-        else:
-            f.seek(start)
-        offset = start  # file offset of data[0]
+        first = _first_frame(f, path, start, result)
+        if first is None:
+            return
+        offset = first  # file offset of data[0]
         data = b""
         pos = 0
         while True:
@@ -206,18 +213,10 @@ def read_frame_runs(
 
     unpack = _unpack_length
     with open(path, "rb") as f:
-        if start == 0:
-            head = f.read(len(MAGIC))
-            if head != MAGIC:
-                if len(head) < len(MAGIC) and MAGIC.startswith(head):
-                    if result is not None:
-                        result.valid_end, result.torn_bytes = 0, len(head)
-                    return
-                raise LogFormatError(f"{os.fspath(path)} is not a runyard run log (bad header)")
-            start = len(MAGIC)
-        else:
-            f.seek(start)
-        offset = start
+        first = _first_frame(f, path, start, result)
+        if first is None:
+            return
+        offset = first
         data = b""
         pos = 0
         while True:
