@@ -146,3 +146,42 @@ def test_a_row_the_writer_cannot_encode_is_reported_and_never_blocks_the_caller(
     err = capfd.readouterr().err
     assert err.count("could not store 'b'") == 1 and "encoder exploded" in err
     assert [r["i"] for r in runyard.Api().run(run.path).scan_history()] == list(range(300))
+
+
+def test_summary_edit_of_a_crashed_run_with_a_torn_tail_is_kept(runs_dir: Path) -> None:
+    code = "import runyard, os\nr = runyard.init(project='p', id='crash001')\nr.log({'a': 1})\nr._sync()\nos._exit(0)\n"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)  # dies without an END record
+    log = runs_dir / "p" / "crash001" / LOG_NAME
+    (runs_dir / "p" / "crash001" / SNAPSHOT_NAME).unlink(missing_ok=True)
+    from runyard.log.framing import frame
+    from runyard.log.records import encode
+
+    log.write_bytes(log.read_bytes() + frame(encode([3, 1, 0.0, 0.0, {"a": 2}]))[:-4])  # a torn frame
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", runyard.RunyardWarning)
+        run = runyard.Api().run("p/crash001")
+        assert run.state == "crashed"
+        run.summary["best"] = 0.5
+        run.summary.update()
+    again = runyard.Api().run("p/crash001")  # no torn tail left: no warning
+    assert again.summary["best"] == 0.5 and again.summary["a"] == 1
+    assert scan(log).torn_bytes == 0
+
+
+def test_summary_edit_refuses_a_log_damaged_in_the_middle(runs_dir: Path) -> None:
+    from runyard.log.append import DamagedLogError
+
+    code = "import runyard\nr = runyard.init(project='p', id='damage01')\nfor i in range(20): r.log({'i': i})\n"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    (runs_dir / "p" / "damage01" / SNAPSHOT_NAME).unlink()
+    log = runs_dir / "p" / "damage01" / LOG_NAME
+    data = bytearray(log.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    log.write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", runyard.RunyardWarning)
+        run = runyard.Api().run("p/damage01")
+        run.summary["x"] = 1
+        with pytest.raises(DamagedLogError, match="damaged at offset"):
+            run.summary.update()
+    assert log.read_bytes() == bytes(data)  # left untouched

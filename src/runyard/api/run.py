@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import UsageError
-from ..log.framing import frame
+from ..log.append import append_records
 from ..log.reader import LOG_NAME, RunFolder
-from ..log.records import Kind, encode
+from ..log.records import Kind
 from ..log.state import RUNNING, RunState
 from ..sdk.live_summary import summary_value
 from ..sdk.values import materialize
@@ -225,15 +225,7 @@ class ApiRun:
                 f"run {self.id} is still running (pid {fresh.pid} on {fresh.host}); edit its "
                 "summary from the run itself (run.summary[...] = ...) or after it ends"
             )
-        data = b"".join(frame(encode(r)) for r in records)
-        fd = os.open(self._folder.path / LOG_NAME, os.O_WRONLY | os.O_APPEND)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_records(self._folder.path / LOG_NAME, records)
         for r in records:
             self._state.apply(r)
 

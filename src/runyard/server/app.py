@@ -21,13 +21,13 @@ from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from .. import __version__
-from ..log import framing
+from ..log.append import DamagedLogError, append_records
 from ..log.reader import LOG_NAME, RunFolder
-from ..log.records import Kind, encode
+from ..log.records import Kind
 from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store
-from ..store.ingest import Ingestor, classify_tail
+from ..store.ingest import Ingestor
 from . import files, history, tables
 from .errors import ApiError, install
 from .live import IngestLoop
@@ -300,18 +300,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         if state.state == RUNNING:
             raise ApiError(409, f"run {project}/{run_id} is still running; its summary can be edited "
                                 "once it has finished")
-        log_path = folder / LOG_NAME
-        scan = framing.scan(log_path)
-        if scan.torn_bytes:
-            if classify_tail(log_path, scan.valid_end) == "corrupt":
-                raise ApiError(409, f"the log of run {project}/{run_id} is damaged at offset "
-                                    f"{scan.valid_end}; it is not edited")
-            with open(log_path, "r+b") as f:  # as a resuming writer does: drop the torn tail
-                f.truncate(scan.valid_end)
-        with open(log_path, "ab") as f:
-            f.write(framing.frame(encode([Kind.SUMMARY, update, delete])))
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            append_records(folder / LOG_NAME, [[Kind.SUMMARY, update, delete]])
+        except DamagedLogError as exc:
+            raise ApiError(409, f"the log of run {project}/{run_id} is damaged: {exc}") from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
         with store.read() as conn:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
 
-from ..log.framing import HEADER_SIZE, MAX_FRAME, FrameRuns, LogFormatError, ScanResult, read_frame_runs
+from ..log.append import classify_tail
+from ..log.framing import HEADER_SIZE, FrameRuns, LogFormatError, ScanResult, read_frame_runs
 from ..log.reader import LOG_NAME, resolve_crash
 from ..log.records import Kind
 from ..log.rowblock import RowTemplate, py_value, template_of
@@ -189,23 +189,6 @@ def field_rows(run_pk: int, state: RunState, summary: dict[str, Any]) -> list[di
     for tag in state.tags:
         rows.append({"run_pk": run_pk, "field": "tags", "num": None, "text": str(tag)})
     return rows
-
-
-def classify_tail(log_path: Path, valid_end: int) -> str:
-    """'torn' (a frame cut short: maybe still being written) or 'corrupt' (complete but bad)."""
-    try:
-        size = log_path.stat().st_size
-        with open(log_path, "rb") as f:
-            f.seek(valid_end)
-            head = f.read(8)
-    except OSError:
-        return "torn"
-    if len(head) < 8:
-        return "torn"
-    (length,) = struct.unpack_from("<I", head)
-    if length > MAX_FRAME:
-        return "corrupt"
-    return "corrupt" if valid_end + 8 + length <= size else "torn"
 
 
 class Ingestor:
