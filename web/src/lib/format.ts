@@ -1,4 +1,4 @@
-// Numbers, durations and times formatted for people (SPEC §5.10): 1.2k, 3.4e-5, 2h 13m.
+// Numbers, durations and times formatted for people (docs/ui.md, Look and feel): 1.2k, 3.4e-5, 2h 13m.
 
 // Values JSON cannot hold arrive in one tagged encoding (runyard/jsonvalue.py, docs/http-api.md):
 // {"$float": "NaN" | "Infinity" | "-Infinity"}, {"$int": "<digits>"} (past 2^53), {"$bytes": "<base64>"},
