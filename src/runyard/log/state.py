@@ -20,7 +20,7 @@ MAX_ALERTS = 100  # alerts kept in the state (the log keeps every one)
 
 
 def value_kind(v: Any) -> str:
-    """The kind of a logged value as the UI groups them (SPEC §1.9)."""
+    """The kind of a logged value as the UI groups them (docs/semantics.md, "One key, one kind")."""
     t = type(v)
     if t is float or t is int:
         return "number"

@@ -1,5 +1,5 @@
-"""Run metadata captured at start (what costs nothing to learn); git, packages and hardware are
-gathered off the caller's thread by ``capture.py``."""
+"""Run metadata captured at start (docs/semantics.md, "Runs"): what costs nothing to learn; git,
+packages and hardware are gathered off the caller's thread by ``capture.py``."""
 
 from __future__ import annotations
 
