@@ -23,6 +23,12 @@ summary: Any = PreInit("summary")
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
     "Api": (".api", "Api"),
+    "Artifact": (".artifacts", "Artifact"),
+    "log_artifact": (".artifacts.runs", "module_log_artifact"),
+    "use_artifact": (".artifacts.runs", "module_use_artifact"),
+    "log_model": (".artifacts.runs", "module_log_model"),
+    "use_model": (".artifacts.runs", "module_use_model"),
+    "link_model": (".artifacts.runs", "module_link_model"),
     "ApiRun": (".api", "ApiRun"),
     "Audio": (".types.audio", "Audio"),
     "Histogram": (".types.histogram", "Histogram"),
@@ -56,6 +62,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Api",
     "ApiRun",
+    "Artifact",
     "Audio",
     "Histogram",
     "Html",
@@ -75,10 +82,15 @@ __all__ = [
     "define_metric",
     "finish",
     "init",
+    "link_model",
     "log",
+    "log_artifact",
+    "log_model",
     "plot",
     "plot_table",
     "run",
     "summary",
     "unset",
+    "use_artifact",
+    "use_model",
 ]

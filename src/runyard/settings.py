@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest time finish() waits for the writer before giving up (saying what was not written)."),
     Setting("base_url", str, "", "RUNYARD_BASE_URL", "URL of a runyard server, for online mode and Api()."),
     Setting("api_key", str, "", "RUNYARD_API_KEY", "API key for a runyard server."),
+    Setting("blobs", str, "", "RUNYARD_BLOBS",
+            "Blob store of artifacts: a folder, file:// or s3://bucket/prefix URL (empty: <dir>/.blobs)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
