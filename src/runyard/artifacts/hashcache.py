@@ -41,7 +41,8 @@ class HashCache:
         with self._lock:
             for i in range(0, len(paths), 500):
                 chunk = paths[i : i + 500]
-                q = f"SELECT path, dev, ino, size, mtime_ns, digest FROM hashes WHERE path IN ({','.join('?' * len(chunk))})"
+                marks = ",".join("?" * len(chunk))
+                q = f"SELECT path, dev, ino, size, mtime_ns, digest FROM hashes WHERE path IN ({marks})"
                 for path, dev, ino, size, mtime, digest in self._db.execute(q, chunk):
                     if wanted[path] == (dev, ino, size, mtime):
                         out[path] = digest

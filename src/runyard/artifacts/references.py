@@ -81,7 +81,9 @@ def _s3_refs(bucket: str, key: str, name: str | None, max_objects: int) -> list[
             out.append(Pending(check_entry_path(base + k[len(prefix):]), ref=f"s3://{bucket}/{k}",
                                size=int(item["Size"]), digest=etag, extra={"etag": etag}))
             if len(out) > max_objects:
-                raise ValueError(f"add_reference(): s3://{bucket}/{prefix} holds more than max_objects={max_objects} objects")
+                raise ValueError(
+                    f"add_reference(): s3://{bucket}/{prefix} holds more than max_objects={max_objects} objects"
+                )
     if not out:
         raise FileNotFoundError(f"add_reference(): no object or prefix s3://{bucket}/{key}")
     return out

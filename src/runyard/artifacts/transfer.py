@@ -39,7 +39,9 @@ def store_files(name: str, pending: dict[str, Pending], ctx: Context,
         try:
             stats[src] = os.stat(src)
         except FileNotFoundError:
-            raise FileNotFoundError(f"artifact {name!r}: file {p.path!r} ({src}) was removed before it was stored") from None
+            raise FileNotFoundError(
+                f"artifact {name!r}: file {p.path!r} ({src}) was removed before it was stored"
+            ) from None
     cached = ctx.hashes.get_many(stats.items())
     stored_cached = {s: d for s, d in cached.items() if any(q.source == s for q in pending.values())}
     absent = set(ctx.blobs.missing(stored_cached.values())) if stored_cached else set()
@@ -128,7 +130,8 @@ def download(artifact: Artifact, manifest: Manifest, root: str | os.PathLike[str
     ctx = artifact._ctx
     folder = Path(root) if root is not None else artifact.default_root()
     folder.mkdir(parents=True, exist_ok=True)
-    chosen = [e for e in manifest if path_prefix is None or (e.path == path_prefix if exact else e.path.startswith(path_prefix))]
+    chosen = [e for e in manifest if path_prefix is None
+              or (e.path == path_prefix if exact else e.path.startswith(path_prefix))]
     targets = [(e, folder / e.path) for e in chosen]
     cache = ctx.hashes.get_many((str(t), st) for _, t in targets if (st := _stat(t)) is not None)
     fetched: list[tuple[str, os.stat_result, str]] = []
