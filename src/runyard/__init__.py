@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 import importlib
 from typing import Any
 
-from .entry import define_metric, finish, init, log, unset
+from .entry import alert, define_metric, finish, init, log, restore, save, unset
 from .errors import LogValueError, RunyardError, RunyardWarning, StepError, UsageError
 from .sdk.preinit import PreInit
 
@@ -29,6 +29,7 @@ _LAZY = {
     "log_model": (".artifacts.runs", "module_log_model"),
     "use_model": (".artifacts.runs", "module_use_model"),
     "link_model": (".artifacts.runs", "module_link_model"),
+    "AlertLevel": (".sdk.extras", "AlertLevel"),
     "ApiRun": (".api", "ApiRun"),
     "Audio": (".types.audio", "Audio"),
     "Histogram": (".types.histogram", "Histogram"),
@@ -60,6 +61,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AlertLevel",
     "Api",
     "ApiRun",
     "Artifact",
@@ -78,6 +80,7 @@ __all__ = [
     "UsageError",
     "Video",
     "__version__",
+    "alert",
     "config",
     "define_metric",
     "finish",
@@ -88,7 +91,9 @@ __all__ = [
     "log_model",
     "plot",
     "plot_table",
+    "restore",
     "run",
+    "save",
     "summary",
     "unset",
     "use_artifact",
