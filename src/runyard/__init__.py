@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from .entry import define_metric, finish, init, log, unset
-from .errors import LogValueError, RunyardError, RunyardWarning, StepError, UsageError
+from .errors import ConfigError, Error, LogValueError, RunyardError, RunyardWarning, StepError, UsageError
 from .sdk.preinit import PreInit
 
 run: Any = None
@@ -35,6 +35,21 @@ _LAZY = {
     "Video": (".types.video", "Video"),
     "plot": (".plot", None),
     "plot_table": (".plot", "plot_table"),
+    # wandb's surface beyond log() (docs/wandb-compat.md)
+    "Settings": (".sdk.wandb_settings", "Settings"),
+    "login": (".sdk.login", "login"),
+    "watch": (".sdk.watch", "watch"),
+    "unwatch": (".sdk.watch", "unwatch"),
+    "termlog": (".sdk.terminal", "termlog"),
+    "termwarn": (".sdk.terminal", "termwarn"),
+    "termerror": (".sdk.terminal", "termerror"),
+    "setup": (".sdk.terminal", "setup"),
+    "teardown": (".sdk.terminal", "teardown"),
+    "require": (".sdk.terminal", "require"),
+    "util": (".util", None),
+    "sklearn": (".integrations.sklearn", None),
+    "lightgbm": (".integrations.lightgbm", None),
+    "xgboost": (".integrations.xgboost", None),
 }
 
 
@@ -57,6 +72,8 @@ __all__ = [
     "Api",
     "ApiRun",
     "Audio",
+    "ConfigError",
+    "Error",
     "Histogram",
     "Html",
     "Image",
@@ -66,6 +83,7 @@ __all__ = [
     "Plotly",
     "RunyardError",
     "RunyardWarning",
+    "Settings",
     "StepError",
     "Table",
     "UsageError",
@@ -76,9 +94,12 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "login",
     "plot",
     "plot_table",
     "run",
     "summary",
     "unset",
+    "unwatch",
+    "watch",
 ]
