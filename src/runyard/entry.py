@@ -14,8 +14,8 @@ _INIT_POSITIONAL = ("project", "name", "id", "config", "dir", "mode", "resume", 
 
 
 def init(*args: Any, _wandb_call: bool = False, **kwargs: Any) -> Any:
-    """Start a run (SPEC §1.1); see ``runyard.sdk.lifecycle.init`` for the arguments. wandb's
-    ``WANDB_*`` variables, ``Settings`` and config files apply (``docs/wandb-compat.md``)."""
+    """Start a run (docs/semantics.md, "Runs"); see ``runyard.sdk.lifecycle.init`` for the arguments.
+    wandb's ``WANDB_*`` variables, ``Settings`` and config files apply (``docs/wandb-compat.md``)."""
     from .sdk import lifecycle
     from .sdk.environment import init_arguments
 
@@ -34,8 +34,8 @@ def _lifecycle() -> Any:
 
 def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
         sync: bool | None = None) -> None:
-    """Log ``data`` to the current run (SPEC §1.3); ``log()`` alone commits the current step.
-    Raises if ``init()`` was not called."""
+    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"); ``log()`` alone
+    commits the current step. Raises if ``init()`` was not called."""
     lc = _lifecycle()
     if lc is None:
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")
@@ -43,14 +43,14 @@ def log(data: dict[str, Any] | None = None, step: int | None = None, commit: boo
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
-    """Finish the current run (SPEC §1.10); a no-op when there is none."""
+    """Finish the current run (docs/semantics.md, "Finishing and run states"); a no-op when there is none."""
     lc = _lifecycle()
     if lc is not None:
         lc.finish(exit_code, quiet)
 
 
 def define_metric(name: str, **kwargs: Any) -> Any:
-    """``define_metric`` on the current run (SPEC §1.11)."""
+    """``define_metric`` on the current run (docs/semantics.md, "define_metric")."""
     lc = _lifecycle()
     if lc is None:
         raise UsageError("runyard.define_metric() was called before runyard.init(); call runyard.init() first")

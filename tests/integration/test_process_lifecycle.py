@@ -1,4 +1,4 @@
-"""Exit behaviour in real subprocesses (STYLE §15): flush at exit, SIGKILL, uncaught exceptions,
+"""Exit behaviour in real subprocesses: flush at exit, SIGKILL, uncaught exceptions,
 fork, resume, and the reader's view of each."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Table (SPEC §3.5): rows in, a JSON file out that reads back with every value, NaN included."""
+"""Table (docs/media-refs.md, table-file): rows in, a JSON file out that reads back with every value, NaN included."""
 
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ class HttpRun:
 
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:
-        """What a chart draws: per bucket x, min, max, mean, first, last, count (SPEC §5.3)."""
+        """What a chart draws: per bucket x, min, max, mean, first, last, count (docs/http-api.md, "Series")."""
         x_min, x_max = x_range if x_range is not None else (None, None)
         doc = self._client.get(f"{self._base}/series", key=key, x_axis=x_axis, max_points=samples,
                                x_min=x_min, x_max=x_max)

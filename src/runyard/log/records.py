@@ -25,6 +25,7 @@ class Kind(enum.IntEnum):
     END = 9  # [9, timestamp, runtime, exit_code, {error?}]
     METADATA = 10  # [10, {key: value}]  metadata learned after start (git, ...)
     RESUME = 11  # [11, timestamp, {pid, host, pid_start}]
+    ARTIFACT = 12  # [12, {action: logged|used|linked, project, name, type, version, digest, ...}]
 
 
 def _default(obj: Any) -> Any:

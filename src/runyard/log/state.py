@@ -19,7 +19,7 @@ RUNNING, FINISHED, FAILED, CRASHED = "running", "finished", "failed", "crashed"
 
 
 def value_kind(v: Any) -> str:
-    """The kind of a logged value as the UI groups them (SPEC §1.9)."""
+    """The kind of a logged value as the UI groups them (docs/semantics.md, "One key, one kind")."""
     t = type(v)
     if t is float or t is int:
         return "number"

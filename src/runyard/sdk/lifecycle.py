@@ -81,7 +81,7 @@ def init(
     config_include_keys: list[str] | None = None,
     **ignored: Any,
 ) -> Any:
-    """Start a run and make it the current one (SPEC §1.1). Returns the ``Run``.
+    """Start a run and make it the current one (docs/semantics.md, "Runs"). Returns the ``Run``.
 
     Runs are written to ``<dir>/<project>/<run id>/`` (``dir`` defaults to ``$RUNYARD_DIR`` or
     ``./runyard``). ``resume``: ``"allow"`` continues run ``id`` if it exists, ``"must"`` requires
@@ -305,8 +305,8 @@ def log(
     data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
     sync: bool | None = None,
 ) -> None:
-    """Log ``data`` to the current run (SPEC §1.3); ``log()`` alone commits the current step.
-    Raises if ``init()`` was not called."""
+    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"); ``log()`` alone
+    commits the current step. Raises if ``init()`` was not called."""
     run = _current
     if run is None:
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")
@@ -314,13 +314,13 @@ def log(
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
-    """Finish the current run (SPEC §1.10); a no-op when there is none."""
+    """Finish the current run (docs/semantics.md, "Finishing and run states"); a no-op when there is none."""
     if _current is not None:
         _current.finish(exit_code, quiet)
 
 
 def define_metric(name: str, **kwargs: Any) -> Any:
-    """``define_metric`` on the current run (SPEC §1.11)."""
+    """``define_metric`` on the current run (docs/semantics.md, "define_metric")."""
     if _current is None:
         raise UsageError("runyard.define_metric() was called before runyard.init(); call runyard.init() first")
     return _current.define_metric(name, **kwargs)

@@ -1,4 +1,4 @@
-"""Run metadata captured at start (SPEC §1.1); git details are probed on the writer thread."""
+"""Run metadata captured at start (docs/semantics.md, "Runs"); git details are probed on the writer thread."""
 
 from __future__ import annotations
 

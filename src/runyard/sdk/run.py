@@ -1,6 +1,6 @@
 """``Run``: the live run of a training process — step and commit rules, config, summary, finish.
 
-The step rules are SPEC §1.4–§1.6 exactly (a trace test reproduces the reference row for row):
+The step rules are those of docs/semantics.md, "Steps and commits", (a trace test reproduces the reference row for row):
 ``_step`` is the step of the open row; ``_pending`` holds keys merged into it but not yet committed.
 """
 
@@ -138,8 +138,8 @@ class Run(RunSurface):
 
     def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """Record ``data`` into one step of the history (SPEC §1.3–§1.8); ``log()`` with no data
-        commits the pending row (or an empty one), as in wandb."""
+        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits");
+        ``log()`` with no data commits the pending row (or an empty one), as in wandb."""
         if not self._accepting:
             self._reject()
             return
@@ -300,7 +300,8 @@ class Run(RunSurface):
         goal: str | None = None,
         overwrite: bool | None = None,
     ) -> MetricDef:
-        """Declare a metric's x-axis, summary aggregates and goal (SPEC §1.11); globs allowed."""
+        """Declare a metric's x-axis, summary aggregates and goal; globs allowed
+        (docs/semantics.md, "define_metric")."""
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric(): name must be a non-empty string")
         if "*" in name[:-1]:

@@ -1,8 +1,8 @@
 """The ASGI app: ``create_app(root, store_url)``.
 
 Routes live under ``/api``; ``/openapi.json`` describes them and ``/docs`` renders that. Every
-error answers ``{"ok": false, "error": "...", "status": N}`` (``errors.py``). ``/`` serves a
-placeholder page until the web UI is built (a later issue).
+error answers ``{"ok": false, "error": "...", "status": N}`` (``errors.py``). ``/`` and every
+other non-API route serve the built web UI (``static.install_ui``, docs/ui.md).
 """
 
 from __future__ import annotations
@@ -285,7 +285,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     # -- summary edits --------------------------------------------------------------------
 
     @app.patch("/api/runs/{project}/{run_id}/summary", tags=["runs"],
-               description="Edit a finished run's summary (SPEC §2.5): appends a SUMMARY record to its log.")
+               description="Edit a finished run's summary: appends a SUMMARY record to its log (docs/read-api.md).")
     def edit_summary(project: str, run_id: str, body: dict[str, Any] = Body(  # noqa: B008
             ..., examples=[{"update": {"best_acc": 0.93}, "delete": ["tmp"]}])) -> dict[str, Any]:
         update = body.get("update", {})
@@ -354,7 +354,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 known[pk] = keys
         return changes
 
-    # [web UI] added by the UI work (issue 5): the built UI on every non-API route; keep this last.
+    # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui
 
     install_ui(app)

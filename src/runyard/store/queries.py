@@ -135,7 +135,7 @@ def _cond(path: str, cond: Any) -> sa.ColumnElement[bool]:
 
 
 def compile_filter(filters: Any) -> sa.ColumnElement[bool]:
-    """wandb's Mongo-style filter (SPEC §6.1) as a SQL condition on ``runs``."""
+    """wandb's Mongo-style filter (docs/http-api.md, "Runs: filters, orders, search") as a SQL condition on ``runs``."""
     if filters is None:
         return sa.true()
     if not isinstance(filters, dict):

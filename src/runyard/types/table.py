@@ -1,4 +1,4 @@
-"""``Table`` (SPEC §3.5): rows of scalars and media, stored as one JSON file per logged table.
+"""``Table`` (docs/media-refs.md, ``table-file``): rows of scalars and media, stored as one JSON file per logged table.
 
 File format (``media/table/<sha256>.table.json``), read back by ``types/views.py``::
 

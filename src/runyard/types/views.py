@@ -161,7 +161,7 @@ class HtmlView(FileView):
 
 
 class ArrayView(FileView):
-    """An array stored whole (SPEC §2.3): ``.shape``, ``.dtype``, statistics, ``.to_numpy()``."""
+    """An array stored whole (docs/media-refs.md, ``array``): ``.shape``, ``.dtype``, statistics, ``.to_numpy()``."""
 
     def __init__(self, ref: dict[str, Any], run_dir: str | os.PathLike[str]) -> None:
         super().__init__(ref, run_dir)

@@ -115,7 +115,7 @@ export interface RunEvent {
   runtime: number | null; summary: Record<string, unknown>; new_keys: string[];
 }
 
-/** Live updates (SPEC §5.7): server-sent `run` events for runs that changed. Returns a closer. */
+/** Live updates (docs/http-api.md): server-sent `run` events for runs that changed. Returns a closer. */
 export function subscribe(project: string | null, onRun: (e: RunEvent) => void): () => void {
   if (typeof EventSource === "undefined") return () => {};
   const url = `/api/events${project ? `?project=${enc(project)}` : ""}`;

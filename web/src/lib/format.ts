@@ -1,4 +1,4 @@
-// Numbers, durations and times formatted for people (SPEC §5.10): 1.2k, 3.4e-5, 2h 13m.
+// Numbers, durations and times formatted for people (docs/ui.md, Look and feel): 1.2k, 3.4e-5, 2h 13m.
 
 /** A compact number: 1234 → "1.23k", 0.000034 → "3.4e-5", 0.9312 → "0.9312". */
 export function fmtNum(v: unknown, digits = 4): string {

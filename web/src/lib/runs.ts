@@ -37,7 +37,7 @@ export function flatRuns(runs: Run[]): FlatRun[] {
   return runs.map((run) => ({ run, config: flatten(run.config), summary: flatten(run.summary) }));
 }
 
-/** Every config and summary column (no cap, SPEC §5.2), config first; summary keys starting with
+/** Every config and summary column (no cap, docs/ui.md), config first; summary keys starting with
  * "_" are left out. */
 export function dataColumns(rows: FlatRun[]): Column[] {
   const cfg = new Map<string, boolean>();

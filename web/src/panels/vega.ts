@@ -1,4 +1,4 @@
-// Custom charts (SPEC §4): a Vega-Lite preset filled with the logged table's columns, drawn by
+// Custom charts (docs/media-refs.md, custom-chart): a Vega-Lite preset filled with the logged table's columns, drawn by
 // vega-embed (loaded on demand). Built-in presets are the JSON files the Python package ships.
 
 import { fileUrl, type MediaRef } from "../lib/api";
