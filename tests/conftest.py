@@ -18,6 +18,10 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("RUNYARD_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("RUNYARD_CONSOLE", "off")
+    # system metrics and environment capture cost each run a thread and a few subprocesses; the
+    # tests of those features turn them on (tests/integration/test_system_capture.py)
+    monkeypatch.setenv("RUNYARD_SYSTEM_METRICS", "0")
+    monkeypatch.setenv("RUNYARD_CAPTURE_ENVIRONMENT", "0")
     for var in ("RUNYARD_MODE", "WANDB_MODE", "RUNYARD_STRICT_STEPS", "RUNYARD_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     stdout, stderr = sys.stdout, sys.stderr

@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 import importlib
 from typing import Any
 
-from .entry import define_metric, finish, init, log, unset
+from .entry import alert, define_metric, finish, init, log, restore, save, unset
 from .errors import ConfigError, Error, LogValueError, RunyardError, RunyardWarning, StepError, UsageError
 from .sdk.preinit import PreInit
 
@@ -23,6 +23,7 @@ summary: Any = PreInit("summary")
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
     "Api": (".api", "Api"),
+    "AlertLevel": (".sdk.extras", "AlertLevel"),
     "ApiRun": (".api", "ApiRun"),
     "Audio": (".types.audio", "Audio"),
     "Histogram": (".types.histogram", "Histogram"),
@@ -69,6 +70,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AlertLevel",
     "Api",
     "ApiRun",
     "Audio",
@@ -89,6 +91,7 @@ __all__ = [
     "UsageError",
     "Video",
     "__version__",
+    "alert",
     "config",
     "define_metric",
     "finish",
@@ -97,7 +100,9 @@ __all__ = [
     "login",
     "plot",
     "plot_table",
+    "restore",
     "run",
+    "save",
     "summary",
     "unset",
     "unwatch",

@@ -62,3 +62,24 @@ def unset() -> None:
     lc = _lifecycle()
     if lc is not None:
         lc.unset()
+
+
+def save(glob_str: Any, base_path: Any = None, policy: str = "live") -> list[str]:
+    """Save files matching ``glob_str`` with the current run (``Run.save``)."""
+    from .sdk import lifecycle
+
+    return lifecycle.save(glob_str, base_path, policy)
+
+
+def restore(name: str, run_path: str | None = None, replace: bool = False, root: Any = None) -> Any:
+    """A file saved with a run, copied here and opened for reading (``lifecycle.restore``)."""
+    from .sdk import lifecycle
+
+    return lifecycle.restore(name, run_path, replace, root)
+
+
+def alert(title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+    """Record an alert on the current run and print it (``Run.alert``)."""
+    from .sdk import lifecycle
+
+    lifecycle.alert(title, text, level, wait_duration)
