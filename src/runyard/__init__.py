@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from .entry import alert, define_metric, finish, init, log, restore, save, unset
-from .errors import LogValueError, RunyardError, RunyardWarning, StepError, UsageError
+from .errors import ConfigError, Error, LogValueError, RunyardError, RunyardWarning, StepError, UsageError
 from .sdk.preinit import PreInit
 
 run: Any = None
@@ -42,6 +42,21 @@ _LAZY = {
     "Video": (".types.video", "Video"),
     "plot": (".plot", None),
     "plot_table": (".plot", "plot_table"),
+    # wandb's surface beyond log() (docs/wandb-compat.md)
+    "Settings": (".sdk.wandb_settings", "Settings"),
+    "login": (".sdk.login", "login"),
+    "watch": (".sdk.watch", "watch"),
+    "unwatch": (".sdk.watch", "unwatch"),
+    "termlog": (".sdk.terminal", "termlog"),
+    "termwarn": (".sdk.terminal", "termwarn"),
+    "termerror": (".sdk.terminal", "termerror"),
+    "setup": (".sdk.terminal", "setup"),
+    "teardown": (".sdk.terminal", "teardown"),
+    "require": (".sdk.terminal", "require"),
+    "util": (".util", None),
+    "sklearn": (".integrations.sklearn", None),
+    "lightgbm": (".integrations.lightgbm", None),
+    "xgboost": (".integrations.xgboost", None),
 }
 
 
@@ -66,6 +81,8 @@ __all__ = [
     "ApiRun",
     "Artifact",
     "Audio",
+    "ConfigError",
+    "Error",
     "Histogram",
     "Html",
     "Image",
@@ -75,6 +92,7 @@ __all__ = [
     "Plotly",
     "RunyardError",
     "RunyardWarning",
+    "Settings",
     "StepError",
     "Table",
     "UsageError",
@@ -89,6 +107,7 @@ __all__ = [
     "log",
     "log_artifact",
     "log_model",
+    "login",
     "plot",
     "plot_table",
     "restore",
@@ -98,4 +117,6 @@ __all__ = [
     "unset",
     "use_artifact",
     "use_model",
+    "unwatch",
+    "watch",
 ]
