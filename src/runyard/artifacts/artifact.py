@@ -90,6 +90,7 @@ class Artifact:
         self._requested_aliases: list[str] = []
         self._project: str | None = None
         self._entity: str | None = None
+        self._progress: Any = None  # called with bytes moved, from worker threads (CLI progress bars)
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -363,7 +364,7 @@ class Artifact:
         from .transfer import download
 
         manifest = self._require_committed("download()")
-        return str(download(self, manifest, root, path_prefix, _exact, allow_missing_references))
+        return str(download(self, manifest, root, path_prefix, _exact, allow_missing_references, self._progress))
 
     def file(self, root: str | os.PathLike[str] | None = None) -> str:
         """The path of the one file of a single-file artifact, downloaded."""

@@ -86,7 +86,7 @@ def log_artifact(run: Any, artifact_or_path: Artifact | str | os.PathLike[str], 
                 description=doc.get("description"), metadata=doc.get("metadata") or {},
                 created_at=doc["created_at"])
 
-    job = Job(art, ctx, run.project, run.entity, wanted, run.path, on_commit)
+    job = Job(art, ctx, run.project, run.entity, wanted, run.path, on_commit, progress=art._progress)
     _jobs(run).append(job)
     submit(job)
     return art

@@ -34,6 +34,7 @@ class Job:
     on_commit: OnCommit | None = None
     linked_from: dict[str, Any] | None = None
     manifest: Any = None  # set for a link: the version's manifest is reused as is
+    progress: Callable[[int], None] | None = None  # bytes stored (a CLI progress bar)
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -87,7 +88,7 @@ def commit(job: Job) -> None:
     if job.manifest is not None:
         manifest = job.manifest
     else:
-        manifest, warnings = store_files(art._name, art._pending, ctx)
+        manifest, warnings = store_files(art._name, art._pending, ctx, job.progress)
     art._warnings.extend(warnings)
     put = ctx.blobs.put_bytes(manifest.to_bytes())
     doc = {
