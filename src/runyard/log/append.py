@@ -1,5 +1,5 @@
 """Appending records to the log of a run that no process is writing any more (summary edits from
-the read API or the server; see docs/run-log.md).
+the read API or the server, docs/read-api.md "Summary edits"; the run log: docs/run-log.md).
 
 ``RunLog`` does the work: it takes the run's lock (so an edit never interleaves with a live
 writer), cuts a torn tail (records appended after one would sit behind it), leaves damage in the
