@@ -21,7 +21,7 @@ from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from .. import __version__, jsonvalue
-from ..log.append import DamagedLogError, append_records
+from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
@@ -285,6 +285,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             append_records(folder / LOG_NAME, [[Kind.SUMMARY, update, delete]])
         except DamagedLogError as exc:
             raise ApiError(409, f"the log of run {project}/{run_id} is damaged: {exc}") from None
+        except RecordTooLargeError as exc:
+            raise ApiError(413, f"summary edit of run {project}/{run_id} refused: {exc}") from None
+        except RunLockedError as exc:
+            raise ApiError(409, str(exc)) from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
         with store.read() as conn:
