@@ -97,3 +97,13 @@ def _register_server_commands() -> None:
 
 
 _register_server_commands()
+
+
+def _register_compat_commands() -> None:
+    from .compat.cli import doctor_command, run_command
+
+    main.add_command(run_command, "run")
+    main.add_command(doctor_command, "doctor")
+
+
+_register_compat_commands()

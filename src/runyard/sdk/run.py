@@ -7,6 +7,7 @@ The step rules are those of docs/semantics.md, "Steps and commits", (a trace tes
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
@@ -19,10 +20,12 @@ from ..log.records import Kind
 from ..log.summary import AGGREGATES, MetricDef
 from .config import Config
 from .console import ConsoleCapture
+from .extras import RunExtras
 from .history import History
 from .items import RecordItem, RowItem, StopItem, SyncItem
 from .live_summary import Summary
 from .report import Reporter, say
+from .run_surface import RunSurface
 from .values import PLAIN_TYPES, Normalized, normalize_row
 from .writer import ROW_OVERHEAD, Writer
 
@@ -30,7 +33,7 @@ _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
 
 
-class Run:
+class Run(RunSurface):
     """A run being logged by this process. Create it with ``runyard.init()``."""
 
     def __init__(
@@ -76,6 +79,7 @@ class Run:
         self.config = Config(dict(state.config), self._config_changed)
         self.summary = Summary(self._read_summary, self._write_summary)
         self.history = History(self)
+        self._extras = RunExtras(self)
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -129,18 +133,15 @@ class Run:
     def disabled(self) -> bool:
         return False
 
-    @property
-    def url(self) -> None:
-        return None
-
     def __repr__(self) -> str:
         return f"<runyard Run {self.path} ({self.name})>"
 
     # -- logging -----------------------------------------------------------------------------
 
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits")."""
+        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits");
+        ``log()`` with no data commits the pending row (or an empty one), as in wandb."""
         if not self._accepting:
             self._reject()
             return
@@ -323,6 +324,32 @@ class Run:
         self._put_record([Kind.METRIC, m.to_record()])
         return m
 
+    # -- files, code, alerts (sdk/extras.py) ----------------------------------------------------
+
+    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+             policy: str = "live") -> list[str]:
+        """Copy files matching ``glob_str`` into the run's ``files/`` (relative to ``base_path``,
+        default the glob's folder): ``now``, ``live`` (again whenever they change) or at the ``end``.
+        Returns the names stored now. An unreadable file is named on stderr; the run goes on."""
+        return self._extras.files.save(glob_str, base_path, policy)
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | os.PathLike[str] | None = None) -> Any:
+        """Copy ``files/<name>`` of this run (or of ``run_path``) into ``root`` (default: this
+        run's ``files/``) and return it opened for reading."""
+        return self._extras.restore(name, run_path, replace, root)
+
+    def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
+                 include_fn: Any = None, exclude_fn: Any = None) -> dict[str, Any]:
+        """Store the source files under ``root`` (default ``*.py``) in ``files/code/``, up to the
+        ``max_code_bytes`` setting; returns what was stored and how many files were left out."""
+        return self._extras.log_code(root, include_fn, exclude_fn)
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        """Record an alert on the run (shown on its page and flagged in the runs table) and print it
+        to stderr. The same title again within ``wait_duration`` seconds (default 60) is skipped."""
+        self._extras.alert(title, text, level, wait_duration)
+
     # -- finishing ---------------------------------------------------------------------------
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -330,6 +357,7 @@ class Run:
         failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
         if self._finished or os.getpid() != self._owner_pid:
             return
+        self._extras.finish()  # last system metrics row, end/live files, captured environment
         with self._lock:
             if self._finished:
                 return
@@ -346,6 +374,8 @@ class Run:
             now = time.time()
             self._queue_put(StopItem(now, self._runtime_offset + now - self._start_wall, int(exit_code), self._error))
         self._wait_for_writer()
+        if "runyard.sdk.watch" in sys.modules:
+            sys.modules["runyard.sdk.watch"].unwatch_run(self)
         from . import lifecycle
 
         lifecycle.forget(self)
@@ -380,6 +410,8 @@ class Run:
 
 
 def _as_dict(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
     if hasattr(data, "keys") and hasattr(data, "__getitem__"):
         return {k: data[k] for k in data.keys()}
     raise TypeError(

@@ -20,7 +20,7 @@ import anyio
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
-from .. import __version__
+from .. import __version__, jsonvalue
 from ..log.append import DamagedLogError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
@@ -155,8 +155,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return {"series": out, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3)}
 
     series_doc = ("Per run, buckets of the series (x, x_last, min, max, mean, first, last, count, "
-                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are the strings "
-                  '"NaN", "Infinity", "-Infinity". A range of at most max_points points answers at '
+                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are tagged "
+                  '{"$float": "NaN"} (docs/http-api.md). A range of at most max_points points answers at '
                   "full resolution.")
 
     @app.get("/api/projects/{project}/series", tags=["series"], description=series_doc)
@@ -295,6 +295,12 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             raise ApiError(400, 'body must be {"update": {key: value}, "delete": [key, ...]}')
         if not update and not delete:
             raise ApiError(400, "nothing to edit: give update and/or delete")
+        try:  # tagged values (NaN, big integers, bytes) become what the log holds
+            update = jsonvalue.decode(update, "update")
+            jsonvalue.check_loggable(update, "update")
+            jsonvalue.check_loggable(delete, "delete")
+        except ValueError as exc:
+            raise ApiError(400, f"the edit cannot be stored in the run log, nothing was written: {exc}") from None
         _, folder, _ = run_dir(project, run_id)
         state, _ = RunFolder(folder).load_state()
         if state.state == RUNNING:
