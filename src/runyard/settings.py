@@ -63,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Most bytes of source files log_code() stores; files past it are listed as left out."),
     Setting("base_url", str, "", "RUNYARD_BASE_URL", "URL of a runyard server, for online mode and Api()."),
     Setting("api_key", str, "", "RUNYARD_API_KEY", "API key for a runyard server."),
+    Setting("blobs", str, "", "RUNYARD_BLOBS",
+            "Blob store of artifacts: a folder, file:// or s3://bucket/prefix URL (empty: <dir>/.blobs)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

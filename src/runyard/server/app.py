@@ -360,6 +360,11 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 known[pk] = keys
         return changes
 
+    # [artifacts] docs/artifacts.md, "HTTP API"
+    from .artifacts import install_artifacts
+
+    install_artifacts(app, store, root_path)
+
     # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui
 

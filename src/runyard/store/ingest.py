@@ -38,6 +38,7 @@ from ..log.rowblock import RowTemplate, py_value, template_of
 from ..log.state import RUNNING, RunState, value_kind
 from . import schema as s
 from . import series as ser
+from .artifact_index import artifact_event_row
 from .db import Store
 from .jsonutil import dumps
 
@@ -87,6 +88,7 @@ class _Batch:
         self.hists: list[dict[str, Any]] = []
         self.media: list[dict[str, Any]] = []
         self.output: list[dict[str, Any]] = []
+        self.artifacts: list[dict[str, Any]] = []  # artifact_events rows (store/artifact_index.py)
         self.points = 0
         self.records = 0
 
@@ -428,6 +430,10 @@ class Ingestor:
             # PostgreSQL text cannot hold NUL characters; a console may print them
             batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
                                  "text": str(text).replace("\x00", "\ufffd")})
+        elif kind == Kind.ARTIFACT:
+            event = artifact_event_row(record, off)
+            if event is not None:
+                batch.artifacts.append(event)
         else:
             state.apply(record)
 
@@ -462,7 +468,8 @@ class Ingestor:
                                                 for k, v in all_kinds.items()])
         if batch.series or batch.shapes or batch.blocks:
             self._write_series(conn, run_pk, batch)
-        for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output)):
+        for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
+                             (s.artifact_events, batch.artifacts)):
             if items:
                 for item in items:
                     item["run_pk"] = run_pk
