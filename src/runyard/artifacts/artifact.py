@@ -91,6 +91,7 @@ class Artifact:
         self._project: str | None = None
         self._entity: str | None = None
         self._progress: Any = None  # called with bytes moved, from worker threads (CLI progress bars)
+        self._deferred_dirs: list[Path] = []  # folders of log_artifact(path), walked by the uploader
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -236,21 +237,26 @@ class Artifact:
         if not root.is_dir():
             raise NotADirectoryError(f"add_dir(): {os.fspath(local_path)!r} is not a folder (use add_file)")
         prefix = check_entry_path(name) + "/" if name else ""
-        root = root.resolve()
-        for dirpath, _dirs, files in os.walk(root):
-            rel_dir = os.path.relpath(dirpath, root)
-            for fname in files:
-                rel = fname if rel_dir == "." else f"{rel_dir}/{fname}"
-                full = os.path.join(dirpath, fname)
-                if policy == "mutable":
-                    self.add_file(full, prefix + rel.replace(os.sep, "/"), policy="mutable", overwrite=merge)
-                    continue
-                try:
-                    st = os.stat(full)
-                except FileNotFoundError:
-                    continue  # removed while the folder was walked
-                entry = check_entry_path(prefix + rel.replace(os.sep, "/"))
-                self._add_pending(Pending(entry, source=full, stat=st, size=st.st_size), merge)
+        if policy == "mutable":
+            for full, rel in _walk(root.resolve()):
+                self.add_file(full, prefix + rel, policy="mutable", overwrite=merge)
+            return
+        self._add_walked(root.resolve(), prefix, merge)
+
+    def _add_walked(self, root: Path, prefix: str, overwrite: bool) -> None:
+        for full, rel in _walk(root):
+            try:
+                st = os.stat(full)
+            except FileNotFoundError:
+                continue  # removed while the folder was walked
+            entry = check_entry_path(prefix + rel)
+            self._add_pending(Pending(entry, source=full, stat=st, size=st.st_size), overwrite)
+
+    def _expand_deferred(self) -> None:
+        """Walk the folders given to ``log_artifact(path)`` (done by the uploader, so the call
+        returns at once whatever the folder's size)."""
+        while self._deferred_dirs:
+            self._add_walked(self._deferred_dirs.pop(0), "", False)
 
     def add_reference(self, uri: str | os.PathLike[str], name: str | None = None, checksum: bool = True,
                       max_objects: int | None = None) -> list[ArtifactEntry]:
@@ -463,6 +469,15 @@ class Artifact:
         self._requested_aliases = [a for a in doc.get("aliases", []) if a != "latest"]
         self._state = COMMITTED
         self._done.set()
+
+
+def _walk(root: Path) -> Iterator[tuple[str, str]]:
+    """``(full path, relative /-separated path)`` of every file under ``root``."""
+    for dirpath, _dirs, files in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        for fname in files:
+            rel = fname if rel_dir == "." else f"{rel_dir}/{fname}"
+            yield os.path.join(dirpath, fname), rel.replace(os.sep, "/")
 
 
 def not_found(what: str) -> ArtifactNotFoundError:

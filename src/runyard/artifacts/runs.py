@@ -65,12 +65,12 @@ def log_artifact(run: Any, artifact_or_path: Artifact | str | os.PathLike[str], 
             raise FileNotFoundError(f"log_artifact(): no file or folder {os.fspath(artifact_or_path)!r}")
         art = Artifact(name or _default_name(run, path), type or "unspecified")
         if path.is_dir():
-            art.add_dir(path)
+            art._deferred_dirs.append(path.resolve())  # walked by the uploader: the call returns at once
         else:
             art.add_file(path)
     if art.state != PENDING:
         raise UsageError(f"log_artifact(): artifact {art.name!r} was already logged; make a new Artifact")
-    if not art._pending:
+    if not art._pending and not art._deferred_dirs:
         raise ValueError(f"log_artifact(): artifact {art.name!r} holds no files")
     wanted = _aliases(aliases) + [a for a in art._requested_aliases if a not in (aliases or [])]
     ctx = _ctx(run)

@@ -88,6 +88,9 @@ def commit(job: Job) -> None:
     if job.manifest is not None:
         manifest = job.manifest
     else:
+        art._expand_deferred()
+        if not art._pending:
+            raise ValueError(f"artifact {art._name!r} holds no files")
         manifest, warnings = store_files(art._name, art._pending, ctx, job.progress)
     art._warnings.extend(warnings)
     put = ctx.blobs.put_bytes(manifest.to_bytes())

@@ -7,10 +7,10 @@ histograms, console output) *and* the advanced cursor in one transaction. So a p
 mid-ingest leaves the index exactly at a batch boundary, and the next ingest continues from there:
 no point is ever stored twice, none is lost, and the result equals an uninterrupted ingest.
 
-A torn tail (a frame cut short by a crash, or still being written) is left for later. A frame
-that is complete but fails its checksum, or a record that cannot be interpreted, marks the log
-as corrupt from that offset: the good prefix stays indexed, the run is flagged (``runs.flags``)
-and nothing after the damage is trusted, as the log format prescribes.
+A torn tail (a frame cut short by a crash, or still being written) is left for later. Damaged
+frames in the middle are skipped by the reader, which resynchronises on the next good frame
+(docs/run-log.md): the run is flagged ``corrupt`` with the regions skipped and every good record is
+indexed. A record that cannot be interpreted marks the log as corrupt from that offset.
 """
 
 from __future__ import annotations
@@ -345,6 +345,9 @@ class Ingestor:
                     else:
                         flags.pop("torn_tail", None)
                 frames.close()
+                if scan.damaged:  # regions the reader skipped; every good frame after them was read
+                    seen = flags.setdefault("corrupt", {"offset": scan.damaged[0][0]}).setdefault("skipped", [])
+                    seen.extend([o, n] for o, n in scan.damaged if [o, n] not in seen)
             except LogFormatError as exc:
                 flags["corrupt"] = {"offset": 0, "error": str(exc)}
             report.records, report.points = batch.records, batch.points
