@@ -94,6 +94,9 @@ def _register_server_commands() -> None:
 
     main.add_command(ui_command(), "ui")
     main.add_command(reindex_command(), "reindex")
+    from .server.team_cli import server_command
+
+    main.add_command(server_command(), "server")
 
 
 _register_server_commands()

@@ -24,12 +24,13 @@ after the last fsync, a full disk):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 MAGIC = b"RYLOG\x00\x01\n"
 HEADER = struct.Struct("<II")
@@ -61,7 +62,7 @@ class ScanResult:
     torn_bytes: int
 
 
-def _first_frame(f: BinaryIO, path: str | os.PathLike[str], start: int, result: ScanResult | None) -> int | None:
+def _first_frame(f: BinaryIO, path: Any, start: int, result: ScanResult | None) -> int | None:
     """Seek ``f`` to the first frame at or after ``start`` and return its offset; ``None`` for a
     header torn by a crash at creation (an empty log, reported in ``result``)."""
     if start != 0:
@@ -74,11 +75,27 @@ def _first_frame(f: BinaryIO, path: str | os.PathLike[str], start: int, result: 
         if result is not None:
             result.valid_end, result.torn_bytes = 0, len(head)
         return None
-    raise LogFormatError(f"{os.fspath(path)} is not a runyard run log (bad header)")
+    raise LogFormatError(f"{path if hasattr(path, 'read') else os.fspath(path)} is not a runyard run log (bad header)")
+
+
+class LogStream(Protocol):
+    """A run log held elsewhere than in a file, read through ``seek`` (log offsets) and ``read``."""
+
+    def seek(self, pos: int, whence: int = 0) -> int: ...
+
+    def read(self, n: int = -1) -> bytes: ...
+
+
+def _open(path: str | os.PathLike[str] | LogStream) -> Any:
+    """A log file opened for reading, or a readable, seekable stream given as is (the team server
+    reads logs held in its database through one; ``runyard.store.online``)."""
+    if hasattr(path, "read"):
+        return contextlib.nullcontext(path)
+    return open(path, "rb")
 
 
 def read_frames(
-    path: str | os.PathLike[str], start: int = 0, result: ScanResult | None = None
+    path: str | os.PathLike[str] | LogStream, start: int = 0, result: ScanResult | None = None
 ) -> Iterator[tuple[int, bytes]]:
     """Yield ``(offset, payload)`` for each good frame from ``start`` (0 means the file's start).
 
@@ -87,7 +104,7 @@ def read_frames(
     """
     unpack = HEADER.unpack_from
     crc32 = zlib.crc32
-    with open(path, "rb") as f:
+    with _open(path) as f:
         first = _first_frame(f, path, start, result)
         if first is None:
             return
@@ -203,7 +220,7 @@ def _run_crcs_ok(data: bytes, arr: Any, pos: int, length: int, count: int) -> in
 
 
 def read_frame_runs(
-    path: str | os.PathLike[str], start: int = 0, result: ScanResult | None = None
+    path: str | os.PathLike[str] | LogStream, start: int = 0, result: ScanResult | None = None
 ) -> Generator[FrameRuns, None, None]:
     """The frames ``read_frames`` yields, a buffer at a time as runs of equal-length frames.
 
@@ -212,7 +229,7 @@ def read_frame_runs(
     import numpy as np
 
     unpack = _unpack_length
-    with open(path, "rb") as f:
+    with _open(path) as f:
         first = _first_frame(f, path, start, result)
         if first is None:
             return
