@@ -55,6 +55,7 @@ class Writer:
         self.folder = folder
         self.fd = fd
         self.offset = offset  # just past the last whole frame written
+        self.durable_offset = offset  # just past the last frame fsynced (what online mode may send)
         self.state = state
         self.media = MediaStore(folder)
         self.reporter = reporter
@@ -266,8 +267,10 @@ class Writer:
         if not (self._dirty_since_fsync or force):
             return
         self.media.sync()
+        offset = self.offset
         try:
             os.fsync(self.fd)
+            self.durable_offset = offset
         except OSError as e:
             self.reporter.once("fsync", f"could not fsync the run log — {e} — data may be lost on power failure")
         self._dirty_since_fsync = False
