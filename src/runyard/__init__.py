@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 import importlib
 from typing import Any
 
-from .entry import define_metric, finish, init, log, unset
+from .entry import alert, define_metric, finish, init, log, restore, save, unset
 from .errors import LogValueError, RunyardError, RunyardWarning, StepError, UsageError
 from .sdk.preinit import PreInit
 
@@ -23,6 +23,7 @@ summary: Any = PreInit("summary")
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
     "Api": (".api", "Api"),
+    "AlertLevel": (".sdk.extras", "AlertLevel"),
     "ApiRun": (".api", "ApiRun"),
     "Audio": (".types.audio", "Audio"),
     "Histogram": (".types.histogram", "Histogram"),
@@ -54,6 +55,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AlertLevel",
     "Api",
     "ApiRun",
     "Audio",
@@ -71,6 +73,7 @@ __all__ = [
     "UsageError",
     "Video",
     "__version__",
+    "alert",
     "config",
     "define_metric",
     "finish",
@@ -78,7 +81,9 @@ __all__ = [
     "log",
     "plot",
     "plot_table",
+    "restore",
     "run",
+    "save",
     "summary",
     "unset",
 ]

@@ -1,4 +1,4 @@
-"""The read API (SPEC §6.1): ``runyard.Api()`` over a local folder of runs, or over HTTP with
+"""The read API (docs/read-api.md): ``runyard.Api()`` over a local folder of runs, or over HTTP with
 ``Api(base_url=...)`` / ``$RUNYARD_BASE_URL`` (see ``api.http``); both answer alike."""
 
 from __future__ import annotations

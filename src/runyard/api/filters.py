@@ -1,4 +1,5 @@
-"""wandb's Mongo-style run filters and orders (SPEC §6.1), evaluated on a run document.
+"""wandb's Mongo-style run filters and orders, evaluated on a run document (docs/http-api.md,
+"Runs: filters, orders, search").
 
 A run document is ``{"id", "name", "display_name", "state", "tags", "group", "job_type",
 "created_at" (ISO 8601 UTC), "config": {...}, "summary_metrics": {...}}``; dotted paths reach into

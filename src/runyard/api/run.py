@@ -1,4 +1,4 @@
-"""``Api().run(...)``: a stored run with config, summary (editable, SPEC §2.5), history and files."""
+"""``Api().run(...)``: a stored run with config, summary (editable: docs/read-api.md), history and files."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import UsageError
+from ..jsonvalue import check_loggable, decode
 from ..log.append import append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
@@ -20,7 +21,7 @@ from ..types.base import MediaStore
 
 def sample_rows(rows: Iterator[dict[str, Any]], samples: int, pandas: bool) -> Any:
     """At most ``samples`` rows, evenly spaced, always with the first and the last: the same rows
-    come back for the same history (SPEC §6.1). A DataFrame when ``pandas``."""
+    come back for the same history (docs/read-api.md). A DataFrame when ``pandas``."""
     if samples < 1:
         raise ValueError(f"history(): samples must be positive, got {samples}")
     kept = list(rows)
@@ -59,7 +60,7 @@ class _SavesSummary(Protocol):
 
 
 class ApiSummary(dict[str, Any]):
-    """The run's summary as a dict; ``update()`` persists edits made to it (SPEC §2.5)."""
+    """The run's summary as a dict; ``update()`` persists edits made to it (docs/read-api.md, "Summary edits")."""
 
     def __init__(self, run: _SavesSummary, values: dict[str, Any]) -> None:
         super().__init__(values)
@@ -168,13 +169,13 @@ class ApiRun:
     def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
                 pandas: bool = True, stream: str = "default") -> Any:
         """At most ``samples`` rows, evenly spaced over the history and always including the first
-        and last: the same call returns the same rows (SPEC §6.1)."""
+        and last: the same call returns the same rows (docs/read-api.md)."""
         wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
         return sample_rows(self.scan_history(keys=wanted), samples, pandas)
 
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:
-        """What a chart draws (SPEC §5.3): per bucket ``x``, ``min``, ``max``, ``mean``, ``first``,
+        """What a chart draws (docs/http-api.md, "Series"): per bucket ``x``, ``min``, ``max``, ``mean``, ``first``,
         ``last``, ``count``, at most ``samples`` buckets, spikes kept, deterministic; a narrow
         ``x_range`` answers at full resolution. Uses (and refreshes) the folder's index, so it
         answers exactly as ``runyard ui`` does; needs the ``server`` extra."""
@@ -195,9 +196,7 @@ class ApiRun:
                 doc = series_query(conn, self.project, [self.id], key, x_axis, x_range, samples)[0]
         finally:
             store.close()
-        from .http import _floats
-
-        return dict(_floats(doc))
+        return dict(decode(doc))
 
     def output(self) -> str:
         """The captured console output (stdout and stderr, in order)."""
@@ -237,6 +236,11 @@ class ApiRun:
                 value, media = summary_value(k, v)
                 changed[k] = materialize(value, store) if media else value
         deleted = [k for k in summary._saved if k not in summary]
+        try:
+            check_loggable(changed, "summary")
+        except ValueError as exc:
+            raise UsageError(f"run {self.id}: the summary edit cannot be stored in its log, nothing was "
+                             f"written: {exc}") from None
         if changed or deleted:
             store.sync()
             self._append([[Kind.SUMMARY, changed, deleted]])

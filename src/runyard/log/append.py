@@ -1,5 +1,5 @@
 """Appending records to the log of a run that no process is writing any more (summary edits from
-the read API or the server, SPEC §2.5).
+the read API or the server, docs/read-api.md "Summary edits").
 
 A crashed run may end in a torn frame. Records appended after it would be unreadable (readers stop
 at the first bad frame), so the torn tail is cut first, as a resuming writer does. A log damaged in

@@ -1,4 +1,4 @@
-"""``run.config`` (SPEC §1.2): a dict with attribute access whose changes go to the run log."""
+"""``run.config`` (docs/semantics.md, "Config"): a dict with attribute access whose changes go to the run log."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from ..log.state import RUNNING, RunState
 from .config import Config, config_dict
 from .console import ConsoleCapture
 from .disabled import DisabledRun
-from .metadata import basic_metadata, git_metadata
+from .metadata import basic_metadata
 from .names import new_run_id, new_run_name
 from .report import Reporter, say
 from .run import Run
@@ -30,7 +30,7 @@ from .writer import Writer
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 _IGNORED_INIT_ARGS = (
-    "anonymous", "sync_tensorboard", "monitor_gym", "magic", "force", "save_code", "allow_val_change",
+    "anonymous", "sync_tensorboard", "monitor_gym", "magic", "force", "allow_val_change",
     "fork_from", "resume_from", "tensorboard",
 )
 
@@ -77,9 +77,10 @@ def init(
     settings: Any = None,
     config_exclude_keys: list[str] | None = None,
     config_include_keys: list[str] | None = None,
+    save_code: bool | None = None,
     **ignored: Any,
 ) -> Any:
-    """Start a run and make it the current one (SPEC §1.1). Returns the ``Run``.
+    """Start a run and make it the current one (docs/semantics.md, "Runs"). Returns the ``Run``.
 
     Runs are written to ``<dir>/<project>/<run id>/`` (``dir`` defaults to ``$RUNYARD_DIR`` or
     ``./runyard``). ``resume``: ``"allow"`` continues run ``id`` if it exists, ``"must"`` requires
@@ -94,6 +95,8 @@ def init(
         overrides["dir"] = os.fspath(dir)
     if mode is not None:
         overrides["mode"] = mode
+    if save_code is not None:
+        overrides["save_code"] = bool(save_code)
     resolved = settings_mod.resolve(overrides)
     mode_name = {"dryrun": "offline", "run": "offline"}.get(resolved["mode"], resolved["mode"])
     if mode_name not in ("offline", "online", "disabled"):
@@ -167,8 +170,7 @@ def _start(
     if not exists and resume == "must":
         raise UsageError(f"init(resume='must'): no run {run_id!r} in project {project!r} under {project_dir}")
     reporter = Reporter()
-    meta = basic_metadata()
-    meta.update(git_metadata())
+    meta = basic_metadata()  # git, packages and hardware follow from the capture thread (sdk/capture.py)
     pid = os.getpid()
     session = {"pid": pid, "host": meta["host"], "pid_start": process_start_ticks(pid)}
     try:
@@ -192,6 +194,7 @@ def _start(
     writer = Writer(folder, fd, offset, state, resolved, reporter, warn_data)
     run = Run(writer, resolved, reporter, resumed=exists, root=str(root))
     writer.start()
+    run._extras.start()
     if resolved["mode"] == "online":  # stream the log to a team server (sdk/online.py)
         from .online import start_sender
 
@@ -302,7 +305,7 @@ def _latest_crashed(project_dir: Path) -> str | None:
 def log(
     data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None
 ) -> None:
-    """Log ``data`` to the current run (SPEC §1.3). Raises if ``init()`` was not called."""
+    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"). Raises if ``init()`` was not called."""
     run = _current
     if run is None:
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")
@@ -310,16 +313,45 @@ def log(
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
-    """Finish the current run (SPEC §1.10); a no-op when there is none."""
+    """Finish the current run (docs/semantics.md, "Finishing and run states"); a no-op when there is none."""
     if _current is not None:
         _current.finish(exit_code, quiet)
 
 
 def define_metric(name: str, **kwargs: Any) -> Any:
-    """``define_metric`` on the current run (SPEC §1.11)."""
+    """``define_metric`` on the current run (docs/semantics.md, "define_metric")."""
     if _current is None:
         raise UsageError("runyard.define_metric() was called before runyard.init(); call runyard.init() first")
     return _current.define_metric(name, **kwargs)
+
+
+def save(glob_str: Any, base_path: Any = None, policy: str = "live") -> list[str]:
+    """``run.save`` on the current run (files under its ``files/``)."""
+    if _current is None:
+        raise UsageError("runyard.save() was called before runyard.init(); call runyard.init() first")
+    return _current.save(glob_str, base_path, policy) if isinstance(_current, Run) else []
+
+
+def restore(name: str, run_path: str | None = None, replace: bool = False, root: Any = None) -> Any:
+    """``files/<name>`` of the current run or of ``run_path`` ('project/run_id'), copied into ``root``
+    (default: the current run's ``files/``, else the working folder) and opened for reading."""
+    from .extras import run_folder
+    from .files import restore as restore_file
+
+    if isinstance(_current, Run):
+        return _current.restore(name, run_path, replace, root)
+    if run_path is None:
+        raise UsageError("runyard.restore() without a run needs run_path='project/run_id'")
+    runs_root = Path(settings_mod.resolve()["dir"]).expanduser()
+    return restore_file(name, run_folder(run_path, runs_root, None), Path(root or "."), replace)
+
+
+def alert(title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+    """``run.alert`` on the current run."""
+    if _current is None:
+        raise UsageError("runyard.alert() was called before runyard.init(); call runyard.init() first")
+    if isinstance(_current, Run):
+        _current.alert(title, text, level, wait_duration)
 
 
 def unset() -> None:

@@ -1,6 +1,6 @@
 """``Run``: the live run of a training process — step and commit rules, config, summary, finish.
 
-The step rules are SPEC §1.4–§1.6 exactly (a trace test reproduces the reference row for row):
+The step rules are those of docs/semantics.md, "Steps and commits", (a trace test reproduces the reference row for row):
 ``_step`` is the step of the open row; ``_pending`` holds keys merged into it but not yet committed.
 """
 
@@ -19,6 +19,7 @@ from ..log.records import Kind
 from ..log.summary import AGGREGATES, MetricDef
 from .config import Config
 from .console import ConsoleCapture
+from .extras import RunExtras
 from .history import History
 from .items import RecordItem, RowItem, StopItem, SyncItem
 from .live_summary import Summary
@@ -77,6 +78,7 @@ class Run:
         self.config = Config(dict(state.config), self._config_changed)
         self.summary = Summary(self._read_summary, self._write_summary)
         self.history = History(self)
+        self._extras = RunExtras(self)
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -141,7 +143,7 @@ class Run:
 
     def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """Record ``data`` into one step of the history (SPEC §1.3–§1.8)."""
+        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits")."""
         if not self._accepting:
             self._reject()
             return
@@ -302,7 +304,8 @@ class Run:
         goal: str | None = None,
         overwrite: bool | None = None,
     ) -> MetricDef:
-        """Declare a metric's x-axis, summary aggregates and goal (SPEC §1.11); globs allowed."""
+        """Declare a metric's x-axis, summary aggregates and goal; globs allowed
+        (docs/semantics.md, "define_metric")."""
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric(): name must be a non-empty string")
         if "*" in name[:-1]:
@@ -323,6 +326,32 @@ class Run:
         self._put_record([Kind.METRIC, m.to_record()])
         return m
 
+    # -- files, code, alerts (sdk/extras.py) ----------------------------------------------------
+
+    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+             policy: str = "live") -> list[str]:
+        """Copy files matching ``glob_str`` into the run's ``files/`` (relative to ``base_path``,
+        default the glob's folder): ``now``, ``live`` (again whenever they change) or at the ``end``.
+        Returns the names stored now. An unreadable file is named on stderr; the run goes on."""
+        return self._extras.files.save(glob_str, base_path, policy)
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | os.PathLike[str] | None = None) -> Any:
+        """Copy ``files/<name>`` of this run (or of ``run_path``) into ``root`` (default: this
+        run's ``files/``) and return it opened for reading."""
+        return self._extras.restore(name, run_path, replace, root)
+
+    def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
+                 include_fn: Any = None, exclude_fn: Any = None) -> dict[str, Any]:
+        """Store the source files under ``root`` (default ``*.py``) in ``files/code/``, up to the
+        ``max_code_bytes`` setting; returns what was stored and how many files were left out."""
+        return self._extras.log_code(root, include_fn, exclude_fn)
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        """Record an alert on the run (shown on its page and flagged in the runs table) and print it
+        to stderr. The same title again within ``wait_duration`` seconds (default 60) is skipped."""
+        self._extras.alert(title, text, level, wait_duration)
+
     # -- finishing ---------------------------------------------------------------------------
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -330,6 +359,7 @@ class Run:
         failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
         if self._finished or os.getpid() != self._owner_pid:
             return
+        self._extras.finish()  # last system metrics row, end/live files, captured environment
         with self._lock:
             if self._finished:
                 return

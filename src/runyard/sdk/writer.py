@@ -301,7 +301,7 @@ class Writer:
 
 
 def _fill_step_metrics(data: dict[str, Any], summary: Any) -> None:
-    """SPEC §1.11 step sync: a metric logged without its step metric gets its last value."""
+    """Step sync (docs/semantics.md, "define_metric"): a metric logged without its step metric gets its last value."""
     lookup = summary.metrics.lookup
     last = summary.last
     for key in list(data):

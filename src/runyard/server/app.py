@@ -1,8 +1,8 @@
 """The ASGI app: ``create_app(root, store_url)``.
 
 Routes live under ``/api``; ``/openapi.json`` describes them and ``/docs`` renders that. Every
-error answers ``{"ok": false, "error": "...", "status": N}`` (``errors.py``). ``/`` serves a
-placeholder page until the web UI is built (a later issue).
+error answers ``{"ok": false, "error": "...", "status": N}`` (``errors.py``). ``/`` and every
+other non-API route serve the built web UI (``static.install_ui``, docs/ui.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import anyio
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
-from .. import __version__
+from .. import __version__, jsonvalue
 from ..log.append import DamagedLogError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
@@ -187,8 +187,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         return {"series": out, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3)}
 
     series_doc = ("Per run, buckets of the series (x, x_last, min, max, mean, first, last, count, "
-                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are the strings "
-                  '"NaN", "Infinity", "-Infinity". A range of at most max_points points answers at '
+                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are tagged "
+                  '{"$float": "NaN"} (docs/http-api.md). A range of at most max_points points answers at '
                   "full resolution.")
 
     @app.get("/api/projects/{project}/series", tags=["series"], description=series_doc)
@@ -317,7 +317,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     # -- summary edits --------------------------------------------------------------------
 
     @app.patch("/api/runs/{project}/{run_id}/summary", tags=["runs"],
-               description="Edit a finished run's summary (SPEC §2.5): appends a SUMMARY record to its log.")
+               description="Edit a finished run's summary: appends a SUMMARY record to its log (docs/read-api.md).")
     def edit_summary(project: str, run_id: str, body: dict[str, Any] = Body(  # noqa: B008
             ..., examples=[{"update": {"best_acc": 0.93}, "delete": ["tmp"]}])) -> dict[str, Any]:
         update = body.get("update", {})
@@ -327,6 +327,12 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             raise ApiError(400, 'body must be {"update": {key: value}, "delete": [key, ...]}')
         if not update and not delete:
             raise ApiError(400, "nothing to edit: give update and/or delete")
+        try:  # tagged values (NaN, big integers, bytes) become what the log holds
+            update = jsonvalue.decode(update, "update")
+            jsonvalue.check_loggable(update, "update")
+            jsonvalue.check_loggable(delete, "delete")
+        except ValueError as exc:
+            raise ApiError(400, f"the edit cannot be stored in the run log, nothing was written: {exc}") from None
         _, folder, _ = run_dir(project, run_id)
         state, _ = RunFolder(folder).load_state()
         if state.state == RUNNING:
@@ -396,7 +402,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
 
         install_team(app, store, blobs, auth)
 
-    # [web UI] added by the UI work (issue 5): the built UI on every non-API route; keep this last.
+    # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui
 
     install_ui(app)

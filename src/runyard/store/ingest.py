@@ -156,6 +156,16 @@ class _Batch:
                 known.append(kind)
 
 
+def _shown_flags(flags: dict[str, Any], state: RunState) -> dict[str, Any]:
+    """The run's flags as the runs table shows them: ingest problems, and its alerts (count, worst
+    level, last title) so the table can mark runs that raised one."""
+    if not state.alerts:
+        return flags
+    levels = [a.get("level") for a in state.alerts]
+    worst = next((lv for lv in ("ERROR", "WARN", "INFO") if lv in levels), "INFO")
+    return {**flags, "alerts": {"count": len(state.alerts), "level": worst, "last": state.alerts[-1].get("title")}}
+
+
 def _flatten(prefix: str, d: dict[str, Any], out: list[tuple[str, Any]], sep: str = ".") -> None:
     for k, v in d.items():
         name = f"{prefix}{sep}{k}"
@@ -398,6 +408,18 @@ class Ingestor:
                     batch.points += 1
                 else:
                     add(key, v, row, off, step, kinds, False)
+        elif kind == Kind.SYSTEM:  # its own stream: sample number as step, keyed by wall time
+            _, no, ts, rt, data = record
+            if not isinstance(data, dict) or type(no) is not int or type(ts) not in _NUM or type(rt) not in _NUM:
+                raise ValueError("malformed SYSTEM record")
+            state.apply(record)
+            row = batch.nrows
+            batch.steps.append(no)
+            batch.ts.append(ts)
+            batch.rt.append(rt)
+            for key, v in data.items():
+                if type(v) is float or type(v) is int:
+                    batch.add_value(key, v, row, off, no, kinds, False)
         elif kind == Kind.OUTPUT:
             state.apply(record)
             text = record[3]
@@ -422,7 +444,7 @@ class Ingestor:
             exit_code=state.exit_code, error=state.error, group_name=state.group,
             job_type=state.job_type, notes=state.notes, tags=dumps(state.tags),
             config=dumps(state.config), summary=dumps(summary), metadata=dumps(state.metadata),
-            flags=dumps(flags), seq=_next_seq(conn),
+            flags=dumps(_shown_flags(flags, state)), seq=_next_seq(conn),
         ))
         if state.entity:
             conn.execute(sa.update(s.projects).where(

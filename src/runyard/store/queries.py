@@ -16,6 +16,7 @@ import msgpack
 import numpy as np
 import sqlalchemy as sa
 
+from ..jsonvalue import encode_float
 from . import schema as s
 from . import series as ser
 from .jsonutil import jsonable, loads
@@ -135,7 +136,7 @@ def _cond(path: str, cond: Any) -> sa.ColumnElement[bool]:
 
 
 def compile_filter(filters: Any) -> sa.ColumnElement[bool]:
-    """wandb's Mongo-style filter (SPEC §6.1) as a SQL condition on ``runs``."""
+    """wandb's Mongo-style filter (docs/http-api.md, "Runs: filters, orders, search") as a SQL condition on ``runs``."""
     if filters is None:
         return sa.true()
     if not isinstance(filters, dict):
@@ -269,8 +270,7 @@ def project_keys(conn: sa.Connection, project: str) -> list[dict[str, Any]]:
 MAX_POINTS = 10_000
 
 
-def _num(v: float) -> Any:
-    return v if math.isfinite(v) else ("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
+_num = encode_float
 
 
 def series_query(conn: sa.Connection, project: str, run_ids: list[str], key: str, x_axis: str = "_step",

@@ -10,7 +10,7 @@ Tables
     projects           one row per project folder
     runs               one row per run: columns the runs table sorts on, config/summary/... as JSON
     run_fields         flattened config/summary/tags values of each run (EAV), for filter and sort
-    run_keys           keys of each run's history with their value kinds (SPEC §1.9)
+    run_keys           keys of each run's history with their value kinds (docs/semantics.md, "One key, one kind")
     cursors            how far each run log was ingested, with the derived state at that offset
     series             one numeric series per (run, key): point count and monotonic axes
     chunks             the points of a series, CHUNK points per row, compressed (``codec``)
