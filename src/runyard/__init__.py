@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from .entry import alert, define_metric, finish, init, log, restore, save, unset
-from .errors import LogValueError, RunyardError, RunyardWarning, StepError, UsageError
+from .errors import ConfigError, Error, LogValueError, RunyardError, RunyardWarning, StepError, UsageError
 from .sdk.preinit import PreInit
 
 run: Any = None
@@ -36,6 +36,21 @@ _LAZY = {
     "Video": (".types.video", "Video"),
     "plot": (".plot", None),
     "plot_table": (".plot", "plot_table"),
+    # wandb's surface beyond log() (docs/wandb-compat.md)
+    "Settings": (".sdk.wandb_settings", "Settings"),
+    "login": (".sdk.login", "login"),
+    "watch": (".sdk.watch", "watch"),
+    "unwatch": (".sdk.watch", "unwatch"),
+    "termlog": (".sdk.terminal", "termlog"),
+    "termwarn": (".sdk.terminal", "termwarn"),
+    "termerror": (".sdk.terminal", "termerror"),
+    "setup": (".sdk.terminal", "setup"),
+    "teardown": (".sdk.terminal", "teardown"),
+    "require": (".sdk.terminal", "require"),
+    "util": (".util", None),
+    "sklearn": (".integrations.sklearn", None),
+    "lightgbm": (".integrations.lightgbm", None),
+    "xgboost": (".integrations.xgboost", None),
 }
 
 
@@ -59,6 +74,8 @@ __all__ = [
     "Api",
     "ApiRun",
     "Audio",
+    "ConfigError",
+    "Error",
     "Histogram",
     "Html",
     "Image",
@@ -68,6 +85,7 @@ __all__ = [
     "Plotly",
     "RunyardError",
     "RunyardWarning",
+    "Settings",
     "StepError",
     "Table",
     "UsageError",
@@ -79,6 +97,7 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "login",
     "plot",
     "plot_table",
     "restore",
@@ -86,4 +105,6 @@ __all__ = [
     "save",
     "summary",
     "unset",
+    "unwatch",
+    "watch",
 ]

@@ -42,8 +42,10 @@ _hooks_installed = False
 def _set_current(run: Run | DisabledRun | None) -> None:
     global _current
     _current = run
-    module = sys.modules.get("runyard")
-    if module is not None:
+    # runyard itself, and the wandb alias when it is on (docs/wandb-compat.md)
+    for module in (sys.modules.get("runyard"), sys.modules.get("runyard.compat.wandb")):
+        if module is None:
+            continue
         from .preinit import PreInit
 
         module.run = run  # type: ignore[attr-defined]
@@ -303,9 +305,11 @@ def _latest_crashed(project_dir: Path) -> str | None:
 
 
 def log(
-    data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None
+    data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
+    sync: bool | None = None,
 ) -> None:
-    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"). Raises if ``init()`` was not called."""
+    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"); ``log()`` alone
+    commits the current step. Raises if ``init()`` was not called."""
     run = _current
     if run is None:
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")

@@ -7,6 +7,7 @@ The step rules are those of docs/semantics.md, "Steps and commits", (a trace tes
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
@@ -24,6 +25,7 @@ from .history import History
 from .items import RecordItem, RowItem, StopItem, SyncItem
 from .live_summary import Summary
 from .report import Reporter, say
+from .run_surface import RunSurface
 from .values import PLAIN_TYPES, Normalized, normalize_row
 from .writer import ROW_OVERHEAD, Writer
 
@@ -31,7 +33,7 @@ _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
 
 
-class Run:
+class Run(RunSurface):
     """A run being logged by this process. Create it with ``runyard.init()``."""
 
     def __init__(
@@ -132,18 +134,15 @@ class Run:
     def disabled(self) -> bool:
         return False
 
-    @property
-    def url(self) -> None:
-        return None
-
     def __repr__(self) -> str:
         return f"<runyard Run {self.path} ({self.name})>"
 
     # -- logging -----------------------------------------------------------------------------
 
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits")."""
+        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits");
+        ``log()`` with no data commits the pending row (or an empty one), as in wandb."""
         if not self._accepting:
             self._reject()
             return
@@ -378,6 +377,8 @@ class Run:
         self._wait_for_writer()
         if self._sender is not None:
             self._sender.finish(float(self._settings["upload_timeout"]))
+        if "runyard.sdk.watch" in sys.modules:
+            sys.modules["runyard.sdk.watch"].unwatch_run(self)
         from . import lifecycle
 
         lifecycle.forget(self)
@@ -412,6 +413,8 @@ class Run:
 
 
 def _as_dict(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
     if hasattr(data, "keys") and hasattr(data, "__getitem__"):
         return {k: data[k] for k in data.keys()}
     raise TypeError(

@@ -348,6 +348,12 @@ class Sender:
         target = self.end()
         failures, delay, first = 0, BACKOFF_FIRST, True
         try:
+            try:  # the server's word, not this machine's memory (a server restored from a backup)
+                held = self.client.json("GET", f"/api/ingest/{_q(self.project)}/{_q(self.run_id)}")["offset"]
+                if isinstance(held, int) and held != self.acked:
+                    self.acked = min(held, target)
+            except Retry:
+                pass
             while first or self.acked < target:
                 first = False
                 before = self.acked

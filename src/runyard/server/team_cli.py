@@ -52,7 +52,8 @@ def server_command() -> Any:
     @click.option("--s3-endpoint", envvar=_ENV_ENDPOINT, default=None, metavar="URL",
                   help="Endpoint of an S3-compatible store (SeaweedFS, MinIO, ...); credentials from AWS_*.")
     @click.option("--db-schema", "db_schema", envvar=_ENV_SCHEMA, default=None, metavar="NAME",
-                  help=f"A PostgreSQL schema for every table (several servers in one database). Default: ${_ENV_SCHEMA}.")
+                  help=f"A PostgreSQL schema for every table (several servers in one database). "
+                       f"Default: ${_ENV_SCHEMA}.")
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
     @click.option("--port", default=8080, show_default=True, type=int, help="TCP port.")
     @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
