@@ -21,7 +21,7 @@ from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from .. import __version__, jsonvalue
-from ..log.append import DamagedLogError, append_records
+from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
@@ -342,6 +342,10 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             append_records(folder / LOG_NAME, [[Kind.SUMMARY, update, delete]])
         except DamagedLogError as exc:
             raise ApiError(409, f"the log of run {project}/{run_id} is damaged: {exc}") from None
+        except RecordTooLargeError as exc:
+            raise ApiError(413, f"summary edit of run {project}/{run_id} refused: {exc}") from None
+        except RunLockedError as exc:
+            raise ApiError(409, str(exc)) from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
         with store.read() as conn:
@@ -396,6 +400,11 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                 change["new_keys"] = sorted(keys - known.get(pk, set())) if pk in known else sorted(keys)
                 known[pk] = keys
         return changes
+
+    # [artifacts] docs/artifacts.md, "HTTP API"
+    from .artifacts import install_artifacts
+
+    install_artifacts(app, store, root_path)
 
     if auth is not None:  # team routes replace the folder-reading ones; before the UI's catch-all
         from .team import install_team
