@@ -90,6 +90,15 @@ class LogStream(Protocol):
 
     def read(self, n: int = -1) -> bytes: ...
 
+    def size(self) -> int:
+        """The offset just past the log's last byte."""
+        ...
+
+
+def _size(f: Any) -> int:
+    size = getattr(f, "size", None)
+    return int(size()) if callable(size) else os.fstat(f.fileno()).st_size
+
 
 def _open(path: str | os.PathLike[str] | LogStream) -> Any:
     """A log file opened for reading, or a readable, seekable stream given as is (the team server
@@ -139,7 +148,7 @@ def find_frame(f: BinaryIO, start: int) -> tuple[int | None, int]:
     none), and the file size the search saw. Leaves ``f``'s position undefined."""
     import numpy as np
 
-    size = os.fstat(f.fileno()).st_size
+    size = _size(f)
     pos = start
     need = HEADER_SIZE + _MIN_PAYLOAD
     while pos + need <= size:
@@ -194,7 +203,7 @@ class _Resync:
     def finish(self, valid_end: int) -> None:
         if self.result is not None:
             self.result.valid_end = valid_end
-            self.result.torn_bytes = max(0, os.fstat(self.f.fileno()).st_size - valid_end)
+            self.result.torn_bytes = max(0, _size(self.f) - valid_end)
 
 
 def read_frames(

@@ -64,6 +64,9 @@ class OffsetStream:
         self.pos = pos - self.base
         return pos
 
+    def size(self) -> int:
+        return self.base + len(self.data)
+
     def read(self, n: int = -1) -> bytes:
         end = len(self.data) if n < 0 else self.pos + n
         out = self.data[self.pos : end]
@@ -80,6 +83,9 @@ class SegmentStream:
     def seek(self, pos: int, whence: int = 0) -> int:
         self.pos = pos
         return pos
+
+    def size(self) -> int:
+        return held_offset(self.conn, self.project, self.run_id)
 
     def read(self, n: int = -1) -> bytes:
         seg = t.log_segments
@@ -120,7 +126,7 @@ def check_frames(data: bytes, start: int) -> int:
             count += 1
     except LogFormatError as exc:
         raise BatchError(400, f"not a run log: {exc}") from None
-    if scan.valid_end != start + len(data):
+    if scan.valid_end != start + len(data) or scan.damaged:
         raise BatchError(400, f"the batch is not whole, good frames: bytes from offset {scan.valid_end} "
                               "are cut short or fail their checksum; nothing was applied")
     return count
