@@ -107,3 +107,12 @@ def _register_compat_commands() -> None:
 
 
 _register_compat_commands()
+
+
+def _register_artifact_commands() -> None:
+    from .artifacts.cli import artifact_group
+
+    main.add_command(artifact_group, "artifact")
+
+
+_register_artifact_commands()

@@ -357,6 +357,10 @@ class Run(RunSurface):
         failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
         if self._finished or os.getpid() != self._owner_pid:
             return
+        if getattr(self, "_artifact_jobs", None):  # artifacts still being stored: their records come first
+            from ..artifacts.runs import wait_all
+
+            wait_all(self, float(self._settings["finish_timeout"]))
         self._extras.finish()  # last system metrics row, end/live files, captured environment
         with self._lock:
             if self._finished:
@@ -379,6 +383,43 @@ class Run(RunSurface):
         from . import lifecycle
 
         lifecycle.forget(self)
+
+    # -- artifacts (docs/artifacts.md) -------------------------------------------------------
+
+    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                     aliases: list[str] | None = None, tags: list[str] | None = None) -> Any:
+        """Log an artifact (or a path) as this run's output; stored in the background."""
+        from ..artifacts import runs
+
+        return runs.log_artifact(self, artifact_or_path, name, type, aliases, tags)
+
+    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None,
+                     use_as: str | None = None) -> Any:
+        """Mark an artifact version (``"name:v3"``, ``"name:latest"``, ...) as this run's input."""
+        from ..artifacts import runs
+
+        return runs.use_artifact(self, artifact_or_name, type, aliases, use_as)
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_artifact(self, artifact, target_path, aliases)
+
+    def log_model(self, path: Any, name: str | None = None, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.log_model(self, path, name, aliases)
+
+    def use_model(self, name: str) -> str:
+        from ..artifacts import runs
+
+        return runs.use_model(self, name)
+
+    def link_model(self, path: Any, registered_model_name: str, name: str | None = None,
+                   aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_model(self, path, registered_model_name, name, aliases)
 
     def _wait_for_writer(self) -> None:
         timeout = float(self._settings["finish_timeout"])

@@ -18,40 +18,19 @@ from typing import Any
 
 import anyio
 from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from .. import __version__, jsonvalue
-from ..log.append import DamagedLogError, append_records
+from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
 from ..store import queries as q
-from ..store.db import Store
+from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
 from . import files, history, tables
 from .errors import ApiError, install
 from .live import IngestLoop
-
-DEFAULT_INDEX = Path(".runyard") / "index.sqlite3"
-
-
-def default_store_url(root: Path) -> str:
-    """The embedded index of a folder of runs: a SQLite file in ``<root>/.runyard/``."""
-    return f"sqlite:///{(root / DEFAULT_INDEX).resolve()}"
-
-
-PLACEHOLDER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>runyard</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
-code{background:#8881;padding:0 .2em}</style></head>
-<body><h1>runyard</h1>
-<p><strong>Placeholder: the web UI is not built yet.</strong> This server already answers the
-HTTP API the UI will use.</p>
-<ul><li><a href="/docs">API documentation</a> (OpenAPI, interactive)</li>
-<li><a href="/openapi.json">/openapi.json</a></li>
-<li><a href="/api/projects">/api/projects</a></li></ul>
-<p>Serving runs from <code>{root}</code>.</p></body></html>
-"""
 
 
 def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] | None = None, *,
@@ -93,10 +72,6 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return int(m["pk"]), root_path / m["path"], dict(m)
 
     # -- projects and runs ----------------------------------------------------------------
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(PLACEHOLDER.replace("{root}", str(root_path)))
 
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, Any]:
@@ -310,6 +285,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             append_records(folder / LOG_NAME, [[Kind.SUMMARY, update, delete]])
         except DamagedLogError as exc:
             raise ApiError(409, f"the log of run {project}/{run_id} is damaged: {exc}") from None
+        except RecordTooLargeError as exc:
+            raise ApiError(413, f"summary edit of run {project}/{run_id} refused: {exc}") from None
+        except RunLockedError as exc:
+            raise ApiError(409, str(exc)) from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
         with store.read() as conn:
@@ -359,6 +338,11 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 change["new_keys"] = sorted(keys - known.get(pk, set())) if pk in known else sorted(keys)
                 known[pk] = keys
         return changes
+
+    # [artifacts] docs/artifacts.md, "HTTP API"
+    from .artifacts import install_artifacts
+
+    install_artifacts(app, store, root_path)
 
     # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui
