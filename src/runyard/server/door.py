@@ -81,8 +81,10 @@ def allowed_host(name: str, names: frozenset[str]) -> bool:
 class DoorMiddleware:
     """Host check, body size bound and path length bound, before any route runs."""
 
-    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = (), max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = (), max_body: int = DEFAULT_MAX_BODY,
+                 check_host: bool = True) -> None:
         self.app = app
+        self.check_host = check_host
         self.names = frozenset(h.lower().rstrip(".") for h in allowed_hosts)
         self.max_body = max_body
 
@@ -92,7 +94,7 @@ class DoorMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         host = headers.get("host", "")
-        if not host or not allowed_host(_host_name(host), self.names):
+        if self.check_host and (not host or not allowed_host(_host_name(host), self.names)):
             await _refuse(send, 400, f"the Host header {host!r} does not name this server; open it by "
                                      "its address (http://127.0.0.1:PORT/) or add the name with "
                                      "runyard ui --allowed-host NAME")
@@ -171,11 +173,13 @@ ERROR_SCHEMA = {
 }
 _REASONS = {400: "Malformed request (a parameter, filter or body the API cannot use)",
             404: "Unknown project, run, key, media or file", 409: "Conflict with the run's state",
+            401: "An API key or a session is needed", 403: "The key has no access to this",
             413: "Request body too large", 414: "Request path too long",
             416: "Byte range outside the file", 500: "Internal error"}
 
 
-def document_errors(app: FastAPI, extra: dict[str, tuple[int, ...]] | None = None) -> None:
+def document_errors(app: FastAPI, extra: dict[str, tuple[int, ...]] | None = None,
+                    everywhere: tuple[int, ...] = ()) -> None:
     """Make ``/openapi.json`` list the errors every operation can answer: 400, 404, 413, 414
     and 500 everywhere, plus ``extra[path]`` (e.g. 409 for summary edits, 416 for files), each
     with the error schema; FastAPI's 422 is dropped (validation errors answer 400)."""
@@ -192,7 +196,7 @@ def document_errors(app: FastAPI, extra: dict[str, tuple[int, ...]] | None = Non
             for op in ops.values():
                 responses = op.setdefault("responses", {})
                 responses.pop("422", None)
-                for code in (400, 404, 413, 414, 500, *extra.get(path, ())):
+                for code in (400, 404, 413, 414, 500, *everywhere, *extra.get(path, ())):
                     responses[str(code)] = {
                         "description": _REASONS[code],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
