@@ -96,4 +96,12 @@ def _register_server_commands() -> None:
     main.add_command(reindex_command(), "reindex")
 
 
+def _register_import_export_commands() -> None:
+    from .importers.commands import export_command, import_group
+
+    main.add_command(import_group, "import")
+    main.add_command(export_command, "export")
+
+
 _register_server_commands()
+_register_import_export_commands()

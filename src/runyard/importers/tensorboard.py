@@ -25,7 +25,7 @@ from typing import Any
 
 from .report import ImportReport
 from .sink import ImportedRun, run_exists
-from .tfrecord import read_records
+from .tfrecord import RecordError, read_records
 
 EVENT_GLOB = "events.out.tfevents.*"
 
@@ -224,7 +224,11 @@ def import_logdir(
         if run_exists(Path(root), project, rid) and not force:
             report.skipped += 1
             continue
-        data = read_run(run_dir, report)
+        try:
+            data = read_run(run_dir, report)
+        except (RecordError, OSError, ValueError) as e:  # one damaged run must not stop the others
+            report.errors.append(f"{run_dir}: {e}; that run was not imported")
+            continue
         rel = run_dir.resolve().relative_to(logdir.resolve()).as_posix()
         name = logdir.resolve().name if rel == "." else rel
         start = data.first_time or (min(r[0] for r in data.rows.values()) if data.rows else 0.0)
