@@ -18,7 +18,6 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-
 IDENT = b":W&B"
 MAGIC = 0xBEE1
 HEADER_SIZE = 7

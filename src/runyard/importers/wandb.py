@@ -73,10 +73,19 @@ def _set_nested(d: dict[str, Any], path: list[str], value: Any) -> None:
 
 
 def _items(items: Any) -> dict[str, Any]:
+    """The items of a history/config/summary record as a (nested) dict. Every value is JSON: they are
+    parsed in one ``json.loads`` of a list, about ten times faster than one call per item."""
+    items = list(items)
+    if not items:
+        return {}
+    values = _json("[" + ",".join(item.value_json for item in items) + "]")
     out: dict[str, Any] = {}
-    for item in items:
-        path = list(item.nested_key) or [item.key]
-        _set_nested(out, path, _json(item.value_json))
+    for item, value in zip(items, values, strict=True):
+        nested = item.nested_key
+        if len(nested) == 1:
+            out[nested[0]] = value
+        else:
+            _set_nested(out, list(nested) or [item.key], value)
     return out
 
 
@@ -145,7 +154,7 @@ def _clean(d: dict[str, Any], mapper: _Mapper) -> dict[str, Any]:
 
 
 def _ts(stamp: Any) -> float:
-    return float(stamp.seconds) + stamp.nanos / 1e9
+    return float(stamp.seconds) + float(stamp.nanos) / 1e9
 
 
 def import_runs(
