@@ -96,6 +96,28 @@ def _register_server_commands() -> None:
     main.add_command(reindex_command(), "reindex")
 
 
+_register_server_commands()
+
+
+def _register_compat_commands() -> None:
+    from .compat.cli import doctor_command, run_command
+
+    main.add_command(run_command, "run")
+    main.add_command(doctor_command, "doctor")
+
+
+_register_compat_commands()
+
+
+def _register_artifact_commands() -> None:
+    from .artifacts.cli import artifact_group
+
+    main.add_command(artifact_group, "artifact")
+
+
+_register_artifact_commands()
+
+
 def _register_import_export_commands() -> None:
     from .importers.commands import export_command, import_group
 
@@ -103,5 +125,4 @@ def _register_import_export_commands() -> None:
     main.add_command(export_command, "export")
 
 
-_register_server_commands()
 _register_import_export_commands()

@@ -1,4 +1,4 @@
-"""SPEC §1.8–§1.9: what log() accepts, how it stores it, and the errors for what it does not."""
+"""docs/semantics.md, "Values log() accepts": what log() accepts, how it stores it, and the errors for what it does not."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §1.4–§1.6: the reference's step and commit rules, row for row."""
+"""docs/semantics.md, "Steps and commits": wandb's step and commit rules, row for row."""
 
 from __future__ import annotations
 

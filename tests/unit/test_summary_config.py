@@ -1,4 +1,4 @@
-"""SPEC §1.2 config, §1.11 define_metric, §2 summary (live and through the read API)."""
+"""docs/semantics.md: config, define_metric and summary (live and through the read API)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Image (SPEC §3.2): real PNG/JPEG files read back with Pillow, and every bad input's message."""
+"""Image (docs/media-refs.md, image-file): real PNG/JPEG files read back with Pillow, and every bad input's message."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Summary bookkeeping shared by the writer and every reader (SPEC §1.11, §2.1).
+"""Summary bookkeeping shared by the writer and every reader (docs/semantics.md: "Summary", "define_metric").
 
 The summary of a run is derived from its log: the last value logged for each key, replaced by
 the aggregates ``define_metric`` asked for, and overridden by manual edits. Manual values stay

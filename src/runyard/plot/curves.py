@@ -1,4 +1,5 @@
-"""Classifier charts computed with numpy alone (SPEC §4.2): PR and ROC curves, confusion matrix.
+"""Classifier charts computed with numpy alone (docs/media-refs.md, "The computed charts' tables"): PR and
+ROC curves, confusion matrix.
 
 Class ``i`` is column ``i`` of ``y_probas``. Labels in ``y_true`` are either class indices
 (integers ``0 .. K-1``) or class names, matched against ``labels`` (or, without ``labels``, the

@@ -1,4 +1,4 @@
-"""``CustomChart`` and ``plot_table`` (SPEC §4.3): a table plus a named chart preset."""
+"""``CustomChart`` and ``plot_table`` (docs/media-refs.md, ``custom-chart``): a table plus a named chart preset."""
 
 from __future__ import annotations
 

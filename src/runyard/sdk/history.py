@@ -1,4 +1,4 @@
-"""``run.history`` (SPEC §1.12): the legacy view of the pending row."""
+"""``run.history`` (docs/semantics.md, "Legacy history access"): the legacy view of the pending row."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reporting internal trouble once per kind, on the real stderr: "what failed — the error — what
-happens now" (STYLE §9). Warnings about the user's own calls use ``warnings.warn`` instead."""
+happens now". Warnings about the user's own calls use ``warnings.warn`` instead."""
 
 from __future__ import annotations
 

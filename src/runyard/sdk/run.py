@@ -1,12 +1,13 @@
 """``Run``: the live run of a training process — step and commit rules, config, summary, finish.
 
-The step rules are SPEC §1.4–§1.6 exactly (a trace test reproduces the reference row for row):
+The step rules are those of docs/semantics.md, "Steps and commits", (a trace test reproduces the reference row for row):
 ``_step`` is the step of the open row; ``_pending`` holds keys merged into it but not yet committed.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
@@ -19,10 +20,12 @@ from ..log.records import Kind
 from ..log.summary import AGGREGATES, MetricDef
 from .config import Config
 from .console import ConsoleCapture
+from .extras import RunExtras
 from .history import History
 from .items import RecordItem, RowItem, StopItem, SyncItem
 from .live_summary import Summary
 from .report import Reporter, say
+from .run_surface import RunSurface
 from .values import PLAIN_TYPES, Normalized, normalize_row
 from .writer import ROW_OVERHEAD, Writer
 
@@ -30,7 +33,7 @@ _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
 
 
-class Run:
+class Run(RunSurface):
     """A run being logged by this process. Create it with ``runyard.init()``."""
 
     def __init__(
@@ -76,6 +79,7 @@ class Run:
         self.config = Config(dict(state.config), self._config_changed)
         self.summary = Summary(self._read_summary, self._write_summary)
         self.history = History(self)
+        self._extras = RunExtras(self)
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -129,18 +133,15 @@ class Run:
     def disabled(self) -> bool:
         return False
 
-    @property
-    def url(self) -> None:
-        return None
-
     def __repr__(self) -> str:
         return f"<runyard Run {self.path} ({self.name})>"
 
     # -- logging -----------------------------------------------------------------------------
 
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """Record ``data`` into one step of the history (SPEC §1.3–§1.8)."""
+        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits");
+        ``log()`` with no data commits the pending row (or an empty one), as in wandb."""
         if not self._accepting:
             self._reject()
             return
@@ -301,7 +302,8 @@ class Run:
         goal: str | None = None,
         overwrite: bool | None = None,
     ) -> MetricDef:
-        """Declare a metric's x-axis, summary aggregates and goal (SPEC §1.11); globs allowed."""
+        """Declare a metric's x-axis, summary aggregates and goal; globs allowed
+        (docs/semantics.md, "define_metric")."""
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric(): name must be a non-empty string")
         if "*" in name[:-1]:
@@ -322,6 +324,32 @@ class Run:
         self._put_record([Kind.METRIC, m.to_record()])
         return m
 
+    # -- files, code, alerts (sdk/extras.py) ----------------------------------------------------
+
+    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+             policy: str = "live") -> list[str]:
+        """Copy files matching ``glob_str`` into the run's ``files/`` (relative to ``base_path``,
+        default the glob's folder): ``now``, ``live`` (again whenever they change) or at the ``end``.
+        Returns the names stored now. An unreadable file is named on stderr; the run goes on."""
+        return self._extras.files.save(glob_str, base_path, policy)
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | os.PathLike[str] | None = None) -> Any:
+        """Copy ``files/<name>`` of this run (or of ``run_path``) into ``root`` (default: this
+        run's ``files/``) and return it opened for reading."""
+        return self._extras.restore(name, run_path, replace, root)
+
+    def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
+                 include_fn: Any = None, exclude_fn: Any = None) -> dict[str, Any]:
+        """Store the source files under ``root`` (default ``*.py``) in ``files/code/``, up to the
+        ``max_code_bytes`` setting; returns what was stored and how many files were left out."""
+        return self._extras.log_code(root, include_fn, exclude_fn)
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        """Record an alert on the run (shown on its page and flagged in the runs table) and print it
+        to stderr. The same title again within ``wait_duration`` seconds (default 60) is skipped."""
+        self._extras.alert(title, text, level, wait_duration)
+
     # -- finishing ---------------------------------------------------------------------------
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -329,6 +357,11 @@ class Run:
         failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
         if self._finished or os.getpid() != self._owner_pid:
             return
+        if getattr(self, "_artifact_jobs", None):  # artifacts still being stored: their records come first
+            from ..artifacts.runs import wait_all
+
+            wait_all(self, float(self._settings["finish_timeout"]))
+        self._extras.finish()  # last system metrics row, end/live files, captured environment
         with self._lock:
             if self._finished:
                 return
@@ -345,9 +378,48 @@ class Run:
             now = time.time()
             self._queue_put(StopItem(now, self._runtime_offset + now - self._start_wall, int(exit_code), self._error))
         self._wait_for_writer()
+        if "runyard.sdk.watch" in sys.modules:
+            sys.modules["runyard.sdk.watch"].unwatch_run(self)
         from . import lifecycle
 
         lifecycle.forget(self)
+
+    # -- artifacts (docs/artifacts.md) -------------------------------------------------------
+
+    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                     aliases: list[str] | None = None, tags: list[str] | None = None) -> Any:
+        """Log an artifact (or a path) as this run's output; stored in the background."""
+        from ..artifacts import runs
+
+        return runs.log_artifact(self, artifact_or_path, name, type, aliases, tags)
+
+    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None,
+                     use_as: str | None = None) -> Any:
+        """Mark an artifact version (``"name:v3"``, ``"name:latest"``, ...) as this run's input."""
+        from ..artifacts import runs
+
+        return runs.use_artifact(self, artifact_or_name, type, aliases, use_as)
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_artifact(self, artifact, target_path, aliases)
+
+    def log_model(self, path: Any, name: str | None = None, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.log_model(self, path, name, aliases)
+
+    def use_model(self, name: str) -> str:
+        from ..artifacts import runs
+
+        return runs.use_model(self, name)
+
+    def link_model(self, path: Any, registered_model_name: str, name: str | None = None,
+                   aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_model(self, path, registered_model_name, name, aliases)
 
     def _wait_for_writer(self) -> None:
         timeout = float(self._settings["finish_timeout"])
@@ -379,6 +451,8 @@ class Run:
 
 
 def _as_dict(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
     if hasattr(data, "keys") and hasattr(data, "__getitem__"):
         return {k: data[k] for k in data.keys()}
     raise TypeError(

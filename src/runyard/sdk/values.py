@@ -18,7 +18,8 @@ from ..types.base import Media
 from ..types.histogram import Histogram
 
 PLAIN_TYPES = frozenset({float, int, str, bool, type(None)})
-# SPEC §1.8: arrays of at most this many elements are kept as lists, larger ones as a histogram.
+# Arrays of at most this many elements are kept as lists, larger ones as a histogram
+# (docs/semantics.md, "Values log() accepts").
 ARRAY_AS_LIST_MAX = 32
 ARRAY_HISTOGRAM_BINS = 32
 # For the writer's backlog bound, media count as one value per this many bytes of their data, so

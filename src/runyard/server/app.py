@@ -1,8 +1,8 @@
 """The ASGI app: ``create_app(root, store_url)``.
 
 Routes live under ``/api``; ``/openapi.json`` describes them and ``/docs`` renders that. Every
-error answers ``{"ok": false, "error": "...", "status": N}`` (``errors.py``). ``/`` serves a
-placeholder page until the web UI is built (a later issue).
+error answers ``{"ok": false, "error": "...", "status": N}`` (``errors.py``). ``/`` and every
+other non-API route serve the built web UI (``static.install_ui``, docs/ui.md).
 """
 
 from __future__ import annotations
@@ -18,40 +18,19 @@ from typing import Any
 
 import anyio
 from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
-from .. import __version__
-from ..log.append import DamagedLogError, append_records
+from .. import __version__, jsonvalue
+from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
 from ..store import queries as q
-from ..store.db import Store
+from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
 from . import files, history, tables
 from .errors import ApiError, install
 from .live import IngestLoop
-
-DEFAULT_INDEX = Path(".runyard") / "index.sqlite3"
-
-
-def default_store_url(root: Path) -> str:
-    """The embedded index of a folder of runs: a SQLite file in ``<root>/.runyard/``."""
-    return f"sqlite:///{(root / DEFAULT_INDEX).resolve()}"
-
-
-PLACEHOLDER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>runyard</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
-code{background:#8881;padding:0 .2em}</style></head>
-<body><h1>runyard</h1>
-<p><strong>Placeholder: the web UI is not built yet.</strong> This server already answers the
-HTTP API the UI will use.</p>
-<ul><li><a href="/docs">API documentation</a> (OpenAPI, interactive)</li>
-<li><a href="/openapi.json">/openapi.json</a></li>
-<li><a href="/api/projects">/api/projects</a></li></ul>
-<p>Serving runs from <code>{root}</code>.</p></body></html>
-"""
 
 
 def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] | None = None, *,
@@ -93,10 +72,6 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return int(m["pk"]), root_path / m["path"], dict(m)
 
     # -- projects and runs ----------------------------------------------------------------
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(PLACEHOLDER.replace("{root}", str(root_path)))
 
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, Any]:
@@ -155,8 +130,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return {"series": out, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3)}
 
     series_doc = ("Per run, buckets of the series (x, x_last, min, max, mean, first, last, count, "
-                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are the strings "
-                  '"NaN", "Infinity", "-Infinity". A range of at most max_points points answers at '
+                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are tagged "
+                  '{"$float": "NaN"} (docs/http-api.md). A range of at most max_points points answers at '
                   "full resolution.")
 
     @app.get("/api/projects/{project}/series", tags=["series"], description=series_doc)
@@ -285,7 +260,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     # -- summary edits --------------------------------------------------------------------
 
     @app.patch("/api/runs/{project}/{run_id}/summary", tags=["runs"],
-               description="Edit a finished run's summary (SPEC §2.5): appends a SUMMARY record to its log.")
+               description="Edit a finished run's summary: appends a SUMMARY record to its log (docs/read-api.md).")
     def edit_summary(project: str, run_id: str, body: dict[str, Any] = Body(  # noqa: B008
             ..., examples=[{"update": {"best_acc": 0.93}, "delete": ["tmp"]}])) -> dict[str, Any]:
         update = body.get("update", {})
@@ -295,6 +270,12 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             raise ApiError(400, 'body must be {"update": {key: value}, "delete": [key, ...]}')
         if not update and not delete:
             raise ApiError(400, "nothing to edit: give update and/or delete")
+        try:  # tagged values (NaN, big integers, bytes) become what the log holds
+            update = jsonvalue.decode(update, "update")
+            jsonvalue.check_loggable(update, "update")
+            jsonvalue.check_loggable(delete, "delete")
+        except ValueError as exc:
+            raise ApiError(400, f"the edit cannot be stored in the run log, nothing was written: {exc}") from None
         _, folder, _ = run_dir(project, run_id)
         state, _ = RunFolder(folder).load_state()
         if state.state == RUNNING:
@@ -304,6 +285,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             append_records(folder / LOG_NAME, [[Kind.SUMMARY, update, delete]])
         except DamagedLogError as exc:
             raise ApiError(409, f"the log of run {project}/{run_id} is damaged: {exc}") from None
+        except RecordTooLargeError as exc:
+            raise ApiError(413, f"summary edit of run {project}/{run_id} refused: {exc}") from None
+        except RunLockedError as exc:
+            raise ApiError(409, str(exc)) from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
         with store.read() as conn:
@@ -354,7 +339,12 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 known[pk] = keys
         return changes
 
-    # [web UI] added by the UI work (issue 5): the built UI on every non-API route; keep this last.
+    # [artifacts] docs/artifacts.md, "HTTP API"
+    from .artifacts import install_artifacts
+
+    install_artifacts(app, store, root_path)
+
+    # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui
 
     install_ui(app)

@@ -17,9 +17,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..filters import compile_pattern
 from . import schema as s
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+DEFAULT_INDEX = Path(".runyard") / "index.sqlite3"
+
+
+def default_store_url(root: str | os.PathLike[str]) -> str:
+    """The embedded index of a folder of runs: a SQLite file in ``<root>/.runyard/``."""
+    return f"sqlite:///{(Path(root) / DEFAULT_INDEX).resolve()}"
 
 
 def normalize_url(url: str | os.PathLike[str]) -> str:
@@ -141,6 +148,14 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+    dbapi_conn.create_function("runyard_regexp", 2, _regexp, deterministic=True)
+
+
+def _regexp(pattern: str | None, text: str | None) -> int:
+    """``$regex`` in SQLite: RE2 (linear time in the text), so no filter can hold a worker."""
+    if pattern is None or text is None:
+        return 0
+    return 1 if compile_pattern(pattern)(text) else 0
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

@@ -7,10 +7,10 @@ histograms, console output) *and* the advanced cursor in one transaction. So a p
 mid-ingest leaves the index exactly at a batch boundary, and the next ingest continues from there:
 no point is ever stored twice, none is lost, and the result equals an uninterrupted ingest.
 
-A torn tail (a frame cut short by a crash, or still being written) is left for later. A frame
-that is complete but fails its checksum, or a record that cannot be interpreted, marks the log
-as corrupt from that offset: the good prefix stays indexed, the run is flagged (``runs.flags``)
-and nothing after the damage is trusted, as the log format prescribes.
+A torn tail (a frame cut short by a crash, or still being written) is left for later. Damaged
+frames in the middle are skipped by the reader, which resynchronises on the next good frame
+(docs/run-log.md): the run is flagged ``corrupt`` with the regions skipped and every good record is
+indexed. A record that cannot be interpreted marks the log as corrupt from that offset.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ..log.rowblock import RowTemplate, py_value, template_of
 from ..log.state import RUNNING, RunState, value_kind
 from . import schema as s
 from . import series as ser
+from .artifact_index import artifact_event_row
 from .db import Store
 from .jsonutil import dumps
 
@@ -87,6 +88,7 @@ class _Batch:
         self.hists: list[dict[str, Any]] = []
         self.media: list[dict[str, Any]] = []
         self.output: list[dict[str, Any]] = []
+        self.artifacts: list[dict[str, Any]] = []  # artifact_events rows (store/artifact_index.py)
         self.points = 0
         self.records = 0
 
@@ -154,6 +156,16 @@ class _Batch:
                 kinds[key] = [kind]
             elif kind not in known:
                 known.append(kind)
+
+
+def _shown_flags(flags: dict[str, Any], state: RunState) -> dict[str, Any]:
+    """The run's flags as the runs table shows them: ingest problems, and its alerts (count, worst
+    level, last title) so the table can mark runs that raised one."""
+    if not state.alerts:
+        return flags
+    levels = [a.get("level") for a in state.alerts]
+    worst = next((lv for lv in ("ERROR", "WARN", "INFO") if lv in levels), "INFO")
+    return {**flags, "alerts": {"count": len(state.alerts), "level": worst, "last": state.alerts[-1].get("title")}}
 
 
 def _flatten(prefix: str, d: dict[str, Any], out: list[tuple[str, Any]], sep: str = ".") -> None:
@@ -333,6 +345,9 @@ class Ingestor:
                     else:
                         flags.pop("torn_tail", None)
                 frames.close()
+                if scan.damaged:  # regions the reader skipped; every good frame after them was read
+                    seen = flags.setdefault("corrupt", {"offset": scan.damaged[0][0]}).setdefault("skipped", [])
+                    seen.extend([o, n] for o, n in scan.damaged if [o, n] not in seen)
             except LogFormatError as exc:
                 flags["corrupt"] = {"offset": 0, "error": str(exc)}
             report.records, report.points = batch.records, batch.points
@@ -398,6 +413,18 @@ class Ingestor:
                     batch.points += 1
                 else:
                     add(key, v, row, off, step, kinds, False)
+        elif kind == Kind.SYSTEM:  # its own stream: sample number as step, keyed by wall time
+            _, no, ts, rt, data = record
+            if not isinstance(data, dict) or type(no) is not int or type(ts) not in _NUM or type(rt) not in _NUM:
+                raise ValueError("malformed SYSTEM record")
+            state.apply(record)
+            row = batch.nrows
+            batch.steps.append(no)
+            batch.ts.append(ts)
+            batch.rt.append(rt)
+            for key, v in data.items():
+                if type(v) is float or type(v) is int:
+                    batch.add_value(key, v, row, off, no, kinds, False)
         elif kind == Kind.OUTPUT:
             state.apply(record)
             text = record[3]
@@ -406,6 +433,10 @@ class Ingestor:
             # PostgreSQL text cannot hold NUL characters; a console may print them
             batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
                                  "text": str(text).replace("\x00", "\ufffd")})
+        elif kind == Kind.ARTIFACT:
+            event = artifact_event_row(record, off)
+            if event is not None:
+                batch.artifacts.append(event)
         else:
             state.apply(record)
 
@@ -422,7 +453,7 @@ class Ingestor:
             exit_code=state.exit_code, error=state.error, group_name=state.group,
             job_type=state.job_type, notes=state.notes, tags=dumps(state.tags),
             config=dumps(state.config), summary=dumps(summary), metadata=dumps(state.metadata),
-            flags=dumps(flags), seq=_next_seq(conn),
+            flags=dumps(_shown_flags(flags, state)), seq=_next_seq(conn),
         ))
         if state.entity:
             conn.execute(sa.update(s.projects).where(
@@ -440,7 +471,8 @@ class Ingestor:
                                                 for k, v in all_kinds.items()])
         if batch.series or batch.shapes or batch.blocks:
             self._write_series(conn, run_pk, batch)
-        for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output)):
+        for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
+                             (s.artifact_events, batch.artifacts)):
             if items:
                 for item in items:
                     item["run_pk"] = run_pk

@@ -1,4 +1,4 @@
-"""``Audio`` (SPEC §3.3): a numpy clip with a sample rate, or an audio file; stored as WAV.
+"""``Audio`` (docs/media-refs.md, ``audio-file``): a numpy clip with a sample rate, or an audio file; stored as WAV.
 
 Arrays are written as 16-bit PCM WAV with the standard library's ``wave`` module, so logging
 arrays needs no extra package. A WAV file is stored as it is; other formats (flac, ogg, mp3, ...)
@@ -25,7 +25,7 @@ MAX_CHANNELS = 32  # more "channels" than this is almost surely a (channels, sam
 
 
 def check_audio_count(n: int) -> None:
-    """Raise ValueError when one step holds more than 100 audio clips (SPEC §3.3)."""
+    """Raise ValueError when one step holds more than 100 audio clips (docs/media-refs.md, ``audio-file``)."""
     if n > MAX_CLIPS_PER_STEP:
         raise ValueError(
             f"{n} audio clips in one step; at most {MAX_CLIPS_PER_STEP} are supported "

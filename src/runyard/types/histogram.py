@@ -1,4 +1,4 @@
-"""``Histogram`` (SPEC §3.1): counts over bin edges, binned on the writer thread."""
+"""``Histogram`` (docs/media-refs.md, ``histogram``): counts over bin edges, binned on the writer thread."""
 
 from __future__ import annotations
 

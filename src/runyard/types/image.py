@@ -1,4 +1,5 @@
-"""``Image`` (SPEC §3.2): arrays, PIL images, image files and matplotlib figures, with masks and boxes.
+"""``Image`` (docs/media-refs.md, ``image-file``): arrays, PIL images, image files and matplotlib figures, with masks
+and boxes.
 
 Everything a user can get wrong is checked in the constructor, on the caller's thread, and the
 pixels are copied there; encoding happens in ``to_ref`` on the writer thread. Arrays are written
@@ -44,7 +45,7 @@ _EDGE_TOLERANCE = 1e-6  # float slack on box edges (a middle/width box may land 
 
 
 def check_image_count(n: int) -> None:
-    """Warn (``RunyardWarning``) when one value holds more than 50 images (SPEC §3.2)."""
+    """Warn (``RunyardWarning``) when one value holds more than 50 images (docs/media-refs.md, ``image-file``)."""
     if n > MAX_IMAGES_BEFORE_WARNING:
         warnings.warn(
             f"{n} images logged in one step; more than {MAX_IMAGES_BEFORE_WARNING} per step makes "

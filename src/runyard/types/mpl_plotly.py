@@ -1,4 +1,4 @@
-"""A small matplotlib → Plotly converter (SPEC §3.9), used for ``log({"chart": plt})``.
+"""A small matplotlib → Plotly converter (docs/media-refs.md, ``plotly-file``), used for ``log({"chart": plt})``.
 
 plotly's own ``mpl_to_plotly`` (mplexporter) is broken on modern matplotlib, so this module reads
 a Figure's artists directly and writes a Plotly figure dict: lines (``plot``, ``step``), scatter

@@ -1,4 +1,4 @@
-// One stable colour per run, everywhere it appears (SPEC §5.10): the colour is a function of the
+// One stable colour per run, everywhere it appears (docs/ui.md, Look and feel): the colour is a function of the
 // run id alone, so it survives reloads, sorting, filtering and other runs coming and going.
 
 /** A palette readable on light and dark backgrounds (Tableau 10 with a few additions). */

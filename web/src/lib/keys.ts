@@ -1,4 +1,4 @@
-// Panels are created from the logged keys, grouped by prefix (SPEC §5.2): "train/loss" goes in
+// Panels are created from the logged keys, grouped by prefix (docs/ui.md, Workspace): "train/loss" goes in
 // section "train"; metrics without a "/" go in the first section, "Charts", other keys without
 // one in the last, "Media".
 
@@ -20,7 +20,7 @@ export interface PanelSpec { key: string; kind: PanelKind; kinds: string[] }
 export interface Section { name: string; panels: PanelSpec[] }
 
 export function panelKind(kinds: string[]): PanelKind {
-  // A key holding numbers and something else (SPEC §1.9) still gets its line chart.
+  // A key holding numbers and something else (docs/semantics.md, One key, one kind) still gets its line chart.
   if (kinds.includes("number")) return "line";
   for (const k of kinds) if (KIND_OF[k]) return KIND_OF[k];
   return "other";
@@ -52,7 +52,7 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
   }));
 }
 
-/** The numeric keys that can serve as a chart's x-axis (SPEC §1.7). */
+/** The numeric keys that can serve as a chart's x-axis (docs/semantics.md, Steps and commits). */
 export function numericKeys(keys: KeyInfo[]): string[] {
   return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_")).map((k) => k.key).sort();
 }

@@ -1,4 +1,4 @@
-// The run page (SPEC §5.6): overview (state, config, summary, metadata), charts, media, console
+// The run page (docs/ui.md, Run page): overview (state, config, summary, metadata), charts, media, console
 // log and files. Live: a running run's state, summary, charts and log update without a reload.
 
 import { api, fileUrl, subscribe, type KeyInfo, type Run } from "../lib/api";

@@ -1,4 +1,4 @@
-// Line charts (SPEC §5.3): one line per shown run, the x-axis per chart (step, relative time, wall
+// Line charts (docs/ui.md, Line charts): one line per shown run, the x-axis per chart (step, relative time, wall
 // time or any numeric key), smoothing, log scale, a min/max envelope of downsampled buckets, hover
 // with every run's value, and zoom that re-reads the zoomed range at full resolution.
 
@@ -120,7 +120,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
 
   interface Legend { label: string; color: string; idx: number }
 
-  /** Lines to draw: one per run, or with ctx.groupBy one per group of runs (SPEC §5.9): the
+  /** Lines to draw: one per run, or with ctx.groupBy one per group of runs (docs/ui.md, Workspace): the
    * mean of the group's runs at each x, with a min–max band. */
   function drawn(): { key: string; label: string; color: string; line: Line }[] {
     if (!ctx.groupBy) return shown.map((l) => ({ key: l.run, label: ctx.runName(l.run), color: ctx.color(l.run), line: l }));
@@ -270,7 +270,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
   }, 80));
   ro.observe(body);
 
-  /** Live (SPEC §5.7): fetch only what is new for the run that changed: the range past its last x. */
+  /** Live (docs/ui.md, Live updates): fetch only what is new for the run that changed: the range past its last x. */
   async function liveUpdate(runId: string): Promise<void> {
     const i = lines.findIndex((l) => l.run === runId);
     if (i < 0) {
