@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from .. import jsonvalue
 
 FORMATS = ("parquet", "csv", "jsonl")
 
@@ -34,16 +35,18 @@ def cell(value: Any) -> Any:
 
 
 def _json_safe(value: Any) -> Any:
-    """Non-finite floats in the tagged form, views as their references."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"$float": "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")}
+    """Views as their references, then the tagged JSON form of ``jsonvalue`` (NaN, ±inf, big ints)."""
+    return jsonvalue.encode(_refs(value))
+
+
+def _refs(value: Any) -> Any:
     ref = getattr(value, "ref", None)
     if isinstance(ref, dict):
         return ref
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): _refs(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [_refs(v) for v in value]
     return value
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..log.framing import MAGIC, frame
 from ..log.reader import LOG_NAME
-from ..log.records import Kind, encode
+from ..log.records import Kind
+from ..log.runlog import RunLog, encode_frames
 from ..sdk.values import Normalized, materialize, normalize
 from ..types.base import MediaStore
 from .report import ImportReport
@@ -69,10 +69,9 @@ class ImportedRun:
         self.created_at = created_at
         self.last_step = -1
         self.last_ts = created_at
-        self._file = open(self.folder / LOG_NAME, "wb")  # noqa: SIM115 - closed in close()
-        self._buf = bytearray(MAGIC)
+        self._buf = bytearray()
         meta = {"host": socket.gethostname(), "imported": True, **(metadata or {})}
-        self._append([Kind.START, {
+        self._log = RunLog.create(self.folder / LOG_NAME, [Kind.START, {
             "id": run_id, "project": project, "entity": entity, "name": name or run_id,
             "config": self._plain(config or {}, "config"), "tags": [str(t) for t in tags or []],
             "group": group, "job_type": job_type, "notes": notes, "metadata": meta,
@@ -125,9 +124,8 @@ class ImportedRun:
     def commit(self) -> None:
         """Sync the log and its media, then move the run folder into place."""
         self._flush()
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        self._log.sync()
+        self._log.close()
         self.media.sync()
         if self.final.exists():
             shutil.rmtree(self.final)
@@ -136,19 +134,19 @@ class ImportedRun:
         self.report.runs += 1
 
     def abandon(self) -> None:
-        self._file.close()
+        self._log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- internals -------------------------------------------------------------------------------
 
     def _append(self, record: list[Any]) -> None:
-        self._buf += frame(encode(record))
+        self._buf += encode_frames([record], self._log.max_record)
         if len(self._buf) >= _FLUSH_BYTES:
             self._flush()
 
     def _flush(self) -> None:
         if self._buf:
-            self._file.write(self._buf)
+            self._log.write(self._buf)
             self._buf = bytearray()
 
     def _values(self, values: dict[str, Any], where: str) -> dict[str, Any]:
