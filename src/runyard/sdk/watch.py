@@ -10,6 +10,7 @@ pass they observe. Binning runs with ``torch.histc`` where the tensor lives.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import Any
 
@@ -127,10 +128,8 @@ def watch(
     ``log``: ``"gradients"`` (default), ``"parameters"``, ``"all"`` or None (nothing).
     ``log_graph=True`` is accepted and ignored (runyard draws no model graphs).
     """
-    if run is None:
-        from . import lifecycle
-
-        run = lifecycle._current
+    if run is None:  # the current run: lifecycle is loaded by init(), and not imported here (no cycle)
+        run = getattr(sys.modules.get("runyard.sdk.lifecycle"), "_current", None)
     if run is None:
         from ..errors import UsageError
 
