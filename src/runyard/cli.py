@@ -97,3 +97,22 @@ def _register_server_commands() -> None:
 
 
 _register_server_commands()
+
+
+def _register_compat_commands() -> None:
+    from .compat.cli import doctor_command, run_command
+
+    main.add_command(run_command, "run")
+    main.add_command(doctor_command, "doctor")
+
+
+_register_compat_commands()
+
+
+def _register_artifact_commands() -> None:
+    from .artifacts.cli import artifact_group
+
+    main.add_command(artifact_group, "artifact")
+
+
+_register_artifact_commands()

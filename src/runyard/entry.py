@@ -9,20 +9,33 @@ from typing import Any
 
 from .errors import UsageError
 
+_INIT_POSITIONAL = ("project", "name", "id", "config", "dir", "mode", "resume", "tags", "group", "job_type",
+                    "notes", "reinit", "entity", "settings")
 
-def init(*args: Any, **kwargs: Any) -> Any:
-    """Start a run (docs/semantics.md, "Runs"); see ``runyard.sdk.lifecycle.init`` for the arguments."""
+
+def init(*args: Any, _wandb_call: bool = False, **kwargs: Any) -> Any:
+    """Start a run (docs/semantics.md, "Runs"); see ``runyard.sdk.lifecycle.init`` for the arguments.
+    wandb's ``WANDB_*`` variables, ``Settings`` and config files apply (``docs/wandb-compat.md``)."""
     from .sdk import lifecycle
+    from .sdk.environment import init_arguments
 
-    return lifecycle.init(*args, **kwargs)
+    if len(args) > len(_INIT_POSITIONAL):
+        raise TypeError(f"init() takes at most {len(_INIT_POSITIONAL)} positional arguments ({len(args)} given)")
+    for name, value in zip(_INIT_POSITIONAL, args, strict=False):
+        if name in kwargs:
+            raise TypeError(f"init() got multiple values for argument {name!r}")
+        kwargs[name] = value
+    return lifecycle.init(**init_arguments(kwargs, _wandb_call))
 
 
 def _lifecycle() -> Any:
     return sys.modules.get("runyard.sdk.lifecycle")
 
 
-def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None) -> None:
-    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"). Raises if ``init()`` was not called."""
+def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
+        sync: bool | None = None) -> None:
+    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"); ``log()`` alone
+    commits the current step. Raises if ``init()`` was not called."""
     lc = _lifecycle()
     if lc is None:
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")

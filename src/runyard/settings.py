@@ -41,6 +41,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Most values waiting for the writer; beyond it log() waits (backpressure), it never drops."),
     Setting("finish_timeout", float, 120.0, "RUNYARD_FINISH_TIMEOUT",
             "Longest time finish() waits for the writer before giving up (saying what was not written)."),
+    Setting("max_record_bytes", int, 64 * 1024 * 1024, "RUNYARD_MAX_RECORD_BYTES",
+            "Largest record (one row, one summary edit) a run log takes, in bytes; log() and summary edits "
+            "over it are refused naming the key. At most 268435456, the most a reader accepts."),
+    Setting("max_image_pixels", int, 1 << 26, "RUNYARD_MAX_IMAGE_PIXELS",
+            "Largest Image (width x height) accepted; larger ones are refused before any encoding."),
+    Setting("lock_wait", float, 10.0, "RUNYARD_LOCK_WAIT",
+            "Seconds init(resume='allow') waits for another process writing the same run to finish."),
     Setting("system_metrics", bool, True, "RUNYARD_SYSTEM_METRICS",
             "Sample CPU, memory, disk, network and GPU use into the run's system/ stream (docs/run-log.md)."),
     Setting("x_disable_stats", bool, False, "WANDB_X_DISABLE_STATS",
@@ -63,6 +70,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Most bytes of source files log_code() stores; files past it are listed as left out."),
     Setting("base_url", str, "", "RUNYARD_BASE_URL", "URL of a runyard server, for online mode and Api()."),
     Setting("api_key", str, "", "RUNYARD_API_KEY", "API key for a runyard server."),
+    Setting("blobs", str, "", "RUNYARD_BLOBS",
+            "Blob store of artifacts: a folder, file:// or s3://bucket/prefix URL (empty: <dir>/.blobs)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -63,13 +63,13 @@ def test_full_disk_warns_once_keeps_earlier_rows_and_never_hangs(runs_dir: Path,
     log_path = runs_dir / "p" / "full0001" / LOG_NAME
     good_size = log_path.stat().st_size
     # Point the writer at /dev/full: every write fails with ENOSPC, as on a full disk.
-    real_fd = run._writer.fd
+    real_fd = run._writer.log.fd
     full = os.open("/dev/full", os.O_WRONLY)
-    run._writer.fd = full
+    run._writer.log.fd = full
     for i in range(1000):
         run.log({"during": i})
     run._sync()
-    run._writer.fd = real_fd
+    run._writer.log.fd = real_fd
     os.close(full)
     run.log({"after": 1})
     run.finish()
@@ -168,9 +168,7 @@ def test_summary_edit_of_a_crashed_run_with_a_torn_tail_is_kept(runs_dir: Path) 
     assert scan(log).torn_bytes == 0
 
 
-def test_summary_edit_refuses_a_log_damaged_in_the_middle(runs_dir: Path) -> None:
-    from runyard.log.append import DamagedLogError
-
+def test_summary_edit_of_a_log_damaged_in_the_middle_keeps_every_intact_record(runs_dir: Path) -> None:
     code = "import runyard\nr = runyard.init(project='p', id='damage01')\nfor i in range(20): r.log({'i': i})\n"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     (runs_dir / "p" / "damage01" / SNAPSHOT_NAME).unlink()
@@ -181,7 +179,13 @@ def test_summary_edit_refuses_a_log_damaged_in_the_middle(runs_dir: Path) -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", runyard.RunyardWarning)
         run = runyard.Api().run("p/damage01")
+        before = [r["i"] for r in run.scan_history()]
         run.summary["x"] = 1
-        with pytest.raises(DamagedLogError, match="damaged at offset"):
-            run.summary.update()
-    assert log.read_bytes() == bytes(data)  # left untouched
+        run.summary.update()
+        again = runyard.Api().run("p/damage01")
+        after = [r["i"] for r in again.scan_history()]
+    assert len(before) == 19 and before[-1] == 19  # one row lost to the flipped byte, not the rest
+    assert after == before and again.summary["x"] == 1 and again.state == "finished"
+    assert log.read_bytes()[: len(data)] == bytes(data)  # nothing before the edit was changed
+    kept = list((runs_dir / "p" / "damage01" / "damaged").iterdir())
+    assert len(kept) == 1 and kept[0].stat().st_size > 0

@@ -157,8 +157,8 @@ def test_a_running_run_reads_as_running_not_crashed(runs_dir: Path) -> None:
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         assert runyard.Api(runs_dir).run("p/alive001").state == "running"
-        with pytest.raises(runyard.UsageError, match="still running"):
-            runyard.init(project="p", id="alive001", resume="allow", dir=runs_dir)
+        with pytest.raises(runyard.UsageError, match=f"still running.*pid {proc.pid} on .*waited 1 s"):
+            runyard.init(project="p", id="alive001", resume="allow", dir=runs_dir, settings={"lock_wait": 0.6})
     finally:
         proc.kill()
         proc.wait(timeout=10)

@@ -95,3 +95,44 @@ class Api:
         by_id = {r.id: r for r in runs}
         keep = [d for d in docs if matches(d, filters)]
         return [by_id[d["id"]] for d in sort_docs(keep, order)]
+
+    # -- artifacts (docs/artifacts.md) -------------------------------------------------------
+
+    def _artifact_ctx(self) -> Any:
+        if self._http is not None:
+            raise UsageError("artifacts are read from a local folder; Api(base_url=...) does not serve them yet")
+        from ..artifacts.context import context
+
+        return context(self.root)
+
+    def artifact(self, name: str, type: str | None = None) -> Any:
+        """A version by ``"[entity/]project/name:alias_or_version"`` (``:latest`` when none)."""
+        from ..artifacts import api
+
+        return api.artifact(self, name, type)
+
+    def artifacts(self, type_name: str, name: str, per_page: int = 50) -> list[Any]:
+        """Every version of the collection ``"[entity/]project/name"``, oldest first."""
+        from ..artifacts import api
+
+        return api.artifact_versions(self, type_name, name)
+
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list[Any]:
+        from ..artifacts import api
+
+        return api.artifact_versions(self, type_name, name)
+
+    def artifact_types(self, project: str | None = None) -> list[str]:
+        from ..artifacts import api
+
+        return api.artifact_types(self, project)
+
+    def artifact_collections(self, project_name: str | None = None, type_name: str | None = None) -> list[str]:
+        from ..artifacts import api
+
+        return api.artifact_collections(self, project_name, type_name)
+
+    def artifact_exists(self, name: str) -> bool:
+        from ..artifacts import api
+
+        return api.artifact_exists(self, name)

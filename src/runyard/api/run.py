@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import UsageError
+from ..jsonvalue import check_loggable, decode
 from ..log.append import append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
@@ -195,9 +196,7 @@ class ApiRun:
                 doc = series_query(conn, self.project, [self.id], key, x_axis, x_range, samples)[0]
         finally:
             store.close()
-        from .http import _floats
-
-        return dict(_floats(doc))
+        return dict(decode(doc))
 
     def output(self) -> str:
         """The captured console output (stdout and stderr, in order)."""
@@ -237,6 +236,11 @@ class ApiRun:
                 value, media = summary_value(k, v)
                 changed[k] = materialize(value, store) if media else value
         deleted = [k for k in summary._saved if k not in summary]
+        try:
+            check_loggable(changed, "summary")
+        except ValueError as exc:
+            raise UsageError(f"run {self.id}: the summary edit cannot be stored in its log, nothing was "
+                             f"written: {exc}") from None
         if changed or deleted:
             store.sync()
             self._append([[Kind.SUMMARY, changed, deleted]])

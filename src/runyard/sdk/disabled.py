@@ -7,9 +7,12 @@ from typing import Any, Literal
 
 from ..log.summary import MetricDef
 from .config import Config
+from .run_surface import RunSurface
 
 
-class DisabledRun:
+class DisabledRun(RunSurface):
+    """wandb's ``RunDisabled``: every call succeeds and stores nothing."""
+
     def __init__(self, project: str, name: str, config: dict[str, Any]) -> None:
         self.id = "disabled"
         self.project = project
@@ -26,11 +29,11 @@ class DisabledRun:
         self.step = 0
         self.disabled = True
         self.offline = True
-        self.url = None
+        self.settings: dict[str, Any] = {"mode": "disabled"}
 
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        if not isinstance(data, dict):
+        if data is not None and not isinstance(data, dict):
             raise TypeError(f"log() takes a dict of values; got {type(data).__name__}")
 
     def define_metric(self, name: str, **kwargs: Any) -> MetricDef:

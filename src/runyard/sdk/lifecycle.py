@@ -15,9 +15,10 @@ from typing import Any
 
 from .. import settings as settings_mod
 from ..errors import RunyardWarning, UsageError
-from ..log.framing import MAGIC, frame, scan
-from ..log.reader import LOG_NAME, SNAPSHOT_NAME, RunFolder, process_start_ticks
-from ..log.records import Kind, encode
+from ..log.framing import MAX_FRAME
+from ..log.reader import LOG_NAME, RunFolder, process_start_ticks
+from ..log.records import Kind
+from ..log.runlog import RunLockedError, RunLog
 from ..log.state import RUNNING, RunState
 from .config import Config, config_dict
 from .console import ConsoleCapture
@@ -42,8 +43,10 @@ _hooks_installed = False
 def _set_current(run: Run | DisabledRun | None) -> None:
     global _current
     _current = run
-    module = sys.modules.get("runyard")
-    if module is not None:
+    # runyard itself, and the wandb alias when it is on (docs/wandb-compat.md)
+    for module in (sys.modules.get("runyard"), sys.modules.get("runyard.compat.wandb")):
+        if module is None:
+            continue
         from .preinit import PreInit
 
         module.run = run  # type: ignore[attr-defined]
@@ -178,15 +181,22 @@ def _start(
     meta = basic_metadata()  # git, packages and hardware follow from the capture thread (sdk/capture.py)
     pid = os.getpid()
     session = {"pid": pid, "host": meta["host"], "pid_start": process_start_ticks(pid)}
+    max_record = int(resolved["max_record_bytes"])
+    if not 0 < max_record <= MAX_FRAME:
+        raise ValueError(f"init(): max_record_bytes must be between 1 and {MAX_FRAME} (what readers accept), "
+                         f"got {max_record}")
     try:
         if exists:
             assert run_id is not None
-            folder, fd, offset, state = _open_resumed(project_dir / run_id, session, config, meta)
+            wait = float(resolved["lock_wait"]) if resume in ("allow", True, "auto", "must") else 0.0
+            folder, log, state = _open_resumed(project_dir / run_id, session, config, meta, wait, max_record)
         else:
-            folder, fd, offset, state = _open_new(
+            folder, log, state = _open_new(
                 project_dir, run_id, project, entity or "local", name, config, tags, group, job_type,
-                notes, meta, session,
+                notes, meta, session, max_record,
             )
+    except RunLockedError as e:
+        raise UsageError(f"init(): {e}") from None
     except OSError as e:
         raise UsageError(
             f"init(): cannot write the run log under {project_dir} — {e.strerror or e}. Free some "
@@ -196,7 +206,7 @@ def _start(
     def warn_data(kind: str, message: str) -> None:
         reporter.once(f"data-{message}", f"warning: {message}")
 
-    writer = Writer(folder, fd, offset, state, resolved, reporter, warn_data)
+    writer = Writer(folder, log, state, resolved, reporter, warn_data)
     run = Run(writer, resolved, reporter, resumed=exists, root=str(root))
     writer.start()
     run._extras.start()
@@ -209,8 +219,8 @@ def _start(
 def _open_new(
     project_dir: Path, run_id: str | None, project: str, entity: str, name: str | None,
     config: dict[str, Any], tags: Any, group: str | None, job_type: str | None, notes: str | None,
-    meta: dict[str, Any], session: dict[str, Any],
-) -> tuple[Path, int, int, RunState]:
+    meta: dict[str, Any], session: dict[str, Any], max_record: int,
+) -> tuple[Path, RunLog, RunState]:
     while True:
         rid = run_id or new_run_id()
         folder = project_dir / rid
@@ -227,61 +237,46 @@ def _open_new(
         "job_type": job_type, "notes": notes, "metadata": meta, "created_at": time.time(), **session,
     }
     record = [Kind.START, start]
-    data = MAGIC + frame(encode(record))
-    fd = os.open(folder / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
     try:
-        _write_all(fd, data)
-        os.fsync(fd)
-    except OSError:
-        os.close(fd)
-        raise
+        log = RunLog.create(folder / LOG_NAME, record, max_record)
+    except FileExistsError:
+        raise UsageError(
+            f"init(): run {rid!r} was created by another process at the same moment ({folder}); pass "
+            "resume='allow' to continue it, or choose another id"
+        ) from None
     state = RunState()
     state.apply(record)
-    return folder, fd, len(data), state
+    return folder, log, state
 
 
 def _open_resumed(
-    folder: Path, session: dict[str, Any], config: dict[str, Any], meta: dict[str, Any]
-) -> tuple[Path, int, int, RunState]:
+    folder: Path, session: dict[str, Any], config: dict[str, Any], meta: dict[str, Any], lock_wait: float,
+    max_record: int,
+) -> tuple[Path, RunLog, RunState]:
     rf = RunFolder(folder)
-    with warnings.catch_warnings():  # a torn tail is reported below, once, as it is repaired
-        warnings.simplefilter("ignore", RunyardWarning)
-        state, _ = rf.load_state()
-    if state.state == RUNNING:
-        raise UsageError(
-            f"init(): run {state.id!r} is still running (pid {state.pid} on {state.host}); finish it "
-            "before resuming it"
-        )
-    valid = scan(rf.log_path)
-    size = rf.log_path.stat().st_size
-    fd = os.open(rf.log_path, os.O_WRONLY | os.O_APPEND)
+    log = RunLog.open(rf.log_path, lock_wait, max_record)  # locked: no other process writes it now
     try:
-        if valid.valid_end < size:
-            os.ftruncate(fd, valid.valid_end)
-            say(
-                f"resuming run {state.id}: dropped {size - valid.valid_end} bytes of a torn "
-                "record at the end of its log"
+        with warnings.catch_warnings():  # damage is reported below, once, as it is repaired
+            warnings.simplefilter("ignore", RunyardWarning)
+            state, _ = rf.load_state()
+        if state.state == RUNNING and state.host != session.get("host"):
+            raise UsageError(
+                f"init(): run {state.id!r} is still running (pid {state.pid} on {state.host}); finish it "
+                "before resuming it"
             )
-            (folder / SNAPSHOT_NAME).unlink(missing_ok=True)
-            state, _ = rf.load_state(resolve_liveness=False)
+        if log.recovery:
+            say(log.recovery.message(f"resuming run {state.id}"))
         records: list[list[Any]] = [[Kind.RESUME, time.time(), session], [Kind.METADATA, meta]]
         if config:
             records.append([Kind.CONFIG, config])
-        data = b"".join(frame(encode(r)) for r in records)
-        _write_all(fd, data)
-        os.fsync(fd)
-    except OSError:
-        os.close(fd)
+        log.append(records)
+        log.sync()
+    except BaseException:
+        log.close()
         raise
     for r in records:
         state.apply(r)
-    return folder, fd, valid.valid_end + len(data), state
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    return folder, log, state
 
 
 def _latest_crashed(project_dir: Path) -> str | None:
@@ -303,9 +298,11 @@ def _latest_crashed(project_dir: Path) -> str | None:
 
 
 def log(
-    data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None
+    data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
+    sync: bool | None = None,
 ) -> None:
-    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"). Raises if ``init()`` was not called."""
+    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"); ``log()`` alone
+    commits the current step. Raises if ``init()`` was not called."""
     run = _current
     if run is None:
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")

@@ -7,6 +7,7 @@ The step rules are those of docs/semantics.md, "Steps and commits", (a trace tes
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
@@ -24,6 +25,7 @@ from .history import History
 from .items import RecordItem, RowItem, StopItem, SyncItem
 from .live_summary import Summary
 from .report import Reporter, say
+from .run_surface import RunSurface
 from .values import PLAIN_TYPES, Normalized, normalize_row
 from .writer import ROW_OVERHEAD, Writer
 
@@ -31,7 +33,7 @@ _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
 
 
-class Run:
+class Run(RunSurface):
     """A run being logged by this process. Create it with ``runyard.init()``."""
 
     def __init__(
@@ -131,18 +133,15 @@ class Run:
     def disabled(self) -> bool:
         return False
 
-    @property
-    def url(self) -> None:
-        return None
-
     def __repr__(self) -> str:
         return f"<runyard Run {self.path} ({self.name})>"
 
     # -- logging -----------------------------------------------------------------------------
 
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits")."""
+        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits");
+        ``log()`` with no data commits the pending row (or an empty one), as in wandb."""
         if not self._accepting:
             self._reject()
             return
@@ -358,6 +357,10 @@ class Run:
         failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
         if self._finished or os.getpid() != self._owner_pid:
             return
+        if getattr(self, "_artifact_jobs", None):  # artifacts still being stored: their records come first
+            from ..artifacts.runs import wait_all
+
+            wait_all(self, float(self._settings["finish_timeout"]))
         self._extras.finish()  # last system metrics row, end/live files, captured environment
         with self._lock:
             if self._finished:
@@ -375,9 +378,48 @@ class Run:
             now = time.time()
             self._queue_put(StopItem(now, self._runtime_offset + now - self._start_wall, int(exit_code), self._error))
         self._wait_for_writer()
+        if "runyard.sdk.watch" in sys.modules:
+            sys.modules["runyard.sdk.watch"].unwatch_run(self)
         from . import lifecycle
 
         lifecycle.forget(self)
+
+    # -- artifacts (docs/artifacts.md) -------------------------------------------------------
+
+    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                     aliases: list[str] | None = None, tags: list[str] | None = None) -> Any:
+        """Log an artifact (or a path) as this run's output; stored in the background."""
+        from ..artifacts import runs
+
+        return runs.log_artifact(self, artifact_or_path, name, type, aliases, tags)
+
+    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None,
+                     use_as: str | None = None) -> Any:
+        """Mark an artifact version (``"name:v3"``, ``"name:latest"``, ...) as this run's input."""
+        from ..artifacts import runs
+
+        return runs.use_artifact(self, artifact_or_name, type, aliases, use_as)
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_artifact(self, artifact, target_path, aliases)
+
+    def log_model(self, path: Any, name: str | None = None, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.log_model(self, path, name, aliases)
+
+    def use_model(self, name: str) -> str:
+        from ..artifacts import runs
+
+        return runs.use_model(self, name)
+
+    def link_model(self, path: Any, registered_model_name: str, name: str | None = None,
+                   aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_model(self, path, registered_model_name, name, aliases)
 
     def _wait_for_writer(self) -> None:
         timeout = float(self._settings["finish_timeout"])
@@ -409,6 +451,8 @@ class Run:
 
 
 def _as_dict(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
     if hasattr(data, "keys") and hasattr(data, "__getitem__"):
         return {k: data[k] for k in data.keys()}
     raise TypeError(

@@ -12,7 +12,6 @@ is truncated back to its last whole frame so later records stay readable, and th
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -25,6 +24,7 @@ import msgpack
 from ..log.framing import frame
 from ..log.reader import SNAPSHOT_NAME
 from ..log.records import Kind, encode
+from ..log.runlog import RunLog
 from ..log.state import RunState
 from ..types.base import MediaStore, atomic_write
 from .items import Item, RecordItem, RowItem, StopItem, SyncItem
@@ -45,16 +45,14 @@ class Writer:
     def __init__(
         self,
         folder: Path,
-        fd: int,
-        offset: int,
+        log: RunLog,
         state: RunState,
         settings: dict[str, Any],
         reporter: Reporter,
         on_warning: Callable[[str, str], None],
     ) -> None:
         self.folder = folder
-        self.fd = fd
-        self.offset = offset  # just past the last whole frame written
+        self.log = log  # the one owner of the file: appends, syncs, holds the run's lock
         self.state = state
         self.media = MediaStore(folder)
         self.reporter = reporter
@@ -240,26 +238,16 @@ class Writer:
     # -- I/O ---------------------------------------------------------------------------------
 
     def _write(self, buf: bytearray) -> None:
-        view = memoryview(buf)
-        written = 0
         try:
-            while written < len(view):
-                written += os.write(self.fd, view[written:])
+            self.log.write(buf)
         except OSError as e:
             self.lost_records += 1
-            try:
-                os.ftruncate(self.fd, self.offset)  # drop the partial frame; keep the log readable
-            except OSError:
-                pass
             self.reporter.once(
                 "write",
                 f"could not write to {self.folder / 'run.rylog'} — {e} — records from now on may "
                 "not be saved; the run goes on and finish() will say how many were lost",
             )
             return
-        finally:
-            view.release()
-        self.offset += written
         self._dirty_since_fsync = True
 
     def _sync_files(self, force: bool) -> None:
@@ -267,7 +255,7 @@ class Writer:
             return
         self.media.sync()
         try:
-            os.fsync(self.fd)
+            self.log.sync()
         except OSError as e:
             self.reporter.once("fsync", f"could not fsync the run log — {e} — data may be lost on power failure")
         self._dirty_since_fsync = False
@@ -276,7 +264,7 @@ class Writer:
     def _snapshot(self) -> None:
         self._last_snapshot = self._last_beat = time.monotonic()
         try:
-            data = msgpack.packb({"offset": self.offset, "state": self.state.to_dict()}, use_bin_type=True)
+            data = msgpack.packb({"offset": self.log.end, "state": self.state.to_dict()}, use_bin_type=True)
             atomic_write(self.folder / SNAPSHOT_NAME, data)
         except (OSError, TypeError, ValueError) as e:
             self.reporter.once(
@@ -290,10 +278,7 @@ class Writer:
         self._write(buf)
         self._sync_files(force=True)
         self._snapshot()
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
+        self.log.close()  # releases the run's lock
         self.closed = True
 
 

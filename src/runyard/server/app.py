@@ -20,8 +20,8 @@ import anyio
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
-from .. import __version__
-from ..log.append import DamagedLogError, append_records
+from .. import __version__, jsonvalue
+from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
@@ -155,8 +155,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return {"series": out, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3)}
 
     series_doc = ("Per run, buckets of the series (x, x_last, min, max, mean, first, last, count, "
-                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are the strings "
-                  '"NaN", "Infinity", "-Infinity". A range of at most max_points points answers at '
+                  "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are tagged "
+                  '{"$float": "NaN"} (docs/http-api.md). A range of at most max_points points answers at '
                   "full resolution.")
 
     @app.get("/api/projects/{project}/series", tags=["series"], description=series_doc)
@@ -299,6 +299,12 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             raise ApiError(400, 'body must be {"update": {key: value}, "delete": [key, ...]}')
         if not update and not delete:
             raise ApiError(400, "nothing to edit: give update and/or delete")
+        try:  # tagged values (NaN, big integers, bytes) become what the log holds
+            update = jsonvalue.decode(update, "update")
+            jsonvalue.check_loggable(update, "update")
+            jsonvalue.check_loggable(delete, "delete")
+        except ValueError as exc:
+            raise ApiError(400, f"the edit cannot be stored in the run log, nothing was written: {exc}") from None
         _, folder, _ = run_dir(project, run_id)
         state, _ = RunFolder(folder).load_state()
         if state.state == RUNNING:
@@ -308,6 +314,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             append_records(folder / LOG_NAME, [[Kind.SUMMARY, update, delete]])
         except DamagedLogError as exc:
             raise ApiError(409, f"the log of run {project}/{run_id} is damaged: {exc}") from None
+        except RecordTooLargeError as exc:
+            raise ApiError(413, f"summary edit of run {project}/{run_id} refused: {exc}") from None
+        except RunLockedError as exc:
+            raise ApiError(409, str(exc)) from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
         with store.read() as conn:
@@ -359,6 +369,11 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return changes
 
     runinfo.install(app, store, root_path)  # environment, code, alerts of a run
+
+    # [artifacts] docs/artifacts.md, "HTTP API"
+    from .artifacts import install_artifacts
+
+    install_artifacts(app, store, root_path)
 
     # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui

@@ -1,7 +1,8 @@
 """Logged tables (``table-file`` references) read back paged, sorted and filtered.
 
 The file format is the one ``runyard.types.table`` writes: ``{"columns": [...], "data": [[...]]}``
-with non-finite floats as ``{"_type": "float", "value": "NaN" | "Infinity" | "-Infinity"}``.
+with values JSON cannot hold in the tagged encoding of ``runyard.jsonvalue`` (``{"$float": "NaN"}``;
+files of earlier versions wrote ``{"_type": "float", "value": "NaN"}``). Cells are sent as stored.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from .. import jsonvalue
 from .errors import ApiError
 
 _CACHE: OrderedDict[str, tuple[list[str], list[list[Any]]]] = OrderedDict()
@@ -45,7 +47,13 @@ def _number(cell: Any) -> float | None:
         return float(cell)
     if isinstance(cell, (int, float)):
         return float(cell)
-    if isinstance(cell, dict) and cell.get("_type") == "float":
+    if isinstance(cell, dict) and len(cell) == 1 and jsonvalue.FLOAT in cell:
+        try:
+            value = jsonvalue.decode(cell)
+        except jsonvalue.TaggedValueError:
+            return None
+        return value if isinstance(value, float) else None
+    if isinstance(cell, dict) and cell.get("_type") == "float":  # written before the tags
         return float(cell.get("value", "nan"))
     return None
 

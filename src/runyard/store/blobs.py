@@ -134,6 +134,10 @@ class BlobStore(abc.ABC):
     def iter_digests(self) -> Iterator[str]:
         """Every digest the store holds."""
 
+    @abc.abstractmethod
+    def modified(self, digest: str) -> float:
+        """When the blob was stored (seconds since the epoch); ``BlobNotFoundError`` if absent."""
+
     def local_path(self, digest: str) -> Path | None:
         """The blob's file when the store is a local directory, else None."""
         return None
@@ -267,6 +271,12 @@ class LocalBlobStore(BlobStore):
     def size(self, digest: str) -> int:
         try:
             return self.path(digest).stat().st_size
+        except FileNotFoundError:
+            raise BlobNotFoundError(f"blob {digest} is not in {self.url}") from None
+
+    def modified(self, digest: str) -> float:
+        try:
+            return self.path(digest).stat().st_mtime
         except FileNotFoundError:
             raise BlobNotFoundError(f"blob {digest} is not in {self.url}") from None
 

@@ -105,6 +105,15 @@ class S3BlobStore(BlobStore):
             raise BlobNotFoundError(f"blob {digest} is not in {self.url}")
         return size
 
+    def modified(self, digest: str) -> float:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._key(digest))
+        except Exception as exc:
+            if self._is_not_found(exc):
+                raise BlobNotFoundError(f"blob {digest} is not in {self.url}") from None
+            raise
+        return float(head["LastModified"].timestamp())
+
     def _put_verified_bytes(self, digest: str, data: bytes) -> PutResult:
         self.client.put_object(Bucket=self.bucket, Key=self._key(digest), Body=data)
         return PutResult(digest, len(data), True)

@@ -7,10 +7,10 @@ histograms, console output) *and* the advanced cursor in one transaction. So a p
 mid-ingest leaves the index exactly at a batch boundary, and the next ingest continues from there:
 no point is ever stored twice, none is lost, and the result equals an uninterrupted ingest.
 
-A torn tail (a frame cut short by a crash, or still being written) is left for later. A frame
-that is complete but fails its checksum, or a record that cannot be interpreted, marks the log
-as corrupt from that offset: the good prefix stays indexed, the run is flagged (``runs.flags``)
-and nothing after the damage is trusted, as the log format prescribes.
+A torn tail (a frame cut short by a crash, or still being written) is left for later. Damaged
+frames in the middle are skipped by the reader, which resynchronises on the next good frame
+(docs/run-log.md): the run is flagged ``corrupt`` with the regions skipped and every good record is
+indexed. A record that cannot be interpreted marks the log as corrupt from that offset.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ..log.rowblock import RowTemplate, py_value, template_of
 from ..log.state import RUNNING, RunState, value_kind
 from . import schema as s
 from . import series as ser
+from .artifact_index import artifact_event_row
 from .db import Store
 from .jsonutil import dumps
 
@@ -87,6 +88,7 @@ class _Batch:
         self.hists: list[dict[str, Any]] = []
         self.media: list[dict[str, Any]] = []
         self.output: list[dict[str, Any]] = []
+        self.artifacts: list[dict[str, Any]] = []  # artifact_events rows (store/artifact_index.py)
         self.points = 0
         self.records = 0
 
@@ -343,6 +345,9 @@ class Ingestor:
                     else:
                         flags.pop("torn_tail", None)
                 frames.close()
+                if scan.damaged:  # regions the reader skipped; every good frame after them was read
+                    seen = flags.setdefault("corrupt", {"offset": scan.damaged[0][0]}).setdefault("skipped", [])
+                    seen.extend([o, n] for o, n in scan.damaged if [o, n] not in seen)
             except LogFormatError as exc:
                 flags["corrupt"] = {"offset": 0, "error": str(exc)}
             report.records, report.points = batch.records, batch.points
@@ -428,6 +433,10 @@ class Ingestor:
             # PostgreSQL text cannot hold NUL characters; a console may print them
             batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
                                  "text": str(text).replace("\x00", "\ufffd")})
+        elif kind == Kind.ARTIFACT:
+            event = artifact_event_row(record, off)
+            if event is not None:
+                batch.artifacts.append(event)
         else:
             state.apply(record)
 
@@ -462,7 +471,8 @@ class Ingestor:
                                                 for k, v in all_kinds.items()])
         if batch.series or batch.shapes or batch.blocks:
             self._write_series(conn, run_pk, batch)
-        for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output)):
+        for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
+                             (s.artifact_events, batch.artifacts)):
             if items:
                 for item in items:
                     item["run_pk"] = run_pk

@@ -16,6 +16,7 @@ import msgpack
 import numpy as np
 import sqlalchemy as sa
 
+from ..jsonvalue import encode_float
 from . import schema as s
 from . import series as ser
 from .jsonutil import jsonable, loads
@@ -269,8 +270,7 @@ def project_keys(conn: sa.Connection, project: str) -> list[dict[str, Any]]:
 MAX_POINTS = 10_000
 
 
-def _num(v: float) -> Any:
-    return v if math.isfinite(v) else ("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
+_num = encode_float
 
 
 def series_query(conn: sa.Connection, project: str, run_ids: list[str], key: str, x_axis: str = "_step",

@@ -2,10 +2,11 @@
 
 File format (``media/table/<sha256>.table.json``), read back by ``types/views.py``::
 
-    {"columns": ["a", "b"], "data": [[1, "x"], [{"_type": "float", "value": "NaN"}, null]]}
+    {"columns": ["a", "b"], "data": [[1, "x"], [{"$float": "NaN"}, null]]}
 
-JSON has no NaN or infinity, so a non-finite float is written as ``{"_type": "float", "value":
-"NaN" | "Infinity" | "-Infinity"}`` (at any depth: in cells, lists and dicts) and never lost.
+Values JSON cannot hold exactly (non-finite floats, integers past 2^53, bytes) are written in the
+tagged encoding of ``runyard.jsonvalue`` (at any depth: in cells, lists and dicts) and never lost;
+files written by earlier versions (``{"_type": "float", "value": "NaN"}``) still read back.
 A media cell is the typed reference its own ``to_ref`` returns (its file is stored beside).
 
 Cells are checked and converted on the caller's thread (numpy scalars become Python numbers, a
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import jsonvalue
 from .base import Media, MediaStore
 
 DEFAULT_COLUMNS = ("Input", "Output", "Expected")
@@ -112,20 +113,16 @@ def _convert(value: Any, loc: tuple[int, str]) -> Any:
 
 
 def encode_cell(value: Any, store: MediaStore) -> Any:
-    """JSON-ready form of a converted cell: non-finite floats marked, media turned into refs."""
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        if math.isnan(value):
-            return {"_type": "float", "value": "NaN"}
-        return {"_type": "float", "value": "Infinity" if value > 0 else "-Infinity"}
+    """JSON-ready form of a converted cell: media turned into refs, everything else in the
+    tagged encoding of ``runyard.jsonvalue`` (non-finite floats, big integers, bytes)."""
     if isinstance(value, Media):
         return value.to_ref(store)
     if isinstance(value, list):
         return [encode_cell(v, store) for v in value]
     if isinstance(value, dict):
-        return {k: encode_cell(v, store) for k, v in value.items()}
-    return value
+        out = {k: encode_cell(v, store) for k, v in value.items()}
+        return {jsonvalue.OBJECT: out} if len(out) == 1 and next(iter(out)) in jsonvalue.TAGS else out
+    return jsonvalue.encode(value)
 
 
 def _is_dataframe(value: Any) -> bool:

@@ -1,20 +1,21 @@
 // Pure logic of the runs table: columns from config and summary, sorting, filtering.
 
 import type { Run } from "./api";
-import { asNumber, fmtValue } from "./format";
+import { asNumber, fmtValue, tagOf } from "./format";
 
 export interface Column { id: string; label: string; group: "run" | "config" | "summary"; width: number; numeric?: boolean }
 
 const AGGREGATES = new Set(["min", "max", "mean", "first", "last", "best", "copy"]);
 
-/** Flattens nested dicts to "a.b" paths, keeping typed refs ({"_type": ...}) and define_metric
+/** Flattens nested dicts to "a.b" paths, keeping typed refs ({"_type": ...}), tagged values
+ * ({"$float": "NaN"}, see format.ts) and define_metric
  * summaries ({"max": 0.93}: every key an aggregate name) whole. */
 export function flatten(obj: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj ?? {})) {
     const path = prefix ? `${prefix}.${k}` : k;
     const isDict = v !== null && typeof v === "object" && !Array.isArray(v);
     const keys = isDict ? Object.keys(v as object) : [];
-    if (isDict && !("_type" in (v as object)) && keys.length && !keys.every((x) => AGGREGATES.has(x))) {
+    if (isDict && !("_type" in (v as object)) && !tagOf(v) && keys.length && !keys.every((x) => AGGREGATES.has(x))) {
       flatten(v as Record<string, unknown>, path, out);
     } else {
       out[path] = v;

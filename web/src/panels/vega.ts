@@ -3,6 +3,7 @@
 
 import { fileUrl, type MediaRef } from "../lib/api";
 import type { Context } from "../lib/context";
+import { asNumber, tagOf } from "../lib/format";
 import { fillSpec } from "../lib/preset";
 
 const presets = import.meta.glob("../../../src/runyard/plot/presets/*.json", { import: "default" });
@@ -41,6 +42,7 @@ export async function renderCustomChart(holder: HTMLElement, ctx: Context, run: 
 }
 
 function decode(v: unknown): unknown {
-  if (v && typeof v === "object" && (v as { _type?: string })._type === "float") return Number((v as { value: string }).value);
+  const tag = tagOf(v);
+  if (tag === "$float" || tag === "$int" || (v && typeof v === "object" && (v as { _type?: string })._type === "float")) return asNumber(v);
   return v;
 }
