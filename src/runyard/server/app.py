@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from .. import __version__, jsonvalue
 from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
@@ -26,42 +26,41 @@ from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
 from ..store import queries as q
-from ..store.db import Store
+from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
 from . import files, history, runinfo, tables
 from .errors import ApiError, install
 from .live import IngestLoop
 
-DEFAULT_INDEX = Path(".runyard") / "index.sqlite3"
 
-
-def default_store_url(root: Path) -> str:
-    """The embedded index of a folder of runs: a SQLite file in ``<root>/.runyard/``."""
-    return f"sqlite:///{(root / DEFAULT_INDEX).resolve()}"
-
-
-PLACEHOLDER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>runyard</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
-code{background:#8881;padding:0 .2em}</style></head>
-<body><h1>runyard</h1>
-<p><strong>Placeholder: the web UI is not built yet.</strong> This server already answers the
-HTTP API the UI will use.</p>
-<ul><li><a href="/docs">API documentation</a> (OpenAPI, interactive)</li>
-<li><a href="/openapi.json">/openapi.json</a></li>
-<li><a href="/api/projects">/api/projects</a></li></ul>
-<p>Serving runs from <code>{root}</code>.</p></body></html>
-"""
-
-
-def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] | None = None, *,
-               schema: str | None = None, follow: bool = True, interval: float = 0.25) -> FastAPI:
+def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike[str] | None = None, *,
+               schema: str | None = None, follow: bool = True, interval: float = 0.25,
+               keys: bool = False, blobs: Any = None) -> FastAPI:
     """The API over the runs under ``root``, indexed in ``store_url`` (default: an SQLite file
     in ``<root>/.runyard/``). With ``follow`` a background thread ingests new log records every
     ``interval`` seconds while the app runs (its lifespan), starting at once (``/api/health``
-    says ``ingested`` once the first pass is done); without it, the app ingests once at startup."""
-    root_path = Path(root).resolve()
+    says ``ingested`` once the first pass is done); without it, the app ingests once at startup.
+
+    ``keys``: every route but health needs an API key or a signed-in session (``auth.py``).
+    ``blobs`` (a ``BlobStore``): a team server (``docs/team-server.md``): runs arrive over HTTP
+    (``root`` is None), their logs live in the database and their files in ``blobs``; keys are on."""
+    team = blobs is not None
+    if team:
+        keys, follow = True, False
+    root_path = Path(root).resolve() if root is not None else Path("/runyard-team")
+    if store_url is None and root is None:
+        raise ValueError("a team server needs its database: give store_url")
     store = Store(store_url if store_url is not None else default_store_url(root_path), schema=schema)
+    auth = None
+    if keys:
+        from ..store.db import migration_lock
+        from ..store.team_schema import migrate as team_migrate
+        from .auth import Auth
+
+        with store.begin() as conn:
+            migration_lock(conn)
+            team_migrate(conn)
+        auth = Auth(store)
     ingestor = Ingestor(root_path, store)
     loop = IngestLoop(ingestor, interval)
 
@@ -76,6 +75,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         finally:
             loop.stop()
             store.close()
+            if blobs is not None:
+                blobs.close()
 
     app = FastAPI(
         title="runyard", version=__version__, lifespan=lifespan,
@@ -85,6 +86,10 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     )
     app.state.store, app.state.ingestor, app.state.root, app.state.loop = store, ingestor, root_path, loop
     install(app)
+    if auth is not None:
+        from .auth import AuthMiddleware
+
+        app.add_middleware(AuthMiddleware, auth=auth)
 
     def run_dir(project: str, run_id: str) -> tuple[int, Path, dict[str, Any]]:
         with store.read() as conn:
@@ -94,19 +99,21 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
 
     # -- projects and runs ----------------------------------------------------------------
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(PLACEHOLDER.replace("{root}", str(root_path)))
-
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, Any]:
-        return {"ok": True, "version": __version__, "root": str(root_path), "index": store.dialect,
-                "ingest_passes": loop.passes, "ingested": loop.passes > 0 or not follow}
+        return {"ok": True, "version": __version__, "root": None if team else str(root_path),
+                "index": store.dialect, "ingest_passes": loop.passes, "ingested": loop.passes > 0 or not follow,
+                "keys": keys, "team": team}
+
+    def visible(request: Request) -> frozenset[str] | None:
+        user = request.scope.get("state", {}).get("user")
+        return getattr(user, "entities", None)
 
     @app.get("/api/projects", tags=["runs"])
-    def list_projects() -> dict[str, Any]:
+    def list_projects(request: Request) -> dict[str, Any]:
+        allowed = visible(request)
         with store.read() as conn:
-            return {"projects": q.projects(conn)}
+            return {"projects": [p for p in q.projects(conn) if allowed is None or p["entity"] in allowed]}
 
     @app.get("/api/projects/{project}/runs", tags=["runs"])
     def list_runs(
@@ -336,6 +343,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 return q.max_seq(conn)
 
         start = since if since is not None else await anyio.to_thread.run_sync(latest)
+        allowed = visible(request)
 
         async def stream() -> AsyncIterator[str]:
             seq = start
@@ -346,7 +354,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             while deadline is None or time.monotonic() < deadline:
                 if await request.is_disconnected():
                     return
-                changes = await anyio.to_thread.run_sync(_changes, seq, project, known)
+                changes = await anyio.to_thread.run_sync(_changes, seq, project, known, allowed)
                 for change in changes:
                     seq = max(seq, change["seq"])
                     yield f"id: {change['seq']}\nevent: run\ndata: {json.dumps(change)}\n\n"
@@ -358,9 +366,13 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    def _changes(seq: int, project: str | None, known: dict[int, set[str]]) -> list[dict[str, Any]]:
+    def _changes(seq: int, project: str | None, known: dict[int, set[str]],
+                 allowed: frozenset[str] | None = None) -> list[dict[str, Any]]:
         with store.read() as conn:
             changes = q.changes_since(conn, seq, project)
+            if allowed is not None:
+                names = {p["name"] for p in q.projects(conn) if p["entity"] in allowed}
+                changes = [c for c in changes if c["project"] in names]
             for change in changes:
                 pk = change.pop("pk")
                 keys = {k["key"] for k in q.run_keys(conn, pk)}
@@ -374,6 +386,11 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     from .artifacts import install_artifacts
 
     install_artifacts(app, store, root_path)
+
+    if auth is not None:  # team routes replace the folder-reading ones; before the UI's catch-all
+        from .team import install_team
+
+        install_team(app, store, blobs, auth)
 
     # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui

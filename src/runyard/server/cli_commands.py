@@ -68,7 +68,7 @@ def reindex_command() -> Any:
         try:
             from ..store import Store
             from ..store import reindex as rebuild
-            from .app import default_store_url
+            from ..store.db import default_store_url
         except ImportError as exc:
             raise click.ClickException(
                 f"reindex needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"
