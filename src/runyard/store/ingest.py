@@ -40,6 +40,7 @@ from . import schema as s
 from . import series as ser
 from .artifact_index import artifact_event_row
 from .db import Store
+from .failures import record_failure
 from .jsonutil import dumps
 
 log = logging.getLogger("runyard.store")
@@ -242,6 +243,7 @@ class Ingestor:
                 key = (str(folder), type(exc).__name__)
                 if key not in self._failed:
                     self._failed.add(key)
+                    record_failure(self.store, self.root, folder, exc)  # listed, with the reason
                     log.error("ingest of %s failed (%s: %s); the other runs go on, it is retried on "
                               "every pass", folder, type(exc).__name__, exc)
                 continue
@@ -432,9 +434,9 @@ class Ingestor:
             text = record[3]
             if isinstance(text, bytes):
                 text = text.decode("utf-8", "replace")
-            # PostgreSQL text cannot hold NUL characters; a console may print them
+            # NUL characters a console prints are kept (schema.AnyText escapes them on PostgreSQL)
             batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
-                                 "text": str(text).replace("\x00", "\ufffd")})
+                                 "text": str(text)})
         elif kind == Kind.ARTIFACT:
             event = artifact_event_row(record, off)
             if event is not None:
