@@ -189,3 +189,6 @@ def test_export_formats_keep_every_value(wandb_runs: Path, tmp_path: Path) -> No
             tmp_path / fmt / "wb" / "runs.parquet")
         assert runs_table["summary.best_acc"].tolist() == [0.75]
         assert runs_table["config.lr"].tolist() == [0.01]
+    # the read API writes the same history
+    df = pd.read_parquet(run.to_parquet(tmp_path / "one.parquet"))
+    assert len(df) == STEPS and all(_eq(df["acc"][i], _acc(i)) for i in range(STEPS))
