@@ -88,6 +88,7 @@ def test_wandb_offline_run_imports_whole(wandb_runs: Path, tmp_path: Path) -> No
     assert media[2]["table"].columns == ["a", "b"] and media[2]["table"].data == [[40, "x"], [41, "y"]]
     assert run.summary["best_acc"] == 0.75 and run.summary["loss"] == pytest.approx(1 / STEPS)
     assert "hello from the script" in run.output()
+    assert not report.unmapped.get("wandb system-metric samples (stats records)")
     # importing again duplicates nothing
     again = import_runs([wandb_runs.parent], tmp_path)
     assert (again.runs, again.skipped) == (0, 1)
