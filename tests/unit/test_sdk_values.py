@@ -142,9 +142,13 @@ def test_disabled_mode_accepts_everything_and_writes_nothing(runs_dir: object) -
     assert not runyard.Api().projects()
 
 
-def test_online_mode_says_it_needs_a_server() -> None:
-    with pytest.raises(runyard.UsageError, match="runyard server.*mode='offline'"):
-        runyard.init(project="p", mode="online")
+def test_online_mode_without_a_server_says_so_and_runs_offline(capfd: pytest.CaptureFixture[str]) -> None:
+    run = runyard.init(project="p", mode="online")
+    run.log({"a": 1.0})
+    run.finish()
+    err = capfd.readouterr().err
+    assert "online mode needs a server: set RUNYARD_BASE_URL" in err and "runyard sync" in err
+    assert runyard.Api(root=run.root).run(f"p/{run.id}").summary["a"] == 1.0
 
 
 def test_bad_mode_and_project_names_are_clear() -> None:

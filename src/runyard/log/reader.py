@@ -21,7 +21,7 @@ from typing import Any
 import msgpack
 
 from ..errors import RunyardWarning
-from .framing import ScanResult, read_frames
+from .framing import LogStream, ScanResult, read_frames
 from .records import Kind, decode
 from .state import CRASHED, RUNNING, RunState
 
@@ -122,7 +122,7 @@ class RunFolder:
                 yield record[1], record[2], record[3]
 
 
-def history_rows(log_path: Path, start: int = 0, min_step: int = 0, max_step: int | None = None,
+def history_rows(log_path: Path | LogStream, start: int = 0, min_step: int = 0, max_step: int | None = None,
                  keys: Sequence[str] | None = None,
                  scan: ScanResult | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(offset, row)`` of every committed history row from log offset ``start`` whose step is in

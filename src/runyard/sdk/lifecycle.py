@@ -104,11 +104,6 @@ def init(
     mode_name = {"dryrun": "offline", "run": "offline"}.get(resolved["mode"], resolved["mode"])
     if mode_name not in ("offline", "online", "disabled"):
         raise ValueError(f"init(): mode must be 'offline', 'online' or 'disabled', got {resolved['mode']!r}")
-    if mode_name == "online":
-        raise UsageError(
-            "init(mode='online') streams to a runyard server, which this version cannot do yet; "
-            "use mode='offline' (the default): runs are written locally and `runyard ui` shows them"
-        )
     resolved["mode"] = mode_name
     project = project or resolved["project"]
     _check_name("project", project)
@@ -210,6 +205,11 @@ def _start(
     run = Run(writer, resolved, reporter, resumed=exists, root=str(root))
     writer.start()
     run._extras.start()
+    if resolved["mode"] == "online":  # stream the log to a team server (sdk/online.py)
+        from .online import start_sender
+
+        run._sender = start_sender(folder, lambda: writer.log.durable_end, resolved, project, state.id,
+                                   entity, say)
     if resolved["console"] == "wrap":
         run._console = ConsoleCapture(run._emit_output)
         run._console.start()

@@ -67,6 +67,7 @@ class Run(RunSurface):
         self._error: str | None = None
         self._warned_backpressure = False
         self._console: ConsoleCapture | None = None
+        self._sender: Any = None  # online mode: the ``Sender`` streaming the log (sdk/sender.py)
         self.id: str = state.id
         self.project: str = state.project
         self.entity: str = state.entity
@@ -380,6 +381,8 @@ class Run(RunSurface):
             now = time.time()
             self._queue_put(StopItem(now, self._runtime_offset + now - self._start_wall, int(exit_code), self._error))
         self._wait_for_writer()
+        if self._sender is not None:
+            self._sender.finish(float(self._settings["upload_timeout"]))
         if "runyard.sdk.watch" in sys.modules:
             sys.modules["runyard.sdk.watch"].unwatch_run(self)
         from . import lifecycle

@@ -62,6 +62,7 @@ class Store:
                 sa.event.listen(self.engine, "connect", _pg_search_path(schema))
         if not self._current():
             with self.begin() as conn:
+                migration_lock(conn)
                 s.migrate(conn)
 
     def _current(self) -> bool:
@@ -138,6 +139,17 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+MIGRATION_LOCK = 0x72796172  # "ryar": the advisory lock id every runyard process migrates under
+
+
+def migration_lock(conn: sa.Connection) -> None:
+    """Hold the migration lock until ``conn``'s transaction ends (PostgreSQL: an advisory lock, so
+    server processes starting together migrate one after the other and the later ones find the
+    schema current; SQLite: the write transaction is already exclusive)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
