@@ -28,7 +28,7 @@ from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
-from . import files, history, tables
+from . import files, history, runinfo, tables
 from .door import DEFAULT_MAX_BODY, INT64_MAX, DoorMiddleware, document_errors
 from .errors import ApiError, install
 from .live import IngestLoop
@@ -295,10 +295,14 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         wanted = [k for k in keys.split(",") if k] if keys else None
         return history.history_page(folder, after, page_size, min_step, max_step, wanted)
 
-    @app.get("/api/runs/{project}/{run_id}/files", tags=["media"])
+    @app.get("/api/runs/{project}/{run_id}/files", tags=["media"],
+             description="Files under the run's media/ and files/; a media file also names the key and step that "
+                         "logged it.")
     def run_files(project: str, run_id: str) -> dict[str, Any]:
-        _, folder, _ = run_dir(project, run_id)
-        return {"files": [dict(f, url=f"/api/runs/{project}/{run_id}/files/{f['path']}")
+        rpk, folder, _ = run_dir(project, run_id)
+        with store.read() as conn:
+            named = runinfo.media_names(conn, rpk)
+        return {"files": [dict(f, url=f"/api/runs/{project}/{run_id}/files/{f['path']}", **named.get(f["path"], {}))
                           for f in history.list_files(folder)]}
 
     # -- summary edits --------------------------------------------------------------------
@@ -388,6 +392,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                 change["new_keys"] = sorted(keys - known.get(pk, set())) if pk in known else sorted(keys)
                 known[pk] = keys
         return changes
+
+    runinfo.install(app, store, root_path)  # environment, code, alerts of a run
 
     # [artifacts] docs/artifacts.md, "HTTP API"
     from .artifacts import install_artifacts
