@@ -88,6 +88,7 @@ def test_wandb_offline_run_imports_whole(wandb_runs: Path, tmp_path: Path) -> No
     assert media[2]["table"].columns == ["a", "b"] and media[2]["table"].data == [[40, "x"], [41, "y"]]
     assert run.summary["best_acc"] == 0.75 and run.summary["loss"] == pytest.approx(1 / STEPS)
     assert "hello from the script" in run.output()
+    assert not report.unmapped.get("wandb system-metric samples (stats records)")
     # importing again duplicates nothing
     again = import_runs([wandb_runs.parent], tmp_path)
     assert (again.runs, again.skipped) == (0, 1)
@@ -189,3 +190,6 @@ def test_export_formats_keep_every_value(wandb_runs: Path, tmp_path: Path) -> No
             tmp_path / fmt / "wb" / "runs.parquet")
         assert runs_table["summary.best_acc"].tolist() == [0.75]
         assert runs_table["config.lr"].tolist() == [0.01]
+    # the read API writes the same history
+    df = pd.read_parquet(run.to_parquet(tmp_path / "one.parquet"))
+    assert len(df) == STEPS and all(_eq(df["acc"][i], _acc(i)) for i in range(STEPS))

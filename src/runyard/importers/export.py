@@ -117,6 +117,13 @@ def _column(values: list[Any], pa: Any) -> Any:
                      for v in values], pa.string())
 
 
+def write_history(run: Any, path: Path, fmt: str) -> Path:
+    """Every history row of ``run`` (a read-API run), unsampled, to ``path`` in ``fmt``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_table(_history(run), path, fmt)
+    return path
+
+
 def export_runs(
     runs: Iterable[Any], out: str | Path, fmt: str, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:

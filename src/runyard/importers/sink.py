@@ -68,6 +68,7 @@ class ImportedRun:
         self.media = MediaStore(self.folder)
         self.created_at = created_at
         self.last_step = -1
+        self.system_samples = 0
         self.last_ts = created_at
         self._buf = bytearray()
         meta = {"host": socket.gethostname(), "imported": True, **(metadata or {})}
@@ -91,6 +92,15 @@ class ImportedRun:
         self.last_step = step
         self.last_ts = max(self.last_ts, timestamp)
         self._append([Kind.ROW, step, timestamp, max(0.0, timestamp - self.created_at), data])
+
+    def system(self, timestamp: float, values: dict[str, float]) -> None:
+        """One sample of system metrics (``system/...`` keys), a stream of its own by wall time
+        (``docs/run-log.md``, "System metrics")."""
+        data = {k: float(v) for k, v in values.items() if type(v) in (int, float)}
+        if data:
+            self._append([Kind.SYSTEM, self.system_samples, timestamp, max(0.0, timestamp - self.created_at), data])
+            self.system_samples += 1
+            self.report.points += len(data)
 
     def summary(self, values: dict[str, Any]) -> None:
         """Set summary values explicitly (those the source kept beside its history)."""

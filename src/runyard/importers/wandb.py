@@ -9,10 +9,11 @@ parsed with the ``wandb`` package's own protobuf classes (the ``import-wandb`` e
   ``object3D-file``, ``molecule-file``, lists of images) become runyard media read from the run's
   ``files/`` folder;
 - the final summary (values that differ from the last logged ones, and keys only in the summary);
+- system metrics (``stats`` records) → runyard's system-metric stream (``system/...`` keys);
 - console output, environment metadata, the exit code (a run without an exit record reads back
   as crashed), and the other files of ``files/`` (copied to the run's ``files/``).
 
-System metrics (``stats`` records) and artifacts are counted as not mapped.
+Artifacts are counted as not mapped.
 """
 
 from __future__ import annotations
@@ -81,11 +82,13 @@ def _items(items: Any) -> dict[str, Any]:
     values = _json("[" + ",".join(item.value_json for item in items) + "]")
     out: dict[str, Any] = {}
     for item, value in zip(items, values, strict=True):
-        nested = item.nested_key
+        nested = getattr(item, "nested_key", ())  # stats items have only a key
         if len(nested) == 1:
             out[nested[0]] = value
+        elif nested:
+            _set_nested(out, list(nested), value)
         else:
-            _set_nested(out, list(nested) or [item.key], value)
+            out[item.key] = value
     return out
 
 
@@ -140,6 +143,36 @@ class _Mapper:
             return t.Table(columns=table["columns"], data=table["data"])
         self.report.not_mapped(f"wandb {kind} values")
         return None
+
+
+_MB = 1024 * 1024
+# wandb's system-metric names → runyard's (docs/run-log.md), with the factor to runyard's unit.
+_SYSTEM_NAMES = {
+    "cpu": ("cpu.process_percent", 1.0),
+    "memory_percent": ("memory.percent", 1.0),
+    "proc.memory.availableMB": ("memory.available_mb", 1.0),
+    "proc.memory.rssMB": ("proc.rss_mb", 1.0),
+    "network.sent": ("network.sent_mb", 1 / _MB),
+    "network.recv": ("network.recv_mb", 1 / _MB),
+}
+_GPU_NAMES = {"gpu": "utilization_percent", "temp": "temperature_c", "powerWatts": "power_watts"}
+
+
+def system_metrics(values: dict[str, Any]) -> dict[str, float]:
+    """wandb's ``stats`` items as runyard ``system/...`` keys: the metrics both record under
+    runyard's names and units, the others under ``system/<wandb name>``."""
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        if type(value) not in (int, float):
+            continue
+        name, factor = _SYSTEM_NAMES.get(key, (key, 1.0))
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "gpu" and parts[2] in _GPU_NAMES:
+            name = f"gpu.{parts[1]}.{_GPU_NAMES[parts[2]]}"
+        elif key.startswith("disk.") and key.endswith(".usagePercent"):
+            name = "disk.used_percent"
+        out[f"system/{name}"] = float(value) * factor
+    return out
 
 
 def _clean(d: dict[str, Any], mapper: _Mapper) -> dict[str, Any]:
@@ -240,7 +273,7 @@ def _import_one(
 
                 metadata.update(MessageToDict(rec.environment))
             elif kind == "stats":
-                report.not_mapped("wandb system-metric samples (stats records)")
+                out.system(_ts(rec.stats.timestamp), system_metrics(_items(rec.stats.item)))
             elif kind == "artifact":
                 report.not_mapped("wandb artifacts")
         final = {k: v for k, v in _clean(summary, mapper).items() if not _same(history_last.get(k), v)}
