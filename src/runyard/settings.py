@@ -119,3 +119,20 @@ def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         else:
             out[s.name] = s.default
     return out
+
+
+# The settings given to the latest ``init`` in this process (``init`` calls ``activate``), for code
+# that has no run at hand, such as ``Image`` checking its size.
+_active: dict[str, Any] = {}
+
+
+def activate(overrides: dict[str, Any]) -> None:
+    """Remember the settings ``init`` was given, for ``current``."""
+    _active.clear()
+    _active.update(overrides)
+
+
+def current(name: str) -> Any:
+    """A setting as the latest ``init`` in this process was given it, else from the environment or
+    its default."""
+    return resolve(_active)[name]

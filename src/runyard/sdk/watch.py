@@ -11,6 +11,7 @@ on the model's ``forward`` also see models whose ``forward`` is not what trainin
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from .report import Reporter
@@ -103,10 +104,8 @@ def watch(
     ``log``: ``"gradients"`` (default), ``"parameters"``, ``"all"`` or None (nothing).
     ``log_graph=True`` is accepted and ignored (runyard draws no model graphs).
     """
-    if run is None:
-        from . import lifecycle
-
-        run = lifecycle._current
+    if run is None:  # the current run: lifecycle is loaded by init(), and not imported here (no cycle)
+        run = getattr(sys.modules.get("runyard.sdk.lifecycle"), "_current", None)
     if run is None:
         from ..errors import UsageError
 

@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,14 +28,16 @@ from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
-from . import files, history, tables
+from . import files, history, runinfo, tables
+from .door import DEFAULT_MAX_BODY, INT64_MAX, DoorMiddleware, document_errors
 from .errors import ApiError, install
 from .live import IngestLoop
 
 
 def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike[str] | None = None, *,
                schema: str | None = None, follow: bool = True, interval: float = 0.25,
-               keys: bool = False, blobs: Any = None) -> FastAPI:
+               keys: bool = False, blobs: Any = None, allowed_hosts: Iterable[str] = (),
+               max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The API over the runs under ``root``, indexed in ``store_url`` (default: an SQLite file
     in ``<root>/.runyard/``). With ``follow`` a background thread ingests new log records every
     ``interval`` seconds while the app runs (its lifespan), starting at once (``/api/health``
@@ -43,7 +45,9 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
 
     ``keys``: every route but health needs an API key or a signed-in session (``auth.py``).
     ``blobs`` (a ``BlobStore``): a team server (``docs/team-server.md``): runs arrive over HTTP
-    (``root`` is None), their logs live in the database and their files in ``blobs``; keys are on."""
+    (``root`` is None), their logs live in the database and their files in ``blobs``; keys are on.
+    ``allowed_hosts``: DNS names the ``Host`` header may carry besides ``localhost`` and IP
+    addresses; ``max_body``: the largest request body in bytes (``door.py``)."""
     team = blobs is not None
     if team:
         keys, follow = True, False
@@ -90,6 +94,12 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         from .auth import AuthMiddleware
 
         app.add_middleware(AuthMiddleware, auth=auth)
+    # the door is added last, so it is the outermost layer: Host, size and path checks come first
+    # (with keys a rebinding page has no key or session cookie, so any Host name may be used)
+    app.add_middleware(DoorMiddleware, allowed_hosts=allowed_hosts, max_body=max_body, check_host=not keys)
+    document_errors(app, {"/api/runs/{project}/{run_id}/summary": (409,),
+                          "/api/runs/{project}/{run_id}/files/{path}": (416,)},
+                    everywhere=(401, 403) if keys else ())
 
     def run_dir(project: str, run_id: str) -> tuple[int, Path, dict[str, Any]]:
         with store.read() as conn:
@@ -100,7 +110,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     # -- projects and runs ----------------------------------------------------------------
 
     @app.get("/api/health", tags=["server"])
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:  # on the event loop: answers while every worker is busy
         return {"ok": True, "version": __version__, "root": None if team else str(root_path),
                 "index": store.dialect, "ingest_passes": loop.passes, "ingested": loop.passes > 0 or not follow,
                 "keys": keys, "team": team}
@@ -122,7 +132,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                                     '{"config.lr": {"$gt": 0.01}}'),
         order: str | None = Query(None, description='"-summary_metrics.acc", "+created_at", comma-separated'),
         limit: int = Query(100, ge=1, le=10_000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=INT64_MAX),
         search: str | None = Query(None, description="substring of the run name or id"),
     ) -> dict[str, Any]:
         parsed = None
@@ -131,6 +141,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                 parsed = json.loads(filters)
             except ValueError as exc:
                 raise ApiError(400, f"filters is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise ApiError(400, "filters is nested too deeply to read") from None
         with store.read() as conn:
             return q.list_runs(conn, project, parsed, order, limit, offset, search)
 
@@ -173,7 +185,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         key: str = Query(...),
         x_axis: str = Query("_step", description="_step, _runtime, _timestamp or a logged numeric key"),
         x_min: float | None = None, x_max: float | None = None,
-        max_points: int = Query(1000, description=f"1..{q.MAX_POINTS}"),
+        max_points: int = Query(1000, ge=1, le=q.MAX_POINTS),
     ) -> dict[str, Any]:
         ids = [r for r in runs.split(",") if r]
         if not ids:
@@ -183,7 +195,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     @app.get("/api/runs/{project}/{run_id}/series", tags=["series"], description=series_doc)
     def run_series(
         project: str, run_id: str, key: str = Query(...), x_axis: str = "_step",
-        x_min: float | None = None, x_max: float | None = None, max_points: int = 1000,
+        x_min: float | None = None, x_max: float | None = None,
+        max_points: int = Query(1000, ge=1, le=q.MAX_POINTS),
     ) -> dict[str, Any]:
         return _series(project, [run_id], key, x_axis, x_min, x_max, max_points)
 
@@ -204,7 +217,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     @app.get("/api/runs/{project}/{run_id}/media", tags=["media"],
              description="The media of a key at a step (else the nearest earlier step), for the step slider. "
                          "Each item's path is served by the files endpoint.")
-    def media_at(project: str, run_id: str, key: str, step: int | None = Query(None, ge=0),
+    def media_at(project: str, run_id: str, key: str, step: int | None = Query(None, ge=0, le=INT64_MAX),
                  x_key: str | None = Query(None, description="with x: pick the step by this key's value"),
                  x: float | None = None) -> dict[str, Any]:
         if (x_key is None) != (x is None):
@@ -225,16 +238,15 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         _, folder, _ = run_dir(project, run_id)
         target = files.resolve(folder, path)
         files.check_range(request.headers.get("range"), target.stat().st_size)
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable"}
-        ctype = files.content_type(target)
-        if ctype.startswith(("text/html", "image/svg")):
-            headers["Content-Security-Policy"] = "sandbox allow-scripts"  # no access to our origin
-        return FileResponse(target, media_type=ctype, headers=headers)
+        # nosniff and the CSP sandbox (no access to the UI's origin, whatever the file's type) are
+        # added to every /api answer by door.DoorMiddleware
+        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+        return FileResponse(target, media_type=files.content_type(target), headers=headers)
 
     @app.get("/api/runs/{project}/{run_id}/table", tags=["tables"])
     def run_table(
-        project: str, run_id: str, key: str, step: int | None = Query(None, ge=0),
-        offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=10_000),
+        project: str, run_id: str, key: str, step: int | None = Query(None, ge=0, le=INT64_MAX),
+        offset: int = Query(0, ge=0, le=INT64_MAX), limit: int = Query(100, ge=1, le=10_000),
         sort: str | None = None, desc: bool = False, search: str | None = None,
         where: str | None = Query(None, description='exact column matches as JSON, e.g. {"label": "cat"}'),
     ) -> dict[str, Any]:
@@ -250,7 +262,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             try:
                 parsed = json.loads(where)
                 assert isinstance(parsed, dict)
-            except (ValueError, AssertionError):
+            except (ValueError, AssertionError, RecursionError):
                 raise ApiError(400, "where must be a JSON object of column: value") from None
             conditions = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
         out = tables.page(columns, data, offset, limit, sort, desc, search, conditions)
@@ -266,7 +278,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
 
     @app.get("/api/runs/{project}/{run_id}/output", tags=["runs"],
              description="Console output in pages; pass the answer's `next` as `after` for the next page.")
-    def run_output(project: str, run_id: str, after: int = -1,
+    def run_output(project: str, run_id: str, after: int = Query(-1, ge=-1, le=INT64_MAX),
                    limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
         with store.read() as conn:
             return q.output_page(conn, q.run_pk(conn, project, run_id), after, limit)
@@ -274,19 +286,23 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     @app.get("/api/runs/{project}/{run_id}/history", tags=["runs"],
              description="Every history row, unsampled, in pages read from the run log (scan_history). "
                          "Pass the answer's `next` as `after` for the next page.")
-    def run_history(project: str, run_id: str, after: int = Query(0, ge=0),
-                    page_size: int = Query(1000, ge=1, le=100_000), min_step: int = Query(0, ge=0),
-                    max_step: int | None = Query(None, ge=0),
+    def run_history(project: str, run_id: str, after: int = Query(0, ge=0, le=INT64_MAX),
+                    page_size: int = Query(1000, ge=1, le=100_000), min_step: int = Query(0, ge=0, le=INT64_MAX),
+                    max_step: int | None = Query(None, ge=0, le=INT64_MAX),
                     keys: str | None = Query(None, description="comma-separated; rows holding all of them")
                     ) -> dict[str, Any]:
         _, folder, _ = run_dir(project, run_id)
         wanted = [k for k in keys.split(",") if k] if keys else None
         return history.history_page(folder, after, page_size, min_step, max_step, wanted)
 
-    @app.get("/api/runs/{project}/{run_id}/files", tags=["media"])
+    @app.get("/api/runs/{project}/{run_id}/files", tags=["media"],
+             description="Files under the run's media/ and files/; a media file also names the key and step that "
+                         "logged it.")
     def run_files(project: str, run_id: str) -> dict[str, Any]:
-        _, folder, _ = run_dir(project, run_id)
-        return {"files": [dict(f, url=f"/api/runs/{project}/{run_id}/files/{f['path']}")
+        rpk, folder, _ = run_dir(project, run_id)
+        with store.read() as conn:
+            named = runinfo.media_names(conn, rpk)
+        return {"files": [dict(f, url=f"/api/runs/{project}/{run_id}/files/{f['path']}", **named.get(f["path"], {}))
                           for f in history.list_files(folder)]}
 
     # -- summary edits --------------------------------------------------------------------
@@ -331,8 +347,9 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     @app.get("/api/events", tags=["live"],
              description="Server-sent events: `run` events (state, last_step, rows, summary, new_keys) for "
                          "runs that changed after `since` (a seq; default: now). `timeout` closes the stream.")
-    async def events(request: Request, project: str | None = None, since: int | None = None,
-                     timeout: float = Query(0, ge=0, description="seconds; 0 keeps the stream open"),
+    async def events(request: Request, project: str | None = None,
+                     since: int | None = Query(None, ge=0, le=INT64_MAX),
+                     timeout: float = Query(0, ge=0, le=86_400, description="seconds; 0 keeps the stream open"),
                      poll: float = Query(0.25, ge=0.05, le=10)) -> StreamingResponse:
         def latest() -> int:
             with store.read() as conn:
@@ -375,6 +392,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                 change["new_keys"] = sorted(keys - known.get(pk, set())) if pk in known else sorted(keys)
                 known[pk] = keys
         return changes
+
+    runinfo.install(app, store, root_path)  # environment, code, alerts of a run
 
     # [artifacts] docs/artifacts.md, "HTTP API"
     from .artifacts import install_artifacts
