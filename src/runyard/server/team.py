@@ -12,8 +12,8 @@ import hashlib
 import json
 import re
 import urllib.parse
-from pathlib import PurePosixPath
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 import anyio
