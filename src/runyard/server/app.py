@@ -28,7 +28,7 @@ from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store
 from ..store.ingest import Ingestor
-from . import files, history, tables
+from . import files, history, points, tables
 from .errors import ApiError, install
 from .live import IngestLoop
 
@@ -353,6 +353,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 change["new_keys"] = sorted(keys - known.get(pk, set())) if pk in known else sorted(keys)
                 known[pk] = keys
         return changes
+
+    points.install(app, store)
 
     # [web UI] added by the UI work (issue 5): the built UI on every non-API route; keep this last.
     from .static import install_ui

@@ -21,6 +21,20 @@ def _root(directory: str | None) -> Path:
     return Path(directory if directory is not None else resolve()["dir"]).expanduser()
 
 
+def _port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on now (the server binds it a moment later)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def ui_command() -> Any:
     import click
 
@@ -47,6 +61,8 @@ def ui_command() -> Any:
             raise click.ClickException(
                 f"the server needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"
             ) from None
+        if port and not _port_free(host, port):  # say so before printing anything else
+            raise click.ClickException(f"port {port} is in use — try --port {port + 1}")
         app = create_app(root, index_url)
         click.echo(f"runyard: serving {root} on http://{host}:{port}/ (API docs: /docs); Ctrl+C stops")
         uvicorn.run(app, host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"))

@@ -9,8 +9,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   attrs?: Attrs | null,
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
-  const [base, ...classes] = tag.split(".");
-  const [name, id] = base.split("#");
+  // "span.live#live-status" and "span#live-status.live" both give the id and the classes
+  const hash = tag.indexOf("#");
+  let id = "";
+  let rest = tag;
+  if (hash >= 0) {
+    const end = tag.indexOf(".", hash);
+    id = tag.slice(hash + 1, end < 0 ? undefined : end);
+    rest = tag.slice(0, hash) + (end < 0 ? "" : tag.slice(end));
+  }
+  const [name, ...classes] = rest.split(".");
   const el = document.createElement(name) as HTMLElementTagNameMap[K];
   if (id) el.id = id;
   if (classes.length) el.className = classes.join(" ");

@@ -10,3 +10,9 @@ describe("parsePath", () => {
     expect(parsePath("/nope/x")).toEqual({ page: "missing" });
   });
 });
+
+describe("api docs route", () => {
+  it("is a page of its own", () => {
+    expect(parsePath("/api-docs")).toEqual({ page: "apidocs" });
+  });
+});

@@ -3,26 +3,33 @@
 // live events update the table and the charts of runs that changed (§5.7).
 
 import { api, subscribe, type KeyInfo, type Run, type RunEvent } from "../lib/api";
-import { assignColors } from "../lib/colors";
+import { assignColors, rememberAssigned, saveColor, savedColors } from "../lib/colors";
 import { RunsTable, type RunsTableState } from "../components/runsTable";
-import { Context } from "../lib/context";
+import { Context, DEFAULT_MAX_RUNS, MAX_RUNS_LIMIT } from "../lib/context";
 import { clear, debounce, emptyState, h, whenVisible } from "../lib/dom";
-import { groupKeys, numericKeys, type PanelSpec } from "../lib/keys";
+import { groupKeys, numericKeys, stepMetricOf, type PanelSpec } from "../lib/keys";
 import { getParam, setParam } from "../lib/router";
 import { flatten } from "../lib/runs";
+import { asNumber } from "../lib/format";
 import { linePanel, xLabel } from "../panels/line";
 import type { Panel } from "../panels/panel";
-
-/** Charts draw at most this many runs (the first shown ones, in table order). */
-export const MAX_CHART_RUNS = 20;
 
 export async function workspacePage(main: HTMLElement, project: string): Promise<() => void> {
   document.title = `${project} · runyard`;
   const ctx = new Context(project);
-  const [runsRes, keys] = await Promise.all([api.runs(project, { limit: 10000 }), api.projectKeys(project)]);
+  const [runsRes, keys, metricDefs] = await Promise.all([api.runs(project, { limit: 10000 }), api.projectKeys(project),
+    api.metrics(project).catch(() => [])]);
   let allRuns: Run[] = runsRes.runs;
   let projectKeys: KeyInfo[] = keys;
   ctx.numericKeys = numericKeys(projectKeys);
+  const fillStepMetrics = () => {
+    ctx.stepMetrics.clear();
+    for (const k of projectKeys) {
+      const sm = stepMetricOf(k.key, metricDefs);
+      if (sm) ctx.stepMetrics.set(k.key, sm);
+    }
+  };
+  fillStepMetrics();
   ctx.defaults = {
     xAxis: getParam("x") ?? "_step",
     smoothing: Number(getParam("smooth") ?? 0) || 0,
@@ -46,7 +53,13 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     setParam("log", ctx.defaults.logY ? "1" : null);
   }, 150);
 
-  const colors = () => assignColors(allRuns.map((r) => r.id).sort(), project);
+  const byCreation = () => [...allRuns].sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id)).map((r) => r.id);
+  const colors = () => {
+    const c = assignColors(byCreation(), ctx.runs.map((r) => r.id), savedColors(project));
+    rememberAssigned(project, c);
+    return c;
+  };
+  ctx.maxRuns = Math.min(MAX_RUNS_LIMIT, Math.max(1, Number(getParam("maxruns")) || DEFAULT_MAX_RUNS));
   ctx.colors = colors();
   const panels: Panel[] = [];
   const disposers: (() => void)[] = [];
@@ -71,15 +84,20 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   let lastChange: Promise<void> = Promise.resolve();
   const table = new RunsTable({
     project, state: st, color: (id) => ctx.color(id),
+    onHover: (id) => ctx.setHighlight(id),
+    onPickColor: (id, color) => { saveColor(project, id, color); ctx.colors = colors(); table.refresh(); ctx.emit("colors"); },
     onChange: (_ordered, visible) => {
       const my = ++changeSeq;
-      const chartRuns = visible.slice(0, MAX_CHART_RUNS);
-      chartNote.textContent = visible.length > MAX_CHART_RUNS ? `charts show the first ${MAX_CHART_RUNS} of ${visible.length} shown runs` : "";
+      const chartRuns = visible.slice(0, ctx.maxRuns);
+      chartNote.textContent = visible.length > ctx.maxRuns ? `charts show the first ${ctx.maxRuns} of ${visible.length} shown runs` : "";
       lastChange = fetchKeys(chartRuns).then(() => {
         if (my !== changeSeq) return;
         const same = chartRuns.length === ctx.runs.length && chartRuns.every((r, i) => ctx.runs[i] === r);
         ctx.runs = chartRuns;
-        if (!same) ctx.emit("runs");
+        if (!same) {
+          ctx.colors = colors();
+          ctx.emit("runs");
+        }
       });
     },
     onStateChange: saveState,
@@ -89,8 +107,37 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
 
   // --- the panel grid ------------------------------------------------------------------
   const panelsPane = h("div.panels-pane");
-  const wsEl = h("div.workspace", null, table.el, panelsPane);
+  const handle = h("div.pane-handle", { role: "separator", "aria-label": "resize the runs table", title: "Drag to resize the runs table" });
+  const wsEl = h("div.workspace", null, table.el, handle, panelsPane);
   main.append(wsEl);
+  const widthKey = `runyard.runsWidth.${project}`;
+  const savedWidth = Number(localStorage.getItem(widthKey));
+  if (savedWidth > 0) wsEl.style.setProperty("--runs-width", `${savedWidth}px`);
+  handle.addEventListener("pointerdown", (e) => {
+    e.preventDefault();
+    handle.setPointerCapture(e.pointerId);
+    handle.classList.add("dragging");
+    const left = wsEl.getBoundingClientRect().left;
+    const move = (ev: PointerEvent) => {
+      const w = Math.round(Math.max(200, Math.min(window.innerWidth - 240, ev.clientX - left)));
+      wsEl.style.setProperty("--runs-width", `${w}px`);
+      localStorage.setItem(widthKey, String(w));
+    };
+    const up = () => {
+      handle.classList.remove("dragging");
+      handle.removeEventListener("pointermove", move);
+      handle.removeEventListener("pointerup", up);
+    };
+    handle.addEventListener("pointermove", move);
+    handle.addEventListener("pointerup", up);
+  });
+  const tableView = h("button", { title: "The runs table on the whole page (again: back to the charts)", "aria-label": "table view", onclick: () => {
+    wsEl.classList.toggle("runs-full");
+    tableView.classList.toggle("on", wsEl.classList.contains("runs-full"));
+    setParam("view", wsEl.classList.contains("runs-full") ? "table" : null);
+  } }, "▦ Table");
+  table.el.querySelector(".runs-tools")?.append(tableView);
+  if (getParam("view") === "table") { wsEl.classList.add("runs-full"); tableView.classList.add("on"); }
 
   const xSel = h("select", { "aria-label": "default x-axis", onchange: () => { ctx.defaults.xAxis = xSel.value; saveState(); ctx.emit("defaults"); } });
   const fillX = () => {
@@ -130,18 +177,24 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     stepVal.textContent = String(ctx.mediaStep);
     ctx.emit("step");
   });
+  const maxRunsSel = h("select", { "aria-label": "runs drawn per chart", title: "Charts draw at most this many of the shown runs, in table order", onchange: () => {
+    ctx.maxRuns = Number(maxRunsSel.value);
+    setParam("maxruns", ctx.maxRuns === DEFAULT_MAX_RUNS ? null : String(ctx.maxRuns));
+    table.refresh();
+  } }, ...[10, 20, 50, DEFAULT_MAX_RUNS, 250, 500, MAX_RUNS_LIMIT].filter((v, i, a) => a.indexOf(v) === i).sort((a, b) => a - b)
+    .map((v) => h("option", { value: String(v), selected: v === ctx.maxRuns }, String(v))));
   const panelSearch = h("input", { type: "search", placeholder: "Find panels", "aria-label": "find panels", value: getParam("panels") ?? "" });
   const toggleRuns = h("button", { title: "Hide or show the runs table  ( [ )", onclick: () => wsEl.classList.toggle("runs-collapsed") }, "Runs ⇆");
   panelsPane.append(h("div.ws-tools", null, toggleRuns,
     h("label", null, "x-axis ", xSel), h("label", null, "smoothing ", smooth), h("label", null, logBox, "log y"),
-    h("label", null, "group by ", groupSel, bandSel),
+    h("label", null, "group by ", groupSel, bandSel), h("label", null, "runs per chart ", maxRunsSel),
     h("label", { title: "Moves every media panel to this step (each shows its nearest earlier step)" }, "media step ", stepSlider, stepVal),
     panelSearch, chartNote));
   const sectionsEl = h("div");
   panelsPane.append(sectionsEl);
 
   const mediaTools = h("div.ws-tools");
-  const [{ mediaPanel, summaryBarPanel }, { comparePanel }] = await Promise.all([import("../panels/media"), import("../panels/compare")]);
+  const [{ isSummaryMedia, mediaPanel, summaryBarPanel, summaryMediaPanel }, { comparePanel }] = await Promise.all([import("../panels/media"), import("../panels/compare")]);
 
   function mount(spec: PanelSpec, container: HTMLElement): void {
     const el = h(`div.panel${spec.kind === "table" || spec.kind === "html" || spec.kind === "histogram" ? ".wide" : ""}`, { dataset: { key: spec.key, kind: spec.kind } },
@@ -187,9 +240,25 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       grid.append(el);
       disposers.push(whenVisible(el, () => panels.push(comparePanel(el, ctx))));
     }
+    // media and charts logged only to the summary (a figure, a custom chart, an image)
+    const logged = new Set(projectKeys.map((k) => k.key));
+    const sumMedia = new Set<string>();
+    for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}, "", {}, true))) {
+      if (!logged.has(k) && !k.startsWith("_") && isSummaryMedia(v) && v._type !== "histogram" && (!needle || k.toLowerCase().includes(needle))) sumMedia.add(k);
+    }
+    if (sumMedia.size) {
+      const grid = h("div.grid");
+      sectionsEl.append(h("details.section", { open: true, dataset: { section: "Summary media" } },
+        h("summary", null, "Summary media", h("span.count", null, String(sumMedia.size))), grid));
+      for (const k of [...sumMedia].sort()) {
+        const el = h("div.panel.wide", { dataset: { summaryKey: k, kind: "summary-media" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
+        grid.append(el);
+        disposers.push(whenVisible(el, () => panels.push(summaryMediaPanel(el, ctx, k))));
+      }
+    }
     // bar charts of summary values across runs (SPEC §2.2)
     const sumKeys = new Set<string>();
-    for (const r of allRuns) for (const [k, v] of Object.entries(r.summary ?? {})) if (typeof v === "number" && !k.startsWith("_") && (!needle || k.toLowerCase().includes(needle))) sumKeys.add(k);
+    for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}))) if (asNumber(v) !== null && !k.startsWith("_") && (!needle || k.toLowerCase().includes(needle))) sumKeys.add(k);
     if (sumKeys.size) {
       const grid = h("div.grid");
       sectionsEl.append(h("details.section", { open: false, dataset: { section: "Summary" } },
@@ -204,7 +273,10 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   panelSearch.addEventListener("input", debounce(() => { setParam("panels", panelSearch.value); renderSections(); }, 200));
   renderSections();
   void mediaTools;
-  const offCtx = ctx.on((c, e) => { for (const p of panels) p.update(c, e); });
+  const offCtx = ctx.on((c, e) => {
+    if (c === "highlight") table.highlight(ctx.highlight);
+    for (const p of panels) p.update(c, e);
+  });
 
   // --- live updates ------------------------------------------------------------------------
   const live = document.getElementById("live-status");
@@ -219,6 +291,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const refreshKeys = debounce(async () => {
     projectKeys = await api.projectKeys(project);
     ctx.numericKeys = numericKeys(projectKeys);
+    fillStepMetrics();
     fillX();
     renderSections();
   }, 600);
