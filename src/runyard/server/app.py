@@ -28,7 +28,7 @@ from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store
 from ..store.ingest import Ingestor
-from . import files, history, points, tables
+from . import files, history, points, tables, views
 from .errors import ApiError, install
 from .live import IngestLoop
 
@@ -355,6 +355,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return changes
 
     points.install(app, store)
+    views.install(app, root_path)
 
     # [web UI] added by the UI work (issue 5): the built UI on every non-API route; keep this last.
     from .static import install_ui

@@ -72,6 +72,16 @@ export const api = {
   },
   projectKeys: (project: string) =>
     fetchJson<{ keys: KeyInfo[] }>(`/api/projects/${enc(project)}/keys`).then((r) => r.keys),
+  views: (project: string) =>
+    fetchJson<{ views: { name: string; version: number; updated_at: number }[] }>(`/api/projects/${enc(project)}/views`).then((r) => r.views),
+  view: (project: string, name: string) =>
+    fetchJson<{ name: string; version: number; updated_at: number; layout: import("./layout").LayoutDoc }>(`/api/projects/${enc(project)}/views/${enc(name)}`),
+  saveView: (project: string, name: string, layout: import("./layout").LayoutDoc, baseVersion: number | null) =>
+    fetchJson<{ ok: boolean; version: number; replaced: { version: number; updated_at: number } | null }>(`/api/projects/${enc(project)}/views/${enc(name)}`, {
+      method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ layout, base_version: baseVersion }),
+    }),
+  deleteView: (project: string, name: string) =>
+    fetchJson<{ ok: boolean }>(`/api/projects/${enc(project)}/views/${enc(name)}`, { method: "DELETE" }),
   metrics: (project: string) =>
     fetchJson<{ metrics: { name: string; step_metric: string | null; runs: number }[] }>(`/api/projects/${enc(project)}/metrics`).then((r) => r.metrics),
   run: (project: string, id: string) => fetchJson<Run>(`/api/runs/${enc(project)}/${enc(id)}`),

@@ -47,7 +47,7 @@ export function startRouter(render: () => void): void {
     const a = (ev.target as Element).closest?.("a");
     if (!a || a.target || a.hasAttribute("download")) return;
     const href = a.getAttribute("href");
-    if (!href || !href.startsWith("/") || href.startsWith("/api") || href.startsWith("/docs")) return;
+    if (!href || !href.startsWith("/") || href.startsWith("/api/") || href === "/docs" || href.startsWith("/openapi")) return;
     ev.preventDefault();
     navigate(href);
   });

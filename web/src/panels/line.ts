@@ -92,6 +92,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     every: own.every ?? false,
   });
   const keysDrawn = () => [key, ...(own.extraKeys ?? [])];
+  const height = () => (el.classList.contains("fullscreen") ? Math.max(HEIGHT, window.innerHeight - 190) : HEIGHT);
 
   // per-chart controls (the gear button in the panel header shows them)
   const gear = h("button", { title: "Chart settings: x-axis, smoothing, log scale, line style", onclick: () => {
@@ -355,7 +356,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     const axis = cssVar("--axis");
     const grid = cssVar("--grid");
     const opts: uPlot.Options = {
-      width, height: HEIGHT,
+      width, height: height(),
       legend: { show: false },
       scales: {
         x: { time: cur.xAxis === "_timestamp", auto: false, range: () => curX },
@@ -458,7 +459,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
   }
 
   const ro = new ResizeObserver(debounce(() => {
-    if (plot && body.clientWidth && Math.abs(plot.width - body.clientWidth) > 4) plot.setSize({ width: body.clientWidth, height: HEIGHT });
+    if (plot && body.clientWidth && (Math.abs(plot.width - body.clientWidth) > 4 || plot.height !== height())) plot.setSize({ width: body.clientWidth, height: height() });
   }, 80));
   ro.observe(body);
 
