@@ -1,4 +1,4 @@
-"""How long does ``import X`` take? runyard against the trackers it replaces (issue 3 target:
+"""How long does ``import X`` take? runyard against the trackers it replaces (the target:
 ``import runyard`` ≤ 0.1 s; the media libraries must load only when a type needs them).
 
 Each figure is the median of several fresh interpreters (``python -c "import X"``, timed inside

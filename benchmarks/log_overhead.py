@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How much does ``log()`` cost? runyard against the trackers it replaces (issue 2, item 6).
+"""How much does ``log()`` cost? runyard against the trackers it replaces.
 
 For rows of 1, 10 and 100 float metrics this measures, per library:
 
@@ -72,7 +72,7 @@ LOCAL_LIBS = ("baseline", "runyard")
 ALL_LIBS = LOCAL_LIBS + tuple(ANCHOR_MODULES)
 
 # Default steps per (library, width), chosen so each worker logs for roughly 1-5 s on a 2-core
-# machine (from the per-call costs measured for issue 2); --max-seconds caps it anyway.
+# machine (from the per-call costs measured on it); --max-seconds caps it anyway.
 DEFAULT_STEPS: dict[str, tuple[int, int, int]] = {
     "baseline": (100_000, 100_000, 50_000),
     "runyard": (100_000, 100_000, 50_000),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What does logging media cost? runyard against the trackers it replaces (issue 3, item 6).
+"""What does logging media cost? runyard against the trackers it replaces.
 
 Workloads (each logged value is made unique per step, outside the timed call, so content
 addressing cannot skip work):

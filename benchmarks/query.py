@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Chart queries of long series, ingest throughput and index size (issue 4, item 6).
+"""Chart queries of long series, ingest throughput and index size.
 
 For each size (default 10k and 1M points; ``--sizes 10k,1M,10M``) one run with one metric is
 written as a real run log (``loss``: a decaying curve with noise, float32 precision as a

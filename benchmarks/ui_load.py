@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How fast does the web UI draw? (issue 5 targets; measured, not asserted in tests.)
+"""How fast does the web UI draw? (measured, not asserted in tests.)
 
 1. A workspace of RUNS runs x METRICS metrics x STEPS steps (target: 100 x 50 x 100,000): the
    time from navigation until every line chart on the first screen is drawn (its canvas has ink),

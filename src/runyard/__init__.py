@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 import importlib
 from typing import Any
 
-from .entry import define_metric, finish, init, log, unset
-from .errors import LogValueError, RunyardError, RunyardWarning, StepError, UsageError
+from .entry import alert, define_metric, finish, init, log, restore, save, unset
+from .errors import ConfigError, Error, LogValueError, RunyardError, RunyardWarning, StepError, UsageError
 from .sdk.preinit import PreInit
 
 run: Any = None
@@ -23,6 +23,13 @@ summary: Any = PreInit("summary")
 # name -> (module, attribute or None for the module itself)
 _LAZY = {
     "Api": (".api", "Api"),
+    "Artifact": (".artifacts", "Artifact"),
+    "log_artifact": (".artifacts.runs", "module_log_artifact"),
+    "use_artifact": (".artifacts.runs", "module_use_artifact"),
+    "log_model": (".artifacts.runs", "module_log_model"),
+    "use_model": (".artifacts.runs", "module_use_model"),
+    "link_model": (".artifacts.runs", "module_link_model"),
+    "AlertLevel": (".sdk.extras", "AlertLevel"),
     "ApiRun": (".api", "ApiRun"),
     "Audio": (".types.audio", "Audio"),
     "Histogram": (".types.histogram", "Histogram"),
@@ -35,6 +42,22 @@ _LAZY = {
     "Video": (".types.video", "Video"),
     "plot": (".plot", None),
     "plot_table": (".plot", "plot_table"),
+    # wandb's surface beyond log() (docs/wandb-compat.md)
+    "Settings": (".sdk.wandb_settings", "Settings"),
+    "login": (".sdk.login", "login"),
+    "watch": (".sdk.watch", "watch"),
+    "unwatch": (".sdk.watch", "unwatch"),
+    "termlog": (".sdk.terminal", "termlog"),
+    "termwarn": (".sdk.terminal", "termwarn"),
+    "termerror": (".sdk.terminal", "termerror"),
+    "setup": (".sdk.terminal", "setup"),
+    "teardown": (".sdk.terminal", "teardown"),
+    "require": (".sdk.terminal", "require"),
+    "util": (".util", None),
+    "sklearn": (".integrations.sklearn", None),
+    "lightgbm": (".integrations.lightgbm", None),
+    "xgboost": (".integrations.xgboost", None),
+    "keras": (".integrations.keras", None),
 }
 
 
@@ -54,9 +77,13 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AlertLevel",
     "Api",
     "ApiRun",
+    "Artifact",
     "Audio",
+    "ConfigError",
+    "Error",
     "Histogram",
     "Html",
     "Image",
@@ -66,19 +93,31 @@ __all__ = [
     "Plotly",
     "RunyardError",
     "RunyardWarning",
+    "Settings",
     "StepError",
     "Table",
     "UsageError",
     "Video",
     "__version__",
+    "alert",
     "config",
     "define_metric",
     "finish",
     "init",
+    "link_model",
     "log",
+    "log_artifact",
+    "log_model",
+    "login",
     "plot",
     "plot_table",
+    "restore",
     "run",
+    "save",
     "summary",
     "unset",
+    "use_artifact",
+    "use_model",
+    "unwatch",
+    "watch",
 ]

@@ -105,6 +105,41 @@ def _register_server_commands() -> None:
 
     main.add_command(ui_command(), "ui")
     main.add_command(reindex_command(), "reindex")
+    from .sdk.sync import login_command, sync_command
+    from .server.team_cli import server_command
+
+    main.add_command(server_command(), "server")
+    main.add_command(sync_command(), "sync")
+    main.add_command(login_command(), "login")
 
 
 _register_server_commands()
+
+
+def _register_compat_commands() -> None:
+    from .compat.cli import doctor_command, run_command
+
+    main.add_command(run_command, "run")
+    main.add_command(doctor_command, "doctor")
+
+
+_register_compat_commands()
+
+
+def _register_artifact_commands() -> None:
+    from .artifacts.cli import artifact_group
+
+    main.add_command(artifact_group, "artifact")
+
+
+_register_artifact_commands()
+
+
+def _register_import_export_commands() -> None:
+    from .importers.commands import export_command, import_group
+
+    main.add_command(import_group, "import")
+    main.add_command(export_command, "export")
+
+
+_register_import_export_commands()

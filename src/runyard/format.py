@@ -34,3 +34,12 @@ def human_duration(seconds: float) -> str:
         return f"{h}h {m}m"
     d, h = divmod(h, 24)
     return f"{d}d {h}h"
+
+
+def human_bytes(n: float) -> str:
+    """``1536`` -> ``"1.5 kB"`` (powers of 1000, as file managers show sizes)."""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"  # pragma: no cover

@@ -1,5 +1,5 @@
 """``runyard.Api(base_url=...)`` against a real server on a loopback port answers like the local
-folder (issue 4, item 5), and ``Run.series`` is the chart's series both ways."""
+folder (docs/read-api.md), and ``Run.series`` is the chart's series both ways."""
 
 from __future__ import annotations
 

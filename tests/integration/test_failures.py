@@ -13,7 +13,7 @@ import pytest
 
 import runyard
 from runyard.log.framing import scan
-from runyard.log.reader import LOG_NAME, SNAPSHOT_NAME
+from runyard.log.reader import LOG_NAME, SNAPSHOT_NAME, RunFolder
 
 
 def test_torn_last_record_at_every_byte_offset(runs_dir: Path) -> None:
@@ -63,22 +63,38 @@ def test_full_disk_warns_once_keeps_earlier_rows_and_never_hangs(runs_dir: Path,
     log_path = runs_dir / "p" / "full0001" / LOG_NAME
     good_size = log_path.stat().st_size
     # Point the writer at /dev/full: every write fails with ENOSPC, as on a full disk.
-    real_fd = run._writer.fd
+    real_fd = run._writer.log.fd
     full = os.open("/dev/full", os.O_WRONLY)
-    run._writer.fd = full
+    run._writer.log.fd = full
     for i in range(1000):
         run.log({"during": i})
     run._sync()
-    run._writer.fd = real_fd
+    run._writer.log.fd = real_fd
     os.close(full)
     run.log({"after": 1})
     run.finish()
     err = capfd.readouterr().err
     assert err.count("could not write to") == 1 and "No space left on device" in err
-    assert "write batch(es) failed and were not saved" in err
-    rows = list(runyard.Api().run("p/full0001").scan_history())
-    assert rows[0]["before"] == 1 and rows[-1]["after"] == 1
+    assert "1,000 rows (steps 1–1000) were not written — No space left on device" in err
+    api_run = runyard.Api().run("p/full0001")
+    rows = list(api_run.scan_history())
+    assert [r.get("before", r.get("after")) for r in rows] == [1, 1]
+    assert api_run.history_rows == 2  # the snapshot claims no row the log lacks
     assert scan(log_path).torn_bytes == 0 and log_path.stat().st_size > good_size
+    # The loss is a record of the run (written once space came back), so readers and the index see it.
+    (runs_dir / "p" / "full0001" / SNAPSHOT_NAME).unlink()
+    state, _ = RunFolder(runs_dir / "p" / "full0001").load_state()
+    assert state.lost["rows"] == 1000 and (state.lost["first_step"], state.lost["last_step"]) == (1, 1000)
+    assert state.rows == 2
+    from runyard.store import queries as q
+    from runyard.store.db import Store
+    from runyard.store.ingest import Ingestor
+
+    store = Store(runs_dir.parent / "index.sqlite3")
+    Ingestor(runs_dir, store).ingest_all()
+    with store.read() as conn:
+        doc = q.run_doc(q.run_row(conn, "p", "full0001"), "p")
+    assert doc["flags"]["lost"]["rows"] == 1000 and doc["rows"] == 2
 
 
 def test_backpressure_bounds_the_queue_and_drops_nothing(capfd: pytest.CaptureFixture[str]) -> None:
@@ -168,9 +184,7 @@ def test_summary_edit_of_a_crashed_run_with_a_torn_tail_is_kept(runs_dir: Path) 
     assert scan(log).torn_bytes == 0
 
 
-def test_summary_edit_refuses_a_log_damaged_in_the_middle(runs_dir: Path) -> None:
-    from runyard.log.append import DamagedLogError
-
+def test_summary_edit_of_a_log_damaged_in_the_middle_keeps_every_intact_record(runs_dir: Path) -> None:
     code = "import runyard\nr = runyard.init(project='p', id='damage01')\nfor i in range(20): r.log({'i': i})\n"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     (runs_dir / "p" / "damage01" / SNAPSHOT_NAME).unlink()
@@ -181,7 +195,13 @@ def test_summary_edit_refuses_a_log_damaged_in_the_middle(runs_dir: Path) -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", runyard.RunyardWarning)
         run = runyard.Api().run("p/damage01")
+        before = [r["i"] for r in run.scan_history()]
         run.summary["x"] = 1
-        with pytest.raises(DamagedLogError, match="damaged at offset"):
-            run.summary.update()
-    assert log.read_bytes() == bytes(data)  # left untouched
+        run.summary.update()
+        again = runyard.Api().run("p/damage01")
+        after = [r["i"] for r in again.scan_history()]
+    assert len(before) == 19 and before[-1] == 19  # one row lost to the flipped byte, not the rest
+    assert after == before and again.summary["x"] == 1 and again.state == "finished"
+    assert log.read_bytes()[: len(data)] == bytes(data)  # nothing before the edit was changed
+    kept = list((runs_dir / "p" / "damage01" / "damaged").iterdir())
+    assert len(kept) == 1 and kept[0].stat().st_size > 0

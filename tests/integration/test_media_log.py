@@ -126,7 +126,7 @@ def test_more_than_100_audio_clips_in_a_step_is_an_error(tmp_path: Path) -> None
 # The reference's Html(open("some.html")) never closes its file: that leak is the example's own.
 @pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_reference_media_examples_run_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The reference's own snippets (SPEC §3.2-3.6) with ``import runyard as wandb``."""
+    """wandb's documented snippets for Image, Audio, Video, Table and Html with ``import runyard as wandb``."""
     import runyard as wandb
 
     monkeypatch.chdir(tmp_path)

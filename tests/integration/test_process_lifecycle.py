@@ -1,4 +1,4 @@
-"""Exit behaviour in real subprocesses (STYLE §15): flush at exit, SIGKILL, uncaught exceptions,
+"""Exit behaviour in real subprocesses: flush at exit, SIGKILL, uncaught exceptions,
 fork, resume, and the reader's view of each."""
 
 from __future__ import annotations
@@ -157,8 +157,8 @@ def test_a_running_run_reads_as_running_not_crashed(runs_dir: Path) -> None:
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         assert runyard.Api(runs_dir).run("p/alive001").state == "running"
-        with pytest.raises(runyard.UsageError, match="still running"):
-            runyard.init(project="p", id="alive001", resume="allow", dir=runs_dir)
+        with pytest.raises(runyard.UsageError, match=f"still running.*pid {proc.pid} on .*waited 1 s"):
+            runyard.init(project="p", id="alive001", resume="allow", dir=runs_dir, settings={"lock_wait": 0.6})
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -241,7 +241,7 @@ def test_git_metadata_is_captured(tmp_path: Path, runs_dir: Path) -> None:
     subprocess.run([*git, "add", "f.txt"], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "c"], cwd=repo, check=True)
     (repo / "f.txt").write_text("changed")
-    env = {**os.environ, "RUNYARD_DIR": str(runs_dir)}
+    env = {**os.environ, "RUNYARD_DIR": str(runs_dir), "RUNYARD_CAPTURE_ENVIRONMENT": "1"}
     subprocess.run([sys.executable, "-c", PRELUDE + 'wandb.init(project="p"); wandb.finish()'], cwd=repo,
                    env=env, check=True, timeout=60)
     meta = only_run(runs_dir).metadata

@@ -165,7 +165,7 @@ def test_summary_edit(client: InProcessClient, tmp_path: Path) -> None:
 
 def test_placeholder_page_and_openapi(client: InProcessClient) -> None:
     page = client.get("/")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")  # the UI (issue 5)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")  # the UI (docs/ui.md)
     spec = client.get("/openapi.json").json()
     for path in ("/api/projects", "/api/projects/{project}/runs", "/api/projects/{project}/series",
                  "/api/runs/{project}/{run_id}/files/{path}", "/api/events", "/api/runs/{project}/{run_id}/summary"):

@@ -176,7 +176,7 @@ def test_torn_tail_then_resume(store: Store, tmp_path: Path) -> None:
     assert series["first"] == [float(i) for i in range(150)]
 
 
-def test_corrupt_middle_indexes_the_good_prefix(store: Store, tmp_path: Path) -> None:
+def test_corrupt_middle_indexes_every_good_record(store: Store, tmp_path: Path) -> None:
     root = tmp_path / "runs"
     w = LogWriter(root, "p", "run00001")
     for i in range(50):
@@ -192,7 +192,10 @@ def test_corrupt_middle_indexes_the_good_prefix(store: Store, tmp_path: Path) ->
     Ingestor(root, store).ingest_all()
     with store.read() as conn:
         doc = q.run_doc(q.run_row(conn, "p", "run00001"), "p")
-        assert doc["rows"] == 50 and doc["flags"]["corrupt"]["offset"] == bad_at
+        assert doc["rows"] == 99 and doc["flags"]["corrupt"]["offset"] == bad_at
+        ((off, n),) = doc["flags"]["corrupt"]["skipped"]
+        assert off == bad_at and 0 < n < 100  # the one damaged frame
+        assert doc["state"] == "finished"  # the end record after the damage was read
         assert q.list_runs(conn, "p")["total"] == 2
 
 

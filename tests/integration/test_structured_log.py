@@ -1,5 +1,5 @@
 """The reference's examples for tables, molecules, 3-D objects, custom charts and matplotlib, run
-unchanged through ``import runyard as wandb`` and read back through the API (SPEC §3.5–§3.9, §4)."""
+unchanged through ``import runyard as wandb`` and read back through the API (docs/media-refs.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §6.1: Api().runs filters and orders, history sampling, scan_history, files."""
+"""docs/read-api.md: Api().runs filters and orders, history sampling, scan_history, files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import runyard
-from runyard.api.filters import FilterError, matches
+from runyard.filters import FilterError, matches
 
 
 @pytest.fixture

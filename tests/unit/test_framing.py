@@ -49,7 +49,8 @@ def test_a_corrupt_byte_never_yields_a_wrong_frame(tmp_path_factory: pytest.Temp
     data[pos] ^= 0xFF
     path.write_bytes(bytes(data))
     got = [p for _, p in read_frames(path)]
-    assert got == items[: len(got)]
+    rest = iter(items)  # what reads back is the written frames with (at most) some left out
+    assert all(any(p == q for q in rest) for p in got)
 
 
 def test_offsets_allow_resuming_a_scan(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Import hygiene (STYLE §12), settings documented (STYLE §11), and the CLI entry points."""
+"""Import hygiene (``import runyard`` stays light), settings documented (docs/settings.md), and the CLI entry points."""
 
 from __future__ import annotations
 

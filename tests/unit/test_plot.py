@@ -1,4 +1,4 @@
-"""Custom charts (SPEC §4): tables computed with numpy, checked against hand-computed values."""
+"""Custom charts (docs/media-refs.md, custom-chart): tables computed with numpy, checked against hand-computed values."""
 
 from __future__ import annotations
 

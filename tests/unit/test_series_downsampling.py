@@ -1,4 +1,4 @@
-"""Downsampling of numeric series (SPEC §5.3): spikes kept, deterministic, first/last kept,
+"""Downsampling of numeric series (docs/http-api.md, "Series"): spikes kept, deterministic, first/last kept,
 a narrow range at full resolution, NaN/±inf kept and marked, tiers equal to brute force."""
 
 from __future__ import annotations

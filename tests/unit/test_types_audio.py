@@ -1,4 +1,4 @@
-"""Audio (SPEC §3.3): WAV files read back with the stdlib ``wave``, and every bad input's message."""
+"""Audio (docs/media-refs.md, audio-file): WAV files read back with the stdlib ``wave``, and every bad input's message."""
 
 from __future__ import annotations
 

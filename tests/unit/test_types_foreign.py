@@ -1,4 +1,4 @@
-"""matplotlib and plotly values (SPEC §3.9): converted to a Plotly chart, or a PNG when they can't be."""
+"""matplotlib and plotly values (docs/media-refs.md, plotly-file): converted to a Plotly chart, or a PNG when they can't be."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Html (SPEC §3.6): the stored file, the injected stylesheet, untouched HTML, bad inputs."""
+"""Html (docs/media-refs.md, html-file): the stored file, the injected stylesheet, untouched HTML, bad inputs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Molecule (SPEC §3.7): real structure files stored unchanged, rdkit molecules written as 3-D PDB."""
+"""Molecule (docs/media-refs.md, molecule-file): real structure files stored unchanged, rdkit molecules written as 3-D PDB."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Object3D (SPEC §3.8): trimesh-made model files, point clouds and the reference's lidar scene."""
+"""Object3D (docs/media-refs.md, object3D-file): trimesh-made model files, point clouds and the reference's lidar scene."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Table (SPEC §3.5): rows in, a JSON file out that reads back with every value, NaN included."""
+"""Table (docs/media-refs.md, table-file): rows in, a JSON file out that reads back with every value, NaN included."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runyard import jsonvalue
 from runyard.types import Histogram, Media, MediaStore, Table
 
 
@@ -61,10 +62,10 @@ def test_nan_and_infinities_survive_as_markers(tmp_path: Path) -> None:
     text = (tmp_path / ref["path"]).read_text()
     assert "NaN" not in text.replace('"NaN"', "")  # no bare NaN tokens: strict JSON
     json.loads(text, parse_constant=lambda c: pytest.fail(f"bare JSON constant {c}"))
-    nan = {"_type": "float", "value": "NaN"}
+    nan = {"$float": "NaN"}
     assert doc["data"] == [
-        [nan, [{"_type": "float", "value": "Infinity"}, 1.5]],
-        [{"_type": "float", "value": "-Infinity"}, {"x": nan}],
+        [nan, [{"$float": "Infinity"}, 1.5]],
+        [{"$float": "-Infinity"}, {"x": nan}],
         [nan, None],
         [2.5, None],
     ]
@@ -146,8 +147,8 @@ def test_dataframe_input(tmp_path: Path) -> None:
     assert table.columns == ["a", "b", "c", "d"]
     _, doc = _stored(tmp_path, table)
     assert [row[0] for row in doc["data"]] == [1, 2, 3]
-    assert doc["data"][1][1] == {"_type": "float", "value": "NaN"}
-    assert doc["data"][2][1] == {"_type": "float", "value": "Infinity"}
+    assert doc["data"][1][1] == {"$float": "NaN"}
+    assert doc["data"][2][1] == {"$float": "Infinity"}
     assert [row[2] for row in doc["data"]] == ["x", None, "z"]
     assert doc["data"][0][3].startswith("2024-01-01") and doc["data"][1][3] is None
     # a DataFrame passed as data= is taken as a DataFrame too (wandb accepts both)
@@ -275,13 +276,7 @@ def test_float_values_read_back_exactly(tmp_path: Path) -> None:
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if value.get("_type") == "float":
-            return float({"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}[value["value"]])
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
+    return jsonvalue.decode(value)
 
 
 def _same(a: Any, b: Any) -> bool:

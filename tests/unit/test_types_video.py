@@ -1,4 +1,4 @@
-"""Video (SPEC §3.4): GIFs read back with Pillow, MP4/WEBM/OGG with imageio-ffmpeg; bad inputs."""
+"""Video (docs/media-refs.md, video-file): GIFs read back with Pillow, MP4/WEBM/OGG with imageio-ffmpeg; bad inputs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading media back (issue 3 item 4): every ref kind becomes a view that reads its real file."""
+"""Reading media back (docs/media-refs.md): every ref kind becomes a view that reads its real file."""
 
 from __future__ import annotations
 

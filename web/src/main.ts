@@ -81,7 +81,7 @@ function header(project?: string, run?: string): HTMLElement {
   );
 }
 
-// "?" lists the keyboard shortcuts (SPEC §5.10)
+// "?" lists the keyboard shortcuts (docs/ui.md, Look and feel)
 const SHORTCUTS: [string, string][] = [
   ["/", "search runs"], ["f", "find panels"], ["[", "hide or show the runs table"],
   ["drag on a chart", "zoom in (reads every point of the range)"], ["double-click a chart", "zoom out"],

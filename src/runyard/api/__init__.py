@@ -1,4 +1,4 @@
-"""The read API (SPEC §6.1): ``runyard.Api()`` over a local folder of runs, or over HTTP with
+"""The read API (docs/read-api.md): ``runyard.Api()`` over a local folder of runs, or over HTTP with
 ``Api(base_url=...)`` / ``$RUNYARD_BASE_URL`` (see ``api.http``); both answer alike."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from typing import Any
 
 from .. import settings as settings_mod
 from ..errors import UsageError
+from ..filters import evaluate, sort_docs
+from ..filters import parse as parse_filter
 from ..log.reader import LOG_NAME
-from .filters import matches, sort_docs
 from .http import HttpClient, HttpRun, list_runs
 from .run import ApiRun, RunFile
 
@@ -84,6 +85,7 @@ class Api:
         entity, project = self._split(path, want_run=False)
         if self._http is not None:
             return list_runs(self._http, project, entity, filters, order, max(per_page, 100))
+        node = parse_filter(filters)  # a malformed filter is refused even where no run exists
         folder = self.root / project
         if not folder.is_dir():
             return []
@@ -93,5 +95,46 @@ class Api:
                 runs.append(ApiRun(sub, entity))
         docs = [r.document() for r in runs]
         by_id = {r.id: r for r in runs}
-        keep = [d for d in docs if matches(d, filters)]
+        keep = [d for d in docs if evaluate(node, d)]
         return [by_id[d["id"]] for d in sort_docs(keep, order)]
+
+    # -- artifacts (docs/artifacts.md) -------------------------------------------------------
+
+    def _artifact_ctx(self) -> Any:
+        if self._http is not None:
+            raise UsageError("artifacts are read from a local folder; Api(base_url=...) does not serve them yet")
+        from ..artifacts.context import context
+
+        return context(self.root)
+
+    def artifact(self, name: str, type: str | None = None) -> Any:
+        """A version by ``"[entity/]project/name:alias_or_version"`` (``:latest`` when none)."""
+        from ..artifacts import api
+
+        return api.artifact(self, name, type)
+
+    def artifacts(self, type_name: str, name: str, per_page: int = 50) -> list[Any]:
+        """Every version of the collection ``"[entity/]project/name"``, oldest first."""
+        from ..artifacts import api
+
+        return api.artifact_versions(self, type_name, name)
+
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list[Any]:
+        from ..artifacts import api
+
+        return api.artifact_versions(self, type_name, name)
+
+    def artifact_types(self, project: str | None = None) -> list[str]:
+        from ..artifacts import api
+
+        return api.artifact_types(self, project)
+
+    def artifact_collections(self, project_name: str | None = None, type_name: str | None = None) -> list[str]:
+        from ..artifacts import api
+
+        return api.artifact_collections(self, project_name, type_name)
+
+    def artifact_exists(self, name: str) -> bool:
+        from ..artifacts import api
+
+        return api.artifact_exists(self, name)

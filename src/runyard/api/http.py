@@ -9,17 +9,17 @@ typed references with a ``url`` to fetch the file, not as local views.
 from __future__ import annotations
 
 import json
-import math
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..errors import RunyardError, UsageError
+from ..jsonvalue import decode, encode
 from .run import ApiSummary, iso, sample_rows
-
-_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 class ServerError(RunyardError):
@@ -28,17 +28,6 @@ class ServerError(RunyardError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
-
-
-def _floats(value: Any) -> Any:
-    """The server writes NaN and ±inf as strings (JSON has no such numbers): turn them back."""
-    if isinstance(value, str):
-        return _NON_FINITE.get(value, value)
-    if isinstance(value, list):
-        return [_floats(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _floats(v) for k, v in value.items()}
-    return value
 
 
 class HttpClient:
@@ -54,7 +43,7 @@ class HttpClient:
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
 
     def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        data = None if body is None else json.dumps(body).encode()
+        data = None if body is None else json.dumps(body, allow_nan=False).encode()
         req = urllib.request.Request(self.url(path, **params), data=data, method=method)
         req.add_header("Accept", "application/json")
         if data is not None:
@@ -102,8 +91,8 @@ class HttpRun:
         self.notes: str | None = doc.get("notes")
         self.group: str | None = doc.get("group")
         self.job_type: str | None = doc.get("job_type")
-        self.config: dict[str, Any] = _floats(doc.get("config") or {})
-        self.summary = ApiSummary(self, _floats(doc.get("summary") or {}))
+        self.config: dict[str, Any] = decode(doc.get("config") or {})
+        self.summary = ApiSummary(self, decode(doc.get("summary") or {}))
         self.url = f"{client.base_url}/p/{_q(project)}/r/{_q(run_id)}"
         self.dir = None
 
@@ -142,7 +131,7 @@ class HttpRun:
                 max_step=max_step, keys=",".join(keys) if keys else None,
             )
             for row in page["rows"]:
-                row = _floats(row)
+                row = decode(row)
                 if keys is not None:
                     row = {k: row[k] for k in ("_step", *keys)}
                 yield self._with_urls(row)
@@ -166,13 +155,19 @@ class HttpRun:
         wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
         return sample_rows(self.scan_history(keys=wanted), samples, pandas)
 
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write every history row, unsampled, to a Parquet file (docs/import-export.md); returns its path."""
+        from ..importers.export import write_history
+
+        return write_history(self, Path(path), "parquet")
+
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:
-        """What a chart draws: per bucket x, min, max, mean, first, last, count (SPEC §5.3)."""
+        """What a chart draws: per bucket x, min, max, mean, first, last, count (docs/http-api.md, "Series")."""
         x_min, x_max = x_range if x_range is not None else (None, None)
         doc = self._client.get(f"{self._base}/series", key=key, x_axis=x_axis, max_points=samples,
                                x_min=x_min, x_max=x_max)
-        return dict(_floats(doc["series"][0]))
+        return dict(decode(doc["series"][0]))
 
     def output(self) -> str:
         """The captured console output."""
@@ -197,32 +192,21 @@ class HttpRun:
         changed = {k: v for k, v in dict.items(summary) if k not in summary._saved or summary._saved[k] is not v}
         deleted = [k for k in summary._saved if k not in summary]
         if changed or deleted:
-            body = {"update": _jsonable(changed), "delete": deleted}
+            body = {"update": encode(changed), "delete": deleted}
             answer = self._client.request("PATCH", f"{self._base}/summary", body=body)
             dict.clear(summary)
-            dict.update(summary, _floats(answer["summary"]))
+            dict.update(summary, decode(answer["summary"]))
         summary._saved = dict(summary)
 
     def update(self) -> None:
         """Persist summary edits (name, tags and config edits need a local folder for now)."""
         d = self._doc
         if (self.name, self.tags, self.notes, self.config) != (d["name"], d.get("tags") or [], d.get("notes"),
-                                                               _floats(d.get("config") or {})):
+                                                               decode(d.get("config") or {})):
             raise UsageError("over HTTP only summary edits can be saved; edit name, tags, notes and config "
                              "with runyard.Api(root=FOLDER) on the server's folder")
         self.summary.update()
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 def list_runs(client: HttpClient, project: str, entity: str, filters: dict[str, Any] | None,

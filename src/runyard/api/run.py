@@ -1,4 +1,4 @@
-"""``Api().run(...)``: a stored run with config, summary (editable, SPEC §2.5), history and files."""
+"""``Api().run(...)``: a stored run with config, summary (editable: docs/read-api.md), history and files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import UsageError
+from ..jsonvalue import check_loggable, decode
 from ..log.append import append_records
-from ..log.reader import LOG_NAME, RunFolder
+from ..log.reader import LOG_NAME, RunFolder, history_rows
 from ..log.records import Kind
 from ..log.state import RUNNING, RunState
 from ..sdk.live_summary import summary_value
@@ -20,7 +21,7 @@ from ..types.base import MediaStore
 
 def sample_rows(rows: Iterator[dict[str, Any]], samples: int, pandas: bool) -> Any:
     """At most ``samples`` rows, evenly spaced, always with the first and the last: the same rows
-    come back for the same history (SPEC §6.1). A DataFrame when ``pandas``."""
+    come back for the same history (docs/read-api.md). A DataFrame when ``pandas``."""
     if samples < 1:
         raise ValueError(f"history(): samples must be positive, got {samples}")
     kept = list(rows)
@@ -59,7 +60,7 @@ class _SavesSummary(Protocol):
 
 
 class ApiSummary(dict[str, Any]):
-    """The run's summary as a dict; ``update()`` persists edits made to it (SPEC §2.5)."""
+    """The run's summary as a dict; ``update()`` persists edits made to it (docs/read-api.md, "Summary edits")."""
 
     def __init__(self, run: _SavesSummary, values: dict[str, Any]) -> None:
         super().__init__(values)
@@ -140,10 +141,12 @@ class ApiRun:
     def document(self) -> dict[str, Any]:
         """The document filters and orders are evaluated on."""
         return {
-            "id": self.id, "name": self.id, "display_name": self.name, "state": self.state,
-            "tags": self.tags, "group": self.group, "job_type": self.job_type,
-            "created_at": self.created_at, "config": self.config,
-            "summary_metrics": dict(self.summary), "runtime": self.runtime,
+            "id": self.id, "run_id": self.id, "name": self.id, "display_name": self.name,
+            "state": self.state, "tags": self.tags, "group": self.group, "job_type": self.job_type,
+            "created_at": self._state.created_at, "updated_at": max(self._state.heartbeat_at,
+                                                                    self._state.ended_at or 0.0),
+            "config": self.config, "summary_metrics": dict(self.summary), "runtime": self.runtime,
+            "last_step": self._state.last_step, "rows": self._state.rows,
         }
 
     def __repr__(self) -> str:
@@ -158,35 +161,38 @@ class ApiRun:
         if page_size < 1:
             raise ValueError(f"scan_history(): page_size must be positive, got {page_size}")
         run_dir = self._folder.path
-        for row in self._folder.rows(min_step, max_step):
+        for _, row in history_rows(self._folder.log_path, 0, min_step, max_step, keys):
             if keys is not None:
-                if not all(k in row for k in keys):
-                    continue
                 row = {k: row[k] for k in ("_step", *keys)}
             yield _views(row, run_dir)
 
     def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
                 pandas: bool = True, stream: str = "default") -> Any:
         """At most ``samples`` rows, evenly spaced over the history and always including the first
-        and last: the same call returns the same rows (SPEC §6.1)."""
+        and last: the same call returns the same rows (docs/read-api.md)."""
         wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
         return sample_rows(self.scan_history(keys=wanted), samples, pandas)
 
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write every history row, unsampled, to a Parquet file (docs/import-export.md); returns its path."""
+        from ..importers.export import write_history
+
+        return write_history(self, Path(path), "parquet")
+
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:
-        """What a chart draws (SPEC §5.3): per bucket ``x``, ``min``, ``max``, ``mean``, ``first``,
+        """What a chart draws (docs/http-api.md, "Series"): per bucket ``x``, ``min``, ``max``, ``mean``, ``first``,
         ``last``, ``count``, at most ``samples`` buckets, spikes kept, deterministic; a narrow
         ``x_range`` answers at full resolution. Uses (and refreshes) the folder's index, so it
         answers exactly as ``runyard ui`` does; needs the ``server`` extra."""
         try:
             from ..store import Ingestor, Store
+            from ..store.db import default_store_url
             from ..store.queries import series_query
         except ImportError as exc:
             raise ImportError(
                 f"Run.series() reads the index, which needs the 'server' extra: pip install 'runyard[server]' ({exc})"
             ) from None
-        from ..server.app import default_store_url
-
         root = self._folder.path.parent.parent
         store = Store(default_store_url(root))
         try:
@@ -195,9 +201,7 @@ class ApiRun:
                 doc = series_query(conn, self.project, [self.id], key, x_axis, x_range, samples)[0]
         finally:
             store.close()
-        from .http import _floats
-
-        return dict(_floats(doc))
+        return dict(decode(doc))
 
     def output(self) -> str:
         """The captured console output (stdout and stderr, in order)."""
@@ -237,6 +241,11 @@ class ApiRun:
                 value, media = summary_value(k, v)
                 changed[k] = materialize(value, store) if media else value
         deleted = [k for k in summary._saved if k not in summary]
+        try:
+            check_loggable(changed, "summary")
+        except ValueError as exc:
+            raise UsageError(f"run {self.id}: the summary edit cannot be stored in its log, nothing was "
+                             f"written: {exc}") from None
         if changed or deleted:
             store.sync()
             self._append([[Kind.SUMMARY, changed, deleted]])

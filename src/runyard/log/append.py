@@ -1,26 +1,29 @@
 """Appending records to the log of a run that no process is writing any more (summary edits from
-the read API or the server, SPEC §2.5).
+the read API or the server, docs/read-api.md "Summary edits"; the run log: docs/run-log.md).
 
-A crashed run may end in a torn frame. Records appended after it would be unreadable (readers stop
-at the first bad frame), so the torn tail is cut first, as a resuming writer does. A log damaged in
-the middle (a complete frame with a bad checksum) is left alone: cutting there would throw away
-records a repair tool might still recover.
+``RunLog`` does the work: it takes the run's lock (so an edit never interleaves with a live
+writer), cuts a torn tail (records appended after one would sit behind it), leaves damage in the
+middle in place (readers resynchronise after it) and refuses a record larger than the log accepts.
 """
 
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 from typing import Any
 
 from ..errors import RunyardError
-from .framing import MAX_FRAME, frame, scan
-from .records import encode
+from .framing import MAX_FRAME
+from .runlog import RecordTooLargeError, Recovery, RunLockedError, RunLog, encode_frames
+
+__all__ = ["DamagedLogError", "RecordTooLargeError", "RunLockedError", "append_records", "classify_tail"]
+
+# How long an edit waits for a run's lock (a writer finishing, another edit).
+EDIT_LOCK_WAIT = 5.0
 
 
 class DamagedLogError(RunyardError):
-    """The log is damaged before its end; it was not changed."""
+    """Kept for callers that catch it: the log is damaged in a way that cannot be appended to."""
 
 
 def classify_tail(log_path: Path, valid_end: int) -> str:
@@ -41,26 +44,19 @@ def classify_tail(log_path: Path, valid_end: int) -> str:
     return "corrupt" if valid_end + 8 + length <= size else "torn"
 
 
-def append_records(log_path: Path, records: list[list[Any]]) -> None:
-    """Append ``records`` durably (one write, then fsync), cutting a torn tail first.
+def append_records(log_path: Path, records: list[list[Any]], max_record: int | None = None) -> Recovery:
+    """Append ``records`` durably (one write, then fsync) to a log no process is writing.
 
-    The caller makes sure no process is writing the log (the run is not running). Raises
-    ``DamagedLogError`` when the log is damaged in the middle.
+    Raises ``RunLockedError`` when a process holds the run's lock for longer than
+    ``EDIT_LOCK_WAIT``, ``RecordTooLargeError`` (nothing appended) for a record over
+    ``max_record`` bytes (default: the ``max_record_bytes`` setting). Returns what recovery found.
     """
-    result = scan(log_path)
-    if result.torn_bytes:
-        if classify_tail(log_path, result.valid_end) == "corrupt":
-            raise DamagedLogError(
-                f"{log_path} is damaged at offset {result.valid_end}; it was not edited (every record "
-                "before that offset still reads back)"
-            )
-        os.truncate(log_path, result.valid_end)
-    data = b"".join(frame(encode(r)) for r in records)
-    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    if max_record is None:
+        from ..settings import resolve
+
+        max_record = int(resolve()["max_record_bytes"])
+    data = encode_frames(records, max_record)  # refuses an oversized record before anything changes
+    with RunLog.open(log_path, lock_wait=EDIT_LOCK_WAIT, max_record=max_record) as log:
+        log.write(data)
+        log.sync()
+        return log.recovery

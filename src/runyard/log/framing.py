@@ -8,28 +8,31 @@ appending. It starts with the 8-byte header ``MAGIC`` and continues with frames:
     payload ``length`` bytes    one msgpack-encoded record (see ``runyard.log.records``)
 
 Invariants a reader may rely on, whatever happened to the writing process (SIGKILL, power loss
-after the last fsync, a full disk):
+after the last fsync, a full disk) or to the file (a flipped byte, a garbled length):
 
 1. Every frame that was completely written before the crash reads back, byte for byte, with its
-   checksum intact. Frames are appended with one ``write()`` each batch and never rewritten.
-2. A crash can leave at most one incomplete or garbled frame, and only at the end (a *torn
-   tail*). ``read_frames`` stops at the first frame whose length runs past the end of the file or
-   whose checksum does not match; everything before it is returned, nothing after it. So any
-   truncation of a valid log reads back as a prefix of the frames that were written.
-3. ``valid_end`` of a scan is the offset just past the last good frame. A writer that resumes a run
-   first truncates the file to that offset, so a torn tail never ends up in the middle of a log.
+   checksum intact. Frames are appended and never rewritten (``runlog.RunLog`` is their one writer).
+2. A frame that fails its checksum, or whose length is garbled, is skipped: the reader
+   resynchronises on the next good frame (``find_frame``), so damage in the middle of a log costs
+   the damaged frames only. Bytes after the last good frame that hold no good frame are a *tail*
+   (a crash can leave one incomplete frame there); any truncation of a valid log therefore reads
+   back as a prefix of the frames that were written.
+3. ``valid_end`` of a scan is the offset just past the last good frame; ``damaged`` lists the
+   regions skipped. Only ``RunLog`` removes bytes: a tail that is one frame cut short, never a
+   region with good frames after it.
 4. Frames are self-delimiting, so a reader may resume from any ``valid_end`` it saw earlier
    (incremental ingest) and will see exactly the frames appended since.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import zlib
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Protocol
 
 MAGIC = b"RYLOG\x00\x01\n"
 HEADER = struct.Struct("<II")
@@ -54,14 +57,17 @@ class LogFormatError(ValueError):
 
 @dataclass
 class ScanResult:
-    """Where a scan stopped: ``valid_end`` is just past the last good frame; ``torn_bytes`` counts
-    the bytes after it that did not form a good frame (0 for a clean log)."""
+    """What a scan found. ``valid_end`` is just past the last good frame; ``torn_bytes`` counts the
+    bytes after it that hold no good frame (0 for a clean log: a *tail*, torn by a crash or damaged);
+    ``damaged`` lists ``(offset, length)`` of each damaged region *between* good frames, which the
+    reader skipped to resynchronise on the next good frame."""
 
     valid_end: int
     torn_bytes: int
+    damaged: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _first_frame(f: BinaryIO, path: str | os.PathLike[str], start: int, result: ScanResult | None) -> int | None:
+def _first_frame(f: BinaryIO, path: Any, start: int, result: ScanResult | None) -> int | None:
     """Seek ``f`` to the first frame at or after ``start`` and return its offset; ``None`` for a
     header torn by a crash at creation (an empty log, reported in ``result``)."""
     if start != 0:
@@ -74,23 +80,148 @@ def _first_frame(f: BinaryIO, path: str | os.PathLike[str], start: int, result: 
         if result is not None:
             result.valid_end, result.torn_bytes = 0, len(head)
         return None
-    raise LogFormatError(f"{os.fspath(path)} is not a runyard run log (bad header)")
+    raise LogFormatError(f"{path if hasattr(path, 'read') else os.fspath(path)} is not a runyard run log (bad header)")
+
+
+class LogStream(Protocol):
+    """A run log held elsewhere than in a file, read through ``seek`` (log offsets) and ``read``."""
+
+    def seek(self, pos: int, whence: int = 0) -> int: ...
+
+    def read(self, n: int = -1) -> bytes: ...
+
+    def size(self) -> int:
+        """The offset just past the log's last byte."""
+        ...
+
+
+def _size(f: Any) -> int:
+    size = getattr(f, "size", None)
+    return int(size()) if callable(size) else os.fstat(f.fileno()).st_size
+
+
+def _open(path: str | os.PathLike[str] | LogStream) -> Any:
+    """A log file opened for reading, or a readable, seekable stream given as is (the team server
+    reads logs held in its database through one; ``runyard.store.online``)."""
+    if hasattr(path, "read"):
+        return contextlib.nullcontext(path)
+    return open(path, "rb")
+
+
+# --- resynchronisation -------------------------------------------------------------------------
+#
+# After a damaged frame a reader looks for the next good one. Every payload is one msgpack record
+# (``records.py``): an array of at most 15 items whose first item, the kind, is a small positive
+# integer, so a frame starts with ``length`` (at most MAX_FRAME, and within the file), ``crc``,
+# then the bytes 0x91-0x9F and 0x00-0x7F. numpy finds the offsets where those hold; a candidate
+# over 1 MB must also be followed by something that looks like a frame header (or the end of the
+# file), so garbage lengths do not make the search read gigabytes; a candidate is taken only when
+# its checksum matches (a false match has odds of about 2**-32 per candidate).
+
+_SYNC_WINDOW = 1 << 20
+_SYNC_CHEAP = 1 << 20  # candidates up to this long get their checksum checked directly
+_MIN_PAYLOAD = 2
+
+
+def _plausible(a: Any, n: int) -> Any:
+    """For the first ``n`` offsets of window ``a`` (uint8), the frame length there, or 0 where the
+    bytes cannot start a frame."""
+    import numpy as np
+
+    lens = (a[0:n].astype(np.uint32) | (a[1 : n + 1].astype(np.uint32) << 8)
+            | (a[2 : n + 2].astype(np.uint32) << 16) | (a[3 : n + 3].astype(np.uint32) << 24))
+    k0 = a[HEADER_SIZE : HEADER_SIZE + n]
+    ok = (k0 >= 0x91) & (k0 <= 0x9F) & (a[HEADER_SIZE + 1 : HEADER_SIZE + 1 + n] < 0x80)
+    ok &= (lens >= _MIN_PAYLOAD) & (lens <= MAX_FRAME)
+    return np.where(ok, lens, 0)
+
+
+def _header_ok(head: bytes) -> bool:
+    if len(head) < HEADER_SIZE + _MIN_PAYLOAD:
+        return False
+    (length,) = _unpack_length(head, 0)
+    return _MIN_PAYLOAD <= length <= MAX_FRAME and 0x91 <= head[8] <= 0x9F and head[9] < 0x80
+
+
+def find_frame(f: BinaryIO, start: int) -> tuple[int | None, int]:
+    """The offset of the first good frame at or after ``start`` in ``f`` (None when there is
+    none), and the file size the search saw. Leaves ``f``'s position undefined."""
+    import numpy as np
+
+    size = _size(f)
+    pos = start
+    need = HEADER_SIZE + _MIN_PAYLOAD
+    while pos + need <= size:
+        f.seek(pos)
+        buf = f.read(_SYNC_WINDOW + need)
+        n = len(buf) - need + 1
+        if n <= 0:
+            break
+        a = np.frombuffer(buf, np.uint8)
+        lens = _plausible(a, n)
+        idx = np.flatnonzero(lens)
+        ends = idx.astype(np.int64) + HEADER_SIZE + lens[idx].astype(np.int64)  # window-relative
+        keep = pos + ends <= size
+        for i, e in zip(idx[keep].tolist(), ends[keep].tolist(), strict=True):
+            off = pos + i
+            if e - i > _SYNC_CHEAP and pos + e != size:  # a long candidate: the next frame header
+                if e + need <= len(buf):                  # must look like one before its checksum
+                    nxt = buf[e : e + need]                # is computed (a cheap first test)
+                else:
+                    f.seek(pos + e)
+                    nxt = f.read(need)
+                if not _header_ok(nxt):
+                    continue
+            f.seek(off)
+            head = f.read(HEADER_SIZE)
+            length, crc = HEADER.unpack(head)
+            payload = f.read(length)
+            if len(payload) == length and zlib.crc32(payload, zlib.crc32(head[:4])) == crc:
+                return off, size
+        pos += n
+    return None, size
+
+
+class _Resync:
+    """Shared by both readers: where damage was found, where reading goes on."""
+
+    def __init__(self, f: BinaryIO, result: ScanResult | None) -> None:
+        self.f = f
+        self.result = result
+
+    def after_bad(self, bad: int) -> int | None:
+        """A frame at ``bad`` is damaged or cut short: the offset of the next good frame (the
+        damaged region is recorded), or None when only a tail follows."""
+        nxt, _ = find_frame(self.f, bad + 1)
+        if nxt is None:
+            return None
+        if self.result is not None:
+            self.result.damaged.append((bad, nxt - bad))
+        self.f.seek(nxt)
+        return nxt
+
+    def finish(self, valid_end: int) -> None:
+        if self.result is not None:
+            self.result.valid_end = valid_end
+            self.result.torn_bytes = max(0, _size(self.f) - valid_end)
 
 
 def read_frames(
-    path: str | os.PathLike[str], start: int = 0, result: ScanResult | None = None
+    path: str | os.PathLike[str] | LogStream, start: int = 0, result: ScanResult | None = None
 ) -> Iterator[tuple[int, bytes]]:
     """Yield ``(offset, payload)`` for each good frame from ``start`` (0 means the file's start).
 
-    Reads in chunks, so memory stays bounded by the largest record. Stops silently at a torn or
-    corrupt frame; pass a ``ScanResult`` to learn where and how many bytes were left unread.
+    Reads in chunks, so memory stays bounded by the largest record. A damaged frame is skipped:
+    reading resynchronises on the next good frame (see above); bytes after the last good frame are
+    a tail. Pass a ``ScanResult`` to learn the damaged regions and the tail.
     """
     unpack = HEADER.unpack_from
     crc32 = zlib.crc32
-    with open(path, "rb") as f:
+    with _open(path) as f:
         first = _first_frame(f, path, start, result)
         if first is None:
             return
+        sync = _Resync(f, result)
         offset = first  # file offset of data[0]
         data = b""
         pos = 0
@@ -101,29 +232,34 @@ def read_frames(
                 offset += pos
                 pos = 0
             end = len(data)
+            bad = False
             while pos + HEADER_SIZE <= end:
                 length, crc = unpack(data, pos)
                 stop = pos + HEADER_SIZE + length
                 if length > MAX_FRAME:
-                    chunk = b""  # garbled length: stop here
+                    bad = True
                     break
                 if stop > end:
                     break
                 payload = data[pos + HEADER_SIZE : stop]
                 if crc32(payload, crc32(data[pos : pos + 4])) != crc:
-                    chunk = b""  # corrupt frame: nothing after it is trusted
+                    bad = True
                     break
                 yield offset + pos, payload
                 pos = stop
+            if bad or (not chunk and pos < end):
+                nxt = sync.after_bad(offset + pos)
+                if nxt is not None:
+                    offset, data, pos = nxt, b"", 0
+                    continue
+                break
             if not chunk:
                 break
-    if result is not None:
-        result.valid_end = offset + pos
-        result.torn_bytes = end - pos
+        sync.finish(offset + pos)
 
 
 def scan(path: str | os.PathLike[str]) -> ScanResult:
-    """Scan a whole log and report where its valid prefix ends."""
+    """Scan a whole log: where its last good frame ends, its damaged regions and its tail."""
     result = ScanResult(0, 0)
     for _ in read_frames(path, 0, result):
         pass
@@ -203,19 +339,20 @@ def _run_crcs_ok(data: bytes, arr: Any, pos: int, length: int, count: int) -> in
 
 
 def read_frame_runs(
-    path: str | os.PathLike[str], start: int = 0, result: ScanResult | None = None
+    path: str | os.PathLike[str] | LogStream, start: int = 0, result: ScanResult | None = None
 ) -> Generator[FrameRuns, None, None]:
     """The frames ``read_frames`` yields, a buffer at a time as runs of equal-length frames.
 
-    Stops where ``read_frames`` stops (a torn or corrupt frame) and fills ``result`` the same way.
+    Skips damage and stops where ``read_frames`` does, and fills ``result`` the same way.
     """
     import numpy as np
 
     unpack = _unpack_length
-    with open(path, "rb") as f:
+    with _open(path) as f:
         first = _first_frame(f, path, start, result)
         if first is None:
             return
+        sync = _Resync(f, result)
         offset = first
         data = b""
         pos = 0
@@ -230,11 +367,12 @@ def read_frame_runs(
             runs: list[tuple[int, int, int]] = []
             same = 0
             prev = -1
+            bad = False
             while pos + HEADER_SIZE <= end:
                 (length,) = unpack(data, pos)
                 stride = length + HEADER_SIZE
                 if length > MAX_FRAME:
-                    chunk = b""  # garbled length: stop here
+                    bad = True
                     break
                 if pos + stride > end:
                     break
@@ -256,15 +394,19 @@ def read_frame_runs(
                         runs.append((pos, length, good))
                     pos += good * stride
                 if good < count:
-                    chunk = b""  # corrupt frame: nothing after it is trusted
+                    bad = True
                     break
             if runs:
                 yield FrameRuns(offset, data, runs)
+            if bad or (not chunk and pos < end):
+                nxt = sync.after_bad(offset + pos)
+                if nxt is not None:
+                    offset, data, pos = nxt, b"", 0
+                    continue
+                break
             if not chunk:
                 break
-    if result is not None:
-        result.valid_end = offset + pos
-        result.torn_bytes = end - pos
+        sync.finish(offset + pos)
 
 
 def _extend_run(arr: Any, pos: int, length: int, most: int) -> int:

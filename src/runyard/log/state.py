@@ -16,10 +16,11 @@ from .records import Kind
 from .summary import Column, MetricDef, SummaryState
 
 RUNNING, FINISHED, FAILED, CRASHED = "running", "finished", "failed", "crashed"
+MAX_ALERTS = 100  # alerts kept in the state (the log keeps every one)
 
 
 def value_kind(v: Any) -> str:
-    """The kind of a logged value as the UI groups them (SPEC §1.9)."""
+    """The kind of a logged value as the UI groups them (docs/semantics.md, "One key, one kind")."""
     t = type(v)
     if t is float or t is int:
         return "number"
@@ -59,7 +60,10 @@ class RunState:
     pid: int = 0
     host: str = ""
     pid_start: str = ""
-    output_bytes: int = 0
+    system_samples: int = 0  # SYSTEM records so far: the next one's sample number
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # the last MAX_ALERTS alerts
+    # Writes that failed (full disk): {rows, records, first_step, last_step, error}, totals so far
+    lost: dict[str, Any] = field(default_factory=dict)
     key_kinds: dict[str, list[str]] = field(default_factory=dict)
     summary: SummaryState = field(default_factory=SummaryState)
     # Keys that gained a second kind of value since the writer last looked (not persisted).
@@ -74,8 +78,6 @@ class RunState:
         kind = record[0]
         if kind == _ROW:
             self.apply_row(record[1], record[2], record[3], record[4], None)
-        elif kind == Kind.OUTPUT:
-            self.output_bytes += len(record[3])
         elif kind == Kind.HEARTBEAT:
             self.heartbeat_at, self.runtime = record[1], max(self.runtime, record[2])
         elif kind == Kind.SUMMARY:
@@ -103,6 +105,16 @@ class RunState:
             d = record[2]
             self.pid, self.host, self.pid_start = d.get("pid", 0), d.get("host", ""), d.get("pid_start", "")
             self.state, self.exit_code, self.ended_at, self.error = RUNNING, None, None, None
+        elif kind == Kind.SYSTEM:
+            self.system_samples = max(self.system_samples, int(record[1]) + 1)
+            self.heartbeat_at = record[2]
+            if not self.numeric_keys.issuperset(record[4]):
+                self._track_kinds(record[4])
+        elif kind == Kind.ALERT:
+            self.alerts.append({"ts": record[1], **record[2]})
+            del self.alerts[:-MAX_ALERTS]
+        elif kind == Kind.LOSS:
+            self.lost = dict(record[2])  # totals: applying it twice (snapshot, then replay) is harmless
         elif kind == Kind.END:
             _, ts, runtime, exit_code, extra = record
             self.ended_at, self.runtime, self.exit_code = ts, runtime, exit_code

@@ -1,4 +1,4 @@
-"""Custom charts (SPEC §4): a table plus a named Vega-Lite preset, logged like any value.
+"""Custom charts (docs/media-refs.md, ``custom-chart``): a table plus a named Vega-Lite preset, logged like any value.
 
 ``runyard.plot.line(table, "x", "y")``, ``scatter``, ``bar``, ``histogram``, ``line_series``,
 ``pr_curve``, ``roc_curve`` and ``confusion_matrix`` build a ``CustomChart``; ``plot_table``

@@ -1,4 +1,5 @@
-"""Simple custom charts over a table (SPEC §4.1): line, scatter, bar, histogram, line_series."""
+"""Simple custom charts over a table (docs/media-refs.md, ``custom-chart``): line, scatter, bar, histogram,
+line_series."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chart presets (SPEC §4.3): Vega-Lite specs with field placeholders.
+"""Chart presets (docs/media-refs.md, "Preset specs"): Vega-Lite specs with field placeholders.
 
 A preset is a Vega-Lite spec whose encodings name table columns through placeholders:
 ``"${field:x}"`` stands for the column mapped to the chart field ``x`` and ``"${string:title}"``

@@ -1,4 +1,4 @@
-"""``run.config`` (SPEC §1.2): a dict with attribute access whose changes go to the run log."""
+"""``run.config`` (docs/semantics.md, "Config"): a dict with attribute access whose changes go to the run log."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import LogValueError
+from ..errors import ConfigError, LogValueError
 from .values import Normalized, normalize
 
 
@@ -31,9 +31,22 @@ def config_dict(obj: Any, what: str = "config") -> dict[str, Any]:
     )
 
 
+def _plain_keys(value: Any) -> Any:
+    """Nested dict keys that are not strings become strings and sets become lists, as wandb
+    stores them (a model config's ``id2label`` has int keys)."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): _plain_keys(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return [_plain_keys(v) for v in sorted(value, key=repr)]
+    if isinstance(value, (list, tuple)):
+        return [_plain_keys(v) for v in value]
+    return value
+
+
 def _clean(key: Any, value: Any) -> Any:
     if not isinstance(key, str):
         raise TypeError(f"config keys must be strings, got {key!r} ({type(key).__name__})")
+    value = _plain_keys(value)
     flags = Normalized()
     try:
         out = normalize(key, value, flags)
@@ -52,8 +65,20 @@ class Config:
         object.__setattr__(self, "_on_change", on_change)
 
     def update(self, d: Any = None, allow_val_change: bool | None = None, **kwargs: Any) -> None:
-        """Set several keys at once from a dict, Namespace, FLAGS or keyword arguments."""
+        """Set several keys at once from a dict, Namespace, FLAGS or keyword arguments.
+
+        Changing the value of a key already set raises ``ConfigError`` unless
+        ``allow_val_change=True`` (as wandb does); setting it to an equal value is fine.
+        """
         changes = {k: _clean(k, v) for k, v in {**config_dict(d), **kwargs}.items()}
+        if not allow_val_change:
+            for k, v in changes.items():
+                if k in self._items and self._items[k] != v:
+                    raise ConfigError(
+                        f"config: attempted to change the value of key {k!r} from {self._items[k]!r} to "
+                        f"{v!r}; if you mean it, pass allow_val_change=True to config.update() "
+                        "(nothing was changed)"
+                    )
         if changes:
             self._items.update(changes)
             if self._on_change is not None:
@@ -62,6 +87,10 @@ class Config:
     def setdefaults(self, d: dict[str, Any]) -> None:
         """Set only the keys not set yet."""
         self.update({k: v for k, v in config_dict(d).items() if k not in self._items})
+
+    def update_locked(self, d: Any, user: str | None = None, _allow_val_change: bool | None = None) -> None:
+        """wandb's name for an update made by a library (sweeps lock keys there); same as update."""
+        self.update(d, allow_val_change=True)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._items)

@@ -1,4 +1,4 @@
-"""Console capture (SPEC §1.13): stdout and stderr keep going to the terminal unchanged, and a
+"""Console capture (docs/semantics.md, "Console output"): stdout and stderr keep going to the terminal unchanged, and a
 copy goes to the run log as output records, a line (or 4 kB) at a time."""
 
 from __future__ import annotations

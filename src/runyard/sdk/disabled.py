@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal
 
 from ..log.summary import MetricDef
 from .config import Config
+from .run_surface import RunSurface
 
 
-class DisabledRun:
-    def __init__(self, project: str, name: str, config: dict[str, Any]) -> None:
+class DisabledRun(RunSurface):
+    """wandb's ``RunDisabled``: every call succeeds and stores nothing."""
+
+    def __init__(self, project: str, name: str, config: dict[str, Any],
+                 on_finish: Callable[[DisabledRun], None] = lambda run: None) -> None:
+        self._on_finish = on_finish  # the process-wide bookkeeping (lifecycle.forget)
         self.id = "disabled"
         self.project = project
         self.entity = "local"
@@ -26,20 +32,18 @@ class DisabledRun:
         self.step = 0
         self.disabled = True
         self.offline = True
-        self.url = None
+        self.settings: dict[str, Any] = {"mode": "disabled"}
 
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        if not isinstance(data, dict):
+        if data is not None and not isinstance(data, dict):
             raise TypeError(f"log() takes a dict of values; got {type(data).__name__}")
 
     def define_metric(self, name: str, **kwargs: Any) -> MetricDef:
         return MetricDef(name)
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
-        from . import lifecycle
-
-        lifecycle.forget(self)
+        self._on_finish(self)
 
     def __enter__(self) -> DisabledRun:
         return self

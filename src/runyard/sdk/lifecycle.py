@@ -15,14 +15,15 @@ from typing import Any
 
 from .. import settings as settings_mod
 from ..errors import RunyardWarning, UsageError
-from ..log.framing import MAGIC, frame, scan
-from ..log.reader import LOG_NAME, SNAPSHOT_NAME, RunFolder, process_start_ticks
-from ..log.records import Kind, encode
+from ..log.framing import MAX_FRAME
+from ..log.reader import LOG_NAME, RunFolder, process_start_ticks
+from ..log.records import Kind
+from ..log.runlog import RunLockedError, RunLog
 from ..log.state import RUNNING, RunState
 from .config import Config, config_dict
 from .console import ConsoleCapture
 from .disabled import DisabledRun
-from .metadata import basic_metadata, git_metadata
+from .metadata import basic_metadata
 from .names import new_run_id, new_run_name
 from .report import Reporter, say
 from .run import Run
@@ -30,20 +31,23 @@ from .writer import Writer
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 _IGNORED_INIT_ARGS = (
-    "anonymous", "sync_tensorboard", "monitor_gym", "magic", "force", "save_code", "allow_val_change",
+    "anonymous", "sync_tensorboard", "monitor_gym", "magic", "force", "allow_val_change",
     "fork_from", "resume_from", "tensorboard",
 )
 
 _current: Run | DisabledRun | None = None
 _live: list[Run | DisabledRun] = []
 _hooks_installed = False
+_finished: list[str] = []  # the path of the run finished last, for log() after finish()
 
 
 def _set_current(run: Run | DisabledRun | None) -> None:
     global _current
     _current = run
-    module = sys.modules.get("runyard")
-    if module is not None:
+    # runyard itself, and the wandb alias when it is on (docs/wandb-compat.md)
+    for module in (sys.modules.get("runyard"), sys.modules.get("runyard.compat.wandb")):
+        if module is None:
+            continue
         from .preinit import PreInit
 
         module.run = run  # type: ignore[attr-defined]
@@ -56,6 +60,7 @@ def forget(run: Run | DisabledRun) -> None:
     """Called by ``finish()``: the run is no longer live (nor current)."""
     if run in _live:
         _live.remove(run)
+        _finished[:] = [getattr(run, "path", "?")]
     if _current is run:
         _set_current(_live[-1] if _live else None)
 
@@ -77,9 +82,10 @@ def init(
     settings: Any = None,
     config_exclude_keys: list[str] | None = None,
     config_include_keys: list[str] | None = None,
+    save_code: bool | None = None,
     **ignored: Any,
 ) -> Any:
-    """Start a run and make it the current one (SPEC §1.1). Returns the ``Run``.
+    """Start a run and make it the current one (docs/semantics.md, "Runs"). Returns the ``Run``.
 
     Runs are written to ``<dir>/<project>/<run id>/`` (``dir`` defaults to ``$RUNYARD_DIR`` or
     ``./runyard``). ``resume``: ``"allow"`` continues run ``id`` if it exists, ``"must"`` requires
@@ -94,15 +100,13 @@ def init(
         overrides["dir"] = os.fspath(dir)
     if mode is not None:
         overrides["mode"] = mode
+    if save_code is not None:
+        overrides["save_code"] = bool(save_code)
     resolved = settings_mod.resolve(overrides)
+    settings_mod.activate(overrides)
     mode_name = {"dryrun": "offline", "run": "offline"}.get(resolved["mode"], resolved["mode"])
     if mode_name not in ("offline", "online", "disabled"):
         raise ValueError(f"init(): mode must be 'offline', 'online' or 'disabled', got {resolved['mode']!r}")
-    if mode_name == "online":
-        raise UsageError(
-            "init(mode='online') streams to a runyard server, which this version cannot do yet; "
-            "use mode='offline' (the default): runs are written locally and `runyard ui` shows them"
-        )
     resolved["mode"] = mode_name
     project = project or resolved["project"]
     _check_name("project", project)
@@ -116,7 +120,7 @@ def init(
     cfg = Config({}, None)
     cfg.update(_filter_config(config_dict(config, "init(config=...)"), config_include_keys, config_exclude_keys))
     if mode_name == "disabled":
-        run: Run | DisabledRun = DisabledRun(project, name or "disabled", cfg.as_dict())
+        run: Run | DisabledRun = DisabledRun(project, name or "disabled", cfg.as_dict(), forget)
     else:
         run = _start(resolved, project, name, id, cfg.as_dict(), resume, tags, group, job_type, notes, entity)
     _live.append(run)
@@ -172,19 +176,25 @@ def _start(
     if not exists and resume == "must":
         raise UsageError(f"init(resume='must'): no run {run_id!r} in project {project!r} under {project_dir}")
     reporter = Reporter()
-    meta = basic_metadata()
-    meta.update(git_metadata())
+    meta = basic_metadata()  # git, packages and hardware follow from the capture thread (sdk/capture.py)
     pid = os.getpid()
     session = {"pid": pid, "host": meta["host"], "pid_start": process_start_ticks(pid)}
+    max_record = int(resolved["max_record_bytes"])
+    if not 0 < max_record <= MAX_FRAME:
+        raise ValueError(f"init(): max_record_bytes must be between 1 and {MAX_FRAME} (what readers accept), "
+                         f"got {max_record}")
     try:
         if exists:
             assert run_id is not None
-            folder, fd, offset, state = _open_resumed(project_dir / run_id, session, config, meta)
+            wait = float(resolved["lock_wait"]) if resume in ("allow", True, "auto", "must") else 0.0
+            folder, log, state = _open_resumed(project_dir / run_id, session, config, meta, wait, max_record)
         else:
-            folder, fd, offset, state = _open_new(
+            folder, log, state = _open_new(
                 project_dir, run_id, project, entity or "local", name, config, tags, group, job_type,
-                notes, meta, session,
+                notes, meta, session, max_record,
             )
+    except RunLockedError as e:
+        raise UsageError(f"init(): {e}") from None
     except OSError as e:
         raise UsageError(
             f"init(): cannot write the run log under {project_dir} — {e.strerror or e}. Free some "
@@ -194,9 +204,15 @@ def _start(
     def warn_data(kind: str, message: str) -> None:
         reporter.once(f"data-{message}", f"warning: {message}")
 
-    writer = Writer(folder, fd, offset, state, resolved, reporter, warn_data)
-    run = Run(writer, resolved, reporter, resumed=exists, root=str(root))
+    writer = Writer(folder, log, state, resolved, reporter, warn_data)
+    run = Run(writer, resolved, reporter, resumed=exists, root=str(root), on_finish=forget)
     writer.start()
+    run._extras.start()
+    if resolved["mode"] == "online":  # stream the log to a team server (sdk/online.py)
+        from .online import start_sender
+
+        run._sender = start_sender(folder, lambda: writer.log.durable_end, resolved, project, state.id,
+                                   entity, say)
     if resolved["console"] == "wrap":
         run._console = ConsoleCapture(run._emit_output)
         run._console.start()
@@ -206,8 +222,8 @@ def _start(
 def _open_new(
     project_dir: Path, run_id: str | None, project: str, entity: str, name: str | None,
     config: dict[str, Any], tags: Any, group: str | None, job_type: str | None, notes: str | None,
-    meta: dict[str, Any], session: dict[str, Any],
-) -> tuple[Path, int, int, RunState]:
+    meta: dict[str, Any], session: dict[str, Any], max_record: int,
+) -> tuple[Path, RunLog, RunState]:
     while True:
         rid = run_id or new_run_id()
         folder = project_dir / rid
@@ -224,61 +240,46 @@ def _open_new(
         "job_type": job_type, "notes": notes, "metadata": meta, "created_at": time.time(), **session,
     }
     record = [Kind.START, start]
-    data = MAGIC + frame(encode(record))
-    fd = os.open(folder / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
     try:
-        _write_all(fd, data)
-        os.fsync(fd)
-    except OSError:
-        os.close(fd)
-        raise
+        log = RunLog.create(folder / LOG_NAME, record, max_record)
+    except FileExistsError:
+        raise UsageError(
+            f"init(): run {rid!r} was created by another process at the same moment ({folder}); pass "
+            "resume='allow' to continue it, or choose another id"
+        ) from None
     state = RunState()
     state.apply(record)
-    return folder, fd, len(data), state
+    return folder, log, state
 
 
 def _open_resumed(
-    folder: Path, session: dict[str, Any], config: dict[str, Any], meta: dict[str, Any]
-) -> tuple[Path, int, int, RunState]:
+    folder: Path, session: dict[str, Any], config: dict[str, Any], meta: dict[str, Any], lock_wait: float,
+    max_record: int,
+) -> tuple[Path, RunLog, RunState]:
     rf = RunFolder(folder)
-    with warnings.catch_warnings():  # a torn tail is reported below, once, as it is repaired
-        warnings.simplefilter("ignore", RunyardWarning)
-        state, _ = rf.load_state()
-    if state.state == RUNNING:
-        raise UsageError(
-            f"init(): run {state.id!r} is still running (pid {state.pid} on {state.host}); finish it "
-            "before resuming it"
-        )
-    valid = scan(rf.log_path)
-    size = rf.log_path.stat().st_size
-    fd = os.open(rf.log_path, os.O_WRONLY | os.O_APPEND)
+    log = RunLog.open(rf.log_path, lock_wait, max_record)  # locked: no other process writes it now
     try:
-        if valid.valid_end < size:
-            os.ftruncate(fd, valid.valid_end)
-            say(
-                f"resuming run {state.id}: dropped {size - valid.valid_end} bytes of a torn "
-                "record at the end of its log"
+        with warnings.catch_warnings():  # damage is reported below, once, as it is repaired
+            warnings.simplefilter("ignore", RunyardWarning)
+            state, _ = rf.load_state()
+        if state.state == RUNNING and state.host != session.get("host"):
+            raise UsageError(
+                f"init(): run {state.id!r} is still running (pid {state.pid} on {state.host}); finish it "
+                "before resuming it"
             )
-            (folder / SNAPSHOT_NAME).unlink(missing_ok=True)
-            state, _ = rf.load_state(resolve_liveness=False)
+        if log.recovery:
+            say(log.recovery.message(f"resuming run {state.id}"))
         records: list[list[Any]] = [[Kind.RESUME, time.time(), session], [Kind.METADATA, meta]]
         if config:
             records.append([Kind.CONFIG, config])
-        data = b"".join(frame(encode(r)) for r in records)
-        _write_all(fd, data)
-        os.fsync(fd)
-    except OSError:
-        os.close(fd)
+        log.append(records)
+        log.sync()
+    except BaseException:
+        log.close()
         raise
     for r in records:
         state.apply(r)
-    return folder, fd, valid.valid_end + len(data), state
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    return folder, log, state
 
 
 def _latest_crashed(project_dir: Path) -> str | None:
@@ -299,33 +300,67 @@ def _latest_crashed(project_dir: Path) -> str | None:
 # -- module-level shortcuts --------------------------------------------------------------------
 
 
-def log(
-    data: dict[str, Any], step: int | None = None, commit: bool | None = None, sync: bool | None = None
-) -> None:
-    """Log ``data`` to the current run (SPEC §1.3). Raises if ``init()`` was not called."""
+def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None) -> None:
+    """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"); ``log()`` alone
+    commits the current step. Raises if ``init()`` was not called."""
     run = _current
     if run is None:
+        if _finished:
+            raise UsageError(
+                f"runyard.log() was called after run {_finished[-1]} finished (nothing was logged); call "
+                "runyard.init() to start a new run"
+            )
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")
     run.log(data, step, commit)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
-    """Finish the current run (SPEC §1.10); a no-op when there is none."""
+    """Finish the current run (docs/semantics.md, "Finishing and run states"); a no-op when there is none."""
     if _current is not None:
         _current.finish(exit_code, quiet)
 
 
 def define_metric(name: str, **kwargs: Any) -> Any:
-    """``define_metric`` on the current run (SPEC §1.11)."""
+    """``define_metric`` on the current run (docs/semantics.md, "define_metric")."""
     if _current is None:
         raise UsageError("runyard.define_metric() was called before runyard.init(); call runyard.init() first")
     return _current.define_metric(name, **kwargs)
+
+
+def save(glob_str: Any, base_path: Any = None, policy: str = "live") -> list[str]:
+    """``run.save`` on the current run (files under its ``files/``)."""
+    if _current is None:
+        raise UsageError("runyard.save() was called before runyard.init(); call runyard.init() first")
+    return _current.save(glob_str, base_path, policy) if isinstance(_current, Run) else []
+
+
+def restore(name: str, run_path: str | None = None, replace: bool = False, root: Any = None) -> Any:
+    """``files/<name>`` of the current run or of ``run_path`` ('project/run_id'), copied into ``root``
+    (default: the current run's ``files/``, else the working folder) and opened for reading."""
+    from .extras import run_folder
+    from .files import restore as restore_file
+
+    if isinstance(_current, Run):
+        return _current.restore(name, run_path, replace, root)
+    if run_path is None:
+        raise UsageError("runyard.restore() without a run needs run_path='project/run_id'")
+    runs_root = Path(settings_mod.resolve()["dir"]).expanduser()
+    return restore_file(name, run_folder(run_path, runs_root, None), Path(root or "."), replace)
+
+
+def alert(title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+    """``run.alert`` on the current run."""
+    if _current is None:
+        raise UsageError("runyard.alert() was called before runyard.init(); call runyard.init() first")
+    if isinstance(_current, Run):
+        _current.alert(title, text, level, wait_duration)
 
 
 def unset() -> None:
     """Finish every live run of this process (used by tests and notebooks)."""
     for run in list(_live):
         run.finish()
+    _finished.clear()
 
 
 # -- exit, uncaught exceptions, fork -----------------------------------------------------------
@@ -362,6 +397,4 @@ def _after_fork_in_child() -> None:
     # The child shares the parent's log file but not its writer thread: it must never write.
     for run in _live:
         if isinstance(run, Run):
-            run._accepting = False
-            if run._console is not None:
-                run._console.detach()
+            run.after_fork_in_child()

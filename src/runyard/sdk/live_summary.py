@@ -1,5 +1,5 @@
-"""``run.summary`` of a live run (SPEC §2): reads come from the writer's state after a barrier;
-writes are queued as summary records. Arrays and tensors are stored whole (§2.3)."""
+"""``run.summary`` of a live run (docs/semantics.md, "Summary"): reads come from the writer's state after a barrier;
+writes are queued as summary records. Arrays and tensors are stored whole (docs/media-refs.md, ``array``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reporting internal trouble once per kind, on the real stderr: "what failed — the error — what
-happens now" (STYLE §9). Warnings about the user's own calls use ``warnings.warn`` instead."""
+happens now". Warnings about the user's own calls use ``warnings.warn`` instead."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ class Reporter:
         self._seen: set[str] = set()
         self._lock = threading.Lock()
         self.messages: list[str] = []
+
+    def after_fork_in_child(self) -> None:
+        self._lock = threading.Lock()
 
     def once(self, kind: str, message: str) -> None:
         with self._lock:

@@ -1,36 +1,71 @@
 """``Run``: the live run of a training process — step and commit rules, config, summary, finish.
 
-The step rules are SPEC §1.4–§1.6 exactly (a trace test reproduces the reference row for row):
+The step rules are those of docs/semantics.md, "Steps and commits", (a trace test reproduces the reference row for row):
 ``_step`` is the step of the open row; ``_pending`` holds keys merged into it but not yet committed.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import traceback
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
+
+import msgpack
 
 from ..errors import LogValueError, RunyardWarning, StepError, UsageError
 from ..log.records import Kind
 from ..log.summary import AGGREGATES, MetricDef
 from .config import Config
 from .console import ConsoleCapture
+from .extras import RunExtras
 from .history import History
 from .items import RecordItem, RowItem, StopItem, SyncItem
 from .live_summary import Summary
 from .report import Reporter, say
+from .run_surface import RunSurface
 from .values import PLAIN_TYPES, Normalized, normalize_row
 from .writer import ROW_OVERHEAD, Writer
 
 _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
+_STEP_END = 2**63  # steps are int64 in the log and the index
 
 
-class Run:
+@dataclass(slots=True)
+class PendingRow:
+    """The open row: keys merged into the current step but not yet committed."""
+
+    data: dict[str, Any]
+    media: bool = False  # values hold Media the writer must encode
+    extra: int = 0  # queue weight of that media beyond the row's values
+    raw: bool = False  # handed out by ``pending_row()`` (run.history.row): check values at commit
+
+    def merge(self, row: dict[str, Any], media: bool, extra: int) -> None:
+        self.data.update(row)
+        self.media = self.media or media
+        self.extra += extra
+
+
+def _opaque(obj: Any) -> Any:
+    return None  # Media and other objects: not counted by the size check (they become small refs)
+
+
+def _too_large(key: str, size: int, limit: int) -> str:
+    return (
+        f"log(): key {key!r} holds {size:,} bytes, more than a run log record takes ({limit:,} bytes, the "
+        "max_record_bytes setting); nothing from this call was logged. Store large data as a file "
+        "(run.save) or an artifact."
+    )
+
+
+class Run(RunSurface):
     """A run being logged by this process. Create it with ``runyard.init()``."""
 
     def __init__(
@@ -40,18 +75,19 @@ class Run:
         reporter: Reporter,
         resumed: bool,
         root: str,
+        on_finish: Callable[[Run], None] = lambda run: None,
     ) -> None:
         state = writer.state
+        self._on_finish = on_finish  # the process-wide bookkeeping (lifecycle.forget)
         self._writer = writer
         self._queue_put = writer.queue.put
         self._settings = settings
         self._reporter = reporter
         self._lock = threading.Lock()
         self._step = state.last_step + 1
-        self._pending: dict[str, Any] | None = None
-        self._pending_media = False
-        self._pending_extra = 0
-        self._pending_raw = False  # history.row handed out the pending dict: normalise at commit
+        self._pending: PendingRow | None = None
+        self._known_keys: set[str] = set()  # keys logged before, known to be strings
+        self._max_record = int(settings["max_record_bytes"])
         self._queued_weight = 0
         self._queue_limit = int(settings["queue_limit"])
         self._strict = bool(settings["strict_steps"])
@@ -64,6 +100,7 @@ class Run:
         self._error: str | None = None
         self._warned_backpressure = False
         self._console: ConsoleCapture | None = None
+        self._sender: Any = None  # online mode: the ``Sender`` streaming the log (sdk/sender.py)
         self.id: str = state.id
         self.project: str = state.project
         self.entity: str = state.entity
@@ -76,6 +113,7 @@ class Run:
         self.config = Config(dict(state.config), self._config_changed)
         self.summary = Summary(self._read_summary, self._write_summary)
         self.history = History(self)
+        self._extras = RunExtras(self)
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -129,29 +167,30 @@ class Run:
     def disabled(self) -> bool:
         return False
 
-    @property
-    def url(self) -> None:
-        return None
-
     def __repr__(self) -> str:
         return f"<runyard Run {self.path} ({self.name})>"
 
     # -- logging -----------------------------------------------------------------------------
 
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
             sync: bool | None = None) -> None:
-        """Record ``data`` into one step of the history (SPEC §1.3–§1.8)."""
+        """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits");
+        ``log()`` with no data commits the pending row (or an empty one), as in wandb."""
         if not self._accepting:
             self._reject()
             return
         if type(data) is not dict:
             data = _as_dict(data)
+        if not self._known_keys.issuperset(data):  # a key not seen before: is it a string?
+            self._check_new_keys(data)
         errors = None
         media = False
         extra = 0  # queue weight of media beyond the row's values
         types = set(map(type, data.values()))
         if _plain_only(types):
-            row = data.copy()  # keys are checked to be strings by the writer, off this thread
+            if str in types:
+                self._check_strings(data)
+            row = data.copy()
         else:
             flags = Normalized()
             row, errors = normalize_row(data, flags)
@@ -160,53 +199,93 @@ class Run:
                 raise LogValueError("\n".join(errors))
             if media:
                 _check_media_counts(row)
-        if step is not None and (type(step) is not int or step < 0):
+            self._check_sizes(row)
+        if step is not None and (type(step) is not int or not 0 <= step < _STEP_END):
             step = _check_step(step)
         with self._lock:
             s = self._step
+            pending = self._pending
             if step is None:
-                pending = self._pending
                 if pending is not None:
-                    pending.update(row)
-                    row, media, extra = pending, media or self._pending_media, extra + self._pending_extra
-                    self._pending = None
-                    numeric = False
+                    pending.merge(row, media, extra)
+                    if commit is not False:
+                        self._commit_pending(s)
+                        self._step = s + 1
+                elif commit is False:
+                    self._pending = PendingRow(row, media, extra)
                 else:
-                    numeric = types <= _NUMBERS
-                if commit is False:
-                    self._pending, self._pending_media, self._pending_extra = row, media, extra
-                else:
-                    self._commit(s, row, media, numeric, extra)
+                    self._commit(s, row, media, types <= _NUMBERS, extra)
                     self._step = s + 1
             elif step < s:
                 self._lower_step(step, s, row)
             else:
                 if step > s:
-                    if self._pending is not None:
-                        self._commit(s, self._pending, self._pending_media, False, self._pending_extra)
-                        self._pending = None
+                    if pending is not None:
+                        self._commit_pending(s)
+                        pending = None
                     self._step = s = step
-                if self._pending is None:
-                    self._pending, self._pending_media, self._pending_extra = row, media, extra
+                if pending is None:
+                    self._pending = PendingRow(row, media, extra)
                 else:
-                    self._pending.update(row)
-                    self._pending_media = self._pending_media or media
-                    self._pending_extra += extra
+                    pending.merge(row, media, extra)
                 if commit:
-                    self._commit(s, self._pending, self._pending_media, False, self._pending_extra)
-                    self._pending = None
+                    self._commit_pending(s)
                     self._step = s + 1
         if errors:
             raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
 
+    def _check_new_keys(self, data: dict[Any, Any]) -> None:
+        bad = [k for k in data if type(k) is not str]
+        if bad:
+            raise LogValueError(
+                f"log(): key {bad[0]!r} is a {type(bad[0]).__name__}; keys must be strings (nothing from "
+                "this call was logged)"
+            )
+        self._known_keys.update(data)
+
+    def _check_strings(self, data: dict[str, Any]) -> None:
+        quarter = self._max_record // 4  # a str of n characters takes at most 4n bytes in UTF-8
+        for key, v in data.items():
+            if type(v) is str and len(v) > quarter:
+                size = len(v.encode("utf-8", "surrogatepass"))
+                if size > self._max_record - 1024:
+                    raise LogValueError(_too_large(key, size, self._max_record))
+
+    def _check_sizes(self, row: dict[str, Any]) -> None:
+        """Refuse a value the run log could not hold (its record would be over max_record_bytes)."""
+        limit = self._max_record - 1024
+        for key, v in row.items():
+            t = type(v)
+            if t is str:
+                self._check_strings({key: v})
+            elif t is list or t is dict:
+                size = len(msgpack.packb(v, default=_opaque, use_bin_type=True))
+                if size > limit:
+                    raise LogValueError(_too_large(key, size, self._max_record))
+
+    def pending_row(self) -> dict[str, Any]:
+        """The pending (not yet committed) row as a dict the caller may edit (``run.history.row``);
+        its values are checked when it is committed."""
+        with self._lock:
+            if self._pending is None:
+                self._pending = PendingRow({})
+            self._pending.raw = True
+            return self._pending.data
+
+    def _commit_pending(self, step: int) -> None:
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            if pending.raw:  # the user edited history.row directly: check it now
+                flags = Normalized()
+                row, errors = normalize_row(pending.data, flags)
+                for message in errors:
+                    warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
+                self._commit(step, row, pending.media or flags.media, False, pending.extra)
+            else:
+                self._commit(step, pending.data, pending.media, False, pending.extra)
+
     def _commit(self, step: int, row: dict[str, Any], media: bool, numeric: bool = False, extra: int = 0) -> None:
-        if self._pending_raw:  # the user edited history.row directly: check it now
-            self._pending_raw = False
-            flags = Normalized()
-            row, errors = normalize_row(row, flags)
-            media = media or flags.media
-            for message in errors:
-                warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
         ts = time.time()
         self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media, numeric, extra))
         self._queued_weight += len(row) + ROW_OVERHEAD + extra
@@ -301,26 +380,55 @@ class Run:
         goal: str | None = None,
         overwrite: bool | None = None,
     ) -> MetricDef:
-        """Declare a metric's x-axis, summary aggregates and goal (SPEC §1.11); globs allowed."""
+        """Declare a metric's x-axis, summary aggregates and goal; globs allowed
+        (docs/semantics.md, "define_metric")."""
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric(): name must be a non-empty string")
+        if isinstance(step_metric, MetricDef):  # wandb accepts the metric object define_metric returned
+            step_metric = step_metric.name
         if "*" in name[:-1]:
             raise ValueError(f"define_metric(): only a trailing '*' glob is supported, got {name!r}")
         aggs: tuple[str, ...] = ()
         if summary:
             aggs = tuple(a.strip() for a in summary.split(",") if a.strip())
-            bad = [a for a in aggs if a not in (*AGGREGATES, "none")]
+            bad = [a for a in aggs if a not in (*AGGREGATES, "none", "copy")]
             if bad:
                 raise ValueError(
-                    f"define_metric(): unknown summary {bad}; use {', '.join(AGGREGATES)} or none"
+                    f"define_metric(): unknown summary {bad}; use {', '.join(AGGREGATES)}, copy or none"
                 )
         if goal is not None and goal not in ("minimize", "maximize"):
             raise ValueError(f"define_metric(): goal must be 'minimize' or 'maximize', got {goal!r}")
         if "best" in aggs and goal is None:
             raise ValueError("define_metric(): summary='best' needs goal='minimize' or 'maximize'")
-        m = MetricDef(name, step_metric, aggs, goal, bool(hidden))
+        m = MetricDef(name, step_metric, aggs, goal, bool(hidden), step_sync is not False, overwrite is not False)
         self._put_record([Kind.METRIC, m.to_record()])
         return m
+
+    # -- files, code, alerts (sdk/extras.py) ----------------------------------------------------
+
+    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+             policy: str = "live") -> list[str]:
+        """Copy files matching ``glob_str`` into the run's ``files/`` (relative to ``base_path``,
+        default the glob's folder): ``now``, ``live`` (again whenever they change) or at the ``end``.
+        Returns the names stored now. An unreadable file is named on stderr; the run goes on."""
+        return self._extras.files.save(glob_str, base_path, policy)
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | os.PathLike[str] | None = None) -> Any:
+        """Copy ``files/<name>`` of this run (or of ``run_path``) into ``root`` (default: this
+        run's ``files/``) and return it opened for reading."""
+        return self._extras.restore(name, run_path, replace, root)
+
+    def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
+                 include_fn: Any = None, exclude_fn: Any = None) -> dict[str, Any]:
+        """Store the source files under ``root`` (default ``*.py``) in ``files/code/``, up to the
+        ``max_code_bytes`` setting; returns what was stored and how many files were left out."""
+        return self._extras.log_code(root, include_fn, exclude_fn)
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        """Record an alert on the run (shown on its page and flagged in the runs table) and print it
+        to stderr. The same title again within ``wait_duration`` seconds (default 60) is skipped."""
+        self._extras.alert(title, text, level, wait_duration)
 
     # -- finishing ---------------------------------------------------------------------------
 
@@ -329,12 +437,16 @@ class Run:
         failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
         if self._finished or os.getpid() != self._owner_pid:
             return
+        if getattr(self, "_artifact_jobs", None):  # artifacts still being stored: their records come first
+            from ..artifacts.runs import wait_all
+
+            wait_all(self, float(self._settings["finish_timeout"]))
+        self._extras.finish()  # last system metrics row, end/live files, captured environment
         with self._lock:
             if self._finished:
                 return
             if self._pending is not None:
-                self._commit(self._step, self._pending, self._pending_media, False, self._pending_extra)
-                self._pending = None
+                self._commit_pending(self._step)
                 self._step += 1
             if exit_code is None:
                 exit_code = self._exit_code if self._exit_code is not None else 0
@@ -345,9 +457,48 @@ class Run:
             now = time.time()
             self._queue_put(StopItem(now, self._runtime_offset + now - self._start_wall, int(exit_code), self._error))
         self._wait_for_writer()
-        from . import lifecycle
+        if self._sender is not None:
+            self._sender.finish(float(self._settings["upload_timeout"]))
+        if "runyard.sdk.watch" in sys.modules:
+            sys.modules["runyard.sdk.watch"].unwatch_run(self)
+        self._on_finish(self)
 
-        lifecycle.forget(self)
+    # -- artifacts (docs/artifacts.md) -------------------------------------------------------
+
+    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                     aliases: list[str] | None = None, tags: list[str] | None = None) -> Any:
+        """Log an artifact (or a path) as this run's output; stored in the background."""
+        from ..artifacts import runs
+
+        return runs.log_artifact(self, artifact_or_path, name, type, aliases, tags)
+
+    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None,
+                     use_as: str | None = None) -> Any:
+        """Mark an artifact version (``"name:v3"``, ``"name:latest"``, ...) as this run's input."""
+        from ..artifacts import runs
+
+        return runs.use_artifact(self, artifact_or_name, type, aliases, use_as)
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_artifact(self, artifact, target_path, aliases)
+
+    def log_model(self, path: Any, name: str | None = None, aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.log_model(self, path, name, aliases)
+
+    def use_model(self, name: str) -> str:
+        from ..artifacts import runs
+
+        return runs.use_model(self, name)
+
+    def link_model(self, path: Any, registered_model_name: str, name: str | None = None,
+                   aliases: list[str] | None = None) -> Any:
+        from ..artifacts import runs
+
+        return runs.link_model(self, path, registered_model_name, name, aliases)
 
     def _wait_for_writer(self) -> None:
         timeout = float(self._settings["finish_timeout"])
@@ -360,8 +511,24 @@ class Run:
                 f"gave up waiting for the writer of run {self.path} after {timeout:.0f} s; about "
                 f"{backlog:,} values were not written (raise finish_timeout to wait longer)"
             )
-        elif self._writer.lost_records:
-            say(f"run {self.path}: {self._writer.lost_records} write batch(es) failed and were not saved")
+        else:
+            loss = self._writer.loss_message()
+            if loss:
+                say(f"run {self.path}: {loss}")
+            if self._writer.failed_rows:
+                say(f"run {self.path}: {self._writer.failed_rows:,} rows could not be encoded and were left out")
+
+    def after_fork_in_child(self) -> None:
+        """In a forked child: the run belongs to the parent. Its locks and queue may have been
+        held or half-used by a parent thread at the fork, so they are made anew (as sentry-python's
+        batcher does); the child never writes (log() says so once)."""
+        self._accepting = False
+        self._lock = threading.Lock()
+        self._writer.after_fork_in_child()
+        self._queue_put = self._writer.queue.put
+        self._reporter.after_fork_in_child()
+        if self._console is not None:
+            self._console.detach()
 
     def _mark_failed(self, exc: BaseException) -> None:
         self._exit_code = 1
@@ -379,6 +546,8 @@ class Run:
 
 
 def _as_dict(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
     if hasattr(data, "keys") and hasattr(data, "__getitem__"):
         return {k: data[k] for k in data.keys()}
     raise TypeError(
@@ -392,8 +561,8 @@ def _check_step(step: Any) -> int:
         if as_int is None or isinstance(step, bool):
             raise StepError(f"log(): step must be a non-negative integer, got {step!r} ({type(step).__name__})")
         step = as_int()
-    if step < 0:
-        raise StepError(f"log(): step must be a non-negative integer, got {step}")
+    if not 0 <= step < _STEP_END:
+        raise StepError(f"log(): step must be a non-negative integer below 2**63, got {step}")
     return int(step)
 
 

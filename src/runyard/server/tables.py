@@ -1,7 +1,8 @@
 """Logged tables (``table-file`` references) read back paged, sorted and filtered.
 
 The file format is the one ``runyard.types.table`` writes: ``{"columns": [...], "data": [[...]]}``
-with non-finite floats as ``{"_type": "float", "value": "NaN" | "Infinity" | "-Infinity"}``.
+with values JSON cannot hold in the tagged encoding of ``runyard.jsonvalue`` (``{"$float": "NaN"}``;
+files of earlier versions wrote ``{"_type": "float", "value": "NaN"}``). Cells are sent as stored.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from .. import jsonvalue
 from .errors import ApiError
 
 _CACHE: OrderedDict[str, tuple[list[str], list[list[Any]]]] = OrderedDict()
@@ -28,11 +30,10 @@ def load(path: Path) -> tuple[list[str], list[list[Any]]]:
             _CACHE.move_to_end(key)
             return hit
     try:
-        doc = json.loads(path.read_bytes())
-        columns = [str(c) for c in doc["columns"]]
-        data = [list(r) for r in doc["data"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise ApiError(422, f"the table file {path.name} cannot be read: {exc}") from None
+    columns, data = _decode(path.name, raw)
     with _LOCK:  # content-addressed files never change: caching by path is safe
         _CACHE[key] = (columns, data)
         while len(_CACHE) > _CACHE_SIZE:
@@ -40,12 +41,40 @@ def load(path: Path) -> tuple[list[str], list[list[Any]]]:
     return columns, data
 
 
+def _decode(name: str, raw: bytes) -> tuple[list[str], list[list[Any]]]:
+    try:
+        doc = json.loads(raw)
+        return [str(c) for c in doc["columns"]], [list(r) for r in doc["data"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(422, f"the table file {name} cannot be read: {exc}") from None
+
+
+def parse(digest: str, raw: bytes) -> tuple[list[str], list[list[Any]]]:
+    """A table file's bytes (from a blob store), cached by their content hash like ``load``."""
+    with _LOCK:
+        hit = _CACHE.get(digest)
+    if hit is not None:
+        return hit
+    out = _decode(digest[:12], raw)
+    with _LOCK:
+        _CACHE[digest] = out
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return out
+
+
 def _number(cell: Any) -> float | None:
     if isinstance(cell, bool):
         return float(cell)
     if isinstance(cell, (int, float)):
         return float(cell)
-    if isinstance(cell, dict) and cell.get("_type") == "float":
+    if isinstance(cell, dict) and len(cell) == 1 and jsonvalue.FLOAT in cell:
+        try:
+            value = jsonvalue.decode(cell)
+        except jsonvalue.TaggedValueError:
+            return None
+        return value if isinstance(value, float) else None
+    if isinstance(cell, dict) and cell.get("_type") == "float":  # written before the tags
         return float(cell.get("value", "nan"))
     return None
 

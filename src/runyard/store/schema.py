@@ -10,7 +10,7 @@ Tables
     projects           one row per project folder
     runs               one row per run: columns the runs table sorts on, config/summary/... as JSON
     run_fields         flattened config/summary/tags values of each run (EAV), for filter and sort
-    run_keys           keys of each run's history with their value kinds (SPEC §1.9)
+    run_keys           keys of each run's history with their value kinds (docs/semantics.md, "One key, one kind")
     cursors            how far each run log was ingested, with the derived state at that offset
     series             one numeric series per (run, key): point count and monotonic axes
     chunks             the points of a series, CHUNK points per row, compressed (``codec``)
@@ -18,6 +18,8 @@ Tables
     hists              histogram values per (run, key, step), for the steps x bins heat map
     media              typed media references per (run, key, step, item)
     output             captured console output, one row per OUTPUT record
+    artifact_events    ARTIFACT records (a run logged, used or linked an artifact version), from
+                       which versions, aliases and lineage are derived (docs/artifacts.md)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import time
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -177,15 +179,38 @@ output = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
 )
 
+artifact_events = sa.Table(
+    "artifact_events",
+    metadata,
+    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("action", sa.Text, nullable=False),  # logged | used | linked
+    sa.Column("project", sa.Text, nullable=False),  # the artifact's project (may differ from the run's)
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("digest", sa.Text, nullable=False),  # the manifest's sha256 (docs/artifacts.md, "Manifest")
+    sa.Column("size", BigInt, nullable=False),
+    sa.Column("files", sa.Integer, nullable=False),
+    sa.Column("ts", sa.Float, nullable=False),
+    sa.Column("doc", sa.Text, nullable=False),  # JSON of the whole record
+)
+sa.Index("artifact_events_name", artifact_events.c.project, artifact_events.c.name, artifact_events.c.version)
+
 # Tables holding data of one run, keyed by run_pk: what deleting a run (or re-ingesting it) clears.
-RUN_TABLES = (run_fields, run_keys, cursors, hists, media, output)
+RUN_TABLES = (run_fields, run_keys, cursors, hists, media, output, artifact_events)
+
+# Compatible steps: version -> what brings the schema from the version before it. Logs written
+# before a step's version hold none of the records its tables index, so creating them is enough.
+_STEPS = {2: (artifact_events,)}
 
 
 def migrate(conn: sa.Connection) -> None:
     """Bring the schema to ``SCHEMA_VERSION``.
 
-    Version 1 is the first schema. The index is a cache, so a future incompatible version drops
-    every table and lets ingest rebuild them from the logs; compatible changes add a step here.
+    Version 1 is the first schema; version 2 adds ``artifact_events`` (a compatible step). The
+    index is a cache, so an incompatible version drops every table and lets ingest rebuild them
+    from the logs; compatible changes add a step to ``_STEPS``.
     """
     schema_migrations.create(conn, checkfirst=True)
     applied = {row[0] for row in conn.execute(sa.select(schema_migrations.c.version))}
@@ -194,6 +219,13 @@ def migrate(conn: sa.Connection) -> None:
             f"the index was written by a newer runyard (schema {max(applied)} > {SCHEMA_VERSION}); "
             "upgrade runyard or delete the index and run `runyard reindex`"
         )
+    missing = range(max(applied) + 1, SCHEMA_VERSION + 1) if applied else range(0)
+    if applied and SCHEMA_VERSION not in applied and all(v in _STEPS for v in missing):
+        for version in missing:
+            for table in _STEPS[version]:
+                table.create(conn, checkfirst=True)
+            conn.execute(sa.insert(schema_migrations).values(version=version, applied_at=time.time()))
+        return
     if SCHEMA_VERSION not in applied:
         if applied:  # an older, incompatible cache: rebuild from the logs
             for table in reversed(metadata.sorted_tables):

@@ -1,4 +1,4 @@
-"""Rich value types (SPEC §3): each builds on the caller's thread and encodes on the writer's.
+"""Rich value types (docs/media-refs.md): each builds on the caller's thread and encodes on the writer's.
 
 The classes load on first use (PEP 562): ``runyard.types.base`` alone must not pull in every type.
 """

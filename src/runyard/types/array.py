@@ -1,4 +1,4 @@
-"""Arrays and tensors put into the summary (SPEC §2.3): stored whole, summarised by statistics."""
+"""Arrays and tensors put into the summary (docs/media-refs.md, ``array``): stored whole, summarised by statistics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``Audio`` (SPEC §3.3): a numpy clip with a sample rate, or an audio file; stored as WAV.
+"""``Audio`` (docs/media-refs.md, ``audio-file``): a numpy clip with a sample rate, or an audio file; stored as WAV.
 
 Arrays are written as 16-bit PCM WAV with the standard library's ``wave`` module, so logging
 arrays needs no extra package. A WAV file is stored as it is; other formats (flac, ogg, mp3, ...)
@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import wave
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ MAX_CHANNELS = 32  # more "channels" than this is almost surely a (channels, sam
 
 
 def check_audio_count(n: int) -> None:
-    """Raise ValueError when one step holds more than 100 audio clips (SPEC §3.3)."""
+    """Raise ValueError when one step holds more than 100 audio clips (docs/media-refs.md, ``audio-file``)."""
     if n > MAX_CLIPS_PER_STEP:
         raise ValueError(
             f"{n} audio clips in one step; at most {MAX_CLIPS_PER_STEP} are supported "
@@ -172,6 +173,32 @@ class Audio(Media):
         if self.caption is not None:
             ref["caption"] = self.caption
         return ref
+
+    @property
+    def duration(self) -> float:
+        """Length of the clip in seconds."""
+        return float(self.frames / self.sample_rate)
+
+    @classmethod
+    def durations(cls, audio_list: Sequence[Audio]) -> list[float]:
+        """wandb's helper: the duration of each clip."""
+        return [a.duration for a in audio_list]
+
+    @classmethod
+    def sample_rates(cls, audio_list: Sequence[Audio]) -> list[int]:
+        """wandb's helper: the sample rate of each clip."""
+        return [int(a.sample_rate) for a in audio_list]
+
+    @classmethod
+    def captions(cls, audio_list: Sequence[Audio]) -> list[str] | bool:
+        """wandb's helper: the captions, or False when no clip has one."""
+        captions = [a.caption for a in audio_list]
+        return False if all(c is None for c in captions) else [c or "" for c in captions]
+
+    @staticmethod
+    def path_is_reference(path: Any) -> bool:
+        """Whether ``path`` is a URL (``s3://``, ``https://``...) rather than a local file."""
+        return isinstance(path, str) and "://" in path
 
     def __repr__(self) -> str:
         return f"<runyard.Audio {self.frames / self.sample_rate:.3f}s {self.sample_rate} Hz ×{self.channels}>"

@@ -1,4 +1,4 @@
-"""The contract every rich value (SPEC §3) follows, and the store its files go to.
+"""The contract every rich value (docs/media-refs.md) follows, and the store its files go to.
 
 A ``Media`` value is built on the caller's thread and must copy whatever it needs there (the
 caller may reuse its array the next moment). The writer thread later calls ``to_ref``, which
@@ -36,7 +36,7 @@ def atomic_write(target: Path, data: bytes) -> None:
 class MediaStore:
     """The one owner of a run's media files: ``media/<kind>/<sha256>.<ext>`` under the run folder.
 
-    Files are content-addressed, so the same bytes are stored once (SPEC §3.11), and written to a
+    Files are content-addressed, so the same bytes are stored once (docs/media-refs.md), and written to a
     temporary name and renamed, so a reader never sees half a file. ``pending_sync`` lists files
     written since the writer last fsynced; the writer syncs them before the log that cites them.
     """

@@ -1,4 +1,4 @@
-"""Values of other libraries that ``log()`` turns into runyard media (SPEC §3.9).
+"""Values of other libraries that ``log()`` turns into runyard media (docs/media-refs.md, ``plotly-file``).
 
 ``convert_foreign(value)`` runs on the caller's thread for values of a type the SDK does not
 know. It looks only at ``type(value).__module__`` (and a module's ``__name__``), so matplotlib

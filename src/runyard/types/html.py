@@ -1,4 +1,5 @@
-"""``Html`` (SPEC §3.6): an HTML page shown in a sandboxed frame, with a small default stylesheet.
+"""``Html`` (docs/media-refs.md, ``html-file``): an HTML page shown in a sandboxed frame, with a small default
+stylesheet.
 
 The stylesheet is inline (a ``<style>`` element), not a link to a CDN, so the page looks the same
 with no network. It goes at the start of ``<head>`` when the document has one (so the page's own

@@ -1,4 +1,5 @@
-"""``Image`` (SPEC §3.2): arrays, PIL images, image files and matplotlib figures, with masks and boxes.
+"""``Image`` (docs/media-refs.md, ``image-file``): arrays, PIL images, image files and matplotlib figures, with masks
+and boxes.
 
 Everything a user can get wrong is checked in the constructor, on the caller's thread, and the
 pixels are copied there; encoding happens in ``to_ref`` on the writer thread. Arrays are written
@@ -44,7 +45,7 @@ _EDGE_TOLERANCE = 1e-6  # float slack on box edges (a middle/width box may land 
 
 
 def check_image_count(n: int) -> None:
-    """Warn (``RunyardWarning``) when one value holds more than 50 images (SPEC §3.2)."""
+    """Warn (``RunyardWarning``) when one value holds more than 50 images (docs/media-refs.md, ``image-file``)."""
     if n > MAX_IMAGES_BEFORE_WARNING:
         warnings.warn(
             f"{n} images logged in one step; more than {MAX_IMAGES_BEFORE_WARNING} per step makes "
@@ -130,6 +131,19 @@ def _to_uint(a: np.ndarray, top: int) -> np.ndarray:
     return clipped
 
 
+def _check_pixels(pixels: int, width: int = 0, height: int = 0) -> None:
+    """Refuse an image over the ``max_image_pixels`` setting before any work is spent on it."""
+    from ..settings import current
+
+    limit = int(current("max_image_pixels"))
+    if pixels > limit:
+        size = f"{width}×{height} = {pixels:,} pixels" if width else f"about {pixels:,} pixels or more"
+        raise ValueError(
+            f"Image: {size} is over the limit of {limit:,} (the max_image_pixels setting); resize it, or "
+            "raise the limit with init(settings={'max_image_pixels': N}) or RUNYARD_MAX_IMAGE_PIXELS=N"
+        )
+
+
 class Image(Media):
     """An image to log: ``Image(data_or_path, mode=None, caption=None, ..., masks=None, boxes=None)``.
 
@@ -191,13 +205,20 @@ class Image(Media):
         elif hasattr(data_or_path, "read"):
             self._set_encoded(read_binary(data_or_path, "Image"), "Image(file object)")
         elif is_array_like(data_or_path) or isinstance(data_or_path, (list, tuple)):
-            self._set_array(to_numpy(data_or_path))
+            shape = getattr(data_or_path, "shape", None)
+            if shape is not None:  # refuse a huge array before copying it
+                _check_pixels(int(np.prod(shape, dtype=np.float64)) // 4)
+            arr = to_numpy(data_or_path)
+            if arr.ndim == 3 and type(data_or_path).__module__.startswith("torch"):
+                arr = arr.transpose(1, 2, 0)  # a torch tensor is always (C, H, W), as in wandb
+            self._set_array(arr)
         else:
             raise TypeError(
                 f"Image: cannot make an image from {_describe(data_or_path)}; pass a numpy array (H, W), "
                 "(H, W, C) or (C, H, W), a PIL image, a path or binary file of an image, "
                 "or a matplotlib figure"
             )
+        _check_pixels(self.width * self.height, self.width, self.height)
         self._check_mode_and_type()
         self._masks = self._check_masks(masks)
         self._boxes = self._check_boxes(boxes)
@@ -241,7 +262,10 @@ class Image(Media):
             own_format = "png" if self._pixels is not None else self._source_format
             if converting or self.file_type not in (None, own_format):
                 import_optional("PIL.Image", "Image")
-        if self.file_type == "jpeg" and ("A" in target or target in ("I;16", "I", "F")):
+        if self.file_type == "jpeg" and "A" in target and self.requested_mode is None:
+            warnings.warn(f"Image: JPEG has no alpha channel; the alpha of this {target} image is dropped "
+                          "(use file_type='png' to keep it)", RunyardWarning, stacklevel=4)
+        elif self.file_type == "jpeg" and ("A" in target or target in ("I;16", "I", "F")):
             raise ValueError(
                 f"Image: file_type='jpeg' cannot store mode {target!r} (JPEG has no alpha channel and "
                 "8-bit samples only); use file_type='png' or mode='RGB'"
@@ -293,11 +317,7 @@ class Image(Media):
                     f"{where}['mask_data'] must hold integer class ids, got dtype {arr.dtype} "
                     "(convert with .astype(np.uint8))"
                 )
-            if arr.shape != (self.height, self.width):
-                raise ValueError(
-                    f"{where}['mask_data'] has shape {arr.shape} but the image is {self.height}×{self.width} "
-                    f"(height×width); they must match"
-                )
+            # A mask of another size is kept as it is (wandb accepts it); viewers scale it to the image.
             if arr.dtype.kind != "b" and arr.dtype != np.uint8 and arr.size:
                 lo, hi = int(arr.min()), int(arr.max())
                 if lo < 0 or hi > _MAX_MASK_ID:
@@ -456,6 +476,24 @@ class Image(Media):
         else:
             im.save(buf, format="JPEG", quality=95)
         return buf.getvalue(), fmt, im.size[0], im.size[1], mode
+
+    @property
+    def image(self) -> Any:
+        """The image as a PIL image (wandb's ``Image.image``); needs Pillow."""
+        pil_image = import_optional("PIL.Image", "Image.image")
+        with self._lock:
+            if self._pil is not None:
+                return self._pil
+            if self._pixels is not None:
+                mode = self.requested_mode or self.mode
+                pixels = _to_uint(self._pixels, 65535 if mode == "I;16" else 255)
+                return pil_image.fromarray(np.ascontiguousarray(pixels))
+            data = self._encoded if self._encoded is not None else (self._stored[0] if self._stored else None)
+        if data is None:
+            return None
+        with pil_image.open(io.BytesIO(data)) as im:
+            im.load()
+            return im.copy()
 
     def _encoded_once(self) -> tuple[bytes, str, int, int, str]:
         """Encode on the first call and drop the pixels; an image logged again reuses the bytes."""

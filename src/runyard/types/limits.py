@@ -1,4 +1,5 @@
-"""Per-step limits on media (SPEC §3.2, §3.3): over 50 images warns, over 100 audio clips fails."""
+"""Per-step limits on media: over 50 images warns, over 100 audio clips fails (docs/media-refs.md,
+``image-file`` and ``audio-file``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``Molecule`` (SPEC §3.7): a molecular structure file, shown as an interactive 3-D model.
+"""``Molecule`` (docs/media-refs.md, ``molecule-file``): a molecular structure file, shown as an interactive 3-D model.
 
 The file's bytes are read on the caller's thread and stored unchanged under
 ``media/molecule/<sha256>.<format>``. ``from_smiles``/``from_rdkit`` (needs ``runyard[chem]``)

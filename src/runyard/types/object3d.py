@@ -1,4 +1,4 @@
-"""``Object3D`` (SPEC §3.8): 3-D model files, point clouds and lidar scenes.
+"""``Object3D`` (docs/media-refs.md, ``object3D-file``): 3-D model files, point clouds and lidar scenes.
 
 Model files (obj, gltf, glb) are stored unchanged under ``media/object3d/<sha256>.<format>``.
 Point clouds and scenes are stored as one compact JSON file a three.js viewer loads directly

@@ -1,4 +1,4 @@
-"""``Plotly`` (SPEC §3.9): a Plotly figure stored as its JSON, drawn by plotly.js in the UI.
+"""``Plotly`` (docs/media-refs.md, ``plotly-file``): a Plotly figure stored as its JSON, drawn by plotly.js in the UI.
 
 Accepts a plotly figure (any ``plotly.graph_objects`` figure or trace), a figure dict
 (``{"data": [...], "layout": {...}}``) or a matplotlib figure / ``matplotlib.pyplot`` (converted

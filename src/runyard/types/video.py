@@ -1,4 +1,5 @@
-"""``Video`` (SPEC §3.4): a numpy clip (encoded on the writer thread), a video file or a BytesIO.
+"""``Video`` (docs/media-refs.md, ``video-file``): a numpy clip (encoded on the writer thread), a video file
+or a BytesIO.
 
 Arrays are (time, channel, height, width), or batched (batch, time, channel, height, width),
 which is tiled into one grid per frame (the batch padded with black clips to a power of two, as

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import jsonvalue
 from ._optional import import_optional
 
 PANDAS_EXTRA = "pip install 'runyard[pandas]'"
@@ -161,7 +162,7 @@ class HtmlView(FileView):
 
 
 class ArrayView(FileView):
-    """An array stored whole (SPEC §2.3): ``.shape``, ``.dtype``, statistics, ``.to_numpy()``."""
+    """An array stored whole (docs/media-refs.md, ``array``): ``.shape``, ``.dtype``, statistics, ``.to_numpy()``."""
 
     def __init__(self, ref: dict[str, Any], run_dir: str | os.PathLike[str]) -> None:
         super().__init__(ref, run_dir)
@@ -194,7 +195,8 @@ class TableView:
             return
         doc = json.loads(self._file.path.read_text("utf-8")) if self._file else self.ref
         self._columns = [str(c) for c in doc.get("columns") or []]
-        self._data = [[convert_refs(cell, self.run_dir) for cell in row] for row in doc.get("data") or []]
+        self._data = [[convert_refs(jsonvalue.decode(cell), self.run_dir) for cell in row]
+                      for row in doc.get("data") or []]
 
     @property
     def columns(self) -> list[str]:
@@ -268,6 +270,7 @@ def _loaded_copy(im: Any) -> Any:
 
 
 def _float(ref: dict[str, Any], run_dir: Path) -> float:
+    """A non-finite float in a table file written before ``runyard.jsonvalue``'s tags."""
     return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(
         str(ref.get("value")), math.nan
     )

@@ -14,11 +14,14 @@ export interface Run {
 
 export interface KeyInfo { key: string; kinds: string[]; runs?: number; points?: number }
 
+/** A non-finite float as the server sends it (runyard/jsonvalue.py; see format.ts). */
+export interface TaggedFloat { $float: "NaN" | "Infinity" | "-Infinity" }
+
 export interface Series {
   run: string; key: string; x_axis: string; total: number; level: number; full_resolution: boolean;
-  x: (number | string)[]; x_last: (number | string)[];
-  min: (number | string | null)[]; max: (number | string | null)[]; mean: (number | string | null)[];
-  first: (number | string)[]; last: (number | string)[]; count: number[]; nonfinite: number[];
+  x: (number | TaggedFloat)[]; x_last: (number | TaggedFloat)[];
+  min: (number | TaggedFloat | null)[]; max: (number | TaggedFloat | null)[]; mean: (number | TaggedFloat | null)[];
+  first: (number | TaggedFloat)[]; last: (number | TaggedFloat)[]; count: number[]; nonfinite: number[];
 }
 
 export interface MediaRef { _type: string; path?: string; url?: string; caption?: string; [k: string]: unknown }
@@ -140,7 +143,7 @@ export interface RunEvent {
   runtime: number | null; summary: Record<string, unknown>; new_keys: string[];
 }
 
-/** Live updates (SPEC §5.7): server-sent `run` events for runs that changed. Returns a closer. */
+/** Live updates (docs/http-api.md): server-sent `run` events for runs that changed. Returns a closer. */
 export function subscribe(project: string | null, onRun: (e: RunEvent) => void): () => void {
   if (typeof EventSource === "undefined") return () => {};
   const url = `/api/events${project ? `?project=${enc(project)}` : ""}`;

@@ -17,12 +17,12 @@ export class Context {
   runs: Run[] = [];
   colors = new Map<string, string>();
   defaults: ChartDefaults = { xAxis: "_step", smoothing: 0, logY: false };
-  /** The workspace-wide media step (SPEC §5.4): when set, every media panel follows it. */
+  /** The workspace-wide media step (docs/ui.md, Media panels): when set, every media panel follows it. */
   mediaStep: number | null = null;
   /** Keys each run has logged (for asking the series endpoint only about runs that have a key). */
   runKeys = new Map<string, Set<string>>();
   numericKeys: string[] = [];
-  /** Group the runs' lines by this config key (SPEC §5.9), or null for one line per run. */
+  /** Group the runs' lines by this config key (docs/ui.md, Workspace), or null for one line per run. */
   groupBy: string | null = null;
   /** The band around a group's mean: its runs' min and max, or one standard deviation. */
   groupBand: "minmax" | "std" = "minmax";

@@ -56,7 +56,7 @@ export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
-/** A message for an empty place: what is missing, and what to do (SPEC §5.8). */
+/** A message for an empty place: what is missing, and what to do (docs/ui.md, Workspace). */
 export function emptyState(title: string, ...lines: Child[]): HTMLElement {
   return h("div.empty", null, h("strong", null, title), ...lines.map((l) => h("p", null, l)));
 }
@@ -69,7 +69,7 @@ export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number)
   };
 }
 
-/** Calls `draw` once the element first comes near the screen (virtualised panels, §5.7a). */
+/** Calls `draw` once the element first comes near the screen (virtualised panels, docs/ui.md). */
 export function whenVisible(el: Element, draw: () => void, margin = "300px"): () => void {
   if (typeof IntersectionObserver === "undefined") {
     draw();

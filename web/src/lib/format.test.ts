@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asNumber, fmtBytes, fmtDuration, fmtNum, fmtValue, fmtAgo } from "./format";
+import { asNumber, decodeValue, encodeValue, fmtBytes, fmtDuration, fmtNum, fmtValue, fmtAgo, tagOf } from "./format";
 
 describe("fmtNum", () => {
   it("keeps small integers and short decimals", () => {
@@ -25,7 +25,8 @@ describe("fmtNum", () => {
   it("names non-finite values", () => {
     expect(fmtNum(NaN)).toBe("NaN");
     expect(fmtNum(Infinity)).toBe("∞");
-    expect(fmtNum("-Infinity")).toBe("−∞");
+    expect(fmtNum({ $float: "-Infinity" })).toBe("−∞");
+    expect(fmtNum({ $float: "NaN" })).toBe("NaN");
     expect(fmtNum(null)).toBe("–");
   });
 });
@@ -42,6 +43,32 @@ describe("fmtDuration", () => {
   });
 });
 
+describe("the tagged encoding of runyard/jsonvalue.py", () => {
+  it("keeps strings that look like numbers as strings", () => {
+    expect(fmtNum("NaN")).toBe("NaN");
+    expect(fmtNum("Infinity")).toBe("Infinity");
+    expect(asNumber("Infinity")).toBe(null);
+    expect(asNumber("NaN")).toBe(null);
+    expect(decodeValue("NaN")).toBe("NaN");
+  });
+  it("decodes and encodes every tag, at any depth", () => {
+    const wire = { a: { $float: "NaN" }, b: [{ $float: "-Infinity" }, 1.5], c: { $int: "9007199254740993" },
+      d: { $bytes: "AAH/" }, e: { $object: { $float: "not a tag here" } }, f: { g: -0 }, s: "Infinity" };
+    const js = decodeValue(wire) as Record<string, unknown>;
+    expect(Number.isNaN(js.a)).toBe(true);
+    expect((js.b as unknown[])[0]).toBe(-Infinity);
+    expect(js.c).toBe(9007199254740993n);
+    expect(Array.from(js.d as Uint8Array)).toEqual([0, 1, 255]);
+    expect(js.e).toEqual({ $float: "not a tag here" });
+    expect(Object.is((js.f as { g: number }).g, -0)).toBe(true);
+    expect(js.s).toBe("Infinity");
+    expect(encodeValue(js)).toEqual(wire);
+    expect(tagOf({ $float: "NaN" })).toBe("$float");
+    expect(tagOf({ $float: "NaN", other: 1 })).toBe(null);
+    expect(tagOf("NaN")).toBe(null);
+  });
+});
+
 describe("other formats", () => {
   it("bytes", () => {
     expect(fmtBytes(512)).toBe("512 B");
@@ -51,12 +78,16 @@ describe("other formats", () => {
   it("values of any kind", () => {
     expect(fmtValue({ _type: "image-file", path: "x" })).toBe("[image]");
     expect(fmtValue({ max: 0.93 })).toBe("0.93 (max)");
-    expect(fmtValue({ _type: "float", value: "NaN" })).toBe("NaN");
+    expect(fmtValue({ _type: "float", value: "NaN" })).toBe("NaN"); // table files of earlier versions
+    expect(fmtValue({ $float: "Infinity" })).toBe("∞");
+    expect(fmtValue({ $int: "18446744073709551615" })).toBe("18446744073709551615");
+    expect(fmtValue({ $bytes: "AAEC" })).toBe("<3 bytes>");
     expect(fmtValue("adam")).toBe("adam");
   });
   it("asNumber", () => {
     expect(asNumber({ max: 2 })).toBe(2);
-    expect(asNumber("Infinity")).toBe(Infinity);
+    expect(asNumber({ $float: "Infinity" })).toBe(Infinity);
+    expect(asNumber({ $float: "banana" })).toBe(null);
     expect(asNumber("abc")).toBe(null);
     expect(asNumber(true)).toBe(1);
   });

@@ -1,14 +1,48 @@
-// Numbers, durations and times formatted for people (SPEC §5.10): 1.2k, 3.4e-5, 2h 13m.
+// Numbers, durations and times formatted for people (docs/ui.md, Look and feel): 1.2k, 3.4e-5, 2h 13m.
+
+// Values JSON cannot hold arrive in one tagged encoding (runyard/jsonvalue.py, docs/http-api.md):
+// {"$float": "NaN" | "Infinity" | "-Infinity"}, {"$int": "<digits>"} (past 2^53), {"$bytes": "<base64>"},
+// and {"$object": {...}} for a logged dict whose only key is one of these tags. Strings are always text.
+const TAGS = new Set(["$float", "$int", "$bytes", "$object"]);
+const FLOATS: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+/** The tag of a tagged value ("$float", ...), or null for any other value. */
+export function tagOf(v: unknown): string | null {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
+  const keys = Object.keys(v);
+  return keys.length === 1 && TAGS.has(keys[0]) ? keys[0] : null;
+}
+
+/** A value as JavaScript: $float → number, $int → bigint, $bytes → Uint8Array, at any depth. */
+export function decodeValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decodeValue);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  const tag = tagOf(v);
+  if (tag === "$float" && typeof o.$float === "string" && o.$float in FLOATS) return FLOATS[o.$float];
+  if (tag === "$int" && typeof o.$int === "string" && /^-?\d+$/.test(o.$int)) return BigInt(o.$int);
+  if (tag === "$bytes" && typeof o.$bytes === "string") return Uint8Array.from(atob(o.$bytes), (c) => c.charCodeAt(0));
+  const inner = tag === "$object" && o.$object && typeof o.$object === "object" ? (o.$object as Record<string, unknown>) : o;
+  return Object.fromEntries(Object.entries(inner).map(([k, x]) => [k, decodeValue(x)]));
+}
+
+/** The inverse of decodeValue: what the server reads back exactly. */
+export function encodeValue(v: unknown): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? v : { $float: Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity" };
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : { $int: v.toString() };
+  if (v instanceof Uint8Array) return { $bytes: btoa(String.fromCharCode(...v)) };
+  if (Array.isArray(v)) return v.map(encodeValue);
+  if (v === null || typeof v !== "object") return v;
+  const out = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeValue(x)]));
+  return tagOf(out) ? { $object: out } : out;
+}
 
 /** A compact number: 1234 → "1.23k", 0.000034 → "3.4e-5", 0.9312 → "0.9312". */
 export function fmtNum(v: unknown, digits = 4): string {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "string") {
-    if (v === "NaN") return "NaN";
-    if (v === "Infinity") return "∞";
-    if (v === "-Infinity") return "−∞";
-    return v;
-  }
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint") return fmtNum(Number(v), digits);
+  if (tagOf(v) === "$float" || tagOf(v) === "$int") return fmtNum(asNumber(v), digits);
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v !== "number") return String(v);
   if (Number.isNaN(v)) return "NaN";
@@ -82,9 +116,16 @@ export function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return "–";
   if (typeof v === "number" || typeof v === "boolean") return fmtNum(v);
   if (typeof v === "string") return fmtNum(v);
+  if (typeof v === "bigint") return v.toString();
   if (typeof v === "object") {
+    const tag = tagOf(v);
+    const o = v as Record<string, unknown>;
+    if (tag === "$float") return fmtNum(asNumber(v));
+    if (tag === "$int") return String(o.$int);
+    if (tag === "$bytes") return `<${Math.floor((String(o.$bytes).replace(/=+$/, "").length * 3) / 4)} bytes>`;
+    if (tag === "$object") return fmtValue(o.$object);
     const t = (v as { _type?: string })._type;
-    if (t === "float") return fmtNum((v as { value: string }).value);
+    if (t === "float") return fmtNum(asNumber(v));
     if (t) return `[${t.replace(/-file$/, "")}]`;
     const keys = Object.keys(v as object);
     // define_metric summaries: {"max": 0.93} shows the one value, several as "min 1.48 · last 1.79"
@@ -105,12 +146,15 @@ export function fmtValue(v: unknown): string {
 export function asNumber(v: unknown): number | null {
   if (typeof v === "number") return v;
   if (typeof v === "boolean") return v ? 1 : 0;
-  if (v === "NaN") return NaN;
-  if (v === "Infinity") return Infinity;
-  if (v === "-Infinity") return -Infinity;
+  if (typeof v === "bigint") return Number(v);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (o._type === "float") return asNumber(o.value);
+    const tag = tagOf(v);
+    if (tag === "$float") return typeof o.$float === "string" && o.$float in FLOATS ? FLOATS[o.$float] : null;
+    if (tag === "$int") return typeof o.$int === "string" && /^-?\d+$/.test(o.$int) ? Number(o.$int) : null;
+    if (tag) return null;
+    // table files written before the tags: {"_type": "float", "value": "NaN"}
+    if (o._type === "float") return typeof o.value === "string" && o.value in FLOATS ? FLOATS[o.value] : null;
     const keys = Object.keys(o);
     if (keys.length === 1 && typeof o[keys[0]] === "number") return o[keys[0]] as number;
   }

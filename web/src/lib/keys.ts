@@ -51,7 +51,7 @@ export function orderSections(sections: Section[]): Section[] {
 }
 
 export function panelKind(kinds: string[]): PanelKind {
-  // A key holding numbers and something else (SPEC §1.9) still gets its line chart.
+  // A key holding numbers and something else (docs/semantics.md, One key, one kind) still gets its line chart.
   if (kinds.includes("number")) return "line";
   for (const k of kinds) if (KIND_OF[k]) return KIND_OF[k];
   return "other";
@@ -80,7 +80,7 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
   })));
 }
 
-/** The numeric keys that can serve as a chart's x-axis (SPEC §1.7). */
+/** The numeric keys that can serve as a chart's x-axis (docs/semantics.md, Steps and commits). */
 export function numericKeys(keys: KeyInfo[]): string[] {
   return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_")).map((k) => k.key).sort();
 }

@@ -1,7 +1,7 @@
 // Pure logic of the runs table: columns from config and summary, sorting, filtering.
 
 import type { Run } from "./api";
-import { asNumber, fmtValue } from "./format";
+import { asNumber, fmtValue, tagOf } from "./format";
 
 export interface Column { id: string; label: string; group: "run" | "config" | "summary"; width: number; numeric?: boolean }
 
@@ -14,7 +14,8 @@ export function isAggregates(v: unknown): v is Record<string, unknown> {
   return keys.length > 0 && keys.every((x) => AGGREGATES.has(x));
 }
 
-/** Flattens nested dicts to "a.b" paths, keeping typed refs ({"_type": ...}) whole. A define_metric
+/** Flattens nested dicts to "a.b" paths, keeping typed refs ({"_type": ...}) and tagged values
+ * ({"$float": "NaN"}, see format.ts) whole. A define_metric
  * summary of one aggregate ({"max": 0.93}) stays whole; one of several becomes a column per
  * aggregate ("loss.min", "loss.last"), unless `keepAggregates` (the run overview shows them
  * together). */
@@ -25,7 +26,7 @@ export function flatten(obj: Record<string, unknown>, prefix = "", out: Record<s
     const keys = isDict ? Object.keys(v as object) : [];
     if (isAggregates(v) && keys.length > 1 && !keepAggregates) {
       for (const a of keys) out[`${path}.${a}`] = v[a];
-    } else if (isDict && !("_type" in (v as object)) && keys.length && !isAggregates(v)) {
+    } else if (isDict && !("_type" in (v as object)) && !tagOf(v) && keys.length && !isAggregates(v)) {
       flatten(v as Record<string, unknown>, path, out, keepAggregates);
     } else {
       out[path] = v;
@@ -48,7 +49,7 @@ export function flatRuns(runs: Run[]): FlatRun[] {
   return runs.map((run) => ({ run, config: flatten(run.config), summary: flatten(run.summary) }));
 }
 
-/** Every config and summary column (no cap, SPEC §5.2), config first; summary keys starting with
+/** Every config and summary column (no cap, docs/ui.md), config first; summary keys starting with
  * "_" are left out. */
 export function dataColumns(rows: FlatRun[]): Column[] {
   const cfg = new Map<string, boolean>();

@@ -23,7 +23,7 @@ describe("toLine", () => {
     expect(l.full).toBe(false);
   });
   it("turns non-finite values into gaps", () => {
-    const l = toLine(base({ last: [1, "NaN", "Infinity"] }));
+    const l = toLine(base({ last: [1, { $float: "NaN" }, { $float: "Infinity" }] }));
     expect(l.y).toEqual([1, null, null]);
   });
 });

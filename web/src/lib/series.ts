@@ -1,4 +1,4 @@
-// Chart series from the server's buckets (SPEC §5.3): a line through each bucket's mean, and the
+// Chart series from the server's buckets (docs/http-api.md, Series): a line through each bucket's mean, and the
 // bucket's min and max as an envelope, so spikes stay visible in a downsampled line.
 
 import type { Series } from "./api";
@@ -131,7 +131,7 @@ export function alignLines(cols: { x: number[]; ys: (number | null)[][] }[]): { 
   return { x, ys };
 }
 
-/** Runs grouped by a value (SPEC §5.9): per group, the mean of its runs' values at each x, with
+/** Runs grouped by a value (docs/ui.md, Workspace): per group, the mean of its runs' values at each x, with
  * the min and max over the runs (or the mean ± one standard deviation) as the band. Runs without a point at an x do not count there. */
 export function groupLines(lines: Line[], groupOf: (run: string) => string, band: "minmax" | "std" = "minmax"): { group: string; runs: number; line: Line }[] {
   const groups = new Map<string, Line[]>();

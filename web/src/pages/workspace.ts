@@ -1,6 +1,6 @@
-// A project's workspace (SPEC §5.2): the runs table, and a grid of panels made from the logged
-// keys, grouped by prefix. Panels draw and fetch only when they come near the screen (§5.7a);
-// live events update the table and the charts of runs that changed (§5.7).
+// A project's workspace (docs/ui.md, Workspace): the runs table, and a grid of panels made from the logged
+// keys, grouped by prefix. Panels draw and fetch only when they come near the screen;
+// live events update the table and the charts of runs that changed (docs/ui.md).
 
 import { api, subscribe, type KeyInfo, type Run, type RunEvent } from "../lib/api";
 import { assignColors, rememberAssigned, saveColor, savedColors } from "../lib/colors";
@@ -149,7 +149,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const smooth = h("input", { type: "range", min: "0", max: "0.99", step: "0.01", value: String(ctx.defaults.smoothing), "aria-label": "default smoothing" });
   smooth.addEventListener("change", () => { ctx.defaults.smoothing = Number(smooth.value); saveState(); ctx.emit("defaults"); });
   const logBox = h("input", { type: "checkbox", checked: ctx.defaults.logY, onchange: () => { ctx.defaults.logY = logBox.checked; saveState(); ctx.emit("defaults"); } });
-  // group lines by a config value (SPEC §5.9)
+  // group lines by a config value (docs/ui.md, Workspace)
   const groupSel = h("select", { "aria-label": "group runs by", onchange: () => {
     ctx.groupBy = groupSel.value || null;
     setParam("group", ctx.groupBy);
@@ -169,7 +169,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     if (ctx.groupBy) ctx.emit("group");
   } }, h("option", { value: "minmax", selected: ctx.groupBand === "minmax" }, "min–max band"),
      h("option", { value: "std", selected: ctx.groupBand === "std" }, "± std band"));
-  // one slider for every media panel (SPEC §5.4): off until moved
+  // one slider for every media panel (docs/ui.md, Media panels): off until moved
   const maxStep = () => Math.max(0, ...allRuns.map((r) => r.last_step ?? 0));
   const stepSlider = h("input", { type: "range", min: "0", max: String(maxStep()), step: "1", value: String(maxStep()), "aria-label": "media step for every panel" });
   const stepVal = h("span.mono", null, "latest");

@@ -1,4 +1,4 @@
-// Comparing runs (SPEC §5.9): a scatter of a config value against a summary value, one dot per
+// Comparing runs (docs/ui.md, Workspace): a scatter of a config value against a summary value, one dot per
 // shown run in its colour, with the run's name on hover.
 
 import type { Run } from "../lib/api";

@@ -1,4 +1,4 @@
-// Images with segmentation masks and bounding boxes (SPEC §3.2): a toggle per mask and per box
+// Images with segmentation masks and bounding boxes (docs/media-refs.md, image-file): a toggle per mask and per box
 // group, a toggle per class, and a minimum score per score name for boxes.
 
 import { fileUrl, type MediaRef } from "../lib/api";

@@ -1,4 +1,4 @@
-// Media panels (SPEC §5.4, §5.5): a step slider over the steps the shown runs logged the key at
+// Media panels (docs/ui.md, Media panels): a step slider over the steps the shown runs logged the key at
 // (or the workspace-wide media step), one cell per run. Images with mask and box toggles, class
 // toggles and score filters; audio and video players; HTML in a sandboxed frame; tables; histogram
 // heat maps; molecules, 3-D objects, Plotly figures and custom charts load their libraries on demand.
@@ -33,7 +33,7 @@ export function mediaPanel(el: HTMLElement, ctx: Context, spec: PanelSpec): Pane
   const filters: ImageFilters = { masks: new Set(), boxes: new Set(), classes: new Set(), minScore: {}, known: null };
   let steps: number[] = []; // slider positions: steps, or values of stepKey (e.g. epoch)
   let stepsByRun = new Map<string, number[]>();
-  let stepKey = "_step"; // the slider can follow a logged key such as epoch (SPEC §5.4)
+  let stepKey = "_step"; // the slider can follow a logged key such as epoch (docs/ui.md, Media panels)
   let byKey = new Map<string, { step: number; x: number }[]>();
   const stepFor = (run: string, pos: number): number => {
     if (stepKey === "_step") return pos;
@@ -216,7 +216,7 @@ function renderItem(ctx: Context, run: string, kind: string, it: MediaRef, filte
         ? h("div", null, h("img.vid", { src: url, alt: String(it.caption ?? key), width: Number(it.width ?? 0) * 3 || undefined }), caption)
         : h("div", null, h("video", { controls: true, loop: true, muted: true, preload: "metadata", src: url }), caption);
     case "html-file":
-      // sandboxed: scripts may run, but in an opaque origin with no access to the UI (SPEC §3.6)
+      // sandboxed: scripts may run, but in an opaque origin with no access to the UI (docs/ui.md, Media panels)
       return h("iframe", { sandbox: "allow-scripts", src: url, title: `${key} at step ${step}`, loading: "lazy" });
     case "table-file":
     case "table":
@@ -244,7 +244,7 @@ async function heavy(ctx: Context, run: string, it: MediaRef, holder: HTMLElemen
   }
 }
 
-/** A summary histogram as a small bar sparkline (SPEC §5.5). */
+/** A summary histogram as a small bar sparkline (docs/ui.md, Media panels). */
 export function histogramBars(hist: { values: number[]; bins: number[] }, width = 160, height = 36): HTMLCanvasElement {
   const c = h("canvas.sparkline", { width, height });
   const g = c.getContext("2d");
@@ -410,7 +410,7 @@ export function summaryMediaPanel(el: HTMLElement, ctx: Context, key: string): P
   return { update(c) { if (c === "runs") draw(); }, destroy() {} };
 }
 
-/** A bar chart of one summary value across the shown runs (SPEC §2.2). */
+/** A bar chart of one summary value across the shown runs (docs/ui.md, Workspace). */
 export function summaryBarPanel(el: HTMLElement, ctx: Context, key: string): Panel {
   const body = el.querySelector<HTMLElement>(".body")!;
   function draw(): void {

@@ -1,4 +1,4 @@
-// Logged tables (SPEC §3.5): paged, sortable and searchable on the server; media cells inline.
+// Logged tables (docs/media-refs.md, table-file): paged, sortable and searchable on the server; media cells inline.
 
 import { api, fileUrl } from "../lib/api";
 import type { Context } from "../lib/context";

@@ -1,4 +1,4 @@
-// 3-D objects and point clouds (SPEC §3.8) with three.js, loaded on demand: obj/gltf/glb models,
+// 3-D objects and point clouds (docs/media-refs.md, object3D-file) with three.js, loaded on demand: obj/gltf/glb models,
 // and pts.json clouds (xyz, xyzc categories, xyzrgb colours) with lidar boxes and vectors.
 // Mouse: drag orbits, wheel zooms, Ctrl+drag (or right drag) pans.
 
@@ -84,7 +84,7 @@ export async function renderObject3D(holder: HTMLElement, url: string, format: s
   const controls = new OrbitControls(camera, renderer.domElement);
   controls.target.copy(center);
   controls.screenSpacePanning = true;
-  // Ctrl+drag pans (SPEC §3.8), as does the right button
+  // Ctrl+drag pans (docs/ui.md, Media panels), as does the right button
   renderer.domElement.addEventListener("pointerdown", (e) => {
     controls.mouseButtons.LEFT = e.ctrlKey || e.metaKey || e.shiftKey ? THREE.MOUSE.PAN : THREE.MOUSE.ROTATE;
   }, { capture: true });

@@ -1,8 +1,9 @@
-// Custom charts (SPEC §4): a Vega-Lite preset filled with the logged table's columns, drawn by
+// Custom charts (docs/media-refs.md, custom-chart): a Vega-Lite preset filled with the logged table's columns, drawn by
 // vega-embed (loaded on demand). Built-in presets are the JSON files the Python package ships.
 
 import { fileUrl, type MediaRef } from "../lib/api";
 import type { Context } from "../lib/context";
+import { asNumber, tagOf } from "../lib/format";
 import { fillSpec } from "../lib/preset";
 import { isDark } from "../lib/theme";
 
@@ -42,6 +43,7 @@ export async function renderCustomChart(holder: HTMLElement, ctx: Context, run: 
 }
 
 function decode(v: unknown): unknown {
-  if (v && typeof v === "object" && (v as { _type?: string })._type === "float") return Number((v as { value: string }).value);
+  const tag = tagOf(v);
+  if (tag === "$float" || tag === "$int" || (v && typeof v === "object" && (v as { _type?: string })._type === "float")) return asNumber(v);
   return v;
 }
