@@ -17,6 +17,18 @@ from playwright.sync_api import expect
 from conftest import Served, shot, wait_ink
 
 
+def reveal_column(page: Any, col: str) -> Any:
+    """The runs table draws only the columns in view: scroll it sideways until `col` is drawn."""
+    cell = page.locator(f'.runs-grid .head .cell[data-col="{col}"]')
+    width = page.locator(".runs-grid").evaluate("g => g.scrollWidth")
+    for x in range(0, width + 200, 150):
+        if cell.count():
+            break
+        page.locator(".runs-grid").evaluate(f"g => {{ g.scrollLeft = {x}; g.dispatchEvent(new Event('scroll')); }}")
+        page.wait_for_timeout(50)
+    return cell
+
+
 def names(page: Any) -> list[str]:
     return [n.strip() for n in page.locator(".runs-grid .row .cell.sticky a").all_inner_texts()]
 
@@ -24,8 +36,7 @@ def names(page: Any) -> list[str]:
 def test_runs_table_sort_filter_hide(page: Any, served: Served, console_errors: list[str]) -> None:
     page.goto(served.url + "/p/vision")
     expect(page.locator(".runs-grid .row")).to_have_count(3)
-    page.locator('.runs-grid .head .cell[data-col="config.lr"]').scroll_into_view_if_needed()
-    page.locator('.runs-grid .head .cell[data-col="config.lr"]').click()
+    reveal_column(page, "config.lr").click()
     expect(page.locator('.runs-grid .head .cell.sorted')).to_contain_text("lr ↑")
     assert names(page) == ["run-adam-2", "run-adam-1", "run-sgd-0"]
     page.locator('.runs-grid .head .cell[data-col="config.lr"]').click()
@@ -191,6 +202,7 @@ def test_workspace_media_step_drives_every_media_panel(page: Any, served: Served
     samples.scroll_into_view_if_needed()
     expect(samples.locator(".media-cell").first).to_have_attribute("data-step", "40")
     page.get_by_label("media step for every panel").fill("25")
+    samples.scroll_into_view_if_needed()  # panels scrolled far away are released, and drawn again here
     expect(samples.locator(".media-cell").first).to_have_attribute("data-step", "20")  # nearest earlier step
     report = page.locator('.panel[data-key="report"]')
     report.scroll_into_view_if_needed()
@@ -206,11 +218,11 @@ def test_runs_table_is_virtualised(page: Any, served: Served, console_errors: li
     expect(page.locator(".ws-tools")).to_contain_text("charts show the first 100 of 300 shown runs")
     loss = page.locator('.panel[data-key="loss"]')
     expect(loss.locator(".badge")).to_have_text("100 pts")  # every drawn run, one point each
-    page.get_by_label("runs per chart").select_option("1000")
+    page.get_by_label("runs drawn per chart").select_option("1000")
     expect(loss.locator(".badge")).to_have_text("300 pts")
     expect(page.locator(".ws-tools")).not_to_contain_text("charts show the first")
     assert "maxruns=1000" in page.url
-    page.locator('.runs-grid .head .cell[data-col="config.i"]').click()
+    reveal_column(page, "config.i").click()
     page.locator('.runs-grid .head .cell[data-col="config.i"]').click()
     expect(page.locator(".runs-grid .row .cell.sticky a").first).to_have_text("r299")
     page.locator(".runs-grid").evaluate("g => { g.scrollTop = g.scrollHeight; }")

@@ -81,7 +81,10 @@ def test_sections_axes_aggregates_and_layout(page: Any, served: Served, console_
     assert per_row == 3, per_row
     shot(page, "workspace-1400-light")
     # a define_metric summary of min and last: one column per aggregate, and a bar each
-    expect(page.locator('.runs-grid .head .cell[data-col="summary.train/loss.min"]')).to_have_count(1)
+    from test_interactions import reveal_column
+
+    expect(reveal_column(page, "summary.train/loss.min")).to_have_count(1)
+    expect(reveal_column(page, "summary.train/loss.last")).to_have_count(1)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.wait_for_timeout(300)
     per_row = page.locator('details.section[data-section="Media"] .panel:not(.wide)').evaluate_all(
