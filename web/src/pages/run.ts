@@ -11,7 +11,7 @@ import { flatten } from "../lib/runs";
 import { linePanel } from "../panels/line";
 import type { Panel } from "../panels/panel";
 
-const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["logs", "Logs"], ["files", "Files"]] as const;
+const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["logs", "Logs"], ["files", "Files"], ["artifacts", "Artifacts"]] as const;
 
 export async function runPage(main: HTMLElement, project: string, runId: string, tab: string): Promise<() => void> {
   let run = await api.run(project, runId);
@@ -44,6 +44,7 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
   else if (tab === "charts" || tab === "media") await panelsTab(content, ctx, keys, tab, panels, disposers);
   else if (tab === "logs") onLive = await logsTab(content, project, runId);
   else if (tab === "files") filesTab(content, project, run);
+  else if (tab === "artifacts") await (await import("./artifacts")).runArtifactsTab(content, project, runId);
   else content.append(emptyState("No such tab", h("a", { href: base }, "Back to the overview")));
 
   const close = subscribe(project, async (ev) => {
