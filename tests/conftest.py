@@ -24,6 +24,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     monkeypatch.setenv("RUNYARD_CAPTURE_ENVIRONMENT", "0")
     for var in ("RUNYARD_MODE", "WANDB_MODE", "RUNYARD_STRICT_STEPS", "RUNYARD_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
+    for var in ("WANDB_BASE_URL", "RUNYARD_API_KEY", "WANDB_API_KEY"):  # team server (online mode)
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("RUNYARD_CONFIG_DIR", str(tmp_path / "config"))  # stored keys
     stdout, stderr = sys.stdout, sys.stderr
     yield
     runyard.unset()

@@ -57,6 +57,7 @@ _LAZY = {
     "sklearn": (".integrations.sklearn", None),
     "lightgbm": (".integrations.lightgbm", None),
     "xgboost": (".integrations.xgboost", None),
+    "keras": (".integrations.keras", None),
 }
 
 

@@ -94,6 +94,12 @@ def _register_server_commands() -> None:
 
     main.add_command(ui_command(), "ui")
     main.add_command(reindex_command(), "reindex")
+    from .sdk.sync import login_command, sync_command
+    from .server.team_cli import server_command
+
+    main.add_command(server_command(), "server")
+    main.add_command(sync_command(), "sync")
+    main.add_command(login_command(), "login")
 
 
 _register_server_commands()

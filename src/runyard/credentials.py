@@ -40,15 +40,20 @@ def store_key(key: str, host: str | None = None) -> Path:
     """Keep ``key`` for ``host`` (a server URL, or ``local`` when none); returns the file written."""
     if not isinstance(key, str) or not key.strip():
         raise ValueError("an API key must be a non-empty string")
+    host = _host(host)
     keys = _read()
     keys[host or DEFAULT_HOST] = key.strip()
+    doc: dict[str, object] = {"keys": keys}
+    default = host or default_host()
+    if default:  # the server online mode and `runyard sync` use when none is named
+        doc["default"] = default
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".credentials-")
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as f:
-            json.dump({"keys": keys}, f, indent=1)
+            json.dump(doc, f, indent=1)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -56,16 +61,31 @@ def store_key(key: str, host: str | None = None) -> Path:
     return path
 
 
+def _host(host: str | None) -> str | None:
+    """Server URLs are kept without a trailing slash, so ``http://h:1/`` and ``http://h:1`` match."""
+    return host.strip().rstrip("/") if host else None
+
+
+def default_host() -> str | None:
+    """The server of the last ``runyard login --host`` / ``login(host=...)``, if any."""
+    try:
+        data = json.loads(credentials_path().read_text())
+    except (OSError, ValueError):
+        return None
+    host = data.get("default") if isinstance(data, dict) else None
+    return str(host) if isinstance(host, str) and host else None
+
+
 def load_key(host: str | None = None) -> str | None:
     """The key stored for ``host``, else the one stored without a host, else None."""
     keys = _read()
-    return keys.get(host or DEFAULT_HOST) or keys.get(DEFAULT_HOST)
+    return keys.get(_host(host) or DEFAULT_HOST) or keys.get(DEFAULT_HOST)
 
 
 def forget_key(host: str | None = None) -> bool:
     """Remove the key of ``host``; whether there was one."""
     keys = _read()
-    if keys.pop(host or DEFAULT_HOST, None) is None:
+    if keys.pop(_host(host) or DEFAULT_HOST, None) is None:
         return False
     path = credentials_path()
     path.write_text(json.dumps({"keys": keys}, indent=1))

@@ -24,7 +24,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dir", str, "./runyard", "RUNYARD_DIR",
             "Root folder of local runs; runs go to <dir>/<project>/<run id>/."),
     Setting("mode", str, "offline", "RUNYARD_MODE",
-            "offline (write locally), online (also stream to a server: not available yet) or "
+            "offline (write locally), online (also stream to a team server; docs/team-server.md) or "
             "disabled (every call is a no-op). WANDB_MODE is honoured when RUNYARD_MODE is unset."),
     Setting("project", str, "uncategorized", "RUNYARD_PROJECT", "Project used when init() names none."),
     Setting("strict_steps", bool, False, "RUNYARD_STRICT_STEPS",
@@ -70,6 +70,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Most bytes of source files log_code() stores; files past it are listed as left out."),
     Setting("base_url", str, "", "RUNYARD_BASE_URL", "URL of a runyard server, for online mode and Api()."),
     Setting("api_key", str, "", "RUNYARD_API_KEY", "API key for a runyard server."),
+    Setting("upload_timeout", float, 60.0, "RUNYARD_UPLOAD_TIMEOUT",
+            "Online mode: longest time finish() waits for the server to acknowledge the log; what is "
+            "left is sent by `runyard sync`."),
     Setting("blobs", str, "", "RUNYARD_BLOBS",
             "Blob store of artifacts: a folder, file:// or s3://bucket/prefix URL (empty: <dir>/.blobs)."),
 )
@@ -116,3 +119,20 @@ def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         else:
             out[s.name] = s.default
     return out
+
+
+# The settings given to the latest ``init`` in this process (``init`` calls ``activate``), for code
+# that has no run at hand, such as ``Image`` checking its size.
+_active: dict[str, Any] = {}
+
+
+def activate(overrides: dict[str, Any]) -> None:
+    """Remember the settings ``init`` was given, for ``current``."""
+    _active.clear()
+    _active.update(overrides)
+
+
+def current(name: str) -> Any:
+    """A setting as the latest ``init`` in this process was given it, else from the environment or
+    its default."""
+    return resolve(_active)[name]

@@ -31,7 +31,7 @@ def test_run_overview_and_tabs(page: Any, served: Served, console_errors: list[s
     expect(page.locator("pre.console")).to_contain_text("training sgd finished")
     shot(page, "run-logs")
     page.get_by_role("link", name="Files", exact=True).click()
-    expect(page.locator("table.list")).to_contain_text("media/image/")
+    expect(page.locator(".tree")).to_contain_text("image/")
     shot(page, "run-files")
     page.get_by_role("link", name="Media", exact=True).click()
     expect(page.locator('.panel[data-key="samples"] canvas.img')).to_have_count(1)

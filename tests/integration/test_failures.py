@@ -13,7 +13,7 @@ import pytest
 
 import runyard
 from runyard.log.framing import scan
-from runyard.log.reader import LOG_NAME, SNAPSHOT_NAME
+from runyard.log.reader import LOG_NAME, SNAPSHOT_NAME, RunFolder
 
 
 def test_torn_last_record_at_every_byte_offset(runs_dir: Path) -> None:
@@ -75,10 +75,26 @@ def test_full_disk_warns_once_keeps_earlier_rows_and_never_hangs(runs_dir: Path,
     run.finish()
     err = capfd.readouterr().err
     assert err.count("could not write to") == 1 and "No space left on device" in err
-    assert "write batch(es) failed and were not saved" in err
-    rows = list(runyard.Api().run("p/full0001").scan_history())
-    assert rows[0]["before"] == 1 and rows[-1]["after"] == 1
+    assert "1,000 rows (steps 1–1000) were not written — No space left on device" in err
+    api_run = runyard.Api().run("p/full0001")
+    rows = list(api_run.scan_history())
+    assert [r.get("before", r.get("after")) for r in rows] == [1, 1]
+    assert api_run.history_rows == 2  # the snapshot claims no row the log lacks
     assert scan(log_path).torn_bytes == 0 and log_path.stat().st_size > good_size
+    # The loss is a record of the run (written once space came back), so readers and the index see it.
+    (runs_dir / "p" / "full0001" / SNAPSHOT_NAME).unlink()
+    state, _ = RunFolder(runs_dir / "p" / "full0001").load_state()
+    assert state.lost["rows"] == 1000 and (state.lost["first_step"], state.lost["last_step"]) == (1, 1000)
+    assert state.rows == 2
+    from runyard.store import queries as q
+    from runyard.store.db import Store
+    from runyard.store.ingest import Ingestor
+
+    store = Store(runs_dir.parent / "index.sqlite3")
+    Ingestor(runs_dir, store).ingest_all()
+    with store.read() as conn:
+        doc = q.run_doc(q.run_row(conn, "p", "full0001"), "p")
+    assert doc["flags"]["lost"]["rows"] == 1000 and doc["rows"] == 2
 
 
 def test_backpressure_bounds_the_queue_and_drops_nothing(capfd: pytest.CaptureFixture[str]) -> None:

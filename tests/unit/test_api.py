@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import runyard
-from runyard.api.filters import FilterError, matches
+from runyard.filters import FilterError, matches
 
 
 @pytest.fixture

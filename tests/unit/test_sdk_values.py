@@ -82,12 +82,16 @@ def test_nested_unsupported_value_names_the_nested_key() -> None:
     run.finish()
 
 
-def test_non_string_keys_are_left_out_and_reported(capfd: pytest.CaptureFixture[str]) -> None:
+def test_non_string_keys_are_refused_at_the_call_and_log_nothing() -> None:
     run = runyard.init(project="p")
-    run.log({1: 2.0, "ok": 1.0})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="key 1 is a int; keys must be strings"):
+        run.log({1: 2.0, "ok": 1.0})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match=r"key \('a',\) is a tuple"):
+        run.log({("a",): 2.0})  # type: ignore[dict-item]
+    run.log({"next": 1.0})
     run.finish()
-    assert logged(run)[0]["ok"] == 1.0 and 1 not in logged(run)[0]
-    assert "key 1 (int) at step 0 is not a string" in capfd.readouterr().err
+    rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in logged(run)]
+    assert rows == [{"next": 1.0}]  # no empty row, no partial row
 
 
 def test_mixed_kinds_under_one_key_warn_once(capfd: pytest.CaptureFixture[str]) -> None:
@@ -142,9 +146,13 @@ def test_disabled_mode_accepts_everything_and_writes_nothing(runs_dir: object) -
     assert not runyard.Api().projects()
 
 
-def test_online_mode_says_it_needs_a_server() -> None:
-    with pytest.raises(runyard.UsageError, match="runyard server.*mode='offline'"):
-        runyard.init(project="p", mode="online")
+def test_online_mode_without_a_server_says_so_and_runs_offline(capfd: pytest.CaptureFixture[str]) -> None:
+    run = runyard.init(project="p", mode="online")
+    run.log({"a": 1.0})
+    run.finish()
+    err = capfd.readouterr().err
+    assert "online mode needs a server: set RUNYARD_BASE_URL" in err and "runyard sync" in err
+    assert runyard.Api(root=run.root).run(f"p/{run.id}").summary["a"] == 1.0
 
 
 def test_bad_mode_and_project_names_are_clear() -> None:

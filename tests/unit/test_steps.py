@@ -104,7 +104,7 @@ def test_log_before_init_and_after_finish_are_errors() -> None:
     run.finish()
     with pytest.raises(UsageError, match="after finish"):
         run.log({"a": 1})
-    with pytest.raises(UsageError, match="before runyard.init"):
+    with pytest.raises(UsageError, match=f"after run {run.path} finished"):
         runyard.log({"a": 1})
 
 

@@ -32,7 +32,8 @@ def test_login_stores_the_key_for_later_and_returns_true(tmp_path: Path) -> None
     path = credentials.credentials_path()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert credentials.load_key("http://team:8080") == "abc123"
-    assert json.loads(path.read_text()) == {"keys": {"http://team:8080": "abc123"}}
+    assert json.loads(path.read_text()) == {"keys": {"http://team:8080": "abc123"}, "default": "http://team:8080"}
+    assert credentials.default_host() == "http://team:8080"  # online mode's server when none is named
     runyard.login(key="k2")
     assert credentials.load_key() == "k2" and credentials.load_key("http://other") == "k2"
 

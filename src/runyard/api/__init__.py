@@ -9,8 +9,9 @@ from typing import Any
 
 from .. import settings as settings_mod
 from ..errors import UsageError
+from ..filters import evaluate, sort_docs
+from ..filters import parse as parse_filter
 from ..log.reader import LOG_NAME
-from .filters import matches, sort_docs
 from .http import HttpClient, HttpRun, list_runs
 from .run import ApiRun, RunFile
 
@@ -84,6 +85,7 @@ class Api:
         entity, project = self._split(path, want_run=False)
         if self._http is not None:
             return list_runs(self._http, project, entity, filters, order, max(per_page, 100))
+        node = parse_filter(filters)  # a malformed filter is refused even where no run exists
         folder = self.root / project
         if not folder.is_dir():
             return []
@@ -93,7 +95,7 @@ class Api:
                 runs.append(ApiRun(sub, entity))
         docs = [r.document() for r in runs]
         by_id = {r.id: r for r in runs}
-        keep = [d for d in docs if matches(d, filters)]
+        keep = [d for d in docs if evaluate(node, d)]
         return [by_id[d["id"]] for d in sort_docs(keep, order)]
 
     # -- artifacts (docs/artifacts.md) -------------------------------------------------------

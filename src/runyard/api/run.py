@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from ..errors import UsageError
 from ..jsonvalue import check_loggable, decode
 from ..log.append import append_records
-from ..log.reader import LOG_NAME, RunFolder
+from ..log.reader import LOG_NAME, RunFolder, history_rows
 from ..log.records import Kind
 from ..log.state import RUNNING, RunState
 from ..sdk.live_summary import summary_value
@@ -141,10 +141,12 @@ class ApiRun:
     def document(self) -> dict[str, Any]:
         """The document filters and orders are evaluated on."""
         return {
-            "id": self.id, "name": self.id, "display_name": self.name, "state": self.state,
-            "tags": self.tags, "group": self.group, "job_type": self.job_type,
-            "created_at": self.created_at, "config": self.config,
-            "summary_metrics": dict(self.summary), "runtime": self.runtime,
+            "id": self.id, "run_id": self.id, "name": self.id, "display_name": self.name,
+            "state": self.state, "tags": self.tags, "group": self.group, "job_type": self.job_type,
+            "created_at": self._state.created_at, "updated_at": max(self._state.heartbeat_at,
+                                                                    self._state.ended_at or 0.0),
+            "config": self.config, "summary_metrics": dict(self.summary), "runtime": self.runtime,
+            "last_step": self._state.last_step, "rows": self._state.rows,
         }
 
     def __repr__(self) -> str:
@@ -159,10 +161,8 @@ class ApiRun:
         if page_size < 1:
             raise ValueError(f"scan_history(): page_size must be positive, got {page_size}")
         run_dir = self._folder.path
-        for row in self._folder.rows(min_step, max_step):
+        for _, row in history_rows(self._folder.log_path, 0, min_step, max_step, keys):
             if keys is not None:
-                if not all(k in row for k in keys):
-                    continue
                 row = {k: row[k] for k in ("_step", *keys)}
             yield _views(row, run_dir)
 
@@ -181,13 +181,12 @@ class ApiRun:
         answers exactly as ``runyard ui`` does; needs the ``server`` extra."""
         try:
             from ..store import Ingestor, Store
+            from ..store.db import default_store_url
             from ..store.queries import series_query
         except ImportError as exc:
             raise ImportError(
                 f"Run.series() reads the index, which needs the 'server' extra: pip install 'runyard[server]' ({exc})"
             ) from None
-        from ..server.app import default_store_url
-
         root = self._folder.path.parent.parent
         store = Store(default_store_url(root))
         try:

@@ -8,6 +8,7 @@ docs/artifacts.md, "In the run log"), so lineage is rebuilt from the logs like e
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -205,9 +206,8 @@ def wait_all(run: Any, timeout: float) -> None:
 
 
 def _current() -> Any:
-    from ..sdk import lifecycle
-
-    run = lifecycle._current
+    # lifecycle is loaded by init(), and not imported here: the run module imports this one
+    run = getattr(sys.modules.get("runyard.sdk.lifecycle"), "_current", None)
     if run is None:
         raise UsageError("this call needs a run: call runyard.init() first")
     return run

@@ -26,12 +26,13 @@ after the last fsync, a full disk) or to the file (a flipped byte, a garbled len
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 MAGIC = b"RYLOG\x00\x01\n"
 HEADER = struct.Struct("<II")
@@ -66,7 +67,7 @@ class ScanResult:
     damaged: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _first_frame(f: BinaryIO, path: str | os.PathLike[str], start: int, result: ScanResult | None) -> int | None:
+def _first_frame(f: BinaryIO, path: Any, start: int, result: ScanResult | None) -> int | None:
     """Seek ``f`` to the first frame at or after ``start`` and return its offset; ``None`` for a
     header torn by a crash at creation (an empty log, reported in ``result``)."""
     if start != 0:
@@ -79,7 +80,32 @@ def _first_frame(f: BinaryIO, path: str | os.PathLike[str], start: int, result: 
         if result is not None:
             result.valid_end, result.torn_bytes = 0, len(head)
         return None
-    raise LogFormatError(f"{os.fspath(path)} is not a runyard run log (bad header)")
+    raise LogFormatError(f"{path if hasattr(path, 'read') else os.fspath(path)} is not a runyard run log (bad header)")
+
+
+class LogStream(Protocol):
+    """A run log held elsewhere than in a file, read through ``seek`` (log offsets) and ``read``."""
+
+    def seek(self, pos: int, whence: int = 0) -> int: ...
+
+    def read(self, n: int = -1) -> bytes: ...
+
+    def size(self) -> int:
+        """The offset just past the log's last byte."""
+        ...
+
+
+def _size(f: Any) -> int:
+    size = getattr(f, "size", None)
+    return int(size()) if callable(size) else os.fstat(f.fileno()).st_size
+
+
+def _open(path: str | os.PathLike[str] | LogStream) -> Any:
+    """A log file opened for reading, or a readable, seekable stream given as is (the team server
+    reads logs held in its database through one; ``runyard.store.online``)."""
+    if hasattr(path, "read"):
+        return contextlib.nullcontext(path)
+    return open(path, "rb")
 
 
 # --- resynchronisation -------------------------------------------------------------------------
@@ -122,7 +148,7 @@ def find_frame(f: BinaryIO, start: int) -> tuple[int | None, int]:
     none), and the file size the search saw. Leaves ``f``'s position undefined."""
     import numpy as np
 
-    size = os.fstat(f.fileno()).st_size
+    size = _size(f)
     pos = start
     need = HEADER_SIZE + _MIN_PAYLOAD
     while pos + need <= size:
@@ -177,11 +203,11 @@ class _Resync:
     def finish(self, valid_end: int) -> None:
         if self.result is not None:
             self.result.valid_end = valid_end
-            self.result.torn_bytes = max(0, os.fstat(self.f.fileno()).st_size - valid_end)
+            self.result.torn_bytes = max(0, _size(self.f) - valid_end)
 
 
 def read_frames(
-    path: str | os.PathLike[str], start: int = 0, result: ScanResult | None = None
+    path: str | os.PathLike[str] | LogStream, start: int = 0, result: ScanResult | None = None
 ) -> Iterator[tuple[int, bytes]]:
     """Yield ``(offset, payload)`` for each good frame from ``start`` (0 means the file's start).
 
@@ -191,7 +217,7 @@ def read_frames(
     """
     unpack = HEADER.unpack_from
     crc32 = zlib.crc32
-    with open(path, "rb") as f:
+    with _open(path) as f:
         first = _first_frame(f, path, start, result)
         if first is None:
             return
@@ -313,7 +339,7 @@ def _run_crcs_ok(data: bytes, arr: Any, pos: int, length: int, count: int) -> in
 
 
 def read_frame_runs(
-    path: str | os.PathLike[str], start: int = 0, result: ScanResult | None = None
+    path: str | os.PathLike[str] | LogStream, start: int = 0, result: ScanResult | None = None
 ) -> Generator[FrameRuns, None, None]:
     """The frames ``read_frames`` yields, a buffer at a time as runs of equal-length frames.
 
@@ -322,7 +348,7 @@ def read_frame_runs(
     import numpy as np
 
     unpack = _unpack_length
-    with open(path, "rb") as f:
+    with _open(path) as f:
         first = _first_frame(f, path, start, result)
         if first is None:
             return

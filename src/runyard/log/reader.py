@@ -14,14 +14,14 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import msgpack
 
 from ..errors import RunyardWarning
-from .framing import ScanResult, read_frames
+from .framing import LogStream, ScanResult, read_frames
 from .records import Kind, decode
 from .state import CRASHED, RUNNING, RunState
 
@@ -110,22 +110,38 @@ class RunFolder:
 
     def rows(self, min_step: int = 0, max_step: int | None = None) -> Iterator[dict[str, Any]]:
         """Yield every committed history row, with ``_step``, ``_timestamp`` and ``_runtime``."""
-        for _, record in self.records():
-            if record[0] == Kind.ROW:
-                step = record[1]
-                if step < min_step or (max_step is not None and step >= max_step):
-                    continue
-                row = record[4]
-                row["_step"] = step
-                row["_timestamp"] = record[2]
-                row["_runtime"] = record[3]
-                yield row
+        scan = ScanResult(0, 0)
+        for _, row in history_rows(self.log_path, 0, min_step, max_step, None, scan):
+            yield row
+        _warn_torn(self.log_path, scan)
 
     def output(self) -> Iterator[tuple[float, int, str]]:
         """Yield the captured console output as ``(timestamp, stream, text)``."""
         for _, record in self.records():
             if record[0] == Kind.OUTPUT:
                 yield record[1], record[2], record[3]
+
+
+def history_rows(log_path: Path | LogStream, start: int = 0, min_step: int = 0, max_step: int | None = None,
+                 keys: Sequence[str] | None = None,
+                 scan: ScanResult | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(offset, row)`` of every committed history row from log offset ``start`` whose step is in
+    ``[min_step, max_step)``; with ``keys``, only rows holding all of them, reduced to them. Each
+    row carries ``_step``, ``_timestamp`` and ``_runtime``. The one reader of history rows: the
+    read API's ``scan_history`` and the server's history pages both use it."""
+    for offset, payload in read_frames(log_path, start, scan if scan is not None else ScanResult(start, 0)):
+        record = decode(payload)
+        if record[0] != Kind.ROW:
+            continue
+        _, step, ts, rt, data = record
+        if step < min_step or (max_step is not None and step >= max_step):
+            continue
+        data["_step"], data["_timestamp"], data["_runtime"] = step, ts, rt
+        if keys:
+            if not all(k in data for k in keys):
+                continue
+            data = {k: data[k] for k in (*keys, "_step", "_timestamp", "_runtime")}
+        yield offset, data
 
 
 def resolve_crash(state: RunState, log_path: Path, now: float | None = None) -> None:

@@ -60,9 +60,10 @@ class RunState:
     pid: int = 0
     host: str = ""
     pid_start: str = ""
-    output_bytes: int = 0
     system_samples: int = 0  # SYSTEM records so far: the next one's sample number
     alerts: list[dict[str, Any]] = field(default_factory=list)  # the last MAX_ALERTS alerts
+    # Writes that failed (full disk): {rows, records, first_step, last_step, error}, totals so far
+    lost: dict[str, Any] = field(default_factory=dict)
     key_kinds: dict[str, list[str]] = field(default_factory=dict)
     summary: SummaryState = field(default_factory=SummaryState)
     # Keys that gained a second kind of value since the writer last looked (not persisted).
@@ -77,8 +78,6 @@ class RunState:
         kind = record[0]
         if kind == _ROW:
             self.apply_row(record[1], record[2], record[3], record[4], None)
-        elif kind == Kind.OUTPUT:
-            self.output_bytes += len(record[3])
         elif kind == Kind.HEARTBEAT:
             self.heartbeat_at, self.runtime = record[1], max(self.runtime, record[2])
         elif kind == Kind.SUMMARY:
@@ -114,6 +113,8 @@ class RunState:
         elif kind == Kind.ALERT:
             self.alerts.append({"ts": record[1], **record[2]})
             del self.alerts[:-MAX_ALERTS]
+        elif kind == Kind.LOSS:
+            self.lost = dict(record[2])  # totals: applying it twice (snapshot, then replay) is harmless
         elif kind == Kind.END:
             _, ts, runtime, exit_code, extra = record
             self.ended_at, self.runtime, self.exit_code = ts, runtime, exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal
 
@@ -13,7 +14,9 @@ from .run_surface import RunSurface
 class DisabledRun(RunSurface):
     """wandb's ``RunDisabled``: every call succeeds and stores nothing."""
 
-    def __init__(self, project: str, name: str, config: dict[str, Any]) -> None:
+    def __init__(self, project: str, name: str, config: dict[str, Any],
+                 on_finish: Callable[[DisabledRun], None] = lambda run: None) -> None:
+        self._on_finish = on_finish  # the process-wide bookkeeping (lifecycle.forget)
         self.id = "disabled"
         self.project = project
         self.entity = "local"
@@ -52,9 +55,7 @@ class DisabledRun(RunSurface):
     use_model = use_artifact
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
-        from . import lifecycle
-
-        lifecycle.forget(self)
+        self._on_finish(self)
 
     def __enter__(self) -> DisabledRun:
         return self

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .run import Run
+
+class _Logs(Protocol):
+    @property
+    def step(self) -> int: ...
+
+    def log(self, data: dict[str, Any]) -> None: ...
+
+    def pending_row(self) -> dict[str, Any]: ...
 
 
 class History:
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: _Logs) -> None:
         self._run = run
 
     @property
     def row(self) -> dict[str, Any]:
         """The pending (not yet committed) row; a mutable dict, committed by the next log()."""
-        run = self._run
-        with run._lock:
-            if run._pending is None:
-                run._pending, run._pending_media, run._pending_extra = {}, False, 0
-            run._pending_raw = True
-            return run._pending
+        return self._run.pending_row()
 
     def add(self, data: dict[str, Any] | None = None) -> None:
         """Commit the pending row with ``data`` merged in, like ``log(data)``."""

@@ -38,6 +38,7 @@ _IGNORED_INIT_ARGS = (
 _current: Run | DisabledRun | None = None
 _live: list[Run | DisabledRun] = []
 _hooks_installed = False
+_finished: list[str] = []  # the path of the run finished last, for log() after finish()
 
 
 def _set_current(run: Run | DisabledRun | None) -> None:
@@ -59,6 +60,7 @@ def forget(run: Run | DisabledRun) -> None:
     """Called by ``finish()``: the run is no longer live (nor current)."""
     if run in _live:
         _live.remove(run)
+        _finished[:] = [getattr(run, "path", "?")]
     if _current is run:
         _set_current(_live[-1] if _live else None)
 
@@ -101,14 +103,10 @@ def init(
     if save_code is not None:
         overrides["save_code"] = bool(save_code)
     resolved = settings_mod.resolve(overrides)
+    settings_mod.activate(overrides)
     mode_name = {"dryrun": "offline", "run": "offline"}.get(resolved["mode"], resolved["mode"])
     if mode_name not in ("offline", "online", "disabled"):
         raise ValueError(f"init(): mode must be 'offline', 'online' or 'disabled', got {resolved['mode']!r}")
-    if mode_name == "online":
-        raise UsageError(
-            "init(mode='online') streams to a runyard server, which this version cannot do yet; "
-            "use mode='offline' (the default): runs are written locally and `runyard ui` shows them"
-        )
     resolved["mode"] = mode_name
     project = project or resolved["project"]
     _check_name("project", project)
@@ -122,7 +120,7 @@ def init(
     cfg = Config({}, None)
     cfg.update(_filter_config(config_dict(config, "init(config=...)"), config_include_keys, config_exclude_keys))
     if mode_name == "disabled":
-        run: Run | DisabledRun = DisabledRun(project, name or "disabled", cfg.as_dict())
+        run: Run | DisabledRun = DisabledRun(project, name or "disabled", cfg.as_dict(), forget)
     else:
         run = _start(resolved, project, name, id, cfg.as_dict(), resume, tags, group, job_type, notes, entity)
     _live.append(run)
@@ -207,9 +205,14 @@ def _start(
         reporter.once(f"data-{message}", f"warning: {message}")
 
     writer = Writer(folder, log, state, resolved, reporter, warn_data)
-    run = Run(writer, resolved, reporter, resumed=exists, root=str(root))
+    run = Run(writer, resolved, reporter, resumed=exists, root=str(root), on_finish=forget)
     writer.start()
     run._extras.start()
+    if resolved["mode"] == "online":  # stream the log to a team server (sdk/online.py)
+        from .online import start_sender
+
+        run._sender = start_sender(folder, lambda: writer.log.durable_end, resolved, project, state.id,
+                                   entity, say)
     if resolved["console"] == "wrap":
         run._console = ConsoleCapture(run._emit_output)
         run._console.start()
@@ -297,14 +300,16 @@ def _latest_crashed(project_dir: Path) -> str | None:
 # -- module-level shortcuts --------------------------------------------------------------------
 
 
-def log(
-    data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
-    sync: bool | None = None,
-) -> None:
+def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None) -> None:
     """Log ``data`` to the current run (docs/semantics.md, "Steps and commits"); ``log()`` alone
     commits the current step. Raises if ``init()`` was not called."""
     run = _current
     if run is None:
+        if _finished:
+            raise UsageError(
+                f"runyard.log() was called after run {_finished[-1]} finished (nothing was logged); call "
+                "runyard.init() to start a new run"
+            )
         raise UsageError("runyard.log() was called before runyard.init(); call runyard.init() first")
     run.log(data, step, commit)
 
@@ -355,6 +360,7 @@ def unset() -> None:
     """Finish every live run of this process (used by tests and notebooks)."""
     for run in list(_live):
         run.finish()
+    _finished.clear()
 
 
 # -- exit, uncaught exceptions, fork -----------------------------------------------------------
@@ -391,6 +397,4 @@ def _after_fork_in_child() -> None:
     # The child shares the parent's log file but not its writer thread: it must never write.
     for run in _live:
         if isinstance(run, Run):
-            run._accepting = False
-            if run._console is not None:
-                run._console.detach()
+            run.after_fork_in_child()

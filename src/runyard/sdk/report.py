@@ -13,6 +13,9 @@ class Reporter:
         self._lock = threading.Lock()
         self.messages: list[str] = []
 
+    def after_fork_in_child(self) -> None:
+        self._lock = threading.Lock()
+
     def once(self, kind: str, message: str) -> None:
         with self._lock:
             if kind in self._seen:

@@ -12,8 +12,12 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
+
+import msgpack
 
 from ..errors import LogValueError, RunyardWarning, StepError, UsageError
 from ..log.records import Kind
@@ -31,6 +35,34 @@ from .writer import ROW_OVERHEAD, Writer
 
 _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
+_STEP_END = 2**63  # steps are int64 in the log and the index
+
+
+@dataclass(slots=True)
+class PendingRow:
+    """The open row: keys merged into the current step but not yet committed."""
+
+    data: dict[str, Any]
+    media: bool = False  # values hold Media the writer must encode
+    extra: int = 0  # queue weight of that media beyond the row's values
+    raw: bool = False  # handed out by ``pending_row()`` (run.history.row): check values at commit
+
+    def merge(self, row: dict[str, Any], media: bool, extra: int) -> None:
+        self.data.update(row)
+        self.media = self.media or media
+        self.extra += extra
+
+
+def _opaque(obj: Any) -> Any:
+    return None  # Media and other objects: not counted by the size check (they become small refs)
+
+
+def _too_large(key: str, size: int, limit: int) -> str:
+    return (
+        f"log(): key {key!r} holds {size:,} bytes, more than a run log record takes ({limit:,} bytes, the "
+        "max_record_bytes setting); nothing from this call was logged. Store large data as a file "
+        "(run.save) or an artifact."
+    )
 
 
 class Run(RunSurface):
@@ -43,18 +75,19 @@ class Run(RunSurface):
         reporter: Reporter,
         resumed: bool,
         root: str,
+        on_finish: Callable[[Run], None] = lambda run: None,
     ) -> None:
         state = writer.state
+        self._on_finish = on_finish  # the process-wide bookkeeping (lifecycle.forget)
         self._writer = writer
         self._queue_put = writer.queue.put
         self._settings = settings
         self._reporter = reporter
         self._lock = threading.Lock()
         self._step = state.last_step + 1
-        self._pending: dict[str, Any] | None = None
-        self._pending_media = False
-        self._pending_extra = 0
-        self._pending_raw = False  # history.row handed out the pending dict: normalise at commit
+        self._pending: PendingRow | None = None
+        self._known_keys: set[str] = set()  # keys logged before, known to be strings
+        self._max_record = int(settings["max_record_bytes"])
         self._queued_weight = 0
         self._queue_limit = int(settings["queue_limit"])
         self._strict = bool(settings["strict_steps"])
@@ -67,6 +100,7 @@ class Run(RunSurface):
         self._error: str | None = None
         self._warned_backpressure = False
         self._console: ConsoleCapture | None = None
+        self._sender: Any = None  # online mode: the ``Sender`` streaming the log (sdk/sender.py)
         self.id: str = state.id
         self.project: str = state.project
         self.entity: str = state.entity
@@ -147,12 +181,16 @@ class Run(RunSurface):
             return
         if type(data) is not dict:
             data = _as_dict(data)
+        if not self._known_keys.issuperset(data):  # a key not seen before: is it a string?
+            self._check_new_keys(data)
         errors = None
         media = False
         extra = 0  # queue weight of media beyond the row's values
         types = set(map(type, data.values()))
         if _plain_only(types):
-            row = data.copy()  # keys are checked to be strings by the writer, off this thread
+            if str in types:
+                self._check_strings(data)
+            row = data.copy()
         else:
             flags = Normalized()
             row, errors = normalize_row(data, flags)
@@ -161,53 +199,93 @@ class Run(RunSurface):
                 raise LogValueError("\n".join(errors))
             if media:
                 _check_media_counts(row)
-        if step is not None and (type(step) is not int or step < 0):
+            self._check_sizes(row)
+        if step is not None and (type(step) is not int or not 0 <= step < _STEP_END):
             step = _check_step(step)
         with self._lock:
             s = self._step
+            pending = self._pending
             if step is None:
-                pending = self._pending
                 if pending is not None:
-                    pending.update(row)
-                    row, media, extra = pending, media or self._pending_media, extra + self._pending_extra
-                    self._pending = None
-                    numeric = False
+                    pending.merge(row, media, extra)
+                    if commit is not False:
+                        self._commit_pending(s)
+                        self._step = s + 1
+                elif commit is False:
+                    self._pending = PendingRow(row, media, extra)
                 else:
-                    numeric = types <= _NUMBERS
-                if commit is False:
-                    self._pending, self._pending_media, self._pending_extra = row, media, extra
-                else:
-                    self._commit(s, row, media, numeric, extra)
+                    self._commit(s, row, media, types <= _NUMBERS, extra)
                     self._step = s + 1
             elif step < s:
                 self._lower_step(step, s, row)
             else:
                 if step > s:
-                    if self._pending is not None:
-                        self._commit(s, self._pending, self._pending_media, False, self._pending_extra)
-                        self._pending = None
+                    if pending is not None:
+                        self._commit_pending(s)
+                        pending = None
                     self._step = s = step
-                if self._pending is None:
-                    self._pending, self._pending_media, self._pending_extra = row, media, extra
+                if pending is None:
+                    self._pending = PendingRow(row, media, extra)
                 else:
-                    self._pending.update(row)
-                    self._pending_media = self._pending_media or media
-                    self._pending_extra += extra
+                    pending.merge(row, media, extra)
                 if commit:
-                    self._commit(s, self._pending, self._pending_media, False, self._pending_extra)
-                    self._pending = None
+                    self._commit_pending(s)
                     self._step = s + 1
         if errors:
             raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
 
+    def _check_new_keys(self, data: dict[Any, Any]) -> None:
+        bad = [k for k in data if type(k) is not str]
+        if bad:
+            raise LogValueError(
+                f"log(): key {bad[0]!r} is a {type(bad[0]).__name__}; keys must be strings (nothing from "
+                "this call was logged)"
+            )
+        self._known_keys.update(data)
+
+    def _check_strings(self, data: dict[str, Any]) -> None:
+        quarter = self._max_record // 4  # a str of n characters takes at most 4n bytes in UTF-8
+        for key, v in data.items():
+            if type(v) is str and len(v) > quarter:
+                size = len(v.encode("utf-8", "surrogatepass"))
+                if size > self._max_record - 1024:
+                    raise LogValueError(_too_large(key, size, self._max_record))
+
+    def _check_sizes(self, row: dict[str, Any]) -> None:
+        """Refuse a value the run log could not hold (its record would be over max_record_bytes)."""
+        limit = self._max_record - 1024
+        for key, v in row.items():
+            t = type(v)
+            if t is str:
+                self._check_strings({key: v})
+            elif t is list or t is dict:
+                size = len(msgpack.packb(v, default=_opaque, use_bin_type=True))
+                if size > limit:
+                    raise LogValueError(_too_large(key, size, self._max_record))
+
+    def pending_row(self) -> dict[str, Any]:
+        """The pending (not yet committed) row as a dict the caller may edit (``run.history.row``);
+        its values are checked when it is committed."""
+        with self._lock:
+            if self._pending is None:
+                self._pending = PendingRow({})
+            self._pending.raw = True
+            return self._pending.data
+
+    def _commit_pending(self, step: int) -> None:
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            if pending.raw:  # the user edited history.row directly: check it now
+                flags = Normalized()
+                row, errors = normalize_row(pending.data, flags)
+                for message in errors:
+                    warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
+                self._commit(step, row, pending.media or flags.media, False, pending.extra)
+            else:
+                self._commit(step, pending.data, pending.media, False, pending.extra)
+
     def _commit(self, step: int, row: dict[str, Any], media: bool, numeric: bool = False, extra: int = 0) -> None:
-        if self._pending_raw:  # the user edited history.row directly: check it now
-            self._pending_raw = False
-            flags = Normalized()
-            row, errors = normalize_row(row, flags)
-            media = media or flags.media
-            for message in errors:
-                warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
         ts = time.time()
         self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media, numeric, extra))
         self._queued_weight += len(row) + ROW_OVERHEAD + extra
@@ -366,8 +444,7 @@ class Run(RunSurface):
             if self._finished:
                 return
             if self._pending is not None:
-                self._commit(self._step, self._pending, self._pending_media, False, self._pending_extra)
-                self._pending = None
+                self._commit_pending(self._step)
                 self._step += 1
             if exit_code is None:
                 exit_code = self._exit_code if self._exit_code is not None else 0
@@ -378,11 +455,11 @@ class Run(RunSurface):
             now = time.time()
             self._queue_put(StopItem(now, self._runtime_offset + now - self._start_wall, int(exit_code), self._error))
         self._wait_for_writer()
+        if self._sender is not None:
+            self._sender.finish(float(self._settings["upload_timeout"]))
         if "runyard.sdk.watch" in sys.modules:
             sys.modules["runyard.sdk.watch"].unwatch_run(self)
-        from . import lifecycle
-
-        lifecycle.forget(self)
+        self._on_finish(self)
 
     # -- artifacts (docs/artifacts.md) -------------------------------------------------------
 
@@ -432,8 +509,24 @@ class Run(RunSurface):
                 f"gave up waiting for the writer of run {self.path} after {timeout:.0f} s; about "
                 f"{backlog:,} values were not written (raise finish_timeout to wait longer)"
             )
-        elif self._writer.lost_records:
-            say(f"run {self.path}: {self._writer.lost_records} write batch(es) failed and were not saved")
+        else:
+            loss = self._writer.loss_message()
+            if loss:
+                say(f"run {self.path}: {loss}")
+            if self._writer.failed_rows:
+                say(f"run {self.path}: {self._writer.failed_rows:,} rows could not be encoded and were left out")
+
+    def after_fork_in_child(self) -> None:
+        """In a forked child: the run belongs to the parent. Its locks and queue may have been
+        held or half-used by a parent thread at the fork, so they are made anew (as sentry-python's
+        batcher does); the child never writes (log() says so once)."""
+        self._accepting = False
+        self._lock = threading.Lock()
+        self._writer.after_fork_in_child()
+        self._queue_put = self._writer.queue.put
+        self._reporter.after_fork_in_child()
+        if self._console is not None:
+            self._console.detach()
 
     def _mark_failed(self, exc: BaseException) -> None:
         self._exit_code = 1
@@ -466,8 +559,8 @@ def _check_step(step: Any) -> int:
         if as_int is None or isinstance(step, bool):
             raise StepError(f"log(): step must be a non-negative integer, got {step!r} ({type(step).__name__})")
         step = as_int()
-    if step < 0:
-        raise StepError(f"log(): step must be a non-negative integer, got {step}")
+    if not 0 <= step < _STEP_END:
+        raise StepError(f"log(): step must be a non-negative integer below 2**63, got {step}")
     return int(step)
 
 

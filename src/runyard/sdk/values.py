@@ -9,6 +9,7 @@ key and the type.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ ARRAY_HISTOGRAM_BINS = 32
 # For the writer's backlog bound, media count as one value per this many bytes of their data, so
 # a queue of images waiting to be encoded stays within tens of megabytes (settings.queue_limit).
 MEDIA_BYTES_PER_VALUE = 320
+_COMPLEX_HINT = "log the real and imaginary parts under two keys (e.g. 'z/re' and 'z/im')"
 _ACCEPTED = (
     "numbers, strings, bools, None, lists, tuples, dicts, numpy arrays and scalars, "
     "torch/tensorflow/jax tensors and runyard media types (Image, Histogram, Table, ...)"
@@ -67,7 +69,7 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
         flags.weight += snap.queued_bytes() // MEDIA_BYTES_PER_VALUE
         return snap
     if isinstance(value, np.generic):
-        return value.item()
+        return _numpy_scalar(key, value)
     if isinstance(value, float):  # subclasses of the plain types (IntEnum, str enums, ...)
         return float(value)
     if isinstance(value, int):
@@ -86,6 +88,10 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
         return out
     if isinstance(value, (list, tuple)):
         return [normalize(key, v, flags) for v in value]
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, complex):
+        raise LogValueError(f"log(): cannot log key {key!r}: complex numbers are not supported; {_COMPLEX_HINT}")
     arr = value if isinstance(value, np.ndarray) else (
         None if isinstance(value, (bytes, bytearray, set)) else tensor_to_numpy(value)
     )
@@ -106,10 +112,41 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
     )
 
 
+def _numpy_scalar(key: str, value: np.generic) -> Any:
+    """A numpy scalar as the Python value the log stores: floats of every width as float64 (a
+    long double loses its extra precision, as in wandb), datetimes as ISO-8601 strings."""
+    kind = value.dtype.kind
+    if kind == "f":
+        return float(value)
+    if kind in "iu":
+        return int(value)
+    if kind == "b":
+        return bool(value)
+    if kind == "U":
+        return str(value)
+    if kind == "S":
+        return str(value.item().decode("utf-8", "replace"))
+    if kind == "M":
+        return None if np.isnat(value) else str(np.datetime_as_string(value))
+    if kind == "c":
+        raise LogValueError(f"log(): cannot log key {key!r}: complex numbers are not supported; {_COMPLEX_HINT}")
+    raise LogValueError(
+        f"log(): cannot log key {key!r}: numpy values of dtype {value.dtype} are not supported. Accepted: {_ACCEPTED}."
+    )
+
+
 def _array(key: str, arr: np.ndarray) -> Any:
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
+        arr = arr.astype(np.float64)  # long double: stored as float64
+    if arr.dtype.kind == "M" and arr.size <= ARRAY_AS_LIST_MAX:
+        return [None if np.isnat(v) else str(np.datetime_as_string(v)) for v in arr.ravel()]
     if arr.dtype.kind not in "biuf":
         if arr.dtype.kind in "US":
             return arr.tolist()
+        if arr.dtype.kind == "c":
+            raise LogValueError(
+                f"log(): cannot log key {key!r}: complex arrays are not supported; {_COMPLEX_HINT}"
+            )
         raise LogValueError(
             f"log(): cannot log key {key!r}: numpy arrays of dtype {arr.dtype} are not supported "
             "(use numbers, bools or strings)"

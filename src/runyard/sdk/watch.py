@@ -2,18 +2,19 @@
 ``log_freq`` training steps, as wandb's ``watch`` logs them (``parameters/<name>``,
 ``gradients/<name>``), joined to the row the script logs next.
 
-Cheap between those steps: one forward hook per model counts calls; only on a due call are
-parameters binned and one-shot gradient hooks placed, which remove themselves after the backward
-pass they observe. Binning runs with ``torch.histc`` where the tensor lives.
+Cheap between those steps: one tensor hook per parameter counts backward passes, and only a due
+pass bins anything (``torch.histc``, where the tensor lives). Hooks on the parameters rather than
+on the model's ``forward`` also see models whose ``forward`` is not what training calls
+(Lightning's ``training_step`` calls the inner network).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import sys
 from typing import Any
 
-from .report import Reporter, say
+from .report import Reporter
 
 logger = logging.getLogger("runyard")
 _KINDS = ("gradients", "parameters", "all", None)
@@ -21,63 +22,41 @@ _reporter = Reporter()
 
 
 class _Watch:
+    """The hooks of one watched model: one tensor hook per parameter, which counts the backward
+    passes through it and, on every ``log_freq``-th (the first included), logs that parameter's
+    gradient and/or value histogram. Between those passes a hook costs one increment and one
+    comparison; it returns None, so autograd uses the gradient unchanged."""
+
     def __init__(self, model: Any, prefix: str, log: str | None, log_freq: int, run: Any) -> None:
-        self.model = model
+        self.run = run
         self.prefix = prefix
         self.log_params = log in ("parameters", "all")
         self.log_grads = log in ("gradients", "all")
         self.log_freq = max(1, int(log_freq))
-        self.run = run
-        self.calls = 0
-        self.grad_handles: list[Any] = []
-        self.lock = threading.Lock()
-        self.handle = model.register_forward_hook(self._forward)
+        self.handles = [p.register_hook(self._hook(name, p)) for name, p in model.named_parameters()
+                        if p.requires_grad]
 
-    def _forward(self, module: Any, inputs: Any, output: Any) -> None:
-        self.calls += 1
-        if (self.calls - 1) % self.log_freq:  # the first call and every log_freq-th after it
-            return
-        if not module.training:
-            return
-        try:
-            if self.log_params:
-                self._emit({f"parameters/{self.prefix}{n}": _histogram(p.detach())
-                            for n, p in module.named_parameters() if p.numel()})
-            if self.log_grads:
-                self._arm_gradients(module)
-        except Exception as e:  # never break a training step
-            _reporter.once(f"watch-{type(e).__name__}",
-                           f"watch(): could not log the histograms of {type(module).__name__} — {e!r}; "
-                           "training goes on")
+    def _hook(self, name: str, param: Any) -> Any:
+        count = [0]
+        freq = self.log_freq
 
-    def _arm_gradients(self, module: Any) -> None:
-        with self.lock:
-            if self.grad_handles:  # the previous due step's backward never came
-                return
-            for name, p in module.named_parameters():
-                if p.requires_grad and p.numel():
-                    self.grad_handles.append(p.register_hook(self._grad_hook(name)))
-
-    def _grad_hook(self, name: str) -> Any:
         def hook(grad: Any) -> None:
+            n = count[0]
+            count[0] = n + 1
+            if n % freq:
+                return
             try:
-                self._emit({f"gradients/{self.prefix}{name}": _histogram(grad.detach())})
-            except Exception as e:
-                _reporter.once(f"watch-grad-{type(e).__name__}",
-                               f"watch(): could not log the gradient of {name} — {e!r}; training goes on")
-            with self.lock:
-                self._drop_one()
+                values = {}
+                if self.log_grads:
+                    values[f"gradients/{self.prefix}{name}"] = _histogram(grad.detach())
+                if self.log_params:
+                    values[f"parameters/{self.prefix}{name}"] = _histogram(param.detach())
+                self._emit(values)
+            except Exception as e:  # never break a training step
+                _reporter.once(f"watch-{type(e).__name__}",
+                               f"watch(): could not log the histograms of {name} — {e!r}; training goes on")
 
         return hook
-
-    def _drop_one(self) -> None:
-        # Hooks fire once per parameter per backward; once all have fired, remove them all.
-        self._fired = getattr(self, "_fired", 0) + 1
-        if self._fired >= len(self.grad_handles):
-            for h in self.grad_handles:
-                h.remove()
-            self.grad_handles = []
-            self._fired = 0
 
     def _emit(self, values: dict[str, Any]) -> None:
         run = self.run
@@ -85,11 +64,9 @@ class _Watch:
             run.log(values, commit=False)
 
     def remove(self) -> None:
-        self.handle.remove()
-        with self.lock:
-            for h in self.grad_handles:
-                h.remove()
-            self.grad_handles = []
+        for h in self.handles:
+            h.remove()
+        self.handles = []
 
 
 def _histogram(tensor: Any, bins: int = 64) -> Any:
@@ -127,10 +104,8 @@ def watch(
     ``log``: ``"gradients"`` (default), ``"parameters"``, ``"all"`` or None (nothing).
     ``log_graph=True`` is accepted and ignored (runyard draws no model graphs).
     """
-    if run is None:
-        from . import lifecycle
-
-        run = lifecycle._current
+    if run is None:  # the current run: lifecycle is loaded by init(), and not imported here (no cycle)
+        run = getattr(sys.modules.get("runyard.sdk.lifecycle"), "_current", None)
     if run is None:
         from ..errors import UsageError
 
@@ -138,7 +113,7 @@ def watch(
     if log not in _KINDS:
         raise ValueError(f"watch(): log must be 'gradients', 'parameters', 'all' or None, got {log!r}")
     if log_graph:
-        say("watch(log_graph=True): runyard draws no model graphs; the graph is not logged")
+        _reporter.once("log_graph", "watch(log_graph=True): runyard draws no model graphs; the graph is not logged")
     if getattr(run, "disabled", False):
         return
     model_list = list(models) if isinstance(models, (list, tuple)) else [models]

@@ -24,7 +24,7 @@ import msgpack
 from ..log.framing import frame
 from ..log.reader import SNAPSHOT_NAME
 from ..log.records import Kind, encode
-from ..log.runlog import RunLog
+from ..log.runlog import RecordTooLargeError, RunLog, record_too_large
 from ..log.state import RunState
 from ..types.base import MediaStore, atomic_write
 from .items import Item, RecordItem, RowItem, StopItem, SyncItem
@@ -59,7 +59,11 @@ class Writer:
         self.on_warning = on_warning  # (kind, message): warnings about the user's data
         self.queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self.done_weight = 0  # written by this thread only; the caller compares it to its count
-        self.lost_records = 0
+        self.failed_rows = 0  # rows the writer could not encode (each reported once per kind)
+        self._loss_unrecorded = False  # a write failed and no LOSS record says so yet
+        self._batch_rows = 0  # ROW records in the batch being built, and its first and last step
+        self._batch_steps = [0, 0]
+        self._batch_other = 0  # other records in it
         self.closed = False
         self._flush_interval = float(settings["flush_interval"])
         self._fsync_interval = float(settings["fsync_interval"])
@@ -80,6 +84,12 @@ class Writer:
 
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+    def after_fork_in_child(self) -> None:
+        """The writer thread does not exist in a forked child: fresh queue and events, no file."""
+        self.queue = queue.SimpleQueue()
+        self.wake = threading.Event()
+        self.progress = threading.Event()
 
     def join(self, timeout: float) -> bool:
         self._thread.join(timeout)
@@ -165,6 +175,7 @@ class Writer:
 
     def _append(self, buf: bytearray, record: list[Any]) -> None:
         buf += frame(encode(record))
+        self._batch_other += 1
         self.state.apply(record)
 
     def _row(self, item: RowItem, buf: bytearray) -> None:
@@ -172,6 +183,13 @@ class Writer:
         weight = len(data) + ROW_OVERHEAD + item.extra  # as the caller counted it
         try:
             self._prepare_and_append(item, data, buf)
+        except Exception as e:  # this row only; the run goes on
+            self.failed_rows += 1
+            self.reporter.once(
+                f"row-{type(e).__name__}",
+                f"could not write step {item.step} (keys {sorted(map(str, data))[:10]}) — {type(e).__name__}: "
+                f"{e} — that row was left out (shown once per kind of error; finish() gives the count)",
+            )
         finally:
             self.done_weight += weight  # also when the row failed: a waiting caller must not hang
         if self.state.new_mixed:
@@ -186,7 +204,14 @@ class Writer:
         summary = self.state.summary
         if summary.metrics.has_step_metrics:
             _fill_step_metrics(data, summary)
-        buf += frame(encode([_ROW, item.step, item.ts, item.runtime, data]))
+        payload = encode([_ROW, item.step, item.ts, item.runtime, data])
+        if len(payload) > self.log.max_record:
+            raise RecordTooLargeError(record_too_large([_ROW, data], len(payload), self.log.max_record))
+        buf += frame(payload)
+        self._batch_rows += 1
+        if self._batch_rows == 1:
+            self._batch_steps[0] = item.step
+        self._batch_steps[1] = item.step
         self.state.apply_row(item.step, item.ts, item.runtime, data, item.numeric and known_keys)
 
     def _check_keys(self, data: dict[str, Any], step: int) -> dict[str, Any]:
@@ -238,17 +263,47 @@ class Writer:
     # -- I/O ---------------------------------------------------------------------------------
 
     def _write(self, buf: bytearray) -> None:
+        rows, other, (first, last) = self._batch_rows, self._batch_other, self._batch_steps
+        self._batch_rows = self._batch_other = 0
+        if self._loss_unrecorded:
+            self._record_loss()
         try:
             self.log.write(buf)
         except OSError as e:
-            self.lost_records += 1
+            lost = self.state.lost
+            lost["rows"] = lost.get("rows", 0) + rows
+            lost["records"] = lost.get("records", 0) + other
+            if rows:
+                lost.setdefault("first_step", first)
+                lost["last_step"] = max(lost.get("last_step", last), last)
+            lost["error"] = f"{e.strerror or e}"
+            self.state.rows -= rows  # the state (and its snapshot) counts the rows the log holds
+            self._loss_unrecorded = True
             self.reporter.once(
                 "write",
-                f"could not write to {self.folder / 'run.rylog'} — {e} — records from now on may "
-                "not be saved; the run goes on and finish() will say how many were lost",
+                f"could not write to {self.folder / 'run.rylog'} — {e} — rows from now on may not be "
+                "saved; the run goes on, the loss is recorded in the run once writing works again, and "
+                "finish() says how many rows were lost",
             )
             return
         self._dirty_since_fsync = True
+
+    def _record_loss(self) -> None:
+        """Write a LOSS record with the totals so far, once writing works again."""
+        try:
+            self.log.write(frame(encode([Kind.LOSS, time.time(), dict(self.state.lost)])))
+        except OSError:
+            return
+        self._loss_unrecorded = False
+
+    def loss_message(self) -> str | None:
+        """What failed writes cost, for finish(); None when nothing was lost."""
+        lost = self.state.lost
+        if not lost:
+            return None
+        steps = f" (steps {lost['first_step']}–{lost['last_step']})" if lost.get("rows") else ""
+        return (f"{lost.get('rows', 0):,} rows{steps} were not written — {lost.get('error')}; the run "
+                "records the loss")
 
     def _sync_files(self, force: bool) -> None:
         if not (self._dirty_since_fsync or force):

@@ -11,14 +11,14 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
 from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from .. import __version__, jsonvalue
 from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
@@ -26,42 +26,45 @@ from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
 from ..store import queries as q
-from ..store.db import Store
+from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
-from . import files, history, tables
+from . import files, history, runinfo, tables
+from .door import DEFAULT_MAX_BODY, INT64_MAX, DoorMiddleware, document_errors
 from .errors import ApiError, install
 from .live import IngestLoop
 
-DEFAULT_INDEX = Path(".runyard") / "index.sqlite3"
 
-
-def default_store_url(root: Path) -> str:
-    """The embedded index of a folder of runs: a SQLite file in ``<root>/.runyard/``."""
-    return f"sqlite:///{(root / DEFAULT_INDEX).resolve()}"
-
-
-PLACEHOLDER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>runyard</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
-code{background:#8881;padding:0 .2em}</style></head>
-<body><h1>runyard</h1>
-<p><strong>Placeholder: the web UI is not built yet.</strong> This server already answers the
-HTTP API the UI will use.</p>
-<ul><li><a href="/docs">API documentation</a> (OpenAPI, interactive)</li>
-<li><a href="/openapi.json">/openapi.json</a></li>
-<li><a href="/api/projects">/api/projects</a></li></ul>
-<p>Serving runs from <code>{root}</code>.</p></body></html>
-"""
-
-
-def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] | None = None, *,
-               schema: str | None = None, follow: bool = True, interval: float = 0.25) -> FastAPI:
+def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike[str] | None = None, *,
+               schema: str | None = None, follow: bool = True, interval: float = 0.25,
+               keys: bool = False, blobs: Any = None, allowed_hosts: Iterable[str] = (),
+               max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The API over the runs under ``root``, indexed in ``store_url`` (default: an SQLite file
     in ``<root>/.runyard/``). With ``follow`` a background thread ingests new log records every
     ``interval`` seconds while the app runs (its lifespan), starting at once (``/api/health``
-    says ``ingested`` once the first pass is done); without it, the app ingests once at startup."""
-    root_path = Path(root).resolve()
+    says ``ingested`` once the first pass is done); without it, the app ingests once at startup.
+
+    ``keys``: every route but health needs an API key or a signed-in session (``auth.py``).
+    ``blobs`` (a ``BlobStore``): a team server (``docs/team-server.md``): runs arrive over HTTP
+    (``root`` is None), their logs live in the database and their files in ``blobs``; keys are on.
+    ``allowed_hosts``: DNS names the ``Host`` header may carry besides ``localhost`` and IP
+    addresses; ``max_body``: the largest request body in bytes (``door.py``)."""
+    team = blobs is not None
+    if team:
+        keys, follow = True, False
+    root_path = Path(root).resolve() if root is not None else Path("/runyard-team")
+    if store_url is None and root is None:
+        raise ValueError("a team server needs its database: give store_url")
     store = Store(store_url if store_url is not None else default_store_url(root_path), schema=schema)
+    auth = None
+    if keys:
+        from ..store.db import migration_lock
+        from ..store.team_schema import migrate as team_migrate
+        from .auth import Auth
+
+        with store.begin() as conn:
+            migration_lock(conn)
+            team_migrate(conn)
+        auth = Auth(store)
     ingestor = Ingestor(root_path, store)
     loop = IngestLoop(ingestor, interval)
 
@@ -76,6 +79,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         finally:
             loop.stop()
             store.close()
+            if blobs is not None:
+                blobs.close()
 
     app = FastAPI(
         title="runyard", version=__version__, lifespan=lifespan,
@@ -85,6 +90,16 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     )
     app.state.store, app.state.ingestor, app.state.root, app.state.loop = store, ingestor, root_path, loop
     install(app)
+    if auth is not None:
+        from .auth import AuthMiddleware
+
+        app.add_middleware(AuthMiddleware, auth=auth)
+    # the door is added last, so it is the outermost layer: Host, size and path checks come first
+    # (with keys a rebinding page has no key or session cookie, so any Host name may be used)
+    app.add_middleware(DoorMiddleware, allowed_hosts=allowed_hosts, max_body=max_body, check_host=not keys)
+    document_errors(app, {"/api/runs/{project}/{run_id}/summary": (409,),
+                          "/api/runs/{project}/{run_id}/files/{path}": (416,)},
+                    everywhere=(401, 403) if keys else ())
 
     def run_dir(project: str, run_id: str) -> tuple[int, Path, dict[str, Any]]:
         with store.read() as conn:
@@ -94,19 +109,21 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
 
     # -- projects and runs ----------------------------------------------------------------
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(PLACEHOLDER.replace("{root}", str(root_path)))
-
     @app.get("/api/health", tags=["server"])
-    def health() -> dict[str, Any]:
-        return {"ok": True, "version": __version__, "root": str(root_path), "index": store.dialect,
-                "ingest_passes": loop.passes, "ingested": loop.passes > 0 or not follow}
+    async def health() -> dict[str, Any]:  # on the event loop: answers while every worker is busy
+        return {"ok": True, "version": __version__, "root": None if team else str(root_path),
+                "index": store.dialect, "ingest_passes": loop.passes, "ingested": loop.passes > 0 or not follow,
+                "keys": keys, "team": team}
+
+    def visible(request: Request) -> frozenset[str] | None:
+        user = request.scope.get("state", {}).get("user")
+        return getattr(user, "entities", None)
 
     @app.get("/api/projects", tags=["runs"])
-    def list_projects() -> dict[str, Any]:
+    def list_projects(request: Request) -> dict[str, Any]:
+        allowed = visible(request)
         with store.read() as conn:
-            return {"projects": q.projects(conn)}
+            return {"projects": [p for p in q.projects(conn) if allowed is None or p["entity"] in allowed]}
 
     @app.get("/api/projects/{project}/runs", tags=["runs"])
     def list_runs(
@@ -115,7 +132,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                                     '{"config.lr": {"$gt": 0.01}}'),
         order: str | None = Query(None, description='"-summary_metrics.acc", "+created_at", comma-separated'),
         limit: int = Query(100, ge=1, le=10_000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=INT64_MAX),
         search: str | None = Query(None, description="substring of the run name or id"),
     ) -> dict[str, Any]:
         parsed = None
@@ -124,6 +141,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 parsed = json.loads(filters)
             except ValueError as exc:
                 raise ApiError(400, f"filters is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise ApiError(400, "filters is nested too deeply to read") from None
         with store.read() as conn:
             return q.list_runs(conn, project, parsed, order, limit, offset, search)
 
@@ -166,7 +185,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         key: str = Query(...),
         x_axis: str = Query("_step", description="_step, _runtime, _timestamp or a logged numeric key"),
         x_min: float | None = None, x_max: float | None = None,
-        max_points: int = Query(1000, description=f"1..{q.MAX_POINTS}"),
+        max_points: int = Query(1000, ge=1, le=q.MAX_POINTS),
     ) -> dict[str, Any]:
         ids = [r for r in runs.split(",") if r]
         if not ids:
@@ -176,7 +195,8 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     @app.get("/api/runs/{project}/{run_id}/series", tags=["series"], description=series_doc)
     def run_series(
         project: str, run_id: str, key: str = Query(...), x_axis: str = "_step",
-        x_min: float | None = None, x_max: float | None = None, max_points: int = 1000,
+        x_min: float | None = None, x_max: float | None = None,
+        max_points: int = Query(1000, ge=1, le=q.MAX_POINTS),
     ) -> dict[str, Any]:
         return _series(project, [run_id], key, x_axis, x_min, x_max, max_points)
 
@@ -197,7 +217,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     @app.get("/api/runs/{project}/{run_id}/media", tags=["media"],
              description="The media of a key at a step (else the nearest earlier step), for the step slider. "
                          "Each item's path is served by the files endpoint.")
-    def media_at(project: str, run_id: str, key: str, step: int | None = Query(None, ge=0),
+    def media_at(project: str, run_id: str, key: str, step: int | None = Query(None, ge=0, le=INT64_MAX),
                  x_key: str | None = Query(None, description="with x: pick the step by this key's value"),
                  x: float | None = None) -> dict[str, Any]:
         if (x_key is None) != (x is None):
@@ -218,16 +238,15 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         _, folder, _ = run_dir(project, run_id)
         target = files.resolve(folder, path)
         files.check_range(request.headers.get("range"), target.stat().st_size)
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable"}
-        ctype = files.content_type(target)
-        if ctype.startswith(("text/html", "image/svg")):
-            headers["Content-Security-Policy"] = "sandbox allow-scripts"  # no access to our origin
-        return FileResponse(target, media_type=ctype, headers=headers)
+        # nosniff and the CSP sandbox (no access to the UI's origin, whatever the file's type) are
+        # added to every /api answer by door.DoorMiddleware
+        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+        return FileResponse(target, media_type=files.content_type(target), headers=headers)
 
     @app.get("/api/runs/{project}/{run_id}/table", tags=["tables"])
     def run_table(
-        project: str, run_id: str, key: str, step: int | None = Query(None, ge=0),
-        offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=10_000),
+        project: str, run_id: str, key: str, step: int | None = Query(None, ge=0, le=INT64_MAX),
+        offset: int = Query(0, ge=0, le=INT64_MAX), limit: int = Query(100, ge=1, le=10_000),
         sort: str | None = None, desc: bool = False, search: str | None = None,
         where: str | None = Query(None, description='exact column matches as JSON, e.g. {"label": "cat"}'),
     ) -> dict[str, Any]:
@@ -243,7 +262,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             try:
                 parsed = json.loads(where)
                 assert isinstance(parsed, dict)
-            except (ValueError, AssertionError):
+            except (ValueError, AssertionError, RecursionError):
                 raise ApiError(400, "where must be a JSON object of column: value") from None
             conditions = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parsed.items()}
         out = tables.page(columns, data, offset, limit, sort, desc, search, conditions)
@@ -259,7 +278,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
 
     @app.get("/api/runs/{project}/{run_id}/output", tags=["runs"],
              description="Console output in pages; pass the answer's `next` as `after` for the next page.")
-    def run_output(project: str, run_id: str, after: int = -1,
+    def run_output(project: str, run_id: str, after: int = Query(-1, ge=-1, le=INT64_MAX),
                    limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
         with store.read() as conn:
             return q.output_page(conn, q.run_pk(conn, project, run_id), after, limit)
@@ -267,19 +286,23 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     @app.get("/api/runs/{project}/{run_id}/history", tags=["runs"],
              description="Every history row, unsampled, in pages read from the run log (scan_history). "
                          "Pass the answer's `next` as `after` for the next page.")
-    def run_history(project: str, run_id: str, after: int = Query(0, ge=0),
-                    page_size: int = Query(1000, ge=1, le=100_000), min_step: int = Query(0, ge=0),
-                    max_step: int | None = Query(None, ge=0),
+    def run_history(project: str, run_id: str, after: int = Query(0, ge=0, le=INT64_MAX),
+                    page_size: int = Query(1000, ge=1, le=100_000), min_step: int = Query(0, ge=0, le=INT64_MAX),
+                    max_step: int | None = Query(None, ge=0, le=INT64_MAX),
                     keys: str | None = Query(None, description="comma-separated; rows holding all of them")
                     ) -> dict[str, Any]:
         _, folder, _ = run_dir(project, run_id)
         wanted = [k for k in keys.split(",") if k] if keys else None
         return history.history_page(folder, after, page_size, min_step, max_step, wanted)
 
-    @app.get("/api/runs/{project}/{run_id}/files", tags=["media"])
+    @app.get("/api/runs/{project}/{run_id}/files", tags=["media"],
+             description="Files under the run's media/ and files/; a media file also names the key and step that "
+                         "logged it.")
     def run_files(project: str, run_id: str) -> dict[str, Any]:
-        _, folder, _ = run_dir(project, run_id)
-        return {"files": [dict(f, url=f"/api/runs/{project}/{run_id}/files/{f['path']}")
+        rpk, folder, _ = run_dir(project, run_id)
+        with store.read() as conn:
+            named = runinfo.media_names(conn, rpk)
+        return {"files": [dict(f, url=f"/api/runs/{project}/{run_id}/files/{f['path']}", **named.get(f["path"], {}))
                           for f in history.list_files(folder)]}
 
     # -- summary edits --------------------------------------------------------------------
@@ -324,14 +347,16 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
     @app.get("/api/events", tags=["live"],
              description="Server-sent events: `run` events (state, last_step, rows, summary, new_keys) for "
                          "runs that changed after `since` (a seq; default: now). `timeout` closes the stream.")
-    async def events(request: Request, project: str | None = None, since: int | None = None,
-                     timeout: float = Query(0, ge=0, description="seconds; 0 keeps the stream open"),
+    async def events(request: Request, project: str | None = None,
+                     since: int | None = Query(None, ge=0, le=INT64_MAX),
+                     timeout: float = Query(0, ge=0, le=86_400, description="seconds; 0 keeps the stream open"),
                      poll: float = Query(0.25, ge=0.05, le=10)) -> StreamingResponse:
         def latest() -> int:
             with store.read() as conn:
                 return q.max_seq(conn)
 
         start = since if since is not None else await anyio.to_thread.run_sync(latest)
+        allowed = visible(request)
 
         async def stream() -> AsyncIterator[str]:
             seq = start
@@ -342,7 +367,7 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
             while deadline is None or time.monotonic() < deadline:
                 if await request.is_disconnected():
                     return
-                changes = await anyio.to_thread.run_sync(_changes, seq, project, known)
+                changes = await anyio.to_thread.run_sync(_changes, seq, project, known, allowed)
                 for change in changes:
                     seq = max(seq, change["seq"])
                     yield f"id: {change['seq']}\nevent: run\ndata: {json.dumps(change)}\n\n"
@@ -354,9 +379,13 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    def _changes(seq: int, project: str | None, known: dict[int, set[str]]) -> list[dict[str, Any]]:
+    def _changes(seq: int, project: str | None, known: dict[int, set[str]],
+                 allowed: frozenset[str] | None = None) -> list[dict[str, Any]]:
         with store.read() as conn:
             changes = q.changes_since(conn, seq, project)
+            if allowed is not None:
+                names = {p["name"] for p in q.projects(conn) if p["entity"] in allowed}
+                changes = [c for c in changes if c["project"] in names]
             for change in changes:
                 pk = change.pop("pk")
                 keys = {k["key"] for k in q.run_keys(conn, pk)}
@@ -364,10 +393,17 @@ def create_app(root: str | os.PathLike[str], store_url: str | os.PathLike[str] |
                 known[pk] = keys
         return changes
 
+    runinfo.install(app, store, root_path)  # environment, code, alerts of a run
+
     # [artifacts] docs/artifacts.md, "HTTP API"
     from .artifacts import install_artifacts
 
     install_artifacts(app, store, root_path)
+
+    if auth is not None:  # team routes replace the folder-reading ones; before the UI's catch-all
+        from .team import install_team
+
+        install_team(app, store, blobs, auth)
 
     # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui

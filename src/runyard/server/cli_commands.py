@@ -29,11 +29,25 @@ def ui_command() -> Any:
     @click.argument("directory", required=False, type=click.Path(file_okay=False))
     @click.option("--port", default=8765, show_default=True, type=int, help="TCP port (0: any free port).")
     @click.option("--host", default="127.0.0.1", show_default=True,
-                  help="Address to listen on; 0.0.0.0 exposes the runs to your network.")
+                  help="Address to listen on; anything but loopback needs --allow-remote.")
+    @click.option("--allow-remote", is_flag=True,
+                  help="Allow a non-loopback --host (the API has no keys yet: anyone who reaches it reads your runs).")
+    @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+                  help="A DNS name browsers may use to reach this server (repeatable); IP addresses and "
+                       "localhost always work.")
     @click.option("--index", "index_url", default=None,
                   help="Index database: an SQLite path or a postgresql:// URL "
                        "(default: DIR/.runyard/index.sqlite3).")
-    def ui(directory: str | None, port: int, host: str, index_url: str | None) -> None:
+    def ui(directory: str | None, port: int, host: str, allow_remote: bool, allowed_hosts: tuple[str, ...],
+           index_url: str | None) -> None:
+        from .door import check_bind
+
+        try:
+            warning = check_bind(host, allow_remote)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        if warning:
+            click.echo(warning, err=True)
         root = _root(directory)
         if not root.is_dir():
             raise click.ClickException(
@@ -47,7 +61,7 @@ def ui_command() -> Any:
             raise click.ClickException(
                 f"the server needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"
             ) from None
-        app = create_app(root, index_url)
+        app = create_app(root, index_url, allowed_hosts=allowed_hosts)
         click.echo(f"runyard: serving {root} on http://{host}:{port}/ (API docs: /docs); Ctrl+C stops")
         uvicorn.run(app, host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"))
 
@@ -68,7 +82,7 @@ def reindex_command() -> Any:
         try:
             from ..store import Store
             from ..store import reindex as rebuild
-            from .app import default_store_url
+            from ..store.db import default_store_url
         except ImportError as exc:
             raise click.ClickException(
                 f"reindex needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"

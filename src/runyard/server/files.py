@@ -39,13 +39,21 @@ def content_type(path: Path) -> str:
 def resolve(run_dir: Path, rel: str) -> Path:
     """The file ``rel`` inside the run folder's media or files folder; 404 for anything else."""
     if "\x00" in rel or rel.startswith(("/", "\\")):
-        raise ApiError(404, f"no such file: {rel!r}")
+        raise ApiError(404, f"no such file: {_short(rel)}")
     base = run_dir.resolve()
-    target = (base / rel).resolve()
-    allowed = [base / d for d in SERVED_DIRS]
-    if not any(target.is_relative_to(d) for d in allowed) or not target.is_file():
-        raise ApiError(404, f"no such file in this run's media or files: {rel!r}")
+    try:
+        target = (base / rel).resolve()
+        allowed = [base / d for d in SERVED_DIRS]
+        found = any(target.is_relative_to(d) for d in allowed) and target.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a symlink loop, ...
+        found = False
+    if not found:
+        raise ApiError(404, f"no such file in this run's media or files: {_short(rel)}")
     return target
+
+
+def _short(rel: str) -> str:
+    return repr(rel) if len(rel) <= 200 else repr(rel[:200]) + f" ... ({len(rel)} characters)"
 
 
 _RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")

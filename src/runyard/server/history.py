@@ -6,44 +6,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..log.framing import LogFormatError, ScanResult, read_frames
-from ..log.reader import LOG_NAME
-from ..log.records import Kind, decode
+from ..log.framing import LogFormatError, LogStream, ScanResult
+from ..log.reader import LOG_NAME, history_rows
 from ..store.jsonutil import jsonable
 from .errors import ApiError
 from .files import SERVED_DIRS
 
 
-def history_page(folder: Path, after: int, page_size: int, min_step: int, max_step: int | None,
-                 keys: list[str] | None) -> dict[str, Any]:
+def history_page(folder: Path | None, after: int, page_size: int, min_step: int, max_step: int | None,
+                 keys: list[str] | None, log: LogStream | None = None) -> dict[str, Any]:
     """Rows after log offset ``after`` (0: from the start): ``{rows, next, more}``.
 
     Pass ``next`` back as ``after`` to continue; each page reads only its own part of the log.
     With ``keys``, only rows holding all of them, reduced to them (plus ``_step``,
-    ``_timestamp``, ``_runtime``), as wandb's ``scan_history(keys=...)`` does.
+    ``_timestamp``, ``_runtime``), as wandb's ``scan_history(keys=...)`` does. ``log``: a stream
+    to read instead of the folder's log (a team server's log held in its database).
     """
     rows: list[dict[str, Any]] = []
     scan = ScanResult(after, 0)
-    next_offset = after
-    more = False
+    next_offset, more = after, False
     try:
-        for off, payload in read_frames(folder / LOG_NAME, after, scan):
+        source = log if log is not None else (folder or Path()) / LOG_NAME
+        for off, row in history_rows(source, after, min_step, max_step, keys, scan):
             if len(rows) >= page_size:
                 next_offset, more = off, True
                 break
-            next_offset = off
-            record = decode(payload)
-            if record[0] != Kind.ROW:
-                continue
-            _, step, ts, rt, data = record
-            if step < min_step or (max_step is not None and step >= max_step):
-                continue
-            if keys:
-                if not all(k in data for k in keys):
-                    continue
-                data = {k: data[k] for k in keys}
-            row = dict(data)
-            row["_step"], row["_timestamp"], row["_runtime"] = step, ts, rt
             rows.append(jsonable(row))
         else:
             next_offset = scan.valid_end

@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -46,15 +45,8 @@ class _HashedAssets(StaticFiles):
         return response
 
 
-def ui_built(dist: Path = UI_DIST) -> bool:
-    return (dist / "index.html").is_file()
-
-
 def install_ui(app: FastAPI, dist: Path = UI_DIST) -> None:
     """Serve the built UI from ``dist`` on every non-API GET route of ``app``."""
-    # The app's own placeholder page for "/" gives way to the UI.
-    app.router.routes[:] = [r for r in app.router.routes
-                            if not (isinstance(r, Route) and r.path == "/" and "GET" in (r.methods or ()))]
     root = getattr(app.state, "root", "")
     index = dist / "index.html"
     no_cache = {"Cache-Control": "no-cache"}

@@ -30,16 +30,37 @@ def load(path: Path) -> tuple[list[str], list[list[Any]]]:
             _CACHE.move_to_end(key)
             return hit
     try:
-        doc = json.loads(path.read_bytes())
-        columns = [str(c) for c in doc["columns"]]
-        data = [list(r) for r in doc["data"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         raise ApiError(422, f"the table file {path.name} cannot be read: {exc}") from None
+    columns, data = _decode(path.name, raw)
     with _LOCK:  # content-addressed files never change: caching by path is safe
         _CACHE[key] = (columns, data)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return columns, data
+
+
+def _decode(name: str, raw: bytes) -> tuple[list[str], list[list[Any]]]:
+    try:
+        doc = json.loads(raw)
+        return [str(c) for c in doc["columns"]], [list(r) for r in doc["data"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(422, f"the table file {name} cannot be read: {exc}") from None
+
+
+def parse(digest: str, raw: bytes) -> tuple[list[str], list[list[Any]]]:
+    """A table file's bytes (from a blob store), cached by their content hash like ``load``."""
+    with _LOCK:
+        hit = _CACHE.get(digest)
+    if hit is not None:
+        return hit
+    out = _decode(digest[:12], raw)
+    with _LOCK:
+        _CACHE[digest] = out
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return out
 
 
 def _number(cell: Any) -> float | None:

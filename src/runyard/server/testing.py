@@ -28,7 +28,7 @@ class InProcessClient:
         self.portal = self._portal_cm.__enter__()
         self._lifespan = self.app.router.lifespan_context(self.app)
         self.portal.call(self._lifespan.__aenter__)
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver")
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://127.0.0.1")
         return self
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:

@@ -17,9 +17,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..filters import compile_pattern
 from . import schema as s
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+DEFAULT_INDEX = Path(".runyard") / "index.sqlite3"
+
+
+def default_store_url(root: str | os.PathLike[str]) -> str:
+    """The embedded index of a folder of runs: a SQLite file in ``<root>/.runyard/``."""
+    return f"sqlite:///{(Path(root) / DEFAULT_INDEX).resolve()}"
 
 
 def normalize_url(url: str | os.PathLike[str]) -> str:
@@ -55,6 +62,7 @@ class Store:
                 sa.event.listen(self.engine, "connect", _pg_search_path(schema))
         if not self._current():
             with self.begin() as conn:
+                migration_lock(conn)
                 s.migrate(conn)
 
     def _current(self) -> bool:
@@ -133,6 +141,17 @@ class Store:
         self.engine.dispose()
 
 
+MIGRATION_LOCK = 0x72796172  # "ryar": the advisory lock id every runyard process migrates under
+
+
+def migration_lock(conn: sa.Connection) -> None:
+    """Hold the migration lock until ``conn``'s transaction ends (PostgreSQL: an advisory lock, so
+    server processes starting together migrate one after the other and the later ones find the
+    schema current; SQLite: the write transaction is already exclusive)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+
+
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN, so every transaction (reads too) is real.
     dbapi_conn.isolation_level = None
@@ -141,6 +160,14 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+    dbapi_conn.create_function("runyard_regexp", 2, _regexp, deterministic=True)
+
+
+def _regexp(pattern: str | None, text: str | None) -> int:
+    """``$regex`` in SQLite: RE2 (linear time in the text), so no filter can hold a worker."""
+    if pattern is None or text is None:
+        return 0
+    return 1 if compile_pattern(pattern)(text) else 0
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

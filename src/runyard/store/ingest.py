@@ -350,6 +350,8 @@ class Ingestor:
                     seen.extend([o, n] for o, n in scan.damaged if [o, n] not in seen)
             except LogFormatError as exc:
                 flags["corrupt"] = {"offset": 0, "error": str(exc)}
+            if state.lost:  # writes that failed (full disk): the run says how many rows it lacks
+                flags["lost"] = dict(state.lost)
             report.records, report.points = batch.records, batch.points
             if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
                 report.changed = True

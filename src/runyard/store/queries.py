@@ -6,17 +6,17 @@ a caller can fix (an unknown run or key, a malformed filter) raise ``QueryError`
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import math
-import re
 from typing import Any
 
 import msgpack
 import numpy as np
 import sqlalchemy as sa
 
+from ..filters import FilterError, re2_module
+from ..filters import parse as parse_filter
 from ..jsonvalue import encode_float
+from . import filter_sql as fsql
 from . import schema as s
 from . import series as ser
 from .jsonutil import jsonable, loads
@@ -30,156 +30,13 @@ class QueryError(ValueError):
 
 # --- runs -----------------------------------------------------------------------------------
 
-_COLUMNS: dict[str, sa.ColumnElement[Any]] = {
-    "id": s.runs.c.run_id, "run_id": s.runs.c.run_id, "name": s.runs.c.name,
-    "display_name": s.runs.c.name, "state": s.runs.c.state, "created_at": s.runs.c.created_at,
-    "updated_at": s.runs.c.updated_at, "runtime": s.runs.c.runtime, "group": s.runs.c.group_name,
-    "job_type": s.runs.c.job_type, "last_step": s.runs.c.last_step, "rows": s.runs.c.rows,
-}
-
-
-def _field_name(path: str) -> str | None:
-    """The ``run_fields.field`` a filter/order path refers to, or None for a run column."""
-    for prefix, repl in (("config.", "config."), ("summary_metrics.", "summary."), ("summary.", "summary.")):
-        if path.startswith(prefix):
-            return repl + path[len(prefix):]
-    if path == "tags":
-        return "tags"
-    if path in _COLUMNS:
-        return None
-    raise QueryError(
-        f"unknown field {path!r}: use config.<key>, summary_metrics.<key>, tags or one of "
-        f"{sorted(_COLUMNS)}"
-    )
-
-
-def _time_arg(v: Any) -> Any:
-    if isinstance(v, str):
-        try:
-            return dt.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            raise QueryError(f"created_at needs an ISO 8601 time or unix seconds, got {v!r}") from None
-    return v
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) or isinstance(v, bool)
-
-
-def _op(col_num: Any, col_text: Any, op: str, v: Any) -> sa.ColumnElement[bool]:
-    if op in ("$eq", "$gt", "$gte", "$lt", "$lte"):
-        if v is None:
-            if op != "$eq":
-                raise QueryError(f"{op} needs a number or a string, got null")
-            return sa.and_(col_num.is_(None), col_text.is_(None))
-        if isinstance(v, float) and not math.isfinite(v):
-            raise QueryError(f"{op}: NaN and infinity cannot be compared")
-        arg: Any
-        if _is_num(v):
-            col, arg = col_num, float(v)
-        elif isinstance(v, str):
-            col, arg = col_text, v
-        else:
-            col, arg = col_text, json.dumps(v, separators=(",", ":"))
-        cond: sa.ColumnElement[bool] = {
-            "$eq": col == arg, "$gt": col > arg, "$gte": col >= arg, "$lt": col < arg, "$lte": col <= arg,
-        }[op]
-        return cond
-    if op == "$in":
-        if not isinstance(v, list):
-            raise QueryError(f"$in needs a list, got {v!r}")
-        return sa.or_(sa.false(), *[_op(col_num, col_text, "$eq", x) for x in v])
-    if op == "$regex":
-        if not isinstance(v, str):
-            raise QueryError(f"$regex needs a string pattern, got {v!r}")
-        try:
-            re.compile(v)
-        except re.error as e:
-            raise QueryError(f"$regex {v!r} is not a valid regular expression: {e}") from None
-        matched: sa.ColumnElement[bool] = col_text.regexp_match(v)
-        return matched
-    raise QueryError(f"unknown operator {op!r}")
-
-
-_NEGATED = {"$ne": "$eq", "$nin": "$in"}
-
-
-def _cond(path: str, cond: Any) -> sa.ColumnElement[bool]:
-    is_ops = isinstance(cond, dict) and cond and all(str(k).startswith("$") for k in cond)
-    ops = cond if is_ops else {"$eq": cond}
-    field = _field_name(path)
-    parts: list[sa.ColumnElement[bool]] = []
-    for op, v in ops.items():
-        if op == "$not":
-            parts.append(sa.not_(_cond(path, v)))
-            continue
-        if field is None:
-            col = _COLUMNS[path]
-            if path == "created_at":
-                v = [_time_arg(x) for x in v] if isinstance(v, list) else _time_arg(v)
-            if op == "$exists":
-                parts.append(sa.true() if v else sa.false())
-                continue
-            numeric = path in ("created_at", "updated_at", "runtime", "last_step", "rows")
-            inner = _op(col if numeric else sa.null(), sa.null() if numeric else col, _NEGATED.get(op, op), v)
-            parts.append(sa.not_(inner) if op in _NEGATED else inner)
-            continue
-        f = s.run_fields.alias()
-        base = sa.select(sa.literal(1)).where(f.c.run_pk == s.runs.c.pk, f.c.field == field)
-        if op == "$exists":
-            parts.append(sa.exists(base) if v else sa.not_(sa.exists(base)))
-            continue
-        inner = _op(f.c.num, f.c.text, _NEGATED.get(op, op), v)
-        ex = sa.exists(base.where(inner))
-        parts.append(sa.not_(ex) if op in _NEGATED else ex)
-    return sa.and_(sa.true(), *parts)
-
-
-def compile_filter(filters: Any) -> sa.ColumnElement[bool]:
-    """wandb's Mongo-style filter (docs/http-api.md, "Runs: filters, orders, search") as a SQL condition on ``runs``."""
-    if filters is None:
-        return sa.true()
-    if not isinstance(filters, dict):
-        raise QueryError(f"filters must be a JSON object, got {type(filters).__name__}")
-    parts: list[sa.ColumnElement[bool]] = []
-    for key, v in filters.items():
-        if key in ("$and", "$or", "$nor"):
-            if not isinstance(v, list):
-                raise QueryError(f"{key} needs a list of filters")
-            subs = [compile_filter(x) for x in v]
-            if key == "$and":
-                parts.append(sa.and_(sa.true(), *subs))
-            elif key == "$or":
-                parts.append(sa.or_(sa.false(), *subs))
-            else:
-                parts.append(sa.not_(sa.or_(sa.false(), *subs)))
-        elif key.startswith("$"):
-            raise QueryError(f"unknown operator {key!r} at the top of a filter")
-        else:
-            parts.append(_cond(key, v))
-    return sa.and_(sa.true(), *parts)
-
 
 def compile_order(order: str | None) -> list[sa.ColumnElement[Any]]:
     """``"-summary_metrics.acc,+created_at"`` as ORDER BY terms (missing values last)."""
-    terms: list[sa.ColumnElement[Any]] = []
-    for raw in (order or "-created_at").split(","):
-        item = raw.strip()
-        if not item:
-            continue
-        desc = item.startswith("-")
-        path = item.lstrip("+-")
-        field = _field_name(path)
-        if field is None:
-            cols: list[Any] = [_COLUMNS[path]]
-        else:
-            f = s.run_fields.alias()
-            base = sa.select(f.c.num).where(f.c.run_pk == s.runs.c.pk, f.c.field == field).limit(1)
-            cols = [base.scalar_subquery(), base.with_only_columns(f.c.text).scalar_subquery()]
-        for col in cols:
-            terms.append(sa.nulls_last(col.desc() if desc else col.asc()))
-    terms.append(s.runs.c.pk.asc())  # a total order: pages never overlap
-    return terms
+    try:
+        return fsql.order_by(order)
+    except FilterError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def _project_pk(conn: sa.Connection, project: str) -> int:
@@ -217,7 +74,17 @@ def projects(conn: sa.Connection) -> list[dict[str, Any]]:
 def list_runs(conn: sa.Connection, project: str, filters: Any = None, order: str | None = None,
               limit: int = 100, offset: int = 0, search: str | None = None) -> dict[str, Any]:
     ppk = _project_pk(conn, project)
-    where = sa.and_(s.runs.c.project_pk == ppk, compile_filter(filters))
+    try:
+        node = parse_filter(filters)
+    except FilterError as exc:
+        raise QueryError(str(exc)) from None
+    dialect = conn.dialect.name
+    if fsql.has_regex(node):
+        if re2_module() is None:
+            raise QueryError("$regex needs RE2 on the server: pip install google-re2 (the server extra)")
+        if dialect == "postgresql":  # PostgreSQL runs its own regex engine: bound its time
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {fsql.REGEX_TIMEOUT_MS}")
+    where = sa.and_(s.runs.c.project_pk == ppk, fsql.to_sql(node, dialect))
     if search:
         pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where = sa.and_(where, sa.or_(sa.func.lower(s.runs.c.name).like(pattern, escape="\\"),

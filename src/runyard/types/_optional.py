@@ -8,8 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from ._arena import private_copy
-
 MEDIA_EXTRA = "pip install 'runyard[media]'"
 _PACKAGES = {"PIL": "Pillow", "imageio_ffmpeg": "imageio-ffmpeg"}  # import name -> distribution
 
@@ -38,11 +36,9 @@ def _is_tensor(value: Any) -> bool:
 
 def to_numpy(value: Any) -> np.ndarray:
     """A private numpy copy of an array, tensor or nested sequence (the caller may reuse it)."""
-    if isinstance(value, np.ndarray):
-        return private_copy(value)
     module = type(value).__module__
     if module.startswith("torch") and hasattr(value, "detach"):
-        return private_copy(value.detach().cpu().numpy())
-    if module.startswith("tensorflow") and hasattr(value, "numpy"):
-        return private_copy(np.asarray(value.numpy()))
-    return np.array(value, copy=True)
+        value = value.detach().cpu().numpy()
+    elif module.startswith("tensorflow") and hasattr(value, "numpy"):
+        value = value.numpy()
+    return np.array(value, copy=True, order="C")

@@ -131,6 +131,19 @@ def _to_uint(a: np.ndarray, top: int) -> np.ndarray:
     return clipped
 
 
+def _check_pixels(pixels: int, width: int = 0, height: int = 0) -> None:
+    """Refuse an image over the ``max_image_pixels`` setting before any work is spent on it."""
+    from ..settings import current
+
+    limit = int(current("max_image_pixels"))
+    if pixels > limit:
+        size = f"{width}×{height} = {pixels:,} pixels" if width else f"about {pixels:,} pixels or more"
+        raise ValueError(
+            f"Image: {size} is over the limit of {limit:,} (the max_image_pixels setting); resize it, or "
+            "raise the limit with init(settings={'max_image_pixels': N}) or RUNYARD_MAX_IMAGE_PIXELS=N"
+        )
+
+
 class Image(Media):
     """An image to log: ``Image(data_or_path, mode=None, caption=None, ..., masks=None, boxes=None)``.
 
@@ -192,6 +205,9 @@ class Image(Media):
         elif hasattr(data_or_path, "read"):
             self._set_encoded(read_binary(data_or_path, "Image"), "Image(file object)")
         elif is_array_like(data_or_path) or isinstance(data_or_path, (list, tuple)):
+            shape = getattr(data_or_path, "shape", None)
+            if shape is not None:  # refuse a huge array before copying it
+                _check_pixels(int(np.prod(shape, dtype=np.float64)) // 4)
             self._set_array(to_numpy(data_or_path))
         else:
             raise TypeError(
@@ -199,6 +215,7 @@ class Image(Media):
                 "(H, W, C) or (C, H, W), a PIL image, a path or binary file of an image, "
                 "or a matplotlib figure"
             )
+        _check_pixels(self.width * self.height, self.width, self.height)
         self._check_mode_and_type()
         self._masks = self._check_masks(masks)
         self._boxes = self._check_boxes(boxes)

@@ -1,7 +1,12 @@
-"""A small matplotlib → Plotly converter (docs/media-refs.md, ``plotly-file``), used for ``log({"chart": plt})``.
+"""A small matplotlib → Plotly converter, used for ``log({"chart": plt})`` (docs/media-refs.md,
+``plotly-file``).
 
-plotly's own ``mpl_to_plotly`` (mplexporter) is broken on modern matplotlib, so this module reads
-a Figure's artists directly and writes a Plotly figure dict: lines (``plot``, ``step``), scatter
+Why not plotly's own ``plotly.tools.mpl_to_plotly``: it runs on modern matplotlib, but returns
+charts that silently mislead on common figures: bar category names are dropped, ``axhline`` and
+pie charts vanish, ``twinx`` axes are not overlaid, an ``imshow`` becomes an empty chart, and
+unlabelled lines are named ``_child0``. ``tests/unit/test_mpl_plotly_vs_plotly.py`` shows each
+case side by side and fails when a plotly release fixes it. So this module reads a Figure's
+artists directly and writes a Plotly figure dict: lines (``plot``, ``step``), scatter
 (``PathCollection``, colour-mapped too), bars and histograms (``BarContainer``), line segments
 (``LineCollection``: error bars, ``vlines``), filled polygons (``fill_between``), other patches in
 data coordinates (step histograms, polygons, pie wedges), ``axhline``/``axvline`` as shapes, texts

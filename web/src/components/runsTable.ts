@@ -2,6 +2,7 @@
 // column; sort, filter, search, show/hide runs, a colour per run. Rows and columns are
 // virtualised: only the cells in view exist in the DOM, so thousands of runs and columns stay fast.
 
+import "../runinfo.css";
 import type { Run } from "../lib/api";
 import { clear, debounce, h } from "../lib/dom";
 import { fmtAgo, fmtDuration, fmtValue } from "../lib/format";
@@ -160,7 +161,7 @@ export class RunsTable {
           onclick: () => { if (this.opts.state.hidden.has(run.id)) this.opts.state.hidden.delete(run.id); else this.opts.state.hidden.add(run.id); this.refresh(); },
         }, hidden ? "○" : "●");
         return h("span", null, eye, h("span.swatch", { style: { background: this.opts.color(run.id) } }),
-          h("a", { href: `/p/${encodeURIComponent(this.opts.project)}/r/${encodeURIComponent(run.id)}`, title: `${run.name} (${run.id})` }, run.name));
+          h("a", { href: `/p/${encodeURIComponent(this.opts.project)}/r/${encodeURIComponent(run.id)}`, title: `${run.name} (${run.id})` }, run.name), alertFlag(run));
       }
       case "state": return h(`span.state.${run.state}`, null, run.state);
       case "tags": return h("span", null, ...(run.tags ?? []).map((t) => h("span.tag", null, t)));
@@ -215,4 +216,10 @@ function range(a: number, b: number): number[] {
   const out: number[] = [];
   for (let i = a; i < b; i++) out.push(i);
   return out;
+}
+
+/** A flag after the name of a run that raised alerts (run.alert), coloured by the worst level. */
+function alertFlag(run: Run): HTMLElement | null {
+  const a = run.flags?.alerts as { count: number; level: string; last: string } | undefined;
+  return a ? h(`span.alert-flag.${a.level.toLowerCase()}`, { title: `${a.count} alert(s); last: ${a.last}` }, ` ⚑${a.count > 1 ? a.count : ""}`) : null;
 }

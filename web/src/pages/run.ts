@@ -5,13 +5,17 @@ import { api, fileUrl, subscribe, type KeyInfo, type Run } from "../lib/api";
 import { runColor } from "../lib/colors";
 import { Context } from "../lib/context";
 import { clear, emptyState, h, whenVisible } from "../lib/dom";
-import { fmtBytes, fmtDate, fmtDuration, fmtNum, fmtValue } from "../lib/format";
+import { fmtDate, fmtDuration, fmtNum, fmtValue } from "../lib/format";
 import { groupKeys, numericKeys } from "../lib/keys";
 import { flatten } from "../lib/runs";
 import { linePanel } from "../panels/line";
 import type { Panel } from "../panels/panel";
+import { codeTab } from "./runCode";
+import { alertsCard, environmentCard } from "./runEnv";
+import { filesTab } from "./runFiles";
+import { systemTab } from "./runSystem";
 
-const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["logs", "Logs"], ["files", "Files"], ["artifacts", "Artifacts"]] as const;
+const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["system", "System"], ["code", "Code"], ["logs", "Logs"], ["files", "Files"], ["artifacts", "Artifacts"]] as const;
 
 export async function runPage(main: HTMLElement, project: string, runId: string, tab: string): Promise<() => void> {
   let run = await api.run(project, runId);
@@ -25,7 +29,7 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
   const fillMeta = () => { meta.textContent = `${run.id} · started ${fmtDate(run.created_at)} · ${fmtDuration(run.runtime)} · ${fmtNum(run.rows ?? 0)} rows`; };
   fillMeta();
   page.append(
-    h("div.run-head", null, h("h1", null, h("span.swatch", { style: { background: runColor(run.id, project), width: "14px", height: "14px" } }), run.name), stateEl, meta),
+    h("div.run-head", null, h("h1", null, h("span.swatch", { style: { background: runColor(run.id, project), width: "14px", height: "14px" } }), run.name), stateEl, meta, alertBadge(run, base)),
     h("nav.tabs", null, ...TABS.map(([id, label]) => h(`a${id === tab ? ".active" : ""}`, { href: id === "overview" ? base : `${base}/${id}` }, label))),
   );
   const content = h("div");
@@ -41,9 +45,11 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
   const offCtx = ctx.on((c, e) => { for (const p of panels) p.update(c, e); });
 
   if (tab === "overview") onLive = overview(content, run, () => run);
-  else if (tab === "charts" || tab === "media") await panelsTab(content, ctx, keys, tab, panels, disposers);
+  else if (tab === "charts" || tab === "media") await panelsTab(content, ctx, keys.filter((k) => !k.key.startsWith("system/")), tab, panels, disposers);
   else if (tab === "logs") onLive = await logsTab(content, project, runId);
-  else if (tab === "files") filesTab(content, project, run);
+  else if (tab === "files") filesTab(content, project, runId);
+  else if (tab === "system") systemTab(content, ctx, keys, runId, panels, disposers);
+  else if (tab === "code") codeTab(content, project, run);
   else if (tab === "artifacts") await (await import("./artifacts")).runArtifactsTab(content, project, runId);
   else content.append(emptyState("No such tab", h("a", { href: base }, "Back to the overview")));
 
@@ -67,6 +73,9 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
     for (const d of disposers) d();
   };
 }
+
+/** Metadata the Environment card and the Code tab show: left out of the Metadata card. */
+const IN_ENV_CARD = new Set(["environment", "git", "packages", "conda", "code", "code_tree"]);
 
 function kvTable(obj: Record<string, unknown>, render: (v: unknown, k: string) => Node | string = (v) => fmtValue(v)): HTMLElement {
   const entries = Object.entries(obj);
@@ -94,9 +103,10 @@ function overview(content: HTMLElement, run: Run, current: () => Run): () => voi
   };
   fillState();
   fillSummary();
-  content.append(h("div.kv-grid", null, state, summaryCard,
+  content.append(alertsCard(run.project, run.id), h("div.kv-grid", null, state, summaryCard,
     h("div.card", { dataset: { card: "config" } }, h("h2", null, "Config"), h("div.inner", null, kvTable(flatten(run.config ?? {})))),
-    h("div.card", { dataset: { card: "metadata" } }, h("h2", null, "Metadata"), h("div.inner", null, kvTable(flatten((run.metadata as Record<string, unknown>) ?? {}), (v) => typeof v === "string" || typeof v === "number" ? String(v) : fmtValue(v))))));
+    environmentCard(run.project, run.id),
+    h("div.card", { dataset: { card: "metadata" } }, h("h2", null, "Metadata"), h("div.inner", null, kvTable(flatten(Object.fromEntries(Object.entries((run.metadata as Record<string, unknown>) ?? {}).filter(([k]) => !IN_ENV_CARD.has(k)))), (v) => typeof v === "string" || typeof v === "number" ? String(v) : fmtValue(v))))));
   return () => { fillState(); fillSummary(); };
 }
 
@@ -182,19 +192,9 @@ async function logsTab(content: HTMLElement, project: string, runId: string): Pr
   return () => { void more(); };
 }
 
-function filesTab(content: HTMLElement, project: string, run: Run): void {
-  const holder = h("div", null, h("div.loading", null, "…"));
-  content.append(holder);
-  api.files(project, run.id).then((files) => {
-    if (!files.length) {
-      holder.replaceChildren(emptyState("No files", "This run has no media and saved no files (run.save / files/ folder)."));
-      return;
-    }
-    const total = files.reduce((n, f) => n + f.size, 0);
-    holder.replaceChildren(h("p.muted", null, `${files.length} files, ${fmtBytes(total)}. Media files are named by the SHA-256 of their content.`),
-      h("table.list", { style: { maxWidth: "1100px" } }, h("thead", null, h("tr", null, h("th", null, "File"), h("th.num", null, "Size"))),
-        h("tbody", null, ...files.map((f) => h("tr", null,
-          h("td.mono", null, h("a", { href: f.url, target: "_blank" }, f.path)),
-          h("td.num", null, fmtBytes(f.size)))))));
-  }, (e: Error) => holder.replaceChildren(emptyState("The file list could not be loaded", e.message)));
+/** "N alerts" next to the run's state when it raised any (run.alert); links to the overview's list. */
+function alertBadge(run: Run, base: string): HTMLElement | null {
+  const a = run.flags?.alerts as { count: number; level: string; last: string } | undefined;
+  if (!a) return null;
+  return h(`a.alert-flag.${a.level.toLowerCase()}`, { href: base, title: `last: ${a.last}` }, `⚑ ${a.count} alert${a.count > 1 ? "s" : ""}`);
 }

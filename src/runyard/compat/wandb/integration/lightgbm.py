@@ -1,0 +1,4 @@
+"""``wandb.integration.lightgbm`` (``runyard.integrations.lightgbm``)."""
+
+from runyard.integrations.lightgbm import *  # noqa: F403
+from runyard.integrations.lightgbm import __all__  # noqa: F401

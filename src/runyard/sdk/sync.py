@@ -1,0 +1,167 @@
+"""``runyard sync [DIR...]`` and ``runyard login``: send local runs to a team server.
+
+Sync sends each run's log past what the server holds, with its media and files, through the
+same ``Sender`` online mode uses; the server applies every batch exactly once, so running sync
+twice, or on a run that was also streamed, duplicates nothing. A run whose writing process is
+still alive is left to that process's own sender.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import RunyardWarning
+from ..log.framing import scan
+from ..log.reader import LOG_NAME, RunFolder
+from ..log.state import RUNNING
+from .sender import Refused, Retry, Sender, check_key
+
+
+@dataclass
+class Plan:
+    folder: Path
+    project: str
+    run_id: str
+    entity: str | None
+    size: int  # bytes of the log's valid prefix
+    acked: int  # bytes the server acknowledged, as this machine last heard
+    running: bool
+
+    @property
+    def unsent(self) -> int:
+        return max(0, self.size - self.acked)
+
+
+def run_folders(paths: list[Path]) -> list[Path]:
+    """The run folders under each path (a run folder, a project folder or a root of runs)."""
+    out: list[Path] = []
+    for p in paths:
+        if (p / LOG_NAME).is_file():
+            out.append(p)
+            continue
+        if not p.is_dir():
+            continue
+        for sub in sorted(p.iterdir()):
+            if sub.name.startswith("."):
+                continue
+            if (sub / LOG_NAME).is_file():
+                out.append(sub)
+            elif sub.is_dir():
+                out.extend(r for r in sorted(sub.iterdir()) if (r / LOG_NAME).is_file())
+    unique: dict[Path, Path] = {}
+    for f in out:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values())
+
+
+def plan(folder: Path, base_url: str, api_key: str) -> Plan:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RunyardWarning)
+        state, _ = RunFolder(folder).load_state()
+    sender = Sender(folder, base_url, api_key, state.project or folder.parent.name, state.id or folder.name)
+    return Plan(folder, sender.project, sender.run_id, state.entity if state.entity not in ("", "local") else None,
+                scan(folder / LOG_NAME).valid_end, sender.acked, state.state == RUNNING)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
+def sync_command() -> Any:
+    import click
+
+    @click.command("sync", help="Send local runs under DIR... (runs, projects or roots; default: $RUNYARD_DIR or "
+                                "./runyard) to a team server: offline runs, and what online runs could not "
+                                "send. Safe to repeat: the server keeps every record once.")
+    @click.argument("dirs", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--host", default=None, help="The server (default: $RUNYARD_BASE_URL, else the last "
+                                               "`runyard login --host`).")
+    @click.option("--include-synced", is_flag=True, help="Also go over runs this machine already sent in full.")
+    @click.option("--dry-run", is_flag=True, help="Only list what would be sent.")
+    def sync(dirs: tuple[Path, ...], host: str | None, include_synced: bool, dry_run: bool) -> None:
+        from .. import settings as settings_mod
+        from .online import server_and_key
+
+        resolved = settings_mod.resolve({"base_url": host} if host else {})
+        url, key = server_and_key(resolved)
+        if url is None or key is None:
+            raise click.ClickException("no server or no key: run `runyard login --host URL` first (or set "
+                                       "RUNYARD_BASE_URL and RUNYARD_API_KEY)")
+        roots = list(dirs) or [Path(resolved["dir"]).expanduser()]
+        folders = run_folders(roots)
+        if not folders:
+            raise click.ClickException(f"no runs under {', '.join(map(str, roots))}")
+        plans = [plan(f, url, key) for f in folders]
+        todo = [p for p in plans if not p.running and (include_synced or p.unsent > 0)]
+        running = [p for p in plans if p.running]
+        if dry_run:
+            for p in plans:
+                what = ("running: its own process sends it" if p.running else
+                        f"would send {_mb(p.unsent)} of {_mb(p.size)}" if p.unsent else
+                        "would check (already sent in full)" if p in todo else "already sent in full")
+                click.echo(f"{p.project}/{p.run_id}  {what}  ({p.folder})")
+            click.echo(f"{len(todo)} of {len(plans)} runs would be synced with {url} (dry run: nothing sent)")
+            return
+        try:
+            check_key(url, key)
+        except Refused as exc:
+            raise click.ClickException(f"{exc}; store a valid key with: runyard login --host {url}") from None
+        except Retry as exc:
+            raise click.ClickException(f"{exc}; nothing was sent, try again later") from None
+        sent_bytes = files = 0
+        done: list[tuple[Plan, str | None]] = []
+        failed: list[tuple[Plan, str | None]] = []
+        with click.progressbar(length=max(1, sum(p.unsent for p in todo)), label=f"syncing {len(todo)} runs",
+                               file=None) as bar:
+            for p in todo:
+                sender = Sender(p.folder, url, key, p.project, p.run_id, p.entity, say=lambda m: None)
+                try:
+                    ok = sender.send_all(progress=bar.update)
+                except Refused as exc:
+                    ok, sender.last_error = False, str(exc)
+                sent_bytes += sender.sent_bytes
+                files += sender.files_sent
+                (done if ok else failed).append((p, sender.last_error))
+        click.echo(f"synced {len(done)} runs to {url}: {_mb(sent_bytes)} of log sent, {files} files checked "
+                   f"or uploaded; {len(plans) - len(todo) - len(running)} already in full"
+                   + (f"; {len(running)} still running (sent by their own process)" if running else ""))
+        for p, err in failed:
+            click.echo(f"not synced: {p.project}/{p.run_id} ({p.folder}): {err}", err=True)
+        if failed:
+            raise SystemExit(1)
+
+    return sync
+
+
+def login_command() -> Any:
+    import click
+
+    @click.command("login", help="Store an API key for a team server (printed by `runyard server admin "
+                                 "create-user`); online mode and `runyard sync` use it.")
+    @click.argument("key", required=False)
+    @click.option("--host", default=None, help="The server URL (default: $RUNYARD_BASE_URL or $WANDB_BASE_URL).")
+    @click.option("--no-verify", is_flag=True, help="Store the key without asking the server about it.")
+    def login(key: str | None, host: str | None, no_verify: bool) -> None:
+        from .. import credentials
+
+        host = host or os.environ.get("RUNYARD_BASE_URL") or os.environ.get("WANDB_BASE_URL")
+        if not host:
+            raise click.UsageError("name the server: runyard login --host http://server:8080")
+        key = key or os.environ.get("RUNYARD_API_KEY") or click.prompt("API key", hide_input=True)
+        assert key is not None
+        if not no_verify:
+            try:
+                user = check_key(host, key.strip())
+            except Refused as exc:
+                raise click.ClickException(str(exc)) from None
+            except (Retry, ValueError) as exc:
+                raise click.ClickException(f"{exc} (store it anyway with --no-verify)") from None
+            click.echo(f"logged in to {host} as {user}")
+        path = credentials.store_key(key.strip(), host)
+        click.echo(f"key stored in {path}")
+
+    return login

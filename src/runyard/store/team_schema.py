@@ -1,0 +1,123 @@
+"""The team server's own tables: what is *not* a cache (see ``docs/team-server.md``).
+
+The index tables (``schema``) are rebuildable from run logs and may be dropped by a migration.
+On a team server the run logs themselves live in the database (``log_segments``), with the
+users, keys and ownership that say who may read them, so these tables have their own metadata
+and migrations and are never dropped. They are keyed by names (project, run id), not by the
+index's row numbers, so a rebuilt index finds them again.
+
+Tables
+    team_migrations  versions applied
+    entities         a user's own entity or a team: the owners of projects
+    users            people (and robots) holding keys; each has an entity of the same name
+    members          which users belong to which team entities
+    api_keys         sha256 of each key (never the key), with a short prefix to tell keys apart
+    sessions         sha256 of each sign-in session token, with its expiry
+    project_owners   which entity owns each project (project names are unique on a server)
+    online_runs      per streamed run: the acknowledged end offset of its log and the log's head
+    log_segments     the run logs: the bytes of each accepted batch, at its offset
+    run_blobs        per run, each file path (``media/...``, ``files/...``) and its content hash
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from .schema import BigInt
+
+TEAM_SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+team_migrations = sa.Table(
+    "team_migrations", metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.Float, nullable=False),
+)
+
+entities = sa.Table(
+    "entities", metadata,
+    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("kind", sa.Text, nullable=False),  # "user" or "team"
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("entity_pk", BigInt, nullable=False),
+    sa.Column("admin", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+members = sa.Table(
+    "members", metadata,
+    sa.Column("entity_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("user_pk", BigInt, primary_key=True, autoincrement=False),
+)
+
+api_keys = sa.Table(
+    "api_keys", metadata,
+    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    sa.Column("user_pk", BigInt, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False, unique=True),
+    sa.Column("prefix", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("hash", sa.Text, primary_key=True),
+    sa.Column("user_pk", BigInt, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+project_owners = sa.Table(
+    "project_owners", metadata,
+    sa.Column("project", sa.Text, primary_key=True),
+    sa.Column("entity_pk", BigInt, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+online_runs = sa.Table(
+    "online_runs", metadata,
+    sa.Column("project", sa.Text, primary_key=True),
+    sa.Column("run_id", sa.Text, primary_key=True),
+    sa.Column("end_offset", BigInt, nullable=False),  # bytes of the log held, from offset 0
+    sa.Column("head", sa.LargeBinary, nullable=False),  # first 16 bytes: the log's identity
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+log_segments = sa.Table(
+    "log_segments", metadata,
+    sa.Column("project", sa.Text, primary_key=True),
+    sa.Column("run_id", sa.Text, primary_key=True),
+    sa.Column("start", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+run_blobs = sa.Table(
+    "run_blobs", metadata,
+    sa.Column("project", sa.Text, primary_key=True),
+    sa.Column("run_id", sa.Text, primary_key=True),
+    sa.Column("path", sa.Text, primary_key=True),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("size", BigInt, nullable=False),
+)
+
+
+def migrate(conn: sa.Connection) -> None:
+    """Create the team tables when missing. Call it under ``db.migration_lock``."""
+    team_migrations.create(conn, checkfirst=True)
+    applied = {row[0] for row in conn.execute(sa.select(team_migrations.c.version))}
+    if applied and max(applied) > TEAM_SCHEMA_VERSION:
+        raise RuntimeError(f"the team tables were written by a newer runyard (version {max(applied)} > "
+                           f"{TEAM_SCHEMA_VERSION}); upgrade runyard")
+    if TEAM_SCHEMA_VERSION not in applied:
+        metadata.create_all(conn, checkfirst=True)
+        conn.execute(sa.insert(team_migrations).values(version=TEAM_SCHEMA_VERSION, applied_at=time.time()))

@@ -1,0 +1,172 @@
+"""The team server in process, on real PostgreSQL and a real blob folder: keys, sessions, who sees
+what, and batches applied exactly once (docs/team-server.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import runyard
+from runyard.server.app import create_app
+from runyard.server.auth import add_member, create_team, create_user
+from runyard.server.testing import InProcessClient
+from runyard.store import team_schema as t
+from runyard.store.blobs import LocalBlobStore
+from runyard.store.fixtures import postgres_url, unique_schema
+
+pytestmark = pytest.mark.postgres
+_u32 = struct.Struct("<I").unpack_from
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[tuple[InProcessClient, Any]]:
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
+    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
+    store = app.state.store
+    try:
+        with InProcessClient(app) as client:
+            yield client, store
+    finally:
+        store.drop_schema()
+
+
+def logged_run(n: int = 300) -> tuple[str, bytes]:
+    run = runyard.init(project="vision")
+    for i in range(n):
+        run.log({"loss": 1.0 / (i + 1), "acc": i / n})
+    run.finish()
+    return run.id, (Path(run.dir) / "run.rylog").read_bytes()
+
+
+def frame_ends(log: bytes) -> list[int]:
+    pos, ends = 8, []
+    while pos < len(log):
+        pos += 8 + _u32(log, pos)[0]
+        ends.append(pos)
+    return ends
+
+
+def send(client: InProcessClient, key: str, run_id: str, start: int, data: bytes, head: bytes) -> Any:
+    return client.post(f"/api/ingest/vision/{run_id}", content=data,
+                       headers={"Authorization": f"Bearer {key}", "X-Runyard-Offset": str(start),
+                                "X-Runyard-Head": head.hex()})
+
+
+def test_keys_sessions_and_health(team: tuple[InProcessClient, Any]) -> None:
+    client, store = team
+    key = create_user(store, "alice")
+    assert key.startswith("ry_")
+    with store.read() as conn:  # only a hash is stored
+        stored = conn.execute(sa.select(t.api_keys.c.hash)).scalars().all()
+    assert stored == [hashlib.sha256(key.encode()).hexdigest()]
+    assert client.get("/api/health").json()["team"] is True
+    r = client.get("/api/projects")
+    assert r.status_code == 401 and r.json()["ok"] is False and "API key" in r.json()["error"]
+    assert client.get("/api/projects", headers={"Authorization": "Bearer ry_nope"}).status_code == 401
+    assert client.get("/api/whoami", headers={"X-Api-Key": key}).json()["user"] == "alice"
+    page = client.get("/p/vision")
+    assert page.status_code == 303 and page.headers["location"].startswith("/signin?next=/p/vision")
+    assert "API key" in client.get("/signin").text
+    bad = client.post("/api/signin", content="key=wrong&next=/", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert bad.status_code == 401 and "session" not in bad.headers.get("set-cookie", "")
+    ok = client.post("/api/signin", content=f"key={key}&next=//evil.example/x",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert ok.status_code == 303 and ok.headers["location"] == "/"  # never off-site
+    cookie = ok.headers["set-cookie"].split(";")[0]
+    assert client.get("/api/whoami", headers={"Cookie": cookie}).json()["user"] == "alice"
+
+
+def test_a_batch_is_applied_exactly_once(team: tuple[InProcessClient, Any]) -> None:
+    client, store = team
+    key = create_user(store, "alice")
+    run_id, log = logged_run()
+    head = log[:16]
+    ends = frame_ends(log)
+    a, b = ends[len(ends) // 3], ends[2 * len(ends) // 3]
+    assert send(client, key, run_id, 0, log[:a], head).json()["offset"] == a
+    assert send(client, key, run_id, 0, log[:a], head).json()["applied"] == 0  # sent twice
+    gap = send(client, key, run_id, b, log[b:], head)
+    assert gap.status_code == 409 and gap.json()["expected_offset"] == a
+    overlap = send(client, key, run_id, ends[len(ends) // 4], log[ends[len(ends) // 4]:b], head).json()
+    assert overlap["offset"] == b and overlap["applied"] == b - a
+    cut = send(client, key, run_id, b, log[b:-3], head)  # ends mid-frame: refused, nothing applied
+    assert cut.status_code == 400 and "nothing was applied" in cut.json()["error"]
+    garbled = bytearray(log[b:])
+    garbled[20] ^= 0xFF
+    assert send(client, key, run_id, b, bytes(garbled), head).status_code == 400
+    other = send(client, key, run_id, b, log[b:], b"RYLOG\x00\x01\n" + bytes(8))
+    assert other.status_code == 409 and "another log" in other.json()["error"]
+    assert client.get(f"/api/ingest/vision/{run_id}", headers={"X-Api-Key": key}).json()["offset"] == b
+    assert send(client, key, run_id, b, log[b:], head).json()["offset"] == len(log)
+    assert send(client, key, run_id, 0, log, head).json()["applied"] == 0
+    h = {"X-Api-Key": key}
+    doc = client.get(f"/api/runs/vision/{run_id}", headers=h).json()
+    assert doc["state"] == "finished" and doc["rows"] == 300 and doc["summary"]["acc"] == 299 / 300
+    keys = {k["key"]: k["points"] for k in client.get(f"/api/runs/vision/{run_id}/keys", headers=h).json()["keys"]}
+    assert keys["loss"] == 300 and keys["acc"] == 300
+    rows = client.get(f"/api/runs/vision/{run_id}/history?page_size=1000", headers=h).json()["rows"]
+    assert [r["_step"] for r in rows] == list(range(300))
+    with store.read() as conn:
+        assert b"".join(conn.execute(sa.select(t.log_segments.c.data).order_by(t.log_segments.c.start))
+                        .scalars()) == log
+
+
+def test_entities_teams_and_nothing_leaks(team: tuple[InProcessClient, Any]) -> None:
+    client, store = team
+    alice, bob, carol = create_user(store, "alice"), create_user(store, "bob"), create_user(store, "carol")
+    create_team(store, "lab", ["alice"])
+    run_id, log = logged_run(20)
+    r = client.post(f"/api/ingest/vision/{run_id}?entity=lab", content=log,
+                    headers={"X-Api-Key": alice, "X-Runyard-Offset": "0", "X-Runyard-Head": log[:16].hex()})
+    assert r.status_code == 200
+    assert client.post(f"/api/ingest/other/{run_id}?entity=lab", content=log,
+                       headers={"X-Api-Key": bob, "X-Runyard-Offset": "0"}).status_code == 403
+    for path in (f"/api/runs/vision/{run_id}", "/api/projects/vision/runs", f"/api/runs/vision/{run_id}/history",
+                 f"/api/ingest/vision/{run_id}"):
+        denied = client.get(path, headers={"X-Api-Key": bob})
+        assert denied.status_code == 403 and run_id not in denied.text and "vision" not in denied.json()["error"]
+    assert client.get("/api/projects", headers={"X-Api-Key": bob}).json()["projects"] == []
+    events = client.get("/api/events?since=0&timeout=0.3", headers={"X-Api-Key": bob}).text
+    assert run_id not in events
+    add_member(store, "lab", "carol")
+    projects = client.get("/api/projects", headers={"X-Api-Key": carol}).json()["projects"]
+    assert [(p["name"], p["entity"]) for p in projects] == [("vision", "lab")]
+    assert client.get(f"/api/runs/vision/{run_id}", headers={"X-Api-Key": carol}).json()["rows"] == 20
+
+
+def test_blobs_by_hash(team: tuple[InProcessClient, Any]) -> None:
+    client, store = team
+    key = create_user(store, "alice")
+    h = {"X-Api-Key": key}
+    run_id, log = logged_run(5)
+    send(client, key, run_id, 0, log, log[:16])
+    data = b"\x89PNG fake but honest bytes"
+    digest = hashlib.sha256(data).hexdigest()
+    assert client.post("/api/blobs/missing", json={"hashes": [digest]}, headers=h).json()["missing"] == [digest]
+    path = f"media/image/{digest}.png"
+    early = client.post(f"/api/ingest/vision/{run_id}/files", json={"files": [{"path": path, "sha256": digest, "size": len(data)}]},
+                        headers=h)
+    assert early.status_code == 409 and digest in early.json()["error"]
+    wrong = client.request("PUT", f"/api/blobs/{digest}", content=data + b"!", headers=h)
+    assert wrong.status_code == 400 and "nothing was stored" in wrong.json()["error"]
+    assert client.post("/api/blobs/missing", json={"hashes": [digest]}, headers=h).json()["missing"] == [digest]
+    assert client.request("PUT", f"/api/blobs/{digest}", content=data, headers=h).json()["created"] is True
+    assert client.post(f"/api/ingest/vision/{run_id}/files",
+                       json={"files": [{"path": path, "sha256": digest, "size": len(data)}]}, headers=h).json()["ok"]
+    got = client.get(f"/api/runs/vision/{run_id}/files/{path}", headers=h)
+    assert got.content == data and got.headers["content-type"] == "image/png"
+    part = client.get(f"/api/runs/vision/{run_id}/files/{path}", headers={**h, "Range": "bytes=1-3"})
+    assert part.status_code == 206 and part.content == data[1:4]
+    listed = client.get(f"/api/runs/vision/{run_id}/files", headers=h).json()["files"]
+    assert [f["path"] for f in listed] == [path]
+    escape = client.post(f"/api/ingest/vision/{run_id}/files",
+                         json={"files": [{"path": "media/../../etc/passwd", "sha256": digest, "size": 1}]}, headers=h)
+    assert escape.status_code == 400
