@@ -34,7 +34,7 @@ from ..log.append import classify_tail
 from ..log.framing import HEADER_SIZE, FrameRuns, LogFormatError, ScanResult, read_frame_runs
 from ..log.reader import LOG_NAME, resolve_crash
 from ..log.records import Kind
-from ..log.rowblock import RowTemplate, py_value, template_of
+from ..log.rowblock import RowsBlock, RowTemplate, decode_rows, py_value, template_of
 from ..log.state import RUNNING, RunState, value_kind
 from . import schema as s
 from . import series as ser
@@ -47,6 +47,7 @@ log = logging.getLogger("runyard.store")
 BATCH_POINTS = 2_000_000  # values per transaction (bounds memory and the work a kill can lose)
 BATCH_RECORDS = 500_000
 _ROW = int(Kind.ROW)
+_ROWS = int(Kind.ROWS)
 _NUM = frozenset({float, int})
 LIVENESS_EVERY = 2.0  # seconds between liveness checks of quiet running runs
 PRUNE_EVERY = 5.0  # seconds between checks for run folders that were deleted
@@ -634,6 +635,9 @@ class _Pass:
                     return None
             if type(record) is not list or not record:
                 raise ValueError("run log record is not a non-empty array")
+            if record[0] == _ROWS:
+                self.rows_block(decode_rows(record), off)
+                return None
             Ingestor._apply(self.state, record, off, batch, self.kinds)
         except Exception as exc:  # a record we cannot interpret: damage from here on
             self.flags["corrupt"] = {"offset": off, "error": f"{type(exc).__name__}: {exc}"}
@@ -762,6 +766,30 @@ class _Pass:
                 return base + starts_l[end], True
             i = j
         return None
+
+    def rows_block(self, block: RowsBlock, off: int) -> None:
+        """Apply a ROWS record (rows of floats, already columnar): its first row on its own when
+        its keys are new (as ``one`` does for a ROW), the rest in bulk."""
+        n = len(block.steps)
+        first = 0
+        if n and not self.state.numbers_ready(block.keys):
+            step, ts, rt, data = block.row(0)
+            Ingestor._apply(self.state, [Kind.ROW, step, ts, rt, data], off, self.batch, self.kinds)
+            self.batch.records += 1
+            first = 1
+        if n <= first:
+            return
+        values = block.values[first:]
+        index = {key: j for j, key in enumerate(block.keys)}
+        self.state.apply_number_rows(n - first, int(block.steps[-1]), float(block.ts[-1]), float(block.rt[-1]),
+                                     dict(zip(block.keys, values[-1].tolist(), strict=True)),
+                                     lambda key: (values[:, index[key]], None))
+        batch = self.batch
+        base_row = batch.nrows
+        batch.add_rows(block.steps[first:], block.ts[first:], block.rt[first:])
+        batch.blocks.setdefault(tuple(block.keys), []).append((np.arange(base_row, base_row + n - first), values))
+        batch.points += len(block.keys) * (n - first)
+        batch.records += n - first
 
     def bulk(self, block: _Block, a: int, b: int) -> None:
         """Apply rows ``a .. b-1`` of a run, all matched and ready (``RunState.numbers_ready``)."""
