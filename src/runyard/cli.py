@@ -122,3 +122,13 @@ def _register_artifact_commands() -> None:
 
 
 _register_artifact_commands()
+
+
+def _register_import_export_commands() -> None:
+    from .importers.commands import export_command, import_group
+
+    main.add_command(import_group, "import")
+    main.add_command(export_command, "export")
+
+
+_register_import_export_commands()

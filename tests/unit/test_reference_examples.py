@@ -42,7 +42,8 @@ def test_reference_scalar_examples_run_unchanged() -> None:
     api = wandb.Api()
     run = api.run(path)
     assert run.config["epochs"] == 3
-    assert run.summary["accuracy"] == 0.95 and run.summary["best_accuracy"] == best
+    # summary["accuracy"] = 0.95 stood until accuracy was logged again (0.8): wandb's rule
+    assert run.summary["accuracy"] == 0.8 and run.summary["best_accuracy"] == best
     steps = [r["_step"] for r in run.scan_history()]
     assert 100 in steps and 200 in steps and steps == sorted(steps)
     assert run.summary["gradients"] is not None

@@ -60,8 +60,10 @@ def test_summary_is_last_value_and_manual_values_stick() -> None:
     run.summary.update({"note": "ok"})
     assert run.summary["acc"] == 0.7 and run.summary["best_accuracy"] == 0.9
     run.summary["loss"] = 0.0  # manual value overrides the logged one ...
+    assert run.summary["loss"] == 0.0
     run.log({"loss": 0.5})
-    assert run.summary["loss"] == 0.0  # ... and stays until changed again
+    assert run.summary["loss"] == 0.5  # ... until the key is logged again (wandb's documented rule)
+    run.summary["loss"] = 0.0
     del run.summary["loss"]
     assert "loss" not in run.summary
     run.log({"loss": 0.25})

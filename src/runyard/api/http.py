@@ -9,10 +9,12 @@ typed references with a ``url`` to fetch the file, not as local views.
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..errors import RunyardError, UsageError
@@ -152,6 +154,12 @@ class HttpRun:
         """At most ``samples`` evenly spaced rows, first and last included (as ``ApiRun.history``)."""
         wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
         return sample_rows(self.scan_history(keys=wanted), samples, pandas)
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write every history row, unsampled, to a Parquet file (docs/import-export.md); returns its path."""
+        from ..importers.export import write_history
+
+        return write_history(self, Path(path), "parquet")
 
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:

@@ -173,6 +173,12 @@ class ApiRun:
         wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
         return sample_rows(self.scan_history(keys=wanted), samples, pandas)
 
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write every history row, unsampled, to a Parquet file (docs/import-export.md); returns its path."""
+        from ..importers.export import write_history
+
+        return write_history(self, Path(path), "parquet")
+
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:
         """What a chart draws (docs/http-api.md, "Series"): per bucket ``x``, ``min``, ``max``, ``mean``, ``first``,

@@ -168,18 +168,42 @@ def pr_curve(
     labels: Sequence[Any] | None = None,
     classes_to_plot: Sequence[Any] | None = None,
     title: str | None = None,
+    interp_size: int | None = None,
     *,
     split_table: bool = False,
 ) -> CustomChart:
-    """Precision against recall, one curve per class (table columns ``class, recall, precision``)."""
+    """Precision against recall, one curve per class (table columns ``class, recall, precision``).
+
+    ``interp_size``: each curve is resampled at that many evenly spaced recall values (the highest
+    precision at or beyond each, as wandb's interpolated curve); None keeps the curve's own points.
+    """
     if y_true is None or y_probas is None:
         raise ValueError("plot.pr_curve: pass y_true (labels) and y_probas (predicted probabilities)")
     rows = _curve("pr_curve", y_true, y_probas, labels, classes_to_plot)
+    if interp_size is not None:
+        rows = _interpolate_pr(rows, interp_size)
     table = Table(columns=["class", "recall", "precision"], data=rows)
     return plot_table(
         "runyard/pr_curve", table, {"x": "recall", "y": "precision", "class": "class"},
         {"title": title or "Precision v. Recall"}, split_table=split_table,
     )
+
+
+def _interpolate_pr(rows: list[list[Any]], size: int) -> list[list[Any]]:
+    if isinstance(size, bool) or not isinstance(size, int) or size < 2:
+        raise ValueError(f"plot.pr_curve: interp_size must be an integer >= 2, got {size!r}")
+    grid = np.linspace(0.0, 1.0, size)
+    out: list[list[Any]] = []
+    for name in dict.fromkeys(r[0] for r in rows):
+        recall = np.array([r[1] for r in rows if r[0] == name])
+        precision = np.array([r[2] for r in rows if r[0] == name])
+        order = np.argsort(recall, kind="stable")
+        recall, precision = recall[order], precision[order]
+        best_after = np.maximum.accumulate(precision[::-1])[::-1]  # highest precision at recall >= r
+        idx = np.searchsorted(recall, grid, side="left")
+        for r, i in zip(grid, idx, strict=True):
+            out.append([name, float(r), float(best_after[i]) if i < len(recall) else 0.0])
+    return out
 
 
 def roc_curve(

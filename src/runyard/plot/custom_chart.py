@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..types.base import Media, MediaStore
 from ..types.table import Table
 from .presets import ALIAS_FIELD_RENAMES, builtin_spec, is_builtin, preset_fields, resolve_name
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """Which preset draws a chart and from which columns (``CustomChart.spec``)."""
+
+    spec_name: str
+    fields: dict[str, str]
+    string_fields: dict[str, str]
 
 
 class CustomChart(Media):
@@ -36,6 +46,11 @@ class CustomChart(Media):
     @property
     def title(self) -> str | None:
         return self.string_fields.get("title")
+
+    @property
+    def spec(self) -> ChartSpec:
+        """wandb's ``CustomChart.spec``: the preset's name and the field mappings."""
+        return ChartSpec(self.preset, dict(self.fields), dict(self.string_fields))
 
     def to_ref(self, store: MediaStore) -> dict[str, Any]:
         ref: dict[str, Any] = {

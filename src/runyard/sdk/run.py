@@ -387,21 +387,23 @@ class Run(RunSurface):
         (docs/semantics.md, "define_metric")."""
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric(): name must be a non-empty string")
+        if isinstance(step_metric, MetricDef):  # wandb accepts the metric object define_metric returned
+            step_metric = step_metric.name
         if "*" in name[:-1]:
             raise ValueError(f"define_metric(): only a trailing '*' glob is supported, got {name!r}")
         aggs: tuple[str, ...] = ()
         if summary:
             aggs = tuple(a.strip() for a in summary.split(",") if a.strip())
-            bad = [a for a in aggs if a not in (*AGGREGATES, "none")]
+            bad = [a for a in aggs if a not in (*AGGREGATES, "none", "copy")]
             if bad:
                 raise ValueError(
-                    f"define_metric(): unknown summary {bad}; use {', '.join(AGGREGATES)} or none"
+                    f"define_metric(): unknown summary {bad}; use {', '.join(AGGREGATES)}, copy or none"
                 )
         if goal is not None and goal not in ("minimize", "maximize"):
             raise ValueError(f"define_metric(): goal must be 'minimize' or 'maximize', got {goal!r}")
         if "best" in aggs and goal is None:
             raise ValueError("define_metric(): summary='best' needs goal='minimize' or 'maximize'")
-        m = MetricDef(name, step_metric, aggs, goal, bool(hidden))
+        m = MetricDef(name, step_metric, aggs, goal, bool(hidden), step_sync is not False, overwrite is not False)
         self._put_record([Kind.METRIC, m.to_record()])
         return m
 

@@ -427,7 +427,7 @@ def _fill_step_metrics(data: dict[str, Any], summary: Any) -> None:
     last = summary.last
     for key in list(data):
         m = lookup(key)
-        if m is not None and m.step_metric and m.step_metric not in data:
+        if m is not None and m.step_metric and m.step_sync and m.step_metric not in data:
             v = last.get(m.step_metric)
             if v is not None:
                 data[m.step_metric] = v

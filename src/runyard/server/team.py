@@ -12,8 +12,9 @@ import hashlib
 import json
 import re
 import urllib.parse
+from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from . import files, history, tables
 from .auth import SESSION_COOKIE, SESSION_DAYS, Auth, AuthError, User, safe_next, signin_page
 from .errors import ApiError
 
+T = TypeVar("T")
 # the folder-reading routes of ``app.py`` that a team server answers from its database instead
 FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary")
 _PATH = re.compile(r"^(media|files)/[^\x00]+$")
@@ -52,9 +54,27 @@ def visible_projects(request: Request) -> frozenset[str] | None:
     return user.entities if isinstance(user, User) else None
 
 
+def blob_call(fn: Callable[..., T], *args: Any) -> T:
+    """Call the blob store; a store that is down or failing answers 503 (clients retry)."""
+    try:
+        return fn(*args)
+    except (BlobNotFoundError, ApiError, ValueError):
+        raise
+    except Exception as exc:  # boto3/botocore and OS errors alike: the store, not the request
+        raise ApiError(503, f"the blob store is unreachable or failing ({type(exc).__name__}: {exc}); "
+                            "try again later") from None
+
+
+async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": f"the database is unreachable ({type(exc).__name__}); try again "
+                                                "later", "status": 503}, status_code=503)
+
+
 def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth: Auth) -> None:
     """Sign-in and ``whoami``; with a blob store also ingest, blobs, and the run routes that a
     folder-less server answers from its database (replacing ``app.py``'s folder routes)."""
+    app.add_exception_handler(sa.exc.OperationalError, _database_down)
+    app.add_exception_handler(sa.exc.InterfaceError, _database_down)
 
     def owner_of(user: User, project: str, entity: str | None) -> str:
         """The entity owning ``project`` (claimed for ``entity`` or the user when new); 403 when
@@ -163,7 +183,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             wanted = [check_digest(h) for h in hashes]
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
-        return {"missing": blobs.missing(wanted)}
+        return {"missing": blob_call(blobs.missing, wanted)}
 
     @app.put("/api/blobs/{digest}", tags=["blobs"],
              description="Upload a blob; refused (400) when the body's sha256 is not `digest`.")
@@ -179,7 +199,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
         actual = hashlib.sha256(data).hexdigest()
         if actual != digest:
             raise ApiError(400, f"the body's sha256 is {actual}, not {digest}: nothing was stored")
-        result = await anyio.to_thread.run_sync(blobs.put_bytes, data)
+        result = await anyio.to_thread.run_sync(blob_call, blobs.put_bytes, data)
         return {"ok": True, "digest": result.digest, "size": result.size, "created": result.created}
 
     @app.post("/api/ingest/{project}/{run_id}/files", tags=["ingest"],
@@ -205,7 +225,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             except ValueError as exc:
                 raise ApiError(400, str(exc)) from None
         owner_of(user, project, entity)
-        missing = blobs.missing([r["sha256"] for r in rows])
+        missing = blob_call(blobs.missing, [r["sha256"] for r in rows])
         if missing:
             raise ApiError(409, f"upload these blobs first: {', '.join(missing[:20])}")
         with store.begin() as conn:
@@ -231,7 +251,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
 
     def read_blob(digest: str) -> bytes:
         try:
-            return blobs.read_bytes(digest)
+            return blob_call(blobs.read_bytes, digest)
         except BlobNotFoundError:
             raise ApiError(404, "the file's bytes are not in the blob store") from None
 

@@ -50,19 +50,31 @@ def _to_us(t: F64) -> I64:
 
 
 def encode_points(steps: I64, ts: F64, rt: F64, values: F64) -> bytes:
-    n = len(steps)
+    return join_points(len(steps), encode_axes(steps, ts, rt), encode_values(values))
+
+
+def encode_axes(steps: I64, ts: F64, rt: F64) -> list[bytes]:
+    """The steps, wall times and runtimes of a chunk, compressed: shared by every series of a run
+    that logged in the same rows."""
     s = np.diff(steps, prepend=np.int64(0)).astype(np.int64)
     ts_us = _to_us(ts)
     rt_us = _to_us(rt)
-    resid = rt_us - (ts_us - ts_us[0]) if n else rt_us
-    parts = [
+    resid = rt_us - (ts_us - ts_us[0]) if len(steps) else rt_us
+    return [
         zlib.compress(s.tobytes(), _LEVEL),
         zlib.compress(_shuffle(np.diff(ts_us, prepend=np.int64(0))), _LEVEL),
         zlib.compress(_shuffle(np.diff(resid, prepend=np.int64(0))), _LEVEL),
-        zlib.compress(_shuffle(np.ascontiguousarray(values, dtype=np.float64)), _LEVEL),
     ]
-    head = _HEAD.pack(_VERSION, n, *(len(p) for p in parts))
-    return head + b"".join(parts)
+
+
+def encode_values(values: F64) -> bytes:
+    return zlib.compress(_shuffle(np.ascontiguousarray(values, dtype=np.float64)), _LEVEL)
+
+
+def join_points(n: int, axes: list[bytes], values: bytes) -> bytes:
+    """A chunk from its compressed parts (``encode_axes``, ``encode_values``)."""
+    head = _HEAD.pack(_VERSION, n, *(len(p) for p in axes), len(values))
+    return head + b"".join(axes) + values
 
 
 def decode_points(blob: bytes) -> tuple[I64, F64, F64, F64]:

@@ -30,7 +30,8 @@ from ..log.state import RunState
 from . import schema as s
 from . import team_schema as t
 from .db import Store
-from .ingest import Ingestor, _Batch, _Pass
+from .ingest import Ingestor
+from .ingest_pass import _Batch, _Pass
 
 HEAD_SIZE = 16  # header + the first frame's length and checksum: a log's identity
 MAX_BATCH_BYTES = 16 * 1024 * 1024

@@ -32,7 +32,19 @@ from dataclasses import dataclass
 import numpy as np
 import sqlalchemy as sa
 
-from .codec import F64, I64, Buckets, decode_points, encode_points
+from .codec import (
+    F64,
+    HAS_NAN,
+    HAS_NEGINF,
+    HAS_POSINF,
+    I64,
+    Buckets,
+    decode_points,
+    encode_axes,
+    encode_points,
+    encode_values,
+    join_points,
+)
 from .schema import chunks, series, tiers
 
 CHUNK = 4096
@@ -128,8 +140,15 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
     """
     # Times are kept to the microsecond (codec); quantize now, so that a chunk rebuilt from its
     # decoded prefix equals the one a single pass would have written.
-    items = [(spk, n0, mono, Points(p.steps, np.round(p.ts * 1e6) / 1e6, np.round(p.rt * 1e6) / 1e6, p.values))
-             for spk, n0, mono, p in items if len(p)]
+    quantized: dict[int, F64] = {}  # by id: series of one run share their time arrays, and keep sharing them
+
+    def q(t: F64) -> F64:
+        out = quantized.get(id(t))
+        if out is None:
+            out = quantized[id(t)] = np.round(t * 1e6) / 1e6
+        return out
+
+    items = [(spk, n0, mono, Points(p.steps, q(p.ts), q(p.rt), p.values)) for spk, n0, mono, p in items if len(p)]
     last_keys = [(spk, (n0 - 1) // CHUNK) for spk, n0, _, _ in items if n0]
     tier_keys = []
     for spk, n0, _, _ in items:
@@ -158,8 +177,20 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
     del_tiers: list[dict[str, int]] = []
     ins_tiers: list[dict[str, object]] = []
     upd: list[dict[str, int]] = []
+    done: dict[int, tuple[int, int]] = {}
+    # new series that share their rows (one run's keys logged together): written together
+    shared: dict[tuple[int, int, int], list[int]] = {}
+    for i, (_, n0, _, new) in enumerate(items):
+        if n0 == 0:
+            shared.setdefault((id(new.steps), id(new.ts), id(new.rt)), []).append(i)
+    for members in shared.values():
+        if len(members) > 1:
+            done.update(_append_fresh([(items[i][0], items[i][3]) for i in members], ins_chunks, ins_tiers, upd))
     out: list[tuple[int, int]] = []
     for spk, n0, mono, new in items:
+        if spk in done:
+            out.append(done[spk])
+            continue
         n1 = n0 + len(new)
         c0 = n0 // CHUNK
         full = new
@@ -213,15 +244,103 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
     if del_chunks:
         conn.execute(sa.delete(chunks).where(chunks.c.series_pk == sa.bindparam("d_spk"),
                                              chunks.c.chunk_no >= sa.bindparam("d_from")), del_chunks)
+    if ins_chunks:
         conn.execute(sa.insert(chunks), ins_chunks)
+    if upd:
         conn.execute(sa.update(series).where(series.c.pk == sa.bindparam("u_pk"))
                      .values(n=sa.bindparam("u_n"), mono=sa.bindparam("u_mono")), upd)
     if del_tiers:
         conn.execute(sa.delete(tiers).where(tiers.c.series_pk == sa.bindparam("d_spk"),
                                             tiers.c.level == sa.bindparam("d_level"),
                                             tiers.c.chunk_no >= sa.bindparam("d_from")), del_tiers)
+    if ins_tiers:
         conn.execute(sa.insert(tiers), ins_tiers)
     return out
+
+
+def _append_fresh(members: list[tuple[int, Points]], ins_chunks: list[dict[str, object]],
+                  ins_tiers: list[dict[str, object]], upd: list[dict[str, int]]) -> dict[int, tuple[int, int]]:
+    """Write new, empty series whose points share one set of rows (the same step, time and runtime
+    arrays), as the keys of one run logged together are: the axes are encoded once and the tiers
+    computed for all of them as one matrix. The rows are the ones ``append_many``'s general path
+    writes for each series alone, byte for byte. Returns ``{series_pk: (n, mono)}``."""
+    p0 = members[0][1]
+    steps, ts, rt = p0.steps, p0.ts, p0.rt
+    n = len(steps)
+    mono = _mono_bits(p0)
+    vt = np.stack([p.values for _, p in members]).astype(np.float64, copy=False)  # (series, points)
+    for i in range(0, n, CHUNK):
+        j = min(n, i + CHUNK)
+        axes = encode_axes(steps[i:j], ts[i:j], rt[i:j])
+        head = {"chunk_no": i // CHUNK, "n": j - i,
+                "step_first": int(steps[i]), "step_last": int(steps[j - 1]), "ts_first": float(ts[i]),
+                "ts_last": float(ts[j - 1]), "rt_first": float(rt[i]), "rt_last": float(rt[j - 1])}
+        for k, (spk, _) in enumerate(members):
+            ins_chunks.append({"series_pk": spk, **head, "data": join_points(j - i, axes, encode_values(vt[k, i:j]))})
+    if n > BASE_BUCKET:
+        m, flags = _point_buckets(steps, ts, rt, vt)
+        level = 1
+        while True:
+            for i in range(0, m.shape[2], TIER_CHUNK):
+                nb = min(TIER_CHUNK, m.shape[2] - i)
+                for k, (spk, _) in enumerate(members):
+                    ins_tiers.append({"series_pk": spk, "level": level, "chunk_no": i // TIER_CHUNK, "n": nb,
+                                      "data": Buckets(m[k, :, i : i + nb], flags[k, i : i + nb]).encode()})
+            level += 1
+            if n <= bucket_size(level):
+                break
+            m, flags = _merge_rows(m, flags, FANOUT)
+    for spk, _ in members:
+        upd.append({"u_pk": spk, "u_n": n, "u_mono": mono})
+    return {spk: (n, mono) for spk, _ in members}
+
+
+def _point_buckets(steps: I64, ts: F64, rt: F64, vt: F64) -> tuple[np.ndarray, np.ndarray]:
+    """Level-1 buckets of series with shared rows: ``(series, 13, buckets)`` rows as in ``Buckets``,
+    and flags; for each series what ``Buckets.from_points(...).merge(point // BASE_BUCKET)`` gives."""
+    finite = np.isfinite(vt)
+    pflags = np.zeros(vt.shape, dtype=np.uint8)
+    if finite.all():
+        vmin = vmax = vsum = vt
+    else:
+        pflags |= np.isnan(vt).astype(np.uint8) * HAS_NAN
+        pflags |= (vt == np.inf).astype(np.uint8) * HAS_POSINF
+        pflags |= (vt == -np.inf).astype(np.uint8) * HAS_NEGINF
+        vmin, vmax, vsum = np.where(finite, vt, np.inf), np.where(finite, vt, -np.inf), np.where(finite, vt, 0.0)
+    n = vt.shape[1]
+    starts = np.arange(0, n, BASE_BUCKET)
+    ends = np.append(starts[1:], n) - 1
+    m = np.empty((vt.shape[0], 13, len(starts)), dtype=np.uint64)
+    for row, col in ((0, steps[starts]), (1, steps[ends]), (2, ts[starts]), (3, ts[ends]), (4, rt[starts]),
+                     (5, rt[ends]), (12, np.diff(np.append(starts, n)).astype(np.int64))):
+        m[:, row] = np.ascontiguousarray(col).view(np.uint64)
+    m[:, 6] = np.minimum.reduceat(vmin, starts, axis=1).view(np.uint64)
+    m[:, 7] = np.maximum.reduceat(vmax, starts, axis=1).view(np.uint64)
+    m[:, 8] = vt[:, starts].view(np.uint64)
+    m[:, 9] = vt[:, ends].view(np.uint64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        m[:, 10] = np.add.reduceat(vsum, starts, axis=1).view(np.uint64)
+    m[:, 11] = np.add.reduceat(finite.astype(np.int64), starts, axis=1).view(np.uint64)
+    return m, np.bitwise_or.reduceat(pflags, starts, axis=1)
+
+
+def _merge_rows(m: np.ndarray, flags: np.ndarray, ratio: int) -> tuple[np.ndarray, np.ndarray]:
+    """``Buckets.merge`` of each series' buckets in groups of ``ratio``, for ``(series, 13, n)`` rows."""
+    n = m.shape[2]
+    starts = np.arange(0, n, ratio)
+    ends = np.append(starts[1:], n) - 1
+    out = np.empty((m.shape[0], 13, len(starts)), dtype=np.uint64)
+    for row in (0, 2, 4, 8):
+        out[:, row] = m[:, row][:, starts]
+    for row in (1, 3, 5, 9):
+        out[:, row] = m[:, row][:, ends]
+    out[:, 6] = np.minimum.reduceat(m[:, 6].view(np.float64), starts, axis=1).view(np.uint64)
+    out[:, 7] = np.maximum.reduceat(m[:, 7].view(np.float64), starts, axis=1).view(np.uint64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[:, 10] = np.add.reduceat(m[:, 10].view(np.float64), starts, axis=1).view(np.uint64)
+    out[:, 11] = np.add.reduceat(m[:, 11].view(np.int64), starts, axis=1).view(np.uint64)
+    out[:, 12] = np.add.reduceat(m[:, 12].view(np.int64), starts, axis=1).view(np.uint64)
+    return out, np.bitwise_or.reduceat(flags, starts, axis=1)
 
 
 # --- querying --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import wave
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -172,6 +173,32 @@ class Audio(Media):
         if self.caption is not None:
             ref["caption"] = self.caption
         return ref
+
+    @property
+    def duration(self) -> float:
+        """Length of the clip in seconds."""
+        return float(self.frames / self.sample_rate)
+
+    @classmethod
+    def durations(cls, audio_list: Sequence[Audio]) -> list[float]:
+        """wandb's helper: the duration of each clip."""
+        return [a.duration for a in audio_list]
+
+    @classmethod
+    def sample_rates(cls, audio_list: Sequence[Audio]) -> list[int]:
+        """wandb's helper: the sample rate of each clip."""
+        return [int(a.sample_rate) for a in audio_list]
+
+    @classmethod
+    def captions(cls, audio_list: Sequence[Audio]) -> list[str] | bool:
+        """wandb's helper: the captions, or False when no clip has one."""
+        captions = [a.caption for a in audio_list]
+        return False if all(c is None for c in captions) else [c or "" for c in captions]
+
+    @staticmethod
+    def path_is_reference(path: Any) -> bool:
+        """Whether ``path`` is a URL (``s3://``, ``https://``...) rather than a local file."""
+        return isinstance(path, str) and "://" in path
 
     def __repr__(self) -> str:
         return f"<runyard.Audio {self.frames / self.sample_rate:.3f}s {self.sample_rate} Hz ×{self.channels}>"

@@ -33,8 +33,8 @@ class Histogram(Media):
             raise ValueError(f"Histogram: at most {MAX_BINS} bins are supported, got num_bins={num_bins}")
         self.num_bins = num_bins
         self._data: np.ndarray | None = None
-        self.values: list[float] | None = None
-        self.bins: list[float] | None = None
+        self._values: list[float] | None = None
+        self._bins: list[float] | None = None
         if np_histogram is not None:
             if len(np_histogram) != 2:
                 raise ValueError("Histogram: np_histogram must be (counts, bin_edges) as numpy.histogram returns")
@@ -47,7 +47,7 @@ class Histogram(Media):
                 )
             if len(counts) > MAX_BINS:
                 raise ValueError(f"Histogram: at most {MAX_BINS} bins are supported, got {len(counts)}")
-            self.values, self.bins = counts.tolist(), edges.tolist()
+            self._values, self._bins = counts.tolist(), edges.tolist()
         elif sequence is not None:
             arr = np.array(sequence, dtype=float, copy=True).ravel()  # copy: caller may reuse it
             self._data = arr
@@ -55,11 +55,32 @@ class Histogram(Media):
             raise ValueError("Histogram: pass a sequence or np_histogram=(counts, bin_edges)")
 
     def _compute(self) -> None:
-        if self.values is None and self._data is not None:
+        if self._values is None and self._data is not None:
             finite = self._data[np.isfinite(self._data)]
             counts, edges = np.histogram(finite, bins=self.num_bins)
-            self.values, self.bins = counts.astype(float).tolist(), edges.tolist()
+            self._values, self._bins = counts.astype(float).tolist(), edges.tolist()
             self._data = None
+
+    # A sequence is binned on first use (on the writer thread when it is only logged), so
+    # building a Histogram in a training loop costs a copy, not a numpy.histogram.
+    @property
+    def values(self) -> list[float]:
+        """The counts of each bin."""
+        self._compute()
+        assert self._values is not None
+        return self._values
+
+    @property
+    def histogram(self) -> list[float]:
+        """wandb's name for the counts (``values``)."""
+        return self.values
+
+    @property
+    def bins(self) -> list[float]:
+        """The bin edges (one more than the counts)."""
+        self._compute()
+        assert self._bins is not None
+        return self._bins
 
     def to_ref(self, store: MediaStore | None = None) -> dict[str, Any]:
         self._compute()

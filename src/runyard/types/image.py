@@ -208,7 +208,10 @@ class Image(Media):
             shape = getattr(data_or_path, "shape", None)
             if shape is not None:  # refuse a huge array before copying it
                 _check_pixels(int(np.prod(shape, dtype=np.float64)) // 4)
-            self._set_array(to_numpy(data_or_path))
+            arr = to_numpy(data_or_path)
+            if arr.ndim == 3 and type(data_or_path).__module__.startswith("torch"):
+                arr = arr.transpose(1, 2, 0)  # a torch tensor is always (C, H, W), as in wandb
+            self._set_array(arr)
         else:
             raise TypeError(
                 f"Image: cannot make an image from {_describe(data_or_path)}; pass a numpy array (H, W), "
@@ -259,7 +262,10 @@ class Image(Media):
             own_format = "png" if self._pixels is not None else self._source_format
             if converting or self.file_type not in (None, own_format):
                 import_optional("PIL.Image", "Image")
-        if self.file_type == "jpeg" and ("A" in target or target in ("I;16", "I", "F")):
+        if self.file_type == "jpeg" and "A" in target and self.requested_mode is None:
+            warnings.warn(f"Image: JPEG has no alpha channel; the alpha of this {target} image is dropped "
+                          "(use file_type='png' to keep it)", RunyardWarning, stacklevel=4)
+        elif self.file_type == "jpeg" and ("A" in target or target in ("I;16", "I", "F")):
             raise ValueError(
                 f"Image: file_type='jpeg' cannot store mode {target!r} (JPEG has no alpha channel and "
                 "8-bit samples only); use file_type='png' or mode='RGB'"
@@ -311,11 +317,7 @@ class Image(Media):
                     f"{where}['mask_data'] must hold integer class ids, got dtype {arr.dtype} "
                     "(convert with .astype(np.uint8))"
                 )
-            if arr.shape != (self.height, self.width):
-                raise ValueError(
-                    f"{where}['mask_data'] has shape {arr.shape} but the image is {self.height}×{self.width} "
-                    f"(height×width); they must match"
-                )
+            # A mask of another size is kept as it is (wandb accepts it); viewers scale it to the image.
             if arr.dtype.kind != "b" and arr.dtype != np.uint8 and arr.size:
                 lo, hi = int(arr.min()), int(arr.max())
                 if lo < 0 or hi > _MAX_MASK_ID:
@@ -474,6 +476,24 @@ class Image(Media):
         else:
             im.save(buf, format="JPEG", quality=95)
         return buf.getvalue(), fmt, im.size[0], im.size[1], mode
+
+    @property
+    def image(self) -> Any:
+        """The image as a PIL image (wandb's ``Image.image``); needs Pillow."""
+        pil_image = import_optional("PIL.Image", "Image.image")
+        with self._lock:
+            if self._pil is not None:
+                return self._pil
+            if self._pixels is not None:
+                mode = self.requested_mode or self.mode
+                pixels = _to_uint(self._pixels, 65535 if mode == "I;16" else 255)
+                return pil_image.fromarray(np.ascontiguousarray(pixels))
+            data = self._encoded if self._encoded is not None else (self._stored[0] if self._stored else None)
+        if data is None:
+            return None
+        with pil_image.open(io.BytesIO(data)) as im:
+            im.load()
+            return im.copy()
 
     def _encoded_once(self) -> tuple[bytes, str, int, int, str]:
         """Encode on the first call and drop the pixels; an image logged again reuses the bytes."""

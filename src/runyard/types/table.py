@@ -125,6 +125,23 @@ def encode_cell(value: Any, store: MediaStore) -> Any:
     return jsonvalue.encode(value)
 
 
+def _check_columns_argument(columns: Any) -> None:
+    """``Table(rows)`` or ``Table(df)``: the first argument is ``columns``, as in wandb. Taking rows
+    or a DataFrame for column names would build an empty or wrong table without a word."""
+    if columns is None:
+        return
+    if _is_dataframe(columns):
+        raise TypeError("Table: the first argument is the column names; pass a DataFrame as Table(dataframe=df)")
+    if isinstance(columns, np.ndarray) and columns.ndim != 1:
+        raise TypeError("Table: the first argument is the column names; pass an array of rows as Table(data=rows)")
+    if isinstance(columns, Sequence) and not isinstance(columns, (str, bytes)):
+        if any(isinstance(c, (list, tuple, np.ndarray, dict)) for c in columns):
+            raise TypeError(
+                "Table: the first argument is the column names, and it holds rows; pass the rows as "
+                "Table(columns=[...], data=rows)"
+            )
+
+
 def _is_dataframe(value: Any) -> bool:
     return type(value).__module__.startswith("pandas") and type(value).__name__ == "DataFrame"
 
@@ -161,6 +178,8 @@ class Table(Media):
             raise ValueError(f"Table: max_rows must be a positive integer, got {max_rows!r}")
         self.max_rows = max_rows
         self.allow_mixed_types = bool(allow_mixed_types)
+        _check_columns_argument(columns)
+        self._types: dict[str, Any] = {}  # cast(), set_pk(), set_fk()
         if data is not None and rows is not None:
             raise ValueError("Table: pass the rows as data= or rows=, not both")
         if rows is not None:
@@ -388,6 +407,46 @@ class Table(Media):
         """Row numbers ``0 .. n-1``."""
         return list(range(len(self.data)))
 
+    def cast(self, col_name: str, dtype: Any, optional: bool = False) -> None:
+        """Declare column ``col_name``'s type: a Python type (``int``, ``str``, ...), a runyard
+        media class, or a kind name (``"number"``, ``"string"``, ``"bool"``, ...). Every value must
+        fit (``None`` too when ``optional``); a value that does not is a ``TypeError`` naming it."""
+        j = self._column_index(col_name)
+        for i, row in enumerate(self.data):
+            v = row[j]
+            if v is None:
+                if not optional:
+                    raise TypeError(f"Table.cast: row {i}, column {col_name!r} is None; pass optional=True")
+                continue
+            if not _fits(v, dtype):
+                raise TypeError(f"Table.cast: row {i}, column {col_name!r} holds {v!r} ({type(v).__name__}), "
+                                f"which is not {_type_name(dtype)}")
+        self._types[col_name] = (dtype, optional)
+
+    def set_pk(self, col_name: str) -> None:
+        """Make ``col_name`` the primary key: its values are unique strings or integers."""
+        values = self.get_column(col_name)
+        if any(not isinstance(v, (str, int)) or isinstance(v, bool) for v in values):
+            raise TypeError(f"Table.set_pk: column {col_name!r} must hold strings or integers")
+        if len(set(values)) != len(values):
+            raise ValueError(f"Table.set_pk: column {col_name!r} has repeated values; a primary key is unique")
+        self._types[col_name] = ("pk", False)
+
+    def set_fk(self, col_name: str, table: Table, table_col: str) -> None:
+        """Make ``col_name`` a foreign key into ``table``'s column ``table_col``: each value is one
+        of that column's values."""
+        allowed = set(table.get_column(table_col))
+        missing = [v for v in self.get_column(col_name) if v is not None and v not in allowed]
+        if missing:
+            raise ValueError(f"Table.set_fk: {missing[:3]} in column {col_name!r} are not in column "
+                             f"{table_col!r} of the other table")
+        self._types[col_name] = (("fk", table_col), False)
+
+    def _column_index(self, name: str) -> int:
+        if name not in self.columns:
+            raise KeyError(f"Table: no column {name!r}; the columns are {self.columns}")
+        return self.columns.index(name)
+
     def snapshot(self) -> Table:
         """A copy sharing no mutable state with this table (rows are copied shallowly).
 
@@ -400,6 +459,7 @@ class Table(Media):
         copy.columns = list(self.columns)
         copy.data = [list(row) for row in self.data]
         copy._kinds = list(self._kinds)
+        copy._types = dict(getattr(self, "_types", {}))
         return copy
 
     def __len__(self) -> int:
@@ -430,3 +490,24 @@ class Table(Media):
             "ncols": len(self.columns),
             "column_types": self.column_types,
         }
+
+
+_KIND_TYPES: dict[str, tuple[type, ...]] = {"number": (int, float), "string": (str,), "bool": (bool,),
+                                            "list": (list,), "dict": (dict,)}
+
+
+def _fits(value: Any, dtype: Any) -> bool:
+    if isinstance(dtype, str):
+        kinds = _KIND_TYPES.get(dtype)
+        if kinds is None:
+            return _kind(value) == dtype
+        return isinstance(value, kinds) and (dtype == "bool" or not isinstance(value, bool))
+    if isinstance(dtype, type):
+        if dtype is float:
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return isinstance(value, dtype)
+    return True  # a wandb dtype object runyard does not model: accepted as it is
+
+
+def _type_name(dtype: Any) -> str:
+    return dtype if isinstance(dtype, str) else getattr(dtype, "__name__", repr(dtype))
