@@ -170,3 +170,16 @@ def test_blobs_by_hash(team: tuple[InProcessClient, Any]) -> None:
     escape = client.post(f"/api/ingest/vision/{run_id}/files",
                          json={"files": [{"path": "media/../../etc/passwd", "sha256": digest, "size": 1}]}, headers=h)
     assert escape.status_code == 400
+
+
+def test_runyard_ui_with_keys_serves_its_folder_to_key_holders_only(tmp_path: Path) -> None:
+    run_id, _ = logged_run(10)
+    app = create_app(Path(runyard.Api().root), tmp_path / "index.sqlite3", keys=True, follow=False)
+    key = create_user(app.state.store, "me")
+    with InProcessClient(app) as client:
+        assert client.get("/api/projects").status_code == 401
+        assert client.get("/api/health").json()["keys"] is True
+        doc = client.get(f"/api/runs/vision/{run_id}", headers={"X-Api-Key": key}).json()
+        assert doc["rows"] == 10
+        history = client.get(f"/api/runs/vision/{run_id}/history", headers={"X-Api-Key": key}).json()
+        assert len(history["rows"]) == 10  # the folder routes still read the run's own log

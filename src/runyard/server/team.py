@@ -38,7 +38,7 @@ T = TypeVar("T")
 # the folder-reading routes of ``app.py`` that a team server answers from its database instead
 FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary")
 _PATH = re.compile(r"^(media|files)/[^\x00]+$")
-MAX_BLOB_BYTES = 1 << 30  # one media file or run file sent through the server
+MAX_BLOB_BYTES = 256 << 20  # one media file or run file sent through the server (held in memory)
 
 
 def _user(request: Request) -> User:
