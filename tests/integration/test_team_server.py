@@ -183,3 +183,22 @@ def test_runyard_ui_with_keys_serves_its_folder_to_key_holders_only(tmp_path: Pa
         assert doc["rows"] == 10
         history = client.get(f"/api/runs/vision/{run_id}/history", headers={"X-Api-Key": key}).json()
         assert len(history["rows"]) == 10  # the folder routes still read the run's own log
+
+
+def test_a_silent_online_run_is_swept_to_crashed_and_comes_back(team: tuple[InProcessClient, Any]) -> None:
+    import time
+
+    from runyard.server.team import Sweeper
+
+    client, store = team
+    key = create_user(store, "alice")
+    run_id, log = logged_run(50)
+    half = frame_ends(log)[20]
+    send(client, key, run_id, 0, log[:half], log[:16])  # no END record yet; its process (this one) lives
+    state = lambda: client.get(f"/api/runs/vision/{run_id}", headers={"X-Api-Key": key}).json()["state"]  # noqa: E731
+    assert state() == "running"
+    assert Sweeper(store).sweep(now=time.time() + 10) == 0
+    assert Sweeper(store).sweep(now=time.time() + 400) == 1  # silent for longer than STALE_AFTER
+    assert state() == "crashed"
+    send(client, key, run_id, half, log[half:], log[:16])
+    assert state() == "finished"

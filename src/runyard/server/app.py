@@ -70,6 +70,11 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if team:  # online runs that went silent become crashed (team.Sweeper)
+            from .team import Sweeper
+
+            app.state.sweeper = Sweeper(store)
+            app.state.sweeper.start()
         if follow:  # the first pass starts at once in the background; the API answers meanwhile
             loop.start()
         else:
@@ -78,6 +83,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             yield
         finally:
             loop.stop()
+            if team:
+                app.state.sweeper.stop()
             store.close()
             if blobs is not None:
                 blobs.close()
