@@ -167,9 +167,9 @@ def apply_record(state: RunState, record: list[Any], off: int, batch: _Batch,
         text = record[3]
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
-        # PostgreSQL text cannot hold NUL characters; a console may print them
+        # NUL characters a console prints are kept (schema.AnyText escapes them on PostgreSQL)
         batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
-                             "text": str(text).replace("\x00", "\ufffd")})
+                             "text": str(text)})
     elif kind == Kind.ARTIFACT:
         event = artifact_event_row(record, off)
         if event is not None:
