@@ -277,7 +277,8 @@ def main() -> None:
           f"machine load average {result['load_avg_1m']})")
     print(f"  chart of {result['chart_points']:,} points through the team server: server "
           f"{result['chart_server_ms_p50']} ms p50 ({result['chart_server_ms_mean']} mean, "
-          f"{result['chart_server_ms_max']} max); round trip {result['chart_wall_ms_p50']} ms p50 ({result['chart_wall_ms_mean']} mean)")
+          f"{result['chart_server_ms_max']} max); round trip {result['chart_wall_ms_p50']} ms p50 "
+          f"({result['chart_wall_ms_mean']} mean)")
     print(json.dumps(result))
 
 
