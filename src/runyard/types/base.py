@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -19,11 +21,25 @@ from typing import IO, Any, ClassVar
 def atomic_write(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` through a temporary file and a rename: readers see the old
     file or the whole new one, never half of it."""
+    _replace(target, lambda f: f.write(data))
+
+
+def copy_atomic(src: Path, target: Path) -> None:
+    """Copy ``src`` to ``target`` the same way (``atomic_write``)."""
+
+    def fill(out: IO[bytes]) -> None:
+        with open(src, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+
+    _replace(target, fill)
+
+
+def _replace(target: Path, fill: Callable[[IO[bytes]], object]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            fill(f)
         os.replace(tmp, target)
     except BaseException:
         try:
