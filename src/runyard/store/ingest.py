@@ -37,6 +37,7 @@ from ..log.state import RUNNING, RunState
 from . import schema as s
 from . import series as ser
 from .db import Store
+from .failures import record_failure
 from .ingest_pass import _Batch, _Pass
 from .jsonutil import dumps
 
@@ -143,6 +144,7 @@ class Ingestor:
                 key = (str(folder), type(exc).__name__)
                 if key not in self._failed:
                     self._failed.add(key)
+                    record_failure(self.store, self.root, folder, exc)  # listed, with the reason
                     log.error("ingest of %s failed (%s: %s); the other runs go on, it is retried on "
                               "every pass", folder, type(exc).__name__, exc)
                 continue
