@@ -55,6 +55,18 @@ class DisabledRun(RunSurface):
     def define_metric(self, name: str, **kwargs: Any) -> MetricDef:
         return MetricDef(name)
 
+    def log_artifact(self, artifact_or_path: Any, *args: Any, **kwargs: Any) -> Any:
+        return artifact_or_path  # nothing is stored (docs/artifacts.md)
+
+    log_model = link_artifact = link_model = log_artifact
+
+    def use_artifact(self, artifact_or_name: Any, *args: Any, **kwargs: Any) -> Any:
+        from ..errors import UsageError
+
+        raise UsageError("use_artifact() has nothing to read in mode='disabled'; use runyard.Api().artifact(...)")
+
+    use_model = use_artifact
+
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         self._on_finish(self)
 

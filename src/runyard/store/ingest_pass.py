@@ -84,16 +84,19 @@ class _Batch:
         return (np.concatenate([p[0] for p in self.parts]), np.concatenate([p[1] for p in self.parts]),
                 np.concatenate([p[2] for p in self.parts]))
 
+    def add_number(self, key: str, v: float, row: int) -> None:
+        buf = self.series.get(key)
+        if buf is None:
+            buf = self.series[key] = _Series()
+        buf.idx.append(row)
+        buf.vals.append(v)
+        self.points += 1
+
     def add_value(self, key: str, v: Any, row: int, offset: int, step: int, kinds: dict[str, list[str]],
                   nested: bool) -> None:
         t = type(v)
         if t is float or t is int:
-            buf = self.series.get(key)
-            if buf is None:
-                buf = self.series[key] = _Series()
-            buf.idx.append(row)
-            buf.vals.append(v)
-            self.points += 1
+            self.add_number(key, v, row)
             kind = "number"
         elif t is dict:
             kind_v = v.get("_type")
@@ -138,16 +141,11 @@ def apply_record(state: RunState, record: list[Any], off: int, batch: _Batch,
         batch.steps.append(step)
         batch.ts.append(ts)
         batch.rt.append(rt)
-        add = batch.add_value
+        add, number = batch.add_value, batch.add_number
         for key, v in data.items():
             t = type(v)
-            if t is float or t is int:  # the common case, inlined
-                buf = batch.series.get(key)
-                if buf is None:
-                    buf = batch.series[key] = _Series()
-                buf.idx.append(row)
-                buf.vals.append(v)
-                batch.points += 1
+            if t is float or t is int:  # the common case
+                number(key, v, row)
             else:
                 add(key, v, row, off, step, kinds, False)
     elif kind == Kind.SYSTEM:  # its own stream: sample number as step, keyed by wall time
@@ -167,9 +165,9 @@ def apply_record(state: RunState, record: list[Any], off: int, batch: _Batch,
         text = record[3]
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
-        # PostgreSQL text cannot hold NUL characters; a console may print them
+        # NUL characters a console prints are kept (schema.AnyText escapes them on PostgreSQL)
         batch.output.append({"offset": off, "ts": float(record[1]), "stream": int(record[2]),
-                             "text": str(text).replace("\x00", "\ufffd")})
+                             "text": str(text)})
     elif kind == Kind.ARTIFACT:
         event = artifact_event_row(record, off)
         if event is not None:
