@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RunyardWarning
-from ._optional import import_optional, is_array_like, to_numpy
+from ._optional import import_optional, is_array_like, read_file, to_numpy
 from ._png import encode_png, png_header
 from .base import Media, MediaStore, read_binary
 
@@ -189,11 +189,7 @@ class Image(Media):
 
         figure = _matplotlib_figure(data_or_path)
         if isinstance(data_or_path, (str, os.PathLike)):
-            path = os.fspath(data_or_path)
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"Image: no such image file: {str(path)!r}")
-            with open(path, "rb") as f:
-                self._set_encoded(f.read(), f"Image({str(path)!r})")
+            self._set_encoded(*read_file(data_or_path, "Image", "image"))
         elif figure is not None:
             buf = io.BytesIO()
             figure.savefig(buf, format="png")
