@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from ..log.framing import HEADER_SIZE, FrameRuns
 from ..log.records import Kind
-from ..log.rowblock import RowTemplate, py_value, template_of
+from ..log.rowblock import RowsBlock, RowTemplate, decode_rows, py_value, template_of
 from ..log.state import RunState, value_kind
 from .artifact_index import artifact_event_row
 from .jsonutil import dumps
@@ -27,6 +27,7 @@ from .jsonutil import dumps
 BATCH_POINTS = 2_000_000  # values per transaction (bounds memory and the work a kill can lose)
 BATCH_RECORDS = 500_000
 _ROW = int(Kind.ROW)
+_ROWS = int(Kind.ROWS)
 _NUM = frozenset({float, int})
 
 
@@ -254,12 +255,39 @@ class _Pass:
                     return None
             if type(record) is not list or not record:
                 raise ValueError("run log record is not a non-empty array")
+            if record[0] == _ROWS:
+                self.rows_block(decode_rows(record), off)
+                return None
             apply_record(self.state, record, off, batch, self.kinds)
         except Exception as exc:  # a record we cannot interpret: damage from here on
             self.flags["corrupt"] = {"offset": off, "error": f"{type(exc).__name__}: {exc}"}
             return off, False
         batch.records += 1
         return None
+
+    def rows_block(self, block: RowsBlock, off: int) -> None:
+        """Apply a ROWS record (rows of floats, already columnar): its first row on its own when
+        its keys are new (as ``one`` does for a ROW), the rest in bulk."""
+        n = len(block.steps)
+        first = 0
+        batch = self.batch
+        if n and not self.state.numbers_ready(block.keys):
+            step, ts, rt, data = block.row(0)
+            apply_record(self.state, [Kind.ROW, step, ts, rt, data], off, batch, self.kinds)
+            batch.records += 1
+            first = 1
+        if n <= first:
+            return
+        values = block.values[first:]
+        index = {key: j for j, key in enumerate(block.keys)}
+        self.state.apply_number_rows(n - first, int(block.steps[-1]), float(block.ts[-1]), float(block.rt[-1]),
+                                     dict(zip(block.keys, values[-1].tolist(), strict=True)),
+                                     lambda key: (values[:, index[key]], None))
+        base_row = batch.nrows
+        batch.add_rows(block.steps[first:], block.ts[first:], block.rt[first:])
+        batch.blocks.setdefault(tuple(block.keys), []).append((np.arange(base_row, base_row + n - first), values))
+        batch.points += len(block.keys) * (n - first)
+        batch.records += n - first
 
     def classify(self, payloads: npt.NDArray[np.uint8], length: int) -> tuple[npt.NDArray[np.int64], list[RowTemplate]]:
         """Which template each payload matches (an index into the returned list; -1: none)."""
