@@ -129,19 +129,25 @@ class _Batch:
                 known.append(kind)
 
 
+def _new_row(state: RunState, record: list[Any], batch: _Batch, what: str) -> tuple[int, dict[str, Any], int]:
+    """Check a ROW or SYSTEM record ``[kind, step, time, runtime, data]``, apply it to the state and
+    open its row in the batch; returns the step, the data and the row number."""
+    _, step, ts, rt, data = record
+    if not isinstance(data, dict) or type(step) is not int or type(ts) not in _NUM or type(rt) not in _NUM:
+        raise ValueError(f"malformed {what} record")
+    state.apply(record)
+    row = batch.nrows
+    batch.steps.append(step)
+    batch.ts.append(ts)
+    batch.rt.append(rt)
+    return step, data, row
+
+
 def apply_record(state: RunState, record: list[Any], off: int, batch: _Batch,
        kinds: dict[str, list[str]]) -> None:
     kind = record[0]
     if kind == Kind.ROW:
-        _, step, ts, rt, data = record
-        if not isinstance(data, dict) or type(step) is not int or type(ts) not in _NUM or \
-                type(rt) not in _NUM:
-            raise ValueError("malformed ROW record")
-        state.apply(record)
-        row = batch.nrows
-        batch.steps.append(step)
-        batch.ts.append(ts)
-        batch.rt.append(rt)
+        step, data, row = _new_row(state, record, batch, "ROW")
         add, number = batch.add_value, batch.add_number
         for key, v in data.items():
             t = type(v)
@@ -150,14 +156,7 @@ def apply_record(state: RunState, record: list[Any], off: int, batch: _Batch,
             else:
                 add(key, v, row, off, step, kinds, False)
     elif kind == Kind.SYSTEM:  # its own stream: sample number as step, keyed by wall time
-        _, no, ts, rt, data = record
-        if not isinstance(data, dict) or type(no) is not int or type(ts) not in _NUM or type(rt) not in _NUM:
-            raise ValueError("malformed SYSTEM record")
-        state.apply(record)
-        row = batch.nrows
-        batch.steps.append(no)
-        batch.ts.append(ts)
-        batch.rt.append(rt)
+        no, data, row = _new_row(state, record, batch, "SYSTEM")
         for key, v in data.items():
             if type(v) is float or type(v) is int:
                 batch.add_value(key, v, row, off, no, kinds, False)
