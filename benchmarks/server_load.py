@@ -8,7 +8,7 @@ Load: ``--runs`` simulated online runs (asyncio tasks in this process; ``httpx``
 ``--metrics`` numbers per step at ``--steps-per-s`` steps per second for ``--seconds`` seconds.
 A simulated run does what the SDK's sender does, minus the local file: it encodes each row as a
 run-log frame (the SDK's own ``frame``/``encode``) the moment it is "logged", and every
-``--batch-interval`` seconds posts the frames since its last acknowledged offset to
+``--batch-interval`` seconds (default 2, the SDK's ``fsync_interval``: its sender ships only what is durable) posts the frames since its last acknowledged offset to
 ``POST /api/ingest``, alternating between the two server processes; at most ``--in-flight``
 requests are in the air at once (bounded clients). Reported:
 
@@ -220,7 +220,8 @@ def main() -> None:
     ap.add_argument("--metrics", type=int, default=100)
     ap.add_argument("--steps-per-s", type=float, default=10.0)
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--batch-interval", type=float, default=0.5)
+    ap.add_argument("--batch-interval", type=float, default=2.0,
+                    help="seconds between a run's batches (the SDK's default fsync_interval: it sends what is durable)")
     ap.add_argument("--in-flight", type=int, default=32)
     ap.add_argument("--chart-points", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=20)

@@ -236,3 +236,19 @@ def test_online_mode_then_the_read_api_with_the_stored_key(tmp_path: Path, monke
             assert len(image) == 1 and remote.download(image[0]) == local
     finally:
         store.drop_schema()
+
+
+def test_live_updates_reach_a_viewer_on_another_server_process(team: tuple[InProcessClient, Any],
+                                                               tmp_path: Path) -> None:
+    client, store = team
+    key = create_user(store, "alice")
+    # a second server process on the same database and schema (stateless: it shares nothing else)
+    other_app = create_app(None, store.url, schema=store.schema, blobs=LocalBlobStore(tmp_path / "blobs2"))
+    run_id, log = logged_run(30)
+    with InProcessClient(other_app) as other:
+        since = other.get("/api/events?timeout=0.01", headers={"X-Api-Key": key}).text
+        assert "event: hello" in since
+        seq = int(since.split('"seq": ')[1].split("}")[0])
+        send(client, key, run_id, 0, log, log[:16])  # ingested through the first process
+        stream = other.get(f"/api/events?since={seq}&timeout=1", headers={"X-Api-Key": key}).text
+    assert f'"id": "{run_id}"' in stream and '"state": "finished"' in stream
