@@ -9,8 +9,9 @@ Load: ``--runs`` simulated online runs (asyncio tasks in this process; ``httpx``
 A simulated run does what the SDK's sender does, minus the local file: it encodes each row as a
 run-log frame (the SDK's own ``frame``/``encode``) the moment it is "logged", and every
 ``--batch-interval`` seconds (default 2, the SDK's ``fsync_interval``: its sender ships only what
-is durable) posts the frames since its last acknowledged offset to ``POST /api/ingest``, alternating between the two server processes; at most ``--in-flight``
-requests are in the air at once (bounded clients). Reported:
+is durable) posts the frames since its last acknowledged offset to ``POST /api/ingest``,
+alternating between the two server processes; at most ``--in-flight`` requests are in the air at
+once (bounded clients). Reported:
 
 * points/s ingested: points in acknowledged batches / wall time of the load phase (and offered);
 * log→visible latency per batch: from the moment its oldest row was logged to the moment the
