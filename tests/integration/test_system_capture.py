@@ -312,3 +312,11 @@ def test_alerts_are_recorded_printed_and_throttled(runs_dir: Path, capfd: pytest
     assert "alert [ERROR] Loss exploded: loss is 1e9 at step 3" in err and "skipped" in err
     alerts = RunFolder(run.dir).load_state()[0].alerts
     assert [(a["title"], a["level"]) for a in alerts] == [("Loss exploded", "ERROR"), ("Slow", "WARN")]
+
+
+def test_disabled_runs_accept_the_calls_and_store_nothing(runs_dir: Path) -> None:
+    run = runyard.init(project="p", mode="disabled")
+    assert runyard.save("*.txt") == [] and run.log_code(".")["files"] == []
+    runyard.alert("t", "x")
+    run.finish()
+    assert not runs_dir.exists() or not any(runs_dir.rglob("*.rylog"))

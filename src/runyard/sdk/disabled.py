@@ -39,6 +39,19 @@ class DisabledRun(RunSurface):
         if data is not None and not isinstance(data, dict):
             raise TypeError(f"log() takes a dict of values; got {type(data).__name__}")
 
+    def save(self, glob_str: Any = None, base_path: Any = None, policy: str = "live") -> list[str]:
+        return []
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False, root: Any = None) -> None:
+        return None
+
+    def log_code(self, root: Any = ".", name: str | None = None, include_fn: Any = None,
+                 exclude_fn: Any = None) -> dict[str, Any]:
+        return {"files": [], "bytes": 0}
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        return None
+
     def define_metric(self, name: str, **kwargs: Any) -> MetricDef:
         return MetricDef(name)
 

@@ -78,26 +78,9 @@ class MediaStore:
 
     def sync(self) -> None:
         """fsync every file written since the last call (and their folders)."""
-        folders = set()
-        for path in self.pending_sync:
-            try:
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                folders.add(path.parent)
-            except OSError:
-                pass  # the file is gone or the FS cannot sync: nothing more we can do
+        folders = {path.parent for path in self.pending_sync if _fsync(path)}
         for folder in folders:
-            try:
-                fd = os.open(folder, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            except OSError:
-                pass
+            _fsync(folder)
         self.pending_sync.clear()
 
 
@@ -136,3 +119,17 @@ def read_binary(data: IO[Any], what: str) -> bytes:
             f"{what}: the file object was opened in text mode; open it with mode 'rb' instead"
         )
     return bytes(content)
+
+
+def _fsync(path: Path) -> bool:
+    """fsync a file or folder; False when it is gone or the file system cannot sync (nothing more
+    can be done then)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return True
