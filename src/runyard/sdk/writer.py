@@ -1,4 +1,5 @@
-"""The writer thread: the one owner of a run's log file.
+"""The writer thread: it turns what the caller's thread queued into records of the run's log,
+written through ``RunLog`` (the one owner of the file, which holds the run's lock).
 
 It takes items off a ``SimpleQueue`` in batches, encodes media (``Media.to_ref``), frames and
 appends records with one ``write()`` per batch, keeps the run's derived state (summary, step,
@@ -6,8 +7,15 @@ keys) up to date, heartbeats while the run is quiet, snapshots the state now and
 by the ``fsync_interval`` setting. The caller's thread only counts what it queued against what
 the writer has done, and waits when the backlog passes ``queue_limit`` (backpressure, no drops).
 
-A failed write (full disk, vanished folder) is reported once with what was not written; the file
-is truncated back to its last whole frame so later records stay readable, and the run goes on.
+The hot path: consecutive rows of floats under the same keys only have their step, time and
+values appended to lists here; a block of them becomes one columnar ROWS record (numpy does the
+encoding) and is applied to the state at once (``RunState.apply_rows``), so the per-row work that
+holds the GIL, and that the training loop feels, stays small. Every other row is one ROW record.
+
+A failed write (full disk, vanished folder) is reported once; the file is cut back to its last
+whole frame so later records stay readable, the rows are counted in ``state.lost`` (the snapshot
+claims none of them) and a LOSS record says so once writing works again. A row that cannot be
+encoded is reported naming its step and keys; the run goes on.
 """
 
 from __future__ import annotations
