@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from runyard.log.reader import RunFolder
 from runyard.log.records import Kind
 from runyard.log.summary import MetricDef
-from runyard.store import Ingestor, Store, reindex
+from runyard.store import Ingestor, Store, ingest_pass, reindex
 from runyard.store import ingest as ingest_mod
-from runyard.store import ingest_pass
 from runyard.store import schema as s
 from runyard.store.fixtures import LogWriter
 

@@ -46,6 +46,9 @@ async function render(): Promise<void> {
     } else if (r.page === "apidocs") {
       const { apiDocsPage } = await import("./pages/apidocs");
       teardown = await apiDocsPage(main);
+    } else if (r.page === "artifacts") {
+      const { artifactsPage } = await import("./pages/artifacts");
+      teardown = await artifactsPage(main, r.project!, r.artifact, r.version);
     } else if (r.page === "run") {
       const { runPage } = await import("./pages/run");
       teardown = await runPage(main, r.project!, r.run!, r.tab ?? "overview");
@@ -64,6 +67,7 @@ function header(project?: string, run?: string): HTMLElement {
     crumbs.append("/", h("a", { href: `/p/${encodeURIComponent(project)}` }, project));
     // the run page puts the run's name here once it has it
     if (run) crumbs.append("/", h("a.run-crumb", { href: `/p/${encodeURIComponent(project)}/r/${encodeURIComponent(run)}`, title: run }, run));
+    crumbs.append(" ", h("a.faint", { href: `/p/${encodeURIComponent(project)}/artifacts`, dataset: { nav: "artifacts" } }, "Artifacts"));
   }
   const theme = h("button.theme", { title: "Light or dark (remembered in this browser)", "aria-label": "switch theme", onclick: () => {
     const next = nextTheme(currentTheme());

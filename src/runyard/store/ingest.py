@@ -16,6 +16,7 @@ indexed. A record that cannot be interpreted marks the log as corrupt from that 
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 import threading
@@ -36,6 +37,7 @@ from ..log.state import RUNNING, RunState
 from . import schema as s
 from . import series as ser
 from .db import Store
+from .failures import record_failure
 from .ingest_pass import _Batch, _Pass
 from .jsonutil import dumps
 
@@ -142,6 +144,7 @@ class Ingestor:
                 key = (str(folder), type(exc).__name__)
                 if key not in self._failed:
                     self._failed.add(key)
+                    record_failure(self.store, self.root, folder, exc)  # listed, with the reason
                     log.error("ingest of %s failed (%s: %s); the other runs go on, it is retried on "
                               "every pass", folder, type(exc).__name__, exc)
                 continue
@@ -267,14 +270,14 @@ class Ingestor:
 
     def _cursor(self, conn: sa.Connection, project: str, run_id: str,
                 folder: Path) -> tuple[int, int, bytes | None]:
-        ppk = conn.execute(sa.select(s.projects.c.pk).where(s.projects.c.name == project)).scalar()
+        q = _queries()
+        ppk = conn.execute(q.project_pk, {"p_name": project}).scalar()
         if ppk is None:
             ppk = _insert_pk(conn, sa.insert(s.projects).values(entity="local", name=project,
                                                                 created_at=time.time()))
         # FOR UPDATE (PostgreSQL; SQLite has one writer anyway): server processes that follow the
         # same logs take turns on a run, and each continues from the cursor the other left.
-        rpk = conn.execute(sa.select(s.runs.c.pk).where(s.runs.c.project_pk == ppk, s.runs.c.run_id == run_id)
-                           .with_for_update()).scalar()
+        rpk = conn.execute(q.run_pk, {"p_pk": ppk, "p_run": run_id}).scalar()
         if rpk is None:
             rel = str(folder.relative_to(self.root)) if folder.is_relative_to(self.root) else str(folder)
             rpk = _insert_pk(conn, sa.insert(s.runs).values(
@@ -283,8 +286,7 @@ class Ingestor:
                 summary="{}", metadata="{}", flags="{}", seq=_next_seq(conn),
             ))
             return int(rpk), 0, None
-        row = conn.execute(sa.select(s.cursors.c.offset, s.cursors.c.state)
-                           .where(s.cursors.c.run_pk == rpk)).first()
+        row = conn.execute(q.cursor, {"p_pk": rpk}).first()
         if row is None:
             return int(rpk), 0, None
         return int(rpk), int(row[0]), bytes(row[1])
@@ -295,7 +297,8 @@ class Ingestor:
         shown = copy.copy(state)
         resolve_crash(shown, folder / LOG_NAME)
         summary = state.summary.current()
-        conn.execute(sa.update(s.runs).where(s.runs.c.pk == run_pk).values(
+        q = _queries()
+        values = dict(
             name=state.name or folder.name, state=shown.state, created_at=state.created_at,
             updated_at=time.time(), ended_at=state.ended_at, heartbeat_at=state.heartbeat_at,
             runtime=state.runtime, last_step=state.last_step, rows=state.rows,
@@ -303,20 +306,21 @@ class Ingestor:
             job_type=state.job_type, notes=state.notes, tags=dumps(state.tags),
             config=dumps(state.config), summary=dumps(summary), metadata=dumps(state.metadata),
             flags=dumps(_shown_flags(flags, state)), seq=_next_seq(conn),
-        ))
+        )
+        conn.execute(q.run_update, {"p_pk": run_pk, **{f"v_{k}": v for k, v in values.items()}})
         if state.entity:
             conn.execute(sa.update(s.projects).where(
                 s.projects.c.pk == sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk)
                 .scalar_subquery()).values(entity=state.entity))
-        conn.execute(sa.delete(s.run_fields).where(s.run_fields.c.run_pk == run_pk))
+        conn.execute(q.delete_fields, {"p_pk": run_pk})
         rows = field_rows(run_pk, state, summary)
         if rows:
-            conn.execute(sa.insert(s.run_fields), rows)
+            conn.execute(q.insert[s.run_fields.name], rows)
         all_kinds = dict(state.key_kinds)
         all_kinds.update(kinds)
-        conn.execute(sa.delete(s.run_keys).where(s.run_keys.c.run_pk == run_pk))
+        conn.execute(q.delete_keys, {"p_pk": run_pk})
         if all_kinds:
-            conn.execute(sa.insert(s.run_keys), [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
+            conn.execute(q.insert[s.run_keys.name], [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
                                                 for k, v in all_kinds.items()])
         if batch.series or batch.shapes or batch.blocks:
             self._write_series(conn, run_pk, batch)
@@ -325,11 +329,11 @@ class Ingestor:
             if items:
                 for item in items:
                     item["run_pk"] = run_pk
-                conn.execute(sa.insert(table), items)
+                conn.execute(q.insert[table.name], items)
         blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags, "head": head},
                              default=_pack_default)
-        updated = conn.execute(sa.update(s.cursors).where(s.cursors.c.run_pk == run_pk).values(
-            offset=offset, state=blob, updated_at=time.time()))
+        updated = conn.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
+                                                 "v_updated_at": time.time()})
         if updated.rowcount == 0:
             conn.execute(sa.insert(s.cursors).values(run_pk=run_pk, offset=offset, state=blob,
                                                      updated_at=time.time()))
@@ -337,8 +341,7 @@ class Ingestor:
     @staticmethod
     def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch) -> None:
         existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
-            sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono)
-            .where(s.series.c.run_pk == run_pk))}
+            _queries().series, {"p_pk": run_pk})}
         parts: dict[str, list[tuple[Any, Any]]] = {}
         first: dict[str, tuple[int, int]] = {}  # (row, place in the row) of each key's first point
         for shape, (rows, vlists) in batch.shapes.items():
@@ -359,11 +362,10 @@ class Ingestor:
         # new series in order of their first point in the log, whichever way rows were read
         fresh = sorted((k for k in parts if k not in existing), key=first.__getitem__)
         if fresh:
-            conn.execute(sa.insert(s.series), [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO}
+            conn.execute(_queries().insert[s.series.name], [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO}
                                                for k in fresh])
             existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
-                sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono)
-                .where(s.series.c.run_pk == run_pk))}
+                _queries().series, {"p_pk": run_pk})}
         steps, ts, rt = batch.row_arrays()
         all_rows = len(steps)
         items = []
@@ -431,6 +433,37 @@ def _pack_default(obj: Any) -> Any:
     raise TypeError(f"cannot store {type(obj).__name__} in an ingest cursor")
 
 
+class _Queries:
+    """The statements ingest runs for every run, built once: building a SQLAlchemy statement costs
+    more than executing it on a small run."""
+
+    def __init__(self) -> None:
+        pk: sa.BindParameter[int] = sa.bindparam("p_pk")
+        self.project_pk = sa.select(s.projects.c.pk).where(s.projects.c.name == sa.bindparam("p_name"))
+        self.run_pk = sa.select(s.runs.c.pk).where(s.runs.c.project_pk == pk,
+                                                   s.runs.c.run_id == sa.bindparam("p_run")).with_for_update()
+        self.cursor = sa.select(s.cursors.c.offset, s.cursors.c.state).where(s.cursors.c.run_pk == pk)
+        cols = ("name", "state", "created_at", "updated_at", "ended_at", "heartbeat_at", "runtime", "last_step",
+                "rows", "exit_code", "error", "group_name", "job_type", "notes", "tags", "config", "summary",
+                "metadata", "flags", "seq")
+        self.run_update = sa.update(s.runs).where(s.runs.c.pk == pk).values(
+            {c: sa.bindparam(f"v_{c}") for c in cols})
+        self.delete_fields = sa.delete(s.run_fields).where(s.run_fields.c.run_pk == pk)
+        self.delete_keys = sa.delete(s.run_keys).where(s.run_keys.c.run_pk == pk)
+        self.cursor_update = sa.update(s.cursors).where(s.cursors.c.run_pk == pk).values(
+            {c: sa.bindparam(f"v_{c}") for c in ("offset", "state", "updated_at")})
+        self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono).where(
+            s.series.c.run_pk == pk)
+        self.next_seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)
+        self.insert = {t.name: sa.insert(t) for t in (s.run_fields, s.run_keys, s.series, s.hists, s.media,
+                                                      s.output, s.artifact_events)}
+
+
+@functools.cache
+def _queries() -> _Queries:
+    return _Queries()
+
+
 def _insert_pk(conn: sa.Connection, stmt: sa.Insert) -> int:
     key = conn.execute(stmt).inserted_primary_key
     assert key is not None
@@ -438,7 +471,7 @@ def _insert_pk(conn: sa.Connection, stmt: sa.Insert) -> int:
 
 
 def _next_seq(conn: sa.Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)).scalar_one())
+    return int(conn.execute(_queries().next_seq).scalar_one())
 
 
 def _delete_run_data(conn: sa.Connection, run_pk: int, keep_run: bool) -> None:

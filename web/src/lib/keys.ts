@@ -82,7 +82,8 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
 
 /** The numeric keys that can serve as a chart's x-axis (docs/semantics.md, Steps and commits). */
 export function numericKeys(keys: KeyInfo[]): string[] {
-  return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_")).map((k) => k.key).sort();
+  return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_") && !k.key.startsWith("system/"))
+    .map((k) => k.key).sort();
 }
 
 export interface MetricDef { name: string; step_metric: string | null; runs?: number }

@@ -13,6 +13,7 @@ import { getParam, setParam } from "../lib/router";
 import { flatten } from "../lib/runs";
 import { asNumber } from "../lib/format";
 import { linePanel, xLabel } from "../panels/line";
+import { systemLineSettings } from "./runSystem";
 import type { Panel } from "../panels/panel";
 
 export async function workspacePage(main: HTMLElement, project: string): Promise<() => void> {
@@ -334,7 +335,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       build();
       const live = doc.keys.filter((k) => !gone.includes(k));
       p = doc.kind === "line"
-        ? linePanel(el, ctx, live[0], { title: doc.title, xAxis: doc.x_axis, smoothing: doc.smoothing, logY: doc.log_y, yMin: doc.y_min ?? null,
+        ? linePanel(el, ctx, live[0], { ...systemLineSettings(live[0]), title: doc.title, xAxis: doc.x_axis ?? systemLineSettings(live[0]).xAxis, smoothing: doc.smoothing, logY: doc.log_y, yMin: doc.y_min ?? null,
           yMax: doc.y_max ?? null, extraKeys: live.slice(1), maxRuns: doc.max_runs, style: doc.style })
         : mediaPanel(el, ctx, { key: live[0], kind: doc.kind as PanelSpec["kind"], kinds: [] });
       panels.push(p);
