@@ -135,3 +135,46 @@ def test_index_rebuilds_from_the_logs_alone(tmp_path: Path) -> None:
             assert [v["aliases"] for v in versions] == [[], ["best", "latest"]], attempt
         (root / ".runyard" / "index.sqlite3").unlink()
     reset_contexts()
+
+
+def test_api_over_http_reads_and_downloads_artifacts(tmp_path: Path) -> None:
+    """``Api(base_url=...)`` against a real server on a loopback port."""
+    import socket
+    import threading
+    import time
+
+    uvicorn = pytest.importorskip("uvicorn", reason="the server extra is not installed")
+    from runyard.artifacts.names import ArtifactNotFoundError
+
+    root = tmp_path / "runs"
+    make_lineage(root, tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(root, interval=0.1), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 30
+        api = runyard.Api(base_url=f"http://127.0.0.1:{port}")
+        while not srv.started and time.time() < deadline:
+            time.sleep(0.05)
+        while not api._http.get("/api/health").get("ingested", True) and time.time() < deadline:  # type: ignore[union-attr]
+            time.sleep(0.05)
+        art = api.artifact("p/clean:best")
+        assert (art.name, art.aliases, art.type) == ("clean:v1", ["best", "latest"], "dataset")
+        folder = Path(art.download(tmp_path / "dl"))
+        assert (folder / "rows.csv").read_text() == "1,cat\n2,dog\n" and (folder / "extra.txt").read_text() == "more"
+        art.verify(folder)
+        (folder / "rows.csv").write_text("tampered")
+        with pytest.raises(ValueError, match="rows.csv"):
+            art.verify(folder)
+        art.download(folder)  # fetches only what differs
+        art.verify(folder)
+        assert Path(api.artifact("p/net:v0", type="model").file(tmp_path / "m")).read_bytes() == b"weights"
+        with pytest.raises(ArtifactNotFoundError, match="no artifact clean:v9"):
+            api.artifact("p/clean:v9")
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        reset_contexts()

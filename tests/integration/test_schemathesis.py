@@ -8,7 +8,6 @@ parameters are bounded in the description and checked by tests/integration/test_
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest

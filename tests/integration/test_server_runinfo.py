@@ -32,7 +32,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     a.save("notes.txt", policy="now")
     a.log({"img": runyard.Image(__import__("numpy").zeros((4, 4, 3), dtype="uint8")), "loss": 1.0})
     a.alert("Diverged", "loss is NaN", level="ERROR")
-    time.sleep(0.4)
+    time.sleep(0.8)
     a.finish()
     (work / "train.py").write_text(textwrap.dedent("""\
         def train():

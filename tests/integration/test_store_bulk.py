@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from runyard.log.reader import RunFolder
 from runyard.log.records import Kind
 from runyard.log.summary import MetricDef
-from runyard.store import Ingestor, Store, reindex
+from runyard.store import Ingestor, Store, ingest_pass, reindex
 from runyard.store import ingest as ingest_mod
 from runyard.store import schema as s
 from runyard.store.fixtures import LogWriter
@@ -82,7 +82,7 @@ def test_bulk_and_record_by_record_ingest_are_identical(tmp_path: Path, monkeypa
     bulk = Store(tmp_path / "bulk.sqlite3")
     Ingestor(root, bulk).ingest_all()
     got = dump(bulk)
-    monkeypatch.setattr(ingest_mod, "_FAST_MIN", 10**9)  # every record on its own
+    monkeypatch.setattr(ingest_pass, "_FAST_MIN", 10**9)  # every record on its own
     one = Store(tmp_path / "one.sqlite3")
     Ingestor(root, one).ingest_all()
     assert got == dump(one)

@@ -281,11 +281,14 @@ def test_nul_in_output_and_a_failing_run_does_not_stop_others(
     ing.ingest_all()  # reported once, retried quietly
     with store.read() as conn:
         out = q.output_page(conn, q.run_pk(conn, "p", "run00001"))
-    assert out["items"][0]["text"] == "binary \ufffd junk\n"
+        failed = q.run_doc(q.run_row(conn, "p", "run00002"), "p")  # listed, with the reason
+    assert out["items"][0]["text"] == "binary \x00 junk\n"  # kept exactly, PostgreSQL included
+    assert "disk on fire" in failed["flags"]["index_error"]["message"]
     monkeypatch.setattr(Ingestor, "_ingest_run", real)
     ing.ingest_all()
     with store.read() as conn:
         assert q.list_runs(conn, "p")["total"] == 2
+        assert "index_error" not in q.run_doc(q.run_row(conn, "p", "run00002"), "p")["flags"]
 
 
 def test_two_ingesters_on_one_index(store: Store, tmp_path: Path) -> None:

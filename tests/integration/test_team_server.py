@@ -170,3 +170,35 @@ def test_blobs_by_hash(team: tuple[InProcessClient, Any]) -> None:
     escape = client.post(f"/api/ingest/vision/{run_id}/files",
                          json={"files": [{"path": "media/../../etc/passwd", "sha256": digest, "size": 1}]}, headers=h)
     assert escape.status_code == 400
+
+
+def test_runyard_ui_with_keys_serves_its_folder_to_key_holders_only(tmp_path: Path) -> None:
+    run_id, _ = logged_run(10)
+    app = create_app(Path(runyard.Api().root), tmp_path / "index.sqlite3", keys=True, follow=False)
+    key = create_user(app.state.store, "me")
+    with InProcessClient(app) as client:
+        assert client.get("/api/projects").status_code == 401
+        assert client.get("/api/health").json()["keys"] is True
+        doc = client.get(f"/api/runs/vision/{run_id}", headers={"X-Api-Key": key}).json()
+        assert doc["rows"] == 10
+        history = client.get(f"/api/runs/vision/{run_id}/history", headers={"X-Api-Key": key}).json()
+        assert len(history["rows"]) == 10  # the folder routes still read the run's own log
+
+
+def test_a_silent_online_run_is_swept_to_crashed_and_comes_back(team: tuple[InProcessClient, Any]) -> None:
+    import time
+
+    from runyard.server.team import Sweeper
+
+    client, store = team
+    key = create_user(store, "alice")
+    run_id, log = logged_run(50)
+    half = frame_ends(log)[20]
+    send(client, key, run_id, 0, log[:half], log[:16])  # no END record yet; its process (this one) lives
+    state = lambda: client.get(f"/api/runs/vision/{run_id}", headers={"X-Api-Key": key}).json()["state"]  # noqa: E731
+    assert state() == "running"
+    assert Sweeper(store).sweep(now=time.time() + 10) == 0
+    assert Sweeper(store).sweep(now=time.time() + 400) == 1  # silent for longer than STALE_AFTER
+    assert state() == "crashed"
+    send(client, key, run_id, half, log[half:], log[:16])
+    assert state() == "finished"

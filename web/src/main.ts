@@ -41,6 +41,9 @@ async function render(): Promise<void> {
     } else if (r.page === "workspace") {
       const { workspacePage } = await import("./pages/workspace");
       teardown = await workspacePage(main, r.project!);
+    } else if (r.page === "artifacts") {
+      const { artifactsPage } = await import("./pages/artifacts");
+      teardown = await artifactsPage(main, r.project!, r.artifact, r.version);
     } else if (r.page === "run") {
       const { runPage } = await import("./pages/run");
       teardown = await runPage(main, r.project!, r.run!, r.tab ?? "overview");
@@ -57,6 +60,7 @@ function header(project?: string, run?: string): HTMLElement {
   if (project) {
     crumbs.append("/", h("a", { href: `/p/${encodeURIComponent(project)}` }, project));
     if (run) crumbs.append("/", h("a", { href: `/p/${encodeURIComponent(project)}/r/${encodeURIComponent(run)}` }, run));
+    crumbs.append(" ", h("a.faint", { href: `/p/${encodeURIComponent(project)}/artifacts`, dataset: { nav: "artifacts" } }, "Artifacts"));
   }
   return h("header.top", null,
     h("a.brand", { href: "/" }, h("img", { src: "/favicon.svg", alt: "" }), "runyard"),

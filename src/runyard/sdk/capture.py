@@ -17,7 +17,6 @@ import platform
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -213,7 +212,8 @@ def copy_code(files: list[tuple[Path, str]], code_dir: Path, max_bytes: int) -> 
 
 
 class Capture:
-    """Runs the gathering on a daemon thread and hands each result to ``emit`` (a METADATA record)."""
+    """The gathering (``run``, called on the run's background thread); each result goes to ``emit``
+    (a METADATA record)."""
 
     def __init__(self, folder: Path, settings: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
         self.files_dir = folder / "files"
@@ -221,15 +221,6 @@ class Capture:
         self.emit = emit
         self.cwd = os.getcwd()
         self.script = main_script() if settings.get("save_code") else None
-        self._thread = threading.Thread(target=self._run, name="runyard-capture", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def join(self, timeout: float) -> bool:
-        if self._thread.ident is not None:
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     def _step(self, what: str, fn: Callable[[], dict[str, Any]]) -> None:
         try:
@@ -240,7 +231,7 @@ class Capture:
         if found:
             self.emit(found)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         s = self.settings
         if self.script is not None:
             script = self.script

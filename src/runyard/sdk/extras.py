@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import os
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -39,17 +40,27 @@ class RunExtras:
         self.sampler: Sampler | None = None
         self.capture: Capture | None = None
         self._alerted: dict[str, float] = {}
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
 
     def start(self) -> None:
-        """Start the sampler and the capture thread (``init()`` calls this once the writer runs)."""
+        """Start the background thread: the capture, then the sampler (``init()`` calls this once the
+        writer runs). One thread for both: starting a thread makes the caller wait for it to run,
+        ~10 ms each on a busy machine, and ``init()`` should not pay that twice."""
         s = self.run._settings
         if s.get("system_metrics", True) and not s.get("x_disable_stats", False):
             self.sampler = Sampler(self._emit_system, self.run._writer.state.system_samples, str(self.folder),
                                    float(s.get("stats_sample_interval", 2.0)),
                                    float(s.get("stats_write_interval", 15.0)))
-            self.sampler.start()
         self.capture = Capture(self.folder, s, self._emit_metadata)
-        self.capture.start()
+        self._thread = threading.Thread(target=self._background, name="runyard-extras", daemon=True)
+        self._thread.start()
+
+    def _background(self) -> None:
+        if self.capture is not None:
+            self.capture.run()
+        if self.sampler is not None:
+            self.sampler.run()
 
     def _emit(self, record: list[Any]) -> None:
         run = self.run
@@ -64,10 +75,13 @@ class RunExtras:
 
     def finish(self) -> None:
         if self.sampler is not None:
-            self.sampler.stop()
-        if self.capture is not None and not self.capture.join(CAPTURE_WAIT):
-            say(f"the environment capture (git diff, packages) took over {CAPTURE_WAIT:.0f} s; "
-                "the run finished without what was still missing")
+            self.sampler.stop()  # the loop writes its last row and returns
+        thread = self._thread
+        if thread is not None and os.getpid() == self._pid:
+            thread.join(CAPTURE_WAIT)
+            if thread.is_alive():
+                say(f"the environment capture (git diff, packages) took over {CAPTURE_WAIT:.0f} s; "
+                    "the run finished without what was still missing")
         self.files.finish()
 
     def log_code(self, root: str | os.PathLike[str], include_fn: Any, exclude_fn: Any) -> dict[str, Any]:

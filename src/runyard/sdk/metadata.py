@@ -17,7 +17,7 @@ def basic_metadata() -> dict[str, Any]:
     args = redact_args(list(sys.argv[1:]))  # never a --api-key=... value
     return {
         "host": socket.gethostname(),
-        "os": platform.platform(),
+        "os": _os_name(),
         "python": platform.python_version(),
         "executable": sys.executable,
         "program": sys.argv[0] if sys.argv else "",
@@ -28,3 +28,12 @@ def basic_metadata() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "runyard_version": __version__,
     }
+
+
+def _os_name() -> str:
+    """``platform.platform()`` without the processor name, which it asks a ``uname -p`` subprocess
+    for (~30 ms in ``init()``); e.g. ``Linux-6.1.0-x86_64``."""
+    u = os.uname() if hasattr(os, "uname") else None
+    if u is None:
+        return f"{platform.system()}-{platform.release()}-{platform.machine()}"
+    return f"{u.sysname}-{u.release}-{u.machine}"

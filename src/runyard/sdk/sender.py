@@ -39,7 +39,7 @@ STATE_NAME = "online.json"
 MAX_BATCH = 4 * 1024 * 1024
 _HEAD = 16
 _SERVED = ("media", "files")
-BACKOFF_FIRST, BACKOFF_CAP = 0.25, 15.0
+BACKOFF_FIRST, BACKOFF_CAP = 0.25, 5.0
 _u32 = struct.Struct("<I").unpack_from
 
 

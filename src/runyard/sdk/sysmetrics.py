@@ -122,19 +122,23 @@ class Sampler:
         self._counts: dict[str, int] = {}
         self._stop = threading.Event()
         self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._loop, name="runyard-system-metrics", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Sample on a daemon thread of its own (a run instead calls ``run`` on its background thread)."""
+        self._thread = threading.Thread(target=self.run, name="runyard-system-metrics", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Write what was sampled since the last row, then end the thread (in the starting process only)."""
-        if os.getpid() != self._pid or not self._thread.is_alive():
+        """Write what was sampled since the last row and end the loop (in the starting process only)."""
+        if os.getpid() != self._pid:
             return
         self._stop.set()
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
-    def _loop(self) -> None:
+    def run(self) -> None:
+        """The sampling loop, until ``stop``."""
         try:
             if self._probes is None:
                 self._probes = _psutil_probes(self._disk_path) + _nvidia_probes()

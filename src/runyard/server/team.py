@@ -8,12 +8,16 @@ route; it replaces the folder-reading routes by name and adds the team routes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import threading
+import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import sqlalchemy as sa
@@ -22,9 +26,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.routing import Route
 
 from ..log.framing import frame
+from ..log.reader import STALE_AFTER
 from ..log.records import Kind, encode
-from ..log.state import RUNNING
+from ..log.state import CRASHED, RUNNING
 from ..store import queries as q
+from ..store import schema as s
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
 from ..store.db import Store
@@ -33,10 +39,11 @@ from . import files, history, tables
 from .auth import SESSION_COOKIE, SESSION_DAYS, Auth, AuthError, User, safe_next, signin_page
 from .errors import ApiError
 
+T = TypeVar("T")
 # the folder-reading routes of ``app.py`` that a team server answers from its database instead
 FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary")
 _PATH = re.compile(r"^(media|files)/[^\x00]+$")
-MAX_BLOB_BYTES = 1 << 30  # one media file or run file sent through the server
+MAX_BLOB_BYTES = 256 << 20  # one media file or run file sent through the server (held in memory)
 
 
 def _user(request: Request) -> User:
@@ -52,9 +59,57 @@ def visible_projects(request: Request) -> frozenset[str] | None:
     return user.entities if isinstance(user, User) else None
 
 
+def blob_call(fn: Callable[..., T], *args: Any) -> T:
+    """Call the blob store; a store that is down or failing answers 503 (clients retry)."""
+    try:
+        return fn(*args)
+    except (BlobNotFoundError, ApiError, ValueError):
+        raise
+    except Exception as exc:  # boto3/botocore and OS errors alike: the store, not the request
+        raise ApiError(503, f"the blob store is unreachable or failing ({type(exc).__name__}: {exc}); "
+                            "try again later") from None
+
+
+async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": f"the database is unreachable ({type(exc).__name__}); try again "
+                                                "later", "status": 503}, status_code=503)
+
+
+class Sweeper:
+    """Marks silent online runs crashed: a team server has no process table to ask, so a run without
+    an END record whose last batch arrived ``STALE_AFTER`` seconds ago is taken as dead (a live
+    writer heartbeats every few seconds, so its sender always has something to send). A later batch
+    recomputes the state (``_TeamIngestor``), so a run that was only cut off comes back."""
+
+    def __init__(self, store: Store, every: float = 30.0) -> None:
+        self.store, self.every = store, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="runyard-sweeper", daemon=True)
+
+    def sweep(self, now: float | None = None) -> int:
+        cutoff = (now if now is not None else time.time()) - STALE_AFTER
+        with self.store.begin() as conn:
+            seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1).scalar_subquery()
+            return int(conn.execute(sa.update(s.runs).where(s.runs.c.state == RUNNING, s.runs.c.updated_at < cutoff)
+                                    .values(state=CRASHED, seq=seq)).rowcount)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            with contextlib.suppress(Exception):  # a database outage: try again next time
+                self.sweep()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth: Auth) -> None:
     """Sign-in and ``whoami``; with a blob store also ingest, blobs, and the run routes that a
     folder-less server answers from its database (replacing ``app.py``'s folder routes)."""
+    app.add_exception_handler(sa.exc.OperationalError, _database_down)
+    app.add_exception_handler(sa.exc.InterfaceError, _database_down)
 
     def owner_of(user: User, project: str, entity: str | None) -> str:
         """The entity owning ``project`` (claimed for ``entity`` or the user when new); 403 when
@@ -163,7 +218,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             wanted = [check_digest(h) for h in hashes]
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
-        return {"missing": blobs.missing(wanted)}
+        return {"missing": blob_call(blobs.missing, wanted)}
 
     @app.put("/api/blobs/{digest}", tags=["blobs"],
              description="Upload a blob; refused (400) when the body's sha256 is not `digest`.")
@@ -179,7 +234,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
         actual = hashlib.sha256(data).hexdigest()
         if actual != digest:
             raise ApiError(400, f"the body's sha256 is {actual}, not {digest}: nothing was stored")
-        result = await anyio.to_thread.run_sync(blobs.put_bytes, data)
+        result = await anyio.to_thread.run_sync(blob_call, blobs.put_bytes, data)
         return {"ok": True, "digest": result.digest, "size": result.size, "created": result.created}
 
     @app.post("/api/ingest/{project}/{run_id}/files", tags=["ingest"],
@@ -205,7 +260,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             except ValueError as exc:
                 raise ApiError(400, str(exc)) from None
         owner_of(user, project, entity)
-        missing = blobs.missing([r["sha256"] for r in rows])
+        missing = blob_call(blobs.missing, [r["sha256"] for r in rows])
         if missing:
             raise ApiError(409, f"upload these blobs first: {', '.join(missing[:20])}")
         with store.begin() as conn:
@@ -231,7 +286,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
 
     def read_blob(digest: str) -> bytes:
         try:
-            return blobs.read_bytes(digest)
+            return blob_call(blobs.read_bytes, digest)
         except BlobNotFoundError:
             raise ApiError(404, "the file's bytes are not in the blob store") from None
 

@@ -25,6 +25,7 @@ Tables
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -196,6 +197,51 @@ artifact_events = sa.Table(
     sa.Column("doc", sa.Text, nullable=False),  # JSON of the whole record
 )
 sa.Index("artifact_events_name", artifact_events.c.project, artifact_events.c.name, artifact_events.c.version)
+
+
+
+class AnyText(sa.types.TypeDecorator[str]):
+    """Text that holds every Python string on both databases. PostgreSQL's ``text`` cannot hold
+    NUL, so there NUL is stored as U+E000 ``0`` and U+E000 itself as U+E000 ``e``: an exact round
+    trip, and comparisons with bound values (filters) see the same escaping. SQLite stores text as
+    it is (no processing at all)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def bind_processor(self, dialect: sa.Dialect) -> Any:
+        if dialect.name != "postgresql":
+            return None
+        return _escape_nul
+
+    def result_processor(self, dialect: sa.Dialect, coltype: object) -> Any:
+        if dialect.name != "postgresql":
+            return None
+        return _unescape_nul
+
+
+_ESC = "\ue000"
+
+
+def _escape_nul(value: str | None) -> str | None:
+    if value is None or ("\x00" not in value and _ESC not in value):
+        return value
+    return value.replace(_ESC, _ESC + "e").replace("\x00", _ESC + "0")
+
+
+def _unescape_nul(value: str | None) -> str | None:
+    if value is None or _ESC not in value:
+        return value
+    parts = value.split(_ESC)
+    return parts[0] + "".join(("\x00" if p[:1] == "0" else _ESC) + p[1:] for p in parts[1:])
+
+
+# Every text column of the index takes any string (the tables above are written with sa.Text for
+# readability; this is the one place their type is made exact on PostgreSQL).
+for _table in metadata.tables.values():
+    for _column in _table.columns:
+        if type(_column.type) is sa.Text:
+            _column.type = AnyText()
 
 # Tables holding data of one run, keyed by run_pk: what deleting a run (or re-ingesting it) clears.
 RUN_TABLES = (run_fields, run_keys, cursors, hists, media, output, artifact_events)

@@ -24,6 +24,16 @@ describe("panels from keys", () => {
     expect(sectionOf("a/b/c")).toBe("a");
     expect(sectionOf("/x")).toBe("Charts");
   });
+  it("puts the system/ section last and keeps system metrics out of the x-axis choices", () => {
+    const s = groupKeys([
+      { key: "system/cpu.percent", kinds: ["number"] },
+      { key: "samples", kinds: ["image-file"] },
+      { key: "zeta/x", kinds: ["number"] },
+      { key: "loss", kinds: ["number"] },
+    ]);
+    expect(s.map((x) => x.name)).toEqual(["Charts", "zeta", "Media", "system"]);
+    expect(numericKeys([{ key: "system/cpu.percent", kinds: ["number"] }, { key: "epoch", kinds: ["number"] }])).toEqual(["epoch"]);
+  });
   it("lists numeric x-axis candidates", () => {
     expect(numericKeys([{ key: "epoch", kinds: ["number"] }, { key: "img", kinds: ["image-file"] }])).toEqual(["epoch"]);
   });

@@ -44,7 +44,8 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
     if (!sections.has(name)) sections.set(name, []);
     sections.get(name)!.push({ key: k.key, kind, kinds: k.kinds });
   }
-  const rank = (n: string) => (n === "Charts" ? 0 : n === "Media" ? 2 : 1);
+  // the system/ metrics runyard records on its own (docs/run-log.md) come last
+  const rank = (n: string) => (n === "Charts" ? 0 : n === "Media" ? 2 : n === "system" ? 3 : 1);
   const names = [...sections.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return names.map((name) => ({
     name,
@@ -54,5 +55,6 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
 
 /** The numeric keys that can serve as a chart's x-axis (docs/semantics.md, Steps and commits). */
 export function numericKeys(keys: KeyInfo[]): string[] {
-  return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_")).map((k) => k.key).sort();
+  return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_") && !k.key.startsWith("system/"))
+    .map((k) => k.key).sort();
 }

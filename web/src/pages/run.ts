@@ -15,7 +15,7 @@ import { alertsCard, environmentCard } from "./runEnv";
 import { filesTab } from "./runFiles";
 import { systemTab } from "./runSystem";
 
-const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["system", "System"], ["code", "Code"], ["logs", "Logs"], ["files", "Files"]] as const;
+const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["system", "System"], ["code", "Code"], ["logs", "Logs"], ["files", "Files"], ["artifacts", "Artifacts"]] as const;
 
 export async function runPage(main: HTMLElement, project: string, runId: string, tab: string): Promise<() => void> {
   let run = await api.run(project, runId);
@@ -50,6 +50,7 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
   else if (tab === "files") filesTab(content, project, runId);
   else if (tab === "system") systemTab(content, ctx, keys, runId, panels, disposers);
   else if (tab === "code") codeTab(content, project, run);
+  else if (tab === "artifacts") await (await import("./artifacts")).runArtifactsTab(content, project, runId);
   else content.append(emptyState("No such tab", h("a", { href: base }, "Back to the overview")));
 
   const close = subscribe(project, async (ev) => {

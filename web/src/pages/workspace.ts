@@ -11,6 +11,7 @@ import { groupKeys, numericKeys, type PanelSpec } from "../lib/keys";
 import { getParam, setParam } from "../lib/router";
 import { flatten } from "../lib/runs";
 import { linePanel, xLabel } from "../panels/line";
+import { systemLineSettings } from "./runSystem";
 import type { Panel } from "../panels/panel";
 
 /** Charts draw at most this many runs (the first shown ones, in table order). */
@@ -149,7 +150,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       h("div.body", null, h("div.loading", null, "…")));
     container.append(el);
     disposers.push(whenVisible(el, () => {
-      const p = spec.kind === "line" ? linePanel(el, ctx, spec.key) : mediaPanel(el, ctx, spec);
+      const p = spec.kind === "line" ? linePanel(el, ctx, spec.key, systemLineSettings(spec.key)) : mediaPanel(el, ctx, spec);
       panels.push(p);
     }));
   }
