@@ -178,3 +178,32 @@ def test_api_over_http_reads_and_downloads_artifacts(tmp_path: Path) -> None:
         srv.should_exit = True
         thread.join(10)
         reset_contexts()
+
+
+def test_an_index_of_schema_1_gains_artifact_events_and_keeps_its_runs(tmp_path: Path) -> None:
+    """The compatible migration step: an index written before artifacts is not rebuilt."""
+    import sqlalchemy as sa
+
+    from runyard.store import Ingestor, Store
+    from runyard.store import schema as s
+
+    root = tmp_path / "runs"
+    make_lineage(root, tmp_path)
+    url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    store = Store(url)
+    Ingestor(root, store).ingest_all()
+    with store.engine.begin() as conn:  # make it look like schema 1
+        s.artifact_events.drop(conn)
+        conn.execute(sa.delete(s.schema_migrations))
+        conn.execute(sa.insert(s.schema_migrations).values(version=1, applied_at=0.0))
+        runs_before = conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar()
+    store.close()
+    store = Store(url)
+    try:
+        with store.read() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar() == runs_before == 4
+            assert {r[0] for r in conn.execute(sa.select(s.schema_migrations.c.version))} == {1, 2}
+            assert conn.execute(sa.select(sa.func.count()).select_from(s.artifact_events)).scalar() == 0
+    finally:
+        store.close()
+        reset_contexts()

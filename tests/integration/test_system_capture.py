@@ -320,3 +320,16 @@ def test_disabled_runs_accept_the_calls_and_store_nothing(runs_dir: Path) -> Non
     runyard.alert("t", "x")
     run.finish()
     assert not runs_dir.exists() or not any(runs_dir.rglob("*.rylog"))
+
+
+def test_a_resumed_run_continues_the_sample_count(runs_dir: Path) -> None:
+    run = runyard.init(project="p", id="again", settings=FAST)
+    time.sleep(0.3)
+    run.finish()
+    first = len(records(run.dir, Kind.SYSTEM))
+    run = runyard.init(project="p", id="again", resume="allow", settings=FAST)
+    time.sleep(0.3)
+    run.finish()
+    rows = records(run.dir, Kind.SYSTEM)
+    assert first >= 1 and len(rows) > first
+    assert [r[1] for r in rows] == list(range(len(rows)))

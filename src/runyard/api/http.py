@@ -64,7 +64,10 @@ class HttpClient:
         return self.request("GET", path, **params)
 
     def download(self, path: str) -> bytes:
-        with urllib.request.urlopen(self.url(path), timeout=self.timeout) as resp:
+        req = urllib.request.Request(self.url(path))
+        if self.api_key:  # a team server asks for the key on files too
+            req.add_header("Authorization", f"Bearer {self.api_key}")
+        with urllib.request.urlopen(req, timeout=self.timeout) as resp:
             return bytes(resp.read())
 
 
