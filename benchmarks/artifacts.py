@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO_SRC))
 
 MLFLOW_SCRIPT = r"""
 import json, os, shutil, sys, time
+os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # the local store is what is compared
 import mlflow
 from mlflow.tracking import MlflowClient
 data, work = sys.argv[1], sys.argv[2]

@@ -130,8 +130,9 @@ def main() -> None:
     print(f"TensorBoard, {result['tb_scalars']:,} scalars: runyard import {result['tb_runyard_scalars_per_s']:,.0f}/s "
           f"(whole import); TensorBoard's EventFileLoader {result['tb_tensorboard_scalars_per_s']:,.0f}/s (read only); "
           f"ratio {result['tb_ratio_runyard_vs_tensorboard_reader']:.2f}x")
-    print(f"wandb, {result['wandb_rows']:,} rows x 10 numbers: runyard import {result['wandb_rows_per_s']:,.0f} rows/s "
-          f"({result['wandb_points_per_s']:,.0f} points/s); no offline anchor (wandb reads .wandb files only in its Go core)")
+    print(f"wandb, {result['wandb_rows']:,} rows x 10 numbers: runyard import {result['wandb_rows_per_s']:,.0f} "
+          f"rows/s ({result['wandb_points_per_s']:,.0f} points/s); no offline anchor (wandb reads .wandb files "
+          "only in its Go core)")
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
 
 

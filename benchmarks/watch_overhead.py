@@ -1,7 +1,7 @@
 """What does ``watch(model)`` add to a CPU training step? (docs/wandb-compat.md: the target is
 at most 5% between ``log_freq`` steps, on a model of about 10 million parameters.)
 
-One process trains the same MLP (default 10.5M parameters) for the same batches three ways,
+One process trains the same MLP (default 10.8M parameters) for the same batches three ways,
 interleaved so load on the machine hits each alike: without watch, with
 ``watch(log="all", log_freq=N)`` measured on the steps between log_freq steps, and the due steps
 themselves (which bin every gradient and parameter). Each step also calls ``log()``, as a
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--width", type=int, default=1600, help="hidden width (1600: ~10.5M parameters)")
+    parser.add_argument("--width", type=int, default=2200, help="hidden width (2200: ~10.8M parameters)")
     parser.add_argument("--steps", type=int, default=60, help="measured steps per variant")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--log-freq", type=int, default=1000)
@@ -59,7 +59,7 @@ def main() -> None:
         opts[model].zero_grad()
         loss.backward()
         opts[model].step()
-        run.log({"loss": float(loss)})
+        run.log({"loss": loss.item()})
         return (time.perf_counter() - t) * 1000
 
     step(plain)

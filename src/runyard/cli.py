@@ -42,16 +42,27 @@ def runs_command(directory: str | None, project: str | None, limit: int) -> None
     rows: list[list[str]] = []
     for name in projects:
         for run in api.runs(name)[:limit]:
-            summary = [
-                f"{k}={human_number(v)}" for k, v in run.summary.items()
-                if not k.startswith("_") and isinstance(v, (int, float)) and not isinstance(v, bool)
-            ][:4]
+            summary = [f"{k}={_summary_value(v)}" for k, v in run.summary.items()
+                       if not k.startswith("_") and _summary_value(v) is not None][:4]
             rows.append([
                 run.project, run.id, run.name, run.state, human_number(run.history_rows),
                 human_duration(run.runtime), "  ".join(summary),
             ])
     header = ["PROJECT", "ID", "NAME", "STATE", "STEPS", "RUNTIME", "SUMMARY"]
     click.echo(_table(header, rows))
+
+
+_AGGREGATES = ("min", "max", "mean", "first", "last", "best", "copy")
+
+
+def _summary_value(v: Any) -> str | None:
+    """A number as ``1.48``; a define_metric summary of several aggregates as ``min 1.48 · last 1.79``."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return human_number(v)
+    if isinstance(v, dict) and v and all(k in _AGGREGATES for k in v) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values()):
+        return " · ".join(f"{k} {human_number(x)}" for k, x in v.items())
+    return None
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

@@ -87,6 +87,7 @@ def serve(root: Path) -> Iterator[str]:
     import json
     from urllib.request import urlopen
 
+    deadline = time.monotonic() + 120  # a busy machine (CI, parallel jobs) indexes slowly
     while True:  # the server answers at once and indexes in the background: wait for the first pass
         with urlopen(url + "/api/health") as r:
             if json.load(r).get("ingested", True):

@@ -32,6 +32,8 @@ def make_workspace(root: Path, steps: int = 60) -> dict[str, list[str]]:
         run = runyard.init(dir=root, project=PROJECT, name=f"run-{opt}-{i}", config={"lr": lr, "optimizer": opt,
                            "layers": 2 + i, "model": {"width": 64 * (i + 1)}}, tags=["baseline"] if i == 0 else ["sweep"])
         rng = np.random.default_rng(i)
+        run.define_metric("val/*", step_metric="epoch")  # val charts default to x = epoch
+        run.define_metric("train/loss", summary="min,last")
         for s in range(steps):
             loss = math.exp(-s * lr * 3 / (i + 1)) + 0.05 * rng.random() + 0.1 * i
             row = {"train/loss": loss, "train/acc": 1 - loss / 2, "val/loss": loss * 1.1, "epoch": s // 10,
@@ -93,6 +95,10 @@ def make_rich(root: Path) -> str:
             "loss": 1.0 / (s + 1),
         })
     run.summary["grad_hist"] = runyard.Histogram(rng.normal(0, 1, 1000))
+    # logged to the summary only: drawn on the overview and in the workspace's "Summary media"
+    summary_table = runyard.Table(columns=["x", "y"], data=[[i, float(i * i)] for i in range(12)])
+    run.summary["final_curve"] = runyard.plot.line(summary_table, "x", "y", title="Final curve")
+    run.summary["final_figure"] = go.Figure(go.Bar(x=["a", "b", "c"], y=[3, 1, 2]))
     run.finish()
     return str(run.id)
 
@@ -126,3 +132,32 @@ def make_many(root: Path, n: int = 300) -> None:
         run = runyard.init(dir=root, project="many", name=f"r{i:03d}", config={"i": i, "lr": i / n})
         run.log({"loss": 1.0 / (i + 1)})
         run.finish()
+
+
+SPIKES = {123_457: 8.0, 500_001: -6.0, 777_777: 5.0}
+
+
+def make_spiky(root: Path, n: int = 1_000_000) -> str:
+    """Project ``million``: one run whose key ``y`` has n points, a slow wave with noise and
+    single-point spikes up and down (``SPIKES``). Written with the test log writer (the SDK's
+    record format) in batches: a million ``log()`` calls would take most of a minute."""
+    import random
+
+    from runyard.log.records import Kind
+    from runyard.store.fixtures import LogWriter
+
+    rnd = random.Random(3)
+    w = LogWriter(root, "million", "spiky001", name="spiky")
+    batch: list[list[object]] = []
+    for s in range(n):
+        v = SPIKES.get(s)
+        y = v if v is not None else math.sin(s / 50_000) + (rnd.random() - 0.5) * 0.2
+        batch.append([Kind.ROW, s, w.t0 + s * 0.001, s * 0.001, {"y": y}])
+        if len(batch) == 20_000:
+            w.write(*batch)
+            batch = []
+    if batch:
+        w.write(*batch)
+    w.step = n
+    w.end()
+    return "spiky001"

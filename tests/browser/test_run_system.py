@@ -150,3 +150,19 @@ def test_files_tab_tree_names_media_and_previews(page: Any, sys_served: Served, 
     expect(page.locator(".file-preview code.hljs .hljs-keyword").first).to_have_text("def")
     shot(page, "run-files-tree")
     assert console_errors == []
+
+
+def test_workspace_system_section_comes_last_with_a_line_per_run(page: Any, sys_served: Served,
+                                                                console_errors: list[str]) -> None:
+    page.goto(f"{sys_served.url}/p/sys")
+    sections = page.locator("details.section[data-section]")
+    expect(sections.first).to_have_attribute("data-section", "Charts")
+    names = [n for n in sections.evaluate_all("els => els.map(e => e.dataset.section)") if n not in ("Compare", "Summary")]
+    assert names[-1] == "system", names
+    panel = page.locator('details.section[data-section="system"] .panel[data-key="system/cpu.percent"]')
+    panel.scroll_into_view_if_needed()
+    assert wait_ink(page, '.panel[data-key="system/cpu.percent"] canvas', 300) > 300
+    panel.locator("button[title^='Chart settings']").click()
+    expect(panel.get_by_label("x-axis")).to_have_value("_runtime")  # a sample count is no x-axis
+    shot(panel, "workspace-system-section")
+    assert console_errors == []

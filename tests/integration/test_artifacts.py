@@ -250,7 +250,7 @@ def test_mutable_policy_copies_at_add_time(tmp_path: Path) -> None:
 
 
 KILLED = textwrap.dedent("""
-    import os, signal, sys
+    import os, signal, sys, threading
     sys.path.insert(0, {src!r})
     import runyard
     from runyard.artifacts import context as c
@@ -260,11 +260,14 @@ KILLED = textwrap.dedent("""
     ctx = c.context()
     real = ctx.blobs.put_file
     count = [0]
+    lock = threading.Lock()
     def put_file(*args, **kwargs):
-        count[0] += 1
-        if count[0] == 4:
-            os.kill(os.getpid(), signal.SIGKILL)  # killed mid-upload
-        return real(*args, **kwargs)
+        result = real(*args, **kwargs)
+        with lock:
+            count[0] += 1
+            if count[0] == 4:  # killed mid-upload, with four files stored
+                os.kill(os.getpid(), signal.SIGKILL)
+        return result
     ctx.blobs.put_file = put_file
     run.log_artifact(a)
     a.wait()
@@ -284,7 +287,7 @@ def test_killed_upload_is_invisible_and_a_rerun_completes_it(tmp_path: Path, run
         api.artifact("p/big:latest")
     assert api.artifact_collections("p") == []
     stored = list((runs_dir / ".blobs" / "sha256").rglob("*"))
-    assert 0 < len([p for p in stored if p.is_file()]) < 12  # some files made it, no version
+    assert 4 <= len([p for p in stored if p.is_file()]) < 12  # some files made it, no version
 
     run = runyard.init(project="p")
     a = runyard.Artifact("big", "dataset")

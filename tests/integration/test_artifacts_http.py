@@ -135,3 +135,75 @@ def test_index_rebuilds_from_the_logs_alone(tmp_path: Path) -> None:
             assert [v["aliases"] for v in versions] == [[], ["best", "latest"]], attempt
         (root / ".runyard" / "index.sqlite3").unlink()
     reset_contexts()
+
+
+def test_api_over_http_reads_and_downloads_artifacts(tmp_path: Path) -> None:
+    """``Api(base_url=...)`` against a real server on a loopback port."""
+    import socket
+    import threading
+    import time
+
+    uvicorn = pytest.importorskip("uvicorn", reason="the server extra is not installed")
+    from runyard.artifacts.names import ArtifactNotFoundError
+
+    root = tmp_path / "runs"
+    make_lineage(root, tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(root, interval=0.1), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 30
+        api = runyard.Api(base_url=f"http://127.0.0.1:{port}")
+        while not srv.started and time.time() < deadline:
+            time.sleep(0.05)
+        while not api._http.get("/api/health").get("ingested", True) and time.time() < deadline:  # type: ignore[union-attr]
+            time.sleep(0.05)
+        art = api.artifact("p/clean:best")
+        assert (art.name, art.aliases, art.type) == ("clean:v1", ["best", "latest"], "dataset")
+        folder = Path(art.download(tmp_path / "dl"))
+        assert (folder / "rows.csv").read_text() == "1,cat\n2,dog\n" and (folder / "extra.txt").read_text() == "more"
+        art.verify(folder)
+        (folder / "rows.csv").write_text("tampered")
+        with pytest.raises(ValueError, match="rows.csv"):
+            art.verify(folder)
+        art.download(folder)  # fetches only what differs
+        art.verify(folder)
+        assert Path(api.artifact("p/net:v0", type="model").file(tmp_path / "m")).read_bytes() == b"weights"
+        with pytest.raises(ArtifactNotFoundError, match="no artifact clean:v9"):
+            api.artifact("p/clean:v9")
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        reset_contexts()
+
+
+def test_an_index_of_schema_1_gains_artifact_events_and_keeps_its_runs(tmp_path: Path) -> None:
+    """The compatible migration step: an index written before artifacts is not rebuilt."""
+    import sqlalchemy as sa
+
+    from runyard.store import Ingestor, Store
+    from runyard.store import schema as s
+
+    root = tmp_path / "runs"
+    make_lineage(root, tmp_path)
+    url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    store = Store(url)
+    Ingestor(root, store).ingest_all()
+    with store.engine.begin() as conn:  # make it look like schema 1
+        s.artifact_events.drop(conn)
+        conn.execute(sa.delete(s.schema_migrations))
+        conn.execute(sa.insert(s.schema_migrations).values(version=1, applied_at=0.0))
+        runs_before = conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar()
+    store.close()
+    store = Store(url)
+    try:
+        with store.read() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar() == runs_before == 4
+            assert {r[0] for r in conn.execute(sa.select(s.schema_migrations.c.version))} == {1, 2}
+            assert conn.execute(sa.select(sa.func.count()).select_from(s.artifact_events)).scalar() == 0
+    finally:
+        store.close()
+        reset_contexts()

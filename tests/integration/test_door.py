@@ -218,6 +218,7 @@ def test_binding_beyond_loopback_needs_allow_remote() -> None:
         check_bind("192.168.1.20", False)
     warning = check_bind("0.0.0.0", True)
     assert warning is not None and "warning" in warning and "no keys" in warning
+    assert check_bind("0.0.0.0", False, keys=True) is None  # every request then needs a key
 
 
 def test_the_cli_refuses_a_remote_host_without_allow_remote(runs_dir: Path, run_id: str) -> None:

@@ -198,3 +198,38 @@ def test_media_slider_following_epoch(client: InProcessClient) -> None:
     assert at["step"] == 2000
     bad = client.get("/api/runs/proj/run00001/media", params={"key": "img", "x_key": "nokey", "x": 1})
     assert bad.status_code == 404 and bad.json()["ok"] is False
+
+
+def test_raw_points_are_every_point_as_float64(client: InProcessClient) -> None:
+    import numpy as np
+
+    r = client.get("/api/runs/proj/run00001/points", params={"key": "loss"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+    n = int(r.headers["x-points"])
+    data = np.frombuffer(r.content, dtype="<f8")
+    assert n == 5000 and len(data) == 2 * n
+    assert list(data[:3]) == [0.0, 1.0, 2.0] and data[n] == 1.0 and data[-1] == 1.0 / 5000
+    by_time = np.frombuffer(client.get("/api/runs/proj/run00001/points",
+                                       params={"key": "loss", "x_axis": "_runtime"}).content, dtype="<f8")
+    assert by_time[1] > by_time[0]
+    bad = client.get("/api/runs/proj/run00001/points", params={"key": "loss", "x_axis": "epoch"})
+    assert bad.status_code == 400 and "_step" in bad.json()["error"]
+    missing = client.get("/api/runs/proj/run00001/points", params={"key": "nope"})
+    assert missing.status_code == 404 and missing.json()["ok"] is False
+
+
+def test_metric_definitions_of_a_project(tmp_path: Path) -> None:
+    import runyard
+
+    root = tmp_path / "runs"
+    run = runyard.init(dir=root, project="dm", name="a")
+    run.define_metric("epoch")
+    run.define_metric("val/*", step_metric="epoch")
+    for e in range(3):
+        run.log({"train/loss": 1.0 / (e + 1)})
+        run.log({"val/acc": 0.5 + e / 10, "epoch": e})
+    run.finish()
+    with InProcessClient(create_app(root, follow=False)) as c:
+        got = c.get("/api/projects/dm/metrics").json()["metrics"]
+        assert {"name": "val/*", "step_metric": "epoch", "runs": 1} in got
+        assert c.get("/api/projects/nope/metrics").status_code == 404

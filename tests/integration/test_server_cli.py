@@ -70,3 +70,16 @@ def test_ui_command_serves(tmp_path: Path) -> None:
     assert f"serving {root}" in out
     bad = CliRunner().invoke(ui_command(), [str(tmp_path / "nope")])
     assert bad.exit_code != 0 and "not a folder of runs" in bad.output
+
+
+def test_ui_command_on_a_busy_port_says_so_first(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    make_runs(root)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(ui_command(), [str(root), "--port", str(port)])
+    assert result.exit_code != 0
+    assert result.output.startswith(f"Error: port {port} is in use — try --port {port + 1}"), result.output
+    assert "serving" not in result.output

@@ -312,3 +312,24 @@ def test_alerts_are_recorded_printed_and_throttled(runs_dir: Path, capfd: pytest
     assert "alert [ERROR] Loss exploded: loss is 1e9 at step 3" in err and "skipped" in err
     alerts = RunFolder(run.dir).load_state()[0].alerts
     assert [(a["title"], a["level"]) for a in alerts] == [("Loss exploded", "ERROR"), ("Slow", "WARN")]
+
+
+def test_disabled_runs_accept_the_calls_and_store_nothing(runs_dir: Path) -> None:
+    run = runyard.init(project="p", mode="disabled")
+    assert runyard.save("*.txt") == [] and run.log_code(".")["files"] == []
+    runyard.alert("t", "x")
+    run.finish()
+    assert not runs_dir.exists() or not any(runs_dir.rglob("*.rylog"))
+
+
+def test_a_resumed_run_continues_the_sample_count(runs_dir: Path) -> None:
+    run = runyard.init(project="p", id="again", settings=FAST)
+    time.sleep(0.3)
+    run.finish()
+    first = len(records(run.dir, Kind.SYSTEM))
+    run = runyard.init(project="p", id="again", resume="allow", settings=FAST)
+    time.sleep(0.3)
+    run.finish()
+    rows = records(run.dir, Kind.SYSTEM)
+    assert first >= 1 and len(rows) > first
+    assert [r[1] for r in rows] == list(range(len(rows)))

@@ -39,9 +39,11 @@ def team(tmp_path: Path) -> Iterator[tuple[InProcessClient, Any]]:
 
 
 def logged_run(n: int = 300) -> tuple[str, bytes]:
+    """A finished run of ``n`` rows, one frame each (a string value keeps rows out of columnar
+    ROWS blocks, so the tests can cut batches between rows)."""
     run = runyard.init(project="vision")
     for i in range(n):
-        run.log({"loss": 1.0 / (i + 1), "acc": i / n})
+        run.log({"loss": 1.0 / (i + 1), "acc": i / n, "phase": "train"})
     run.finish()
     return run.id, (Path(run.dir) / "run.rylog").read_bytes()
 
@@ -170,3 +172,85 @@ def test_blobs_by_hash(team: tuple[InProcessClient, Any]) -> None:
     escape = client.post(f"/api/ingest/vision/{run_id}/files",
                          json={"files": [{"path": "media/../../etc/passwd", "sha256": digest, "size": 1}]}, headers=h)
     assert escape.status_code == 400
+
+
+def test_runyard_ui_with_keys_serves_its_folder_to_key_holders_only(tmp_path: Path) -> None:
+    run_id, _ = logged_run(10)
+    app = create_app(Path(runyard.Api().root), tmp_path / "index.sqlite3", keys=True, follow=False)
+    key = create_user(app.state.store, "me")
+    with InProcessClient(app) as client:
+        assert client.get("/api/projects").status_code == 401
+        assert client.get("/api/health").json()["keys"] is True
+        doc = client.get(f"/api/runs/vision/{run_id}", headers={"X-Api-Key": key}).json()
+        assert doc["rows"] == 10
+        history = client.get(f"/api/runs/vision/{run_id}/history", headers={"X-Api-Key": key}).json()
+        assert len(history["rows"]) == 10  # the folder routes still read the run's own log
+
+
+def test_a_silent_online_run_is_swept_to_crashed_and_comes_back(team: tuple[InProcessClient, Any]) -> None:
+    import time
+
+    from runyard.server.team import Sweeper
+
+    client, store = team
+    key = create_user(store, "alice")
+    run_id, log = logged_run(50)
+    half = frame_ends(log)[20]
+    send(client, key, run_id, 0, log[:half], log[:16])  # no END record yet; its process (this one) lives
+    state = lambda: client.get(f"/api/runs/vision/{run_id}", headers={"X-Api-Key": key}).json()["state"]  # noqa: E731
+    assert state() == "running"
+    assert Sweeper(store).sweep(now=time.time() + 10) == 0
+    assert Sweeper(store).sweep(now=time.time() + 400) == 1  # silent for longer than STALE_AFTER
+    assert state() == "crashed"
+    send(client, key, run_id, half, log[half:], log[:16])
+    assert state() == "finished"
+
+
+def test_online_mode_then_the_read_api_with_the_stored_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    from click.testing import CliRunner
+
+    from runyard.cli import main
+    from runyard.server.testing import serve_in_thread
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
+    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
+    store = app.state.store
+    key = create_user(store, "alice")
+    try:
+        with serve_in_thread(app) as base:
+            login = CliRunner().invoke(main, ["login", "--host", base + "/", key])
+            assert login.exit_code == 0 and "logged in to" in login.output and "as alice" in login.output
+            monkeypatch.setenv("RUNYARD_FSYNC_INTERVAL", "0.1")
+            run = runyard.init(project="vision", mode="online")  # the server and key of `runyard login`
+            pixels = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
+            for i in range(50):
+                run.log({"loss": 1.0 / (i + 1), **({"img": runyard.Image(pixels)} if i == 10 else {})})
+            run.finish()
+            api = runyard.Api(base_url=base)  # no key given: the stored one
+            remote = api.run(f"vision/{run.id}")
+            assert remote.state == "finished" and remote.summary["loss"] == 1.0 / 50
+            assert [r["_step"] for r in remote.scan_history(keys=["loss"])] == list(range(50))
+            image = [f["path"] for f in remote.files() if f["path"].endswith(".png")]
+            local = next((Path(run.dir) / "media").rglob("*.png")).read_bytes()
+            assert len(image) == 1 and remote.download(image[0]) == local
+    finally:
+        store.drop_schema()
+
+
+def test_live_updates_reach_a_viewer_on_another_server_process(team: tuple[InProcessClient, Any],
+                                                               tmp_path: Path) -> None:
+    client, store = team
+    key = create_user(store, "alice")
+    # a second server process on the same database and schema (stateless: it shares nothing else)
+    other_app = create_app(None, store.url, schema=store.schema, blobs=LocalBlobStore(tmp_path / "blobs2"))
+    run_id, log = logged_run(30)
+    with InProcessClient(other_app) as other:
+        since = other.get("/api/events?timeout=0.01", headers={"X-Api-Key": key}).text
+        assert "event: hello" in since
+        seq = int(since.split('"seq": ')[1].split("}")[0])
+        send(client, key, run_id, 0, log, log[:16])  # ingested through the first process
+        stream = other.get(f"/api/events?since={seq}&timeout=1", headers={"X-Api-Key": key}).text
+    assert f'"id": "{run_id}"' in stream and '"state": "finished"' in stream

@@ -33,6 +33,7 @@ def test_env_var_turns_the_alias_on_at_interpreter_start(tmp_path: Path) -> None
         "from wandb.sdk.lib.config_util import ConfigError\n"
         "import wandb.plot, runyard\n"
         "assert wandb.plot is runyard.plot and wandb.Table is runyard.Table\n"
+        "assert wandb.save is runyard.save and wandb.restore is runyard.restore and wandb.alert is runyard.alert\n"
         "print(md.version('wandb'), importlib.util.find_spec('wandb') is not None)\n"
         "r = wandb.init(project='alias')\n"
         "assert wandb.run is r and isinstance(r, Run) and wandb.config is r.config\n"

@@ -176,3 +176,16 @@ def test_torch_tensor_is_read_as_channels_first_and_jpeg_drops_alpha() -> None:
     row = next(iter(runyard.Api().run(run.path).scan_history()))
     assert row["jpeg"].format == "jpeg" and row["jpeg"].to_pil().mode == "RGB"
     assert row["masked"].masks["pred"].to_numpy().shape == (4, 4)
+
+
+def test_non_string_keys_raise_type_error_and_longdouble_is_a_float() -> None:
+    np = pytest.importorskip("numpy")
+    run = runyard.init(project="b")
+    with pytest.raises(TypeError, match="keys must be strings"):
+        run.log({1: 2.0, "ok": 1})
+    with pytest.raises(TypeError):
+        run.log({("tup", "idx"): 1000})
+    run.log({"ld": np.longdouble(1.5), "x": 1})
+    run.finish()
+    rows = list(runyard.Api().run(run.path).scan_history())
+    assert len(rows) == 1 and rows[0]["ld"] == 1.5 and type(rows[0]["ld"]) is float  # no empty row

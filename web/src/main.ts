@@ -5,7 +5,9 @@ import "./style.css";
 import { route, startRouter } from "./lib/router";
 import { h, clear } from "./lib/dom";
 import { fetchJson } from "./lib/api";
+import { applyTheme, currentTheme, nextTheme, setTheme, themeLabel } from "./lib/theme";
 
+applyTheme();
 const app = document.getElementById("app")!;
 
 let teardown: (() => void) | null = null;
@@ -41,6 +43,12 @@ async function render(): Promise<void> {
     } else if (r.page === "workspace") {
       const { workspacePage } = await import("./pages/workspace");
       teardown = await workspacePage(main, r.project!);
+    } else if (r.page === "apidocs") {
+      const { apiDocsPage } = await import("./pages/apidocs");
+      teardown = await apiDocsPage(main);
+    } else if (r.page === "artifacts") {
+      const { artifactsPage } = await import("./pages/artifacts");
+      teardown = await artifactsPage(main, r.project!, r.artifact, r.version);
     } else if (r.page === "run") {
       const { runPage } = await import("./pages/run");
       teardown = await runPage(main, r.project!, r.run!, r.tab ?? "overview");
@@ -48,7 +56,8 @@ async function render(): Promise<void> {
       main.append(h("div.page", null, h("div.empty", null, h("strong", null, "No such page"), h("p", null, h("a", { href: "/" }, "Go to the projects")))));
     }
   } catch (e) {
-    main.append(h("div.page", null, h("div.empty.error", null, h("strong", null, "This page could not be loaded"), h("p", null, String((e as Error).message ?? e)))));
+    const back = r.run && r.project ? h("a", { href: `/p/${encodeURIComponent(r.project)}` }, `Back to project ${r.project}`) : h("a", { href: "/" }, "Back to the projects");
+    main.append(h("div.page", null, h("div.empty.error", null, h("strong", null, "This page could not be loaded"), h("p", null, String((e as Error).message ?? e)), h("p", null, back))));
   }
 }
 
@@ -56,14 +65,23 @@ function header(project?: string, run?: string): HTMLElement {
   const crumbs = h("span.crumbs");
   if (project) {
     crumbs.append("/", h("a", { href: `/p/${encodeURIComponent(project)}` }, project));
-    if (run) crumbs.append("/", h("a", { href: `/p/${encodeURIComponent(project)}/r/${encodeURIComponent(run)}` }, run));
+    // the run page puts the run's name here once it has it
+    if (run) crumbs.append("/", h("a.run-crumb", { href: `/p/${encodeURIComponent(project)}/r/${encodeURIComponent(run)}`, title: run }, run));
+    crumbs.append(" ", h("a.faint", { href: `/p/${encodeURIComponent(project)}/artifacts`, dataset: { nav: "artifacts" } }, "Artifacts"));
   }
+  const theme = h("button.theme", { title: "Light or dark (remembered in this browser)", "aria-label": "switch theme", onclick: () => {
+    const next = nextTheme(currentTheme());
+    setTheme(next);
+    theme.textContent = themeLabel(next);
+    void render(); // charts read the theme's colours when they draw
+  } }, themeLabel(currentTheme()));
   return h("header.top", null,
     h("a.brand", { href: "/" }, h("img", { src: "/favicon.svg", alt: "" }), "runyard"),
     crumbs,
     h("span.spacer"),
     h("span.live#live-status"),
-    h("a.faint", { href: "/docs", title: "HTTP API documentation" }, "API"),
+    theme,
+    h("a.faint", { href: "/api-docs", title: "HTTP API documentation" }, "API"),
   );
 }
 

@@ -31,6 +31,10 @@ class Api:
         elif base_url is None:
             base_url = resolved["base_url"] or None
         self.base_url = base_url
+        if base_url and not (api_key or resolved["api_key"]):  # the key `runyard login` stored for it
+            from ..sdk.online import server_and_key
+
+            api_key = server_and_key({"base_url": base_url})[1]
         self._http = HttpClient(base_url, api_key or resolved["api_key"] or None, timeout or 30.0) if base_url else None
         self.root = Path(resolved["dir"]).expanduser()
         self.default_entity = "local"

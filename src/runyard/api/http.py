@@ -9,17 +9,15 @@ typed references with a ``url`` to fetch the file, not as local views.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from ..errors import RunyardError, UsageError
 from ..jsonvalue import decode, encode
-from .run import ApiSummary, iso, sample_rows
+from .run import ApiSummary, HistoryReads, iso
 
 
 class ServerError(RunyardError):
@@ -66,7 +64,10 @@ class HttpClient:
         return self.request("GET", path, **params)
 
     def download(self, path: str) -> bytes:
-        with urllib.request.urlopen(self.url(path), timeout=self.timeout) as resp:
+        req = urllib.request.Request(self.url(path))
+        if self.api_key:  # a team server asks for the key on files too
+            req.add_header("Authorization", f"Bearer {self.api_key}")
+        with urllib.request.urlopen(req, timeout=self.timeout) as resp:
             return bytes(resp.read())
 
 
@@ -74,7 +75,7 @@ def _q(part: str) -> str:
     return urllib.parse.quote(part, safe="")
 
 
-class HttpRun:
+class HttpRun(HistoryReads):
     """A run read from a server; the same attributes and methods as ``ApiRun``."""
 
     def __init__(self, client: HttpClient, project: str, run_id: str, entity: str = "local",
@@ -148,18 +149,6 @@ class HttpRun:
         if isinstance(value, list):
             return [self._with_urls(v) for v in value]
         return value
-
-    def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
-                pandas: bool = True, stream: str = "default") -> Any:
-        """At most ``samples`` evenly spaced rows, first and last included (as ``ApiRun.history``)."""
-        wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
-        return sample_rows(self.scan_history(keys=wanted), samples, pandas)
-
-    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write every history row, unsampled, to a Parquet file (docs/import-export.md); returns its path."""
-        from ..importers.export import write_history
-
-        return write_history(self, Path(path), "parquet")
 
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:

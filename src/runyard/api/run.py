@@ -55,6 +55,28 @@ def _views(value: Any, run_dir: Path) -> Any:
     return convert_refs(value, run_dir)
 
 
+class HistoryReads:
+    """``history`` and ``to_parquet`` over a run's ``scan_history``: the same for a local run
+    (``ApiRun``) and one read over HTTP (``api/http.py``)."""
+
+    def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int = 0,
+                     max_step: int | None = None) -> Iterator[dict[str, Any]]:
+        raise NotImplementedError
+
+    def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
+                pandas: bool = True, stream: str = "default") -> Any:
+        """At most ``samples`` rows, evenly spaced over the history and always including the first
+        and last: the same call returns the same rows (docs/read-api.md)."""
+        wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
+        return sample_rows(self.scan_history(keys=wanted), samples, pandas)
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write every history row, unsampled, to a Parquet file (docs/import-export.md); returns its path."""
+        from ..importers.export import write_history
+
+        return write_history(self, Path(path), "parquet")
+
+
 class _SavesSummary(Protocol):
     def _save_summary(self, summary: ApiSummary) -> None: ...
 
@@ -74,7 +96,7 @@ class ApiSummary(dict[str, Any]):
         self._run._save_summary(self)
 
 
-class ApiRun:
+class ApiRun(HistoryReads):
     """A run read from its folder. Attributes mirror wandb's public API ``Run``."""
 
     def __init__(self, folder: Path, entity: str = "local") -> None:
@@ -165,19 +187,6 @@ class ApiRun:
             if keys is not None:
                 row = {k: row[k] for k in ("_step", *keys)}
             yield _views(row, run_dir)
-
-    def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
-                pandas: bool = True, stream: str = "default") -> Any:
-        """At most ``samples`` rows, evenly spaced over the history and always including the first
-        and last: the same call returns the same rows (docs/read-api.md)."""
-        wanted = None if keys is None else [x_axis, *[k for k in keys if k != x_axis]]
-        return sample_rows(self.scan_history(keys=wanted), samples, pandas)
-
-    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write every history row, unsampled, to a Parquet file (docs/import-export.md); returns its path."""
-        from ..importers.export import write_history
-
-        return write_history(self, Path(path), "parquet")
 
     def series(self, key: str, x_axis: str = "_step", samples: int = 1000,
                x_range: tuple[float, float] | None = None) -> dict[str, Any]:

@@ -21,7 +21,11 @@ def _project(api: Any, project: str | None) -> str:
     raise ValueError(f"name a project: {api.root} holds artifacts in {projects or 'none'}")
 
 
-def artifact(api: Any, name: str, type: str | None = None) -> Artifact:
+def artifact(api: Any, name: str, type: str | None = None) -> Any:
+    if api._http is not None:
+        from .http import remote_artifact
+
+        return remote_artifact(api, name, type)
     spec = parse_spec(name)
     return fetch(api._artifact_ctx(), _project(api, spec.project), name, type)
 

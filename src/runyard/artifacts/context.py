@@ -56,3 +56,13 @@ def reset_contexts() -> None:
             ctx.hashes.close()
             ctx.blobs.close()
         _contexts.clear()
+
+
+def _forget_in_child() -> None:
+    # A forked child must not share the parent's SQLite connection or S3 client: it makes its own
+    # on first use (the parent's stay open and owned by the parent).
+    _contexts.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)

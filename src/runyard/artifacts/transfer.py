@@ -132,13 +132,30 @@ def download(artifact: Artifact, manifest: Manifest, root: str | os.PathLike[str
     folder.mkdir(parents=True, exist_ok=True)
     chosen = [e for e in manifest if path_prefix is None
               or (e.path == path_prefix if exact else e.path.startswith(path_prefix))]
-    targets = [(e, folder / e.path) for e in chosen]
-    cache = ctx.hashes.get_many((str(t), st) for _, t in targets if (st := _stat(t)) is not None)
+    # The cached case on this thread, without a pool: a file whose stat the hash cache knows with
+    # this entry's digest is already there (a download into a folder that holds the version
+    # stats each file and reads no bytes).
+    base = os.fspath(folder)
+    stats: dict[str, os.stat_result] = {}
+    for e in chosen:
+        try:
+            stats[e.path] = os.stat(os.path.join(base, e.path))
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    cache = ctx.hashes.get_many((os.path.join(base, p), st) for p, st in stats.items())
+    todo: list[tuple[ManifestEntry, Path]] = []
+    for e in chosen:
+        st = stats.get(e.path)
+        if st is not None and st.st_size == e.size and cache.get(os.path.join(base, e.path)) == e.digest:
+            if progress is not None:
+                progress(e.size)
+        else:
+            todo.append((e, folder / e.path))
     fetched: list[tuple[str, os.stat_result, str]] = []
 
     def one(item: tuple[ManifestEntry, Path]) -> None:
         entry, target = item
-        if _matches(target, entry, ctx, cache):
+        if _matches(target, entry, ctx, cache):  # there, but not in the hash cache: hash it
             if progress is not None:
                 progress(entry.size)
             return
@@ -155,21 +172,14 @@ def download(artifact: Artifact, manifest: Manifest, root: str | os.PathLike[str
             ctx.blobs.get_file(entry.digest, target, progress)
         fetched.append((str(target), target.stat(), entry.digest))
 
-    if len(targets) > 1:
+    if len(todo) > 1:
         with ThreadPoolExecutor(THREADS) as pool:
-            list(pool.map(one, targets))
+            list(pool.map(one, todo))
     else:
-        for t in targets:
+        for t in todo:
             one(t)
     ctx.hashes.put_many(fetched)
     return folder
-
-
-def _stat(path: Path) -> os.stat_result | None:
-    try:
-        return path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
 
 
 def verify(artifact: Artifact, manifest: Manifest, root: str | os.PathLike[str] | None) -> None:

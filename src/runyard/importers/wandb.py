@@ -82,7 +82,7 @@ def _items(items: Any) -> dict[str, Any]:
     values = _json("[" + ",".join(item.value_json for item in items) + "]")
     out: dict[str, Any] = {}
     for item, value in zip(items, values, strict=True):
-        nested = getattr(item, "nested_key", ())  # stats items have only a key
+        nested: Any = getattr(item, "nested_key", ())  # stats items have only a key
         if len(nested) == 1:
             out[nested[0]] = value
         elif nested:

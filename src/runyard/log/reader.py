@@ -14,7 +14,7 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import msgpack
 from ..errors import RunyardWarning
 from .framing import LogStream, ScanResult, read_frames
 from .records import Kind, decode
+from .rowblock import expand_rows
 from .state import CRASHED, RUNNING, RunState
 
 LOG_NAME = "run.rylog"
@@ -131,17 +132,22 @@ def history_rows(log_path: Path | LogStream, start: int = 0, min_step: int = 0, 
     read API's ``scan_history`` and the server's history pages both use it."""
     for offset, payload in read_frames(log_path, start, scan if scan is not None else ScanResult(start, 0)):
         record = decode(payload)
-        if record[0] != Kind.ROW:
+        kind = record[0]
+        if kind == Kind.ROW:
+            rows: Iterable[tuple[int, float, float, dict[str, Any]]] = (record[1:],)  # type: ignore[assignment]
+        elif kind == Kind.ROWS:
+            rows = expand_rows(record)  # several rows share the frame's offset
+        else:
             continue
-        _, step, ts, rt, data = record
-        if step < min_step or (max_step is not None and step >= max_step):
-            continue
-        data["_step"], data["_timestamp"], data["_runtime"] = step, ts, rt
-        if keys:
-            if not all(k in data for k in keys):
+        for step, ts, rt, data in rows:
+            if step < min_step or (max_step is not None and step >= max_step):
                 continue
-            data = {k: data[k] for k in (*keys, "_step", "_timestamp", "_runtime")}
-        yield offset, data
+            data["_step"], data["_timestamp"], data["_runtime"] = step, ts, rt
+            if keys:
+                if not all(k in data for k in keys):
+                    continue
+                data = {k: data[k] for k in (*keys, "_step", "_timestamp", "_runtime")}
+            yield offset, data
 
 
 def resolve_crash(state: RunState, log_path: Path, now: float | None = None) -> None:

@@ -28,6 +28,7 @@ class Kind(enum.IntEnum):
     ARTIFACT = 12  # [12, {action: logged|used|linked, project, name, type, version, digest, ...}]
     SYSTEM = 13  # [13, sample_no, timestamp, runtime, {"system/...": number}]  system metrics, own stream
     ALERT = 14  # [14, timestamp, {title, text, level, wait_duration}]  run.alert()
+    ROWS = 16  # [16, [key, ...], steps <i8, timestamps <f8, runtimes <f8, values <f8 (rows x keys)]  rows of floats
     LOSS = 15  # [15, timestamp, {rows, records, first_step, last_step, error}]  writes that failed, totals so far
 
 

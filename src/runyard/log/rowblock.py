@@ -12,6 +12,11 @@ A payload that matches decodes, by construction, to what ``records.decode`` retu
 (msgpack integers are ``int``, floats ``float``). Everything else (other kinds, strings, bools,
 nested values, 64-bit integers, a key repeated in a map) has no template and is decoded one
 record at a time as before.
+
+The writer stores consecutive rows of floats under the same keys as one ROWS record, already
+columnar (``rows_record`` / ``decode_rows``): the step, time and runtime of each row and a
+(rows x keys) matrix of float64, as little-endian bytes. ``expand_rows`` gives back the rows
+``records.decode`` would give for the equivalent ROW records.
 """
 
 from __future__ import annotations
@@ -178,6 +183,46 @@ def _template_of(payload: bytes) -> RowTemplate | None:
     raw = np.frombuffer(payload, np.uint8)
     return RowTemplate(len(payload), tuple(keys), fixed_pos, raw[fixed_pos].copy(), fields[0], fields[1],
                        fields[2], tuple(fields[3:]))
+
+
+@dataclass
+class RowsBlock:
+    """A decoded ROWS record: ``values[i, j]`` is key ``keys[j]`` in row ``i``."""
+
+    keys: list[str]
+    steps: npt.NDArray[np.int64]
+    ts: npt.NDArray[np.float64]
+    rt: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+
+    def row(self, i: int) -> tuple[int, float, float, dict[str, Any]]:
+        return (int(self.steps[i]), float(self.ts[i]), float(self.rt[i]),
+                dict(zip(self.keys, self.values[i].tolist(), strict=True)))
+
+
+def rows_record(block: RowsBlock) -> list[Any]:
+    """The ROWS record of a block (``decode_rows`` gives it back)."""
+    return [Kind.ROWS, block.keys, block.steps.astype("<i8").tobytes(), block.ts.astype("<f8").tobytes(),
+            block.rt.astype("<f8").tobytes(), block.values.astype("<f8").tobytes()]
+
+
+def decode_rows(record: list[Any]) -> RowsBlock:
+    """Decode a ROWS record; ``ValueError`` when its parts do not agree."""
+    _, keys, steps, ts, rt, values = record
+    st = np.frombuffer(steps, "<i8").astype(np.int64)
+    n, k = len(st), len(keys)
+    t = np.frombuffer(ts, "<f8").astype(np.float64)
+    r = np.frombuffer(rt, "<f8").astype(np.float64)
+    v = np.frombuffer(values, "<f8").astype(np.float64)
+    if len(t) != n or len(r) != n or len(v) != n * k or not all(type(key) is str for key in keys):
+        raise ValueError("malformed ROWS record")
+    return RowsBlock(list(keys), st, t, r, v.reshape(n, k))
+
+
+def expand_rows(record: list[Any]) -> list[tuple[int, float, float, dict[str, Any]]]:
+    """``(step, timestamp, runtime, row)`` of each row of a ROWS record."""
+    block = decode_rows(record)
+    return [block.row(i) for i in range(len(block.steps))]
 
 
 def py_value(v: Any, is_int: bool) -> Any:

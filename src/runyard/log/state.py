@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .records import Kind
+from .rowblock import RowsBlock, decode_rows
 from .summary import Column, MetricDef, SummaryState
 
 RUNNING, FINISHED, FAILED, CRASHED = "running", "finished", "failed", "crashed"
@@ -113,6 +114,8 @@ class RunState:
         elif kind == Kind.ALERT:
             self.alerts.append({"ts": record[1], **record[2]})
             del self.alerts[:-MAX_ALERTS]
+        elif kind == Kind.ROWS:
+            self.apply_rows(decode_rows(record))
         elif kind == Kind.LOSS:
             self.lost = dict(record[2])  # totals: applying it twice (snapshot, then replay) is harmless
         elif kind == Kind.END:
@@ -171,6 +174,24 @@ class RunState:
         last["_step"] = step
         last["_timestamp"] = ts
         last["_runtime"] = runtime
+
+    def apply_rows(self, block: RowsBlock) -> None:
+        """Apply a ROWS record: the same state as ``apply_row`` on each of its rows."""
+        n = len(block.steps)
+        if not n:
+            return
+        first = 0
+        if not self.numbers_ready(block.keys):
+            self.apply_row(*block.row(0), None)
+            first = 1
+        if n > first:
+            values = block.values
+            index = {key: j for j, key in enumerate(block.keys)}
+            self.apply_number_rows(
+                n - first, int(block.steps[-1]), float(block.ts[-1]), float(block.rt[-1]),
+                dict(zip(block.keys, values[-1].tolist(), strict=True)),
+                lambda key: (values[first:, index[key]], None),
+            )
 
     def _track_kinds(self, data: dict[str, Any]) -> None:
         kinds = self.key_kinds

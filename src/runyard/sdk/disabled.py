@@ -39,8 +39,33 @@ class DisabledRun(RunSurface):
         if data is not None and not isinstance(data, dict):
             raise TypeError(f"log() takes a dict of values; got {type(data).__name__}")
 
+    def save(self, glob_str: Any = None, base_path: Any = None, policy: str = "live") -> list[str]:
+        return []
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False, root: Any = None) -> None:
+        return None
+
+    def log_code(self, root: Any = ".", name: str | None = None, include_fn: Any = None,
+                 exclude_fn: Any = None) -> dict[str, Any]:
+        return {"files": [], "bytes": 0}
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        return None
+
     def define_metric(self, name: str, **kwargs: Any) -> MetricDef:
         return MetricDef(name)
+
+    def log_artifact(self, artifact_or_path: Any, *args: Any, **kwargs: Any) -> Any:
+        return artifact_or_path  # nothing is stored (docs/artifacts.md)
+
+    log_model = link_artifact = link_model = log_artifact
+
+    def use_artifact(self, artifact_or_name: Any, *args: Any, **kwargs: Any) -> Any:
+        from ..errors import UsageError
+
+        raise UsageError("use_artifact() has nothing to read in mode='disabled'; use runyard.Api().artifact(...)")
+
+    use_model = use_artifact
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         self._on_finish(self)

@@ -12,35 +12,18 @@ from __future__ import annotations
 import glob as globlib
 import inspect
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from ..types.base import copy_atomic
 from .capture import copy_code
 from .report import say
 
 POLICIES = ("live", "now", "end")
 WATCH_INTERVAL = 1.0  # seconds between checks of live files
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", "env"}
-
-
-def copy_atomic(src: Path, dest: Path) -> None:
-    """Copy ``src`` to ``dest`` through a temporary file in ``dest``'s folder and a rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
-            shutil.copyfileobj(f, out, 1 << 20)
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 class FileSaver:

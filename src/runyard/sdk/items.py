@@ -7,19 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(slots=True)
-class RowItem:
-    """One committed history row; ``media``: values hold Media to encode; ``numeric``: every
-    value is an int or float (the writer may skip per-value kind checks)."""
-
-    step: int
-    ts: float
-    runtime: float
-    data: dict[str, Any]
-    media: bool
-    numeric: bool = False
-    extra: int = 0  # queue weight of the row's media beyond its values (see values.Normalized)
+# One committed history row: ``(step, timestamp, row, kind, extra)``. A plain tuple, not an object:
+# it is made once per log() call on the caller's thread, where every allocation counts. ``kind``
+# says what the values are (``OTHER``, ``NUMBERS``, ``FLOATS`` or ``MEDIA``: Media the writer must
+# encode); ``extra`` is the queue weight of the row's media beyond its values (values.Normalized).
+RowItem = tuple[int, float, dict[str, Any], int, int]
+OTHER, NUMBERS, FLOATS, MEDIA = 0, 1, 2, 3
 
 
 @dataclass(slots=True)

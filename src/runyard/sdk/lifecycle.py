@@ -331,7 +331,7 @@ def save(glob_str: Any, base_path: Any = None, policy: str = "live") -> list[str
     """``run.save`` on the current run (files under its ``files/``)."""
     if _current is None:
         raise UsageError("runyard.save() was called before runyard.init(); call runyard.init() first")
-    return _current.save(glob_str, base_path, policy) if isinstance(_current, Run) else []
+    return _current.save(glob_str, base_path, policy)
 
 
 def restore(name: str, run_path: str | None = None, replace: bool = False, root: Any = None) -> Any:
@@ -352,8 +352,7 @@ def alert(title: str, text: str, level: Any = None, wait_duration: Any = None) -
     """``run.alert`` on the current run."""
     if _current is None:
         raise UsageError("runyard.alert() was called before runyard.init(); call runyard.init() first")
-    if isinstance(_current, Run):
-        _current.alert(title, text, level, wait_duration)
+    _current.alert(title, text, level, wait_duration)
 
 
 def unset() -> None:

@@ -26,7 +26,7 @@ from .config import Config
 from .console import ConsoleCapture
 from .extras import RunExtras
 from .history import History
-from .items import RecordItem, RowItem, StopItem, SyncItem
+from .items import FLOATS, MEDIA, NUMBERS, OTHER, RecordItem, StopItem, SyncItem
 from .live_summary import Summary
 from .report import Reporter, say
 from .run_surface import RunSurface
@@ -35,6 +35,7 @@ from .writer import ROW_OVERHEAD, Writer
 
 _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
+_FLOATS = {float}
 _STEP_END = 2**63  # steps are int64 in the log and the index
 
 
@@ -191,7 +192,9 @@ class Run(RunSurface):
             if str in types:
                 self._check_strings(data)
             row = data.copy()
+            kind = FLOATS if types == _FLOATS else NUMBERS if types <= _NUMBERS else OTHER
         else:
+            kind = OTHER
             flags = Normalized()
             row, errors = normalize_row(data, flags)
             media, extra = flags.media, flags.weight
@@ -199,6 +202,7 @@ class Run(RunSurface):
                 raise LogValueError("\n".join(errors))
             if media:
                 _check_media_counts(row)
+                kind = MEDIA
             self._check_sizes(row)
         if step is not None and (type(step) is not int or not 0 <= step < _STEP_END):
             step = _check_step(step)
@@ -214,7 +218,7 @@ class Run(RunSurface):
                 elif commit is False:
                     self._pending = PendingRow(row, media, extra)
                 else:
-                    self._commit(s, row, media, types <= _NUMBERS, extra)
+                    self._commit(s, row, kind, extra)
                     self._step = s + 1
             elif step < s:
                 self._lower_step(step, s, row)
@@ -281,13 +285,12 @@ class Run(RunSurface):
                 row, errors = normalize_row(pending.data, flags)
                 for message in errors:
                     warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
-                self._commit(step, row, pending.media or flags.media, False, pending.extra)
+                self._commit(step, row, MEDIA if pending.media or flags.media else OTHER, pending.extra)
             else:
-                self._commit(step, pending.data, pending.media, False, pending.extra)
+                self._commit(step, pending.data, MEDIA if pending.media else OTHER, pending.extra)
 
-    def _commit(self, step: int, row: dict[str, Any], media: bool, numeric: bool = False, extra: int = 0) -> None:
-        ts = time.time()
-        self._queue_put(RowItem(step, ts, self._runtime_offset + ts - self._start_wall, row, media, numeric, extra))
+    def _commit(self, step: int, row: dict[str, Any], kind: int, extra: int = 0) -> None:
+        self._queue_put((step, time.time(), row, kind, extra))
         self._queued_weight += len(row) + ROW_OVERHEAD + extra
         if self._queued_weight - self._writer.done_weight > self._queue_limit:
             self._backpressure()

@@ -256,13 +256,16 @@ class Sender:
         self.files_sent += len(new)
         return len(new)
 
-    def step(self) -> bool:
+    def step(self, files: bool = False) -> bool:
         """Send what is durable and unsent (files first, then one batch); whether anything was sent.
-        Raises ``Retry`` or ``Refused``."""
+        The run folder is listed for new files only when there are frames to send (media are
+        written before the rows citing them) or ``files`` asks. Raises ``Retry`` or ``Refused``."""
         end = self.end()
-        self.upload_files()
         if self.acked >= end:
+            if files:
+                self.upload_files()
             return False
+        self.upload_files()
         data = self._batch(end)
         if not data:
             return False
@@ -358,7 +361,7 @@ class Sender:
                 first = False
                 before = self.acked
                 try:
-                    self.step()
+                    self.step(files=True)
                     failures, delay = 0, BACKOFF_FIRST
                 except Retry as exc:
                     failures += 1

@@ -120,6 +120,7 @@ class Sampler:
         self._probes = probes
         self._sums: dict[str, float] = {}
         self._counts: dict[str, int] = {}
+        self._written = False
         self._stop = threading.Event()
         self._pid = os.getpid()
         self._thread: threading.Thread | None = None
@@ -148,6 +149,8 @@ class Sampler:
                 if time.monotonic() - last_write >= self.write_interval - 1e-3:
                     last_write = time.monotonic()
                     self.flush()
+            if not self._counts and not self._written:  # a run shorter than one interval still gets a row
+                self.sample()
             self.flush()
         except Exception as e:  # the sampler must never take the run down
             log.debug("system metrics stopped: %s: %s", type(e).__name__, e)
@@ -172,4 +175,5 @@ class Sampler:
         self._sums.clear()
         self._counts.clear()
         no, self._next_no = self._next_no, self._next_no + 1
+        self._written = True
         self._emit(no, time.time(), means)

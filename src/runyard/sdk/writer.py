@@ -1,4 +1,5 @@
-"""The writer thread: the one owner of a run's log file.
+"""The writer thread: it turns what the caller's thread queued into records of the run's log,
+written through ``RunLog`` (the one owner of the file, which holds the run's lock).
 
 It takes items off a ``SimpleQueue`` in batches, encodes media (``Media.to_ref``), frames and
 appends records with one ``write()`` per batch, keeps the run's derived state (summary, step,
@@ -6,8 +7,15 @@ keys) up to date, heartbeats while the run is quiet, snapshots the state now and
 by the ``fsync_interval`` setting. The caller's thread only counts what it queued against what
 the writer has done, and waits when the backlog passes ``queue_limit`` (backpressure, no drops).
 
-A failed write (full disk, vanished folder) is reported once with what was not written; the file
-is truncated back to its last whole frame so later records stay readable, and the run goes on.
+The hot path: consecutive rows of floats under the same keys only have their step, time and
+values appended to lists here; a block of them becomes one columnar ROWS record (numpy does the
+encoding) and is applied to the state at once (``RunState.apply_rows``), so the per-row work that
+holds the GIL, and that the training loop feels, stays small. Every other row is one ROW record.
+
+A failed write (full disk, vanished folder) is reported once; the file is cut back to its last
+whole frame so later records stay readable, the rows are counted in ``state.lost`` (the snapshot
+claims none of them) and a LOSS record says so once writing works again. A row that cannot be
+encoded is reported naming its step and keys; the run goes on.
 """
 
 from __future__ import annotations
@@ -20,14 +28,16 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+import numpy as np
 
 from ..log.framing import frame
 from ..log.reader import SNAPSHOT_NAME
 from ..log.records import Kind, encode
+from ..log.rowblock import RowsBlock, rows_record
 from ..log.runlog import RecordTooLargeError, RunLog, record_too_large
 from ..log.state import RunState
 from ..types.base import MediaStore, atomic_write
-from .items import Item, RecordItem, RowItem, StopItem, SyncItem
+from .items import FLOATS, MEDIA, NUMBERS, Item, RecordItem, RowItem, StopItem, SyncItem
 from .report import Reporter
 from .values import materialize
 
@@ -36,6 +46,7 @@ _BATCH_ITEMS = 5000
 # Queue weight of a row beyond its values, so the backlog bound also holds for rows of one value.
 ROW_OVERHEAD = 4
 _BATCH_BYTES = 4 * 1024 * 1024
+_BLOCK_BYTES = 1024 * 1024  # most bytes of one ROWS record
 # After writing a batch the writer naps this long so the next batch gathers many rows: the
 # training loop keeps the GIL instead of being interrupted by a wake-up per log() call.
 _NAP = 0.02
@@ -59,6 +70,7 @@ class Writer:
         self.on_warning = on_warning  # (kind, message): warnings about the user's data
         self.queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self.done_weight = 0  # written by this thread only; the caller compares it to its count
+        self._block = _Block()  # consecutive rows of floats under the same keys, written as one ROWS record
         self.failed_rows = 0  # rows the writer could not encode (each reported once per kind)
         self._loss_unrecorded = False  # a write failed and no LOSS record says so yet
         self._batch_rows = 0  # ROW records in the batch being built, and its first and last step
@@ -110,15 +122,29 @@ class Writer:
             stop: StopItem | None = None
             count = 0
             drained = False
+            block = self._block
             while item is not None:
                 try:
-                    if isinstance(item, RowItem):
-                        self._row(item, buf)
+                    if type(item) is tuple:
+                        data = item[2]
+                        if item[3] == FLOATS and block.keys == tuple(data) and block.n < block.cap:
+                            block.add(item[0], item[1], data)  # the hot path: one more row of the block
+                        else:
+                            if block.n:
+                                self._flush_block(buf)
+                            if item[3] == FLOATS and not self.state.summary.metrics.has_step_metrics:
+                                block.start(tuple(data), self.log.max_record)
+                                block.add(item[0], item[1], data)
+                            else:
+                                self._row(item, buf)
+                    elif block.n:  # any other item keeps its place after the rows before it
+                        self._flush_block(buf)
+                        continue
                     elif isinstance(item, RecordItem):
                         self._record(item, buf)
                     elif isinstance(item, SyncItem):
                         syncs.append(item)
-                    else:
+                    elif isinstance(item, StopItem):
                         stop = item
                         break
                 except Exception as e:  # never let one bad item kill the writer
@@ -135,6 +161,8 @@ class Writer:
                 except queue.Empty:
                     item = None
                     drained = True
+            if block.n:
+                self._flush_block(buf)
             now = time.monotonic()
             if stop is None and count == 0 and now - self._last_beat >= self._heartbeat_interval:
                 self._append(buf, [Kind.HEARTBEAT, time.time(), self._runtime_now()])
@@ -179,15 +207,15 @@ class Writer:
         self.state.apply(record)
 
     def _row(self, item: RowItem, buf: bytearray) -> None:
-        data = item.data
-        weight = len(data) + ROW_OVERHEAD + item.extra  # as the caller counted it
+        step, ts, data, kind, extra = item
+        weight = len(data) + ROW_OVERHEAD + extra  # as the caller counted it
         try:
-            self._prepare_and_append(item, data, buf)
+            self._prepare_and_append(step, ts, data, kind, buf)
         except Exception as e:  # this row only; the run goes on
             self.failed_rows += 1
             self.reporter.once(
                 f"row-{type(e).__name__}",
-                f"could not write step {item.step} (keys {sorted(map(str, data))[:10]}) — {type(e).__name__}: "
+                f"could not write step {step} (keys {sorted(map(str, data))[:10]}) — {type(e).__name__}: "
                 f"{e} — that row was left out (shown once per kind of error; finish() gives the count)",
             )
         finally:
@@ -195,24 +223,59 @@ class Writer:
         if self.state.new_mixed:
             self._warn_mixed()
 
-    def _prepare_and_append(self, item: RowItem, data: dict[str, Any], buf: bytearray) -> None:
+    def _prepare_and_append(self, step: int, ts: float, data: dict[str, Any], kind: int, buf: bytearray) -> None:
         known_keys = self.state.numeric_keys.issuperset(data.keys())
         if not known_keys:
-            data = self._check_keys(data, item.step)
-        if item.media:
-            data = self._materialize(data, f"step {item.step}")
+            data = self._check_keys(data, step)
+        if kind == MEDIA:
+            data = self._materialize(data, f"step {step}")
         summary = self.state.summary
         if summary.metrics.has_step_metrics:
             _fill_step_metrics(data, summary)
-        payload = encode([_ROW, item.step, item.ts, item.runtime, data])
+        runtime = self.runtime_offset + ts - self.session_start
+        payload = encode([_ROW, step, ts, runtime, data])
         if len(payload) > self.log.max_record:
             raise RecordTooLargeError(record_too_large([_ROW, data], len(payload), self.log.max_record))
         buf += frame(payload)
         self._batch_rows += 1
         if self._batch_rows == 1:
-            self._batch_steps[0] = item.step
-        self._batch_steps[1] = item.step
-        self.state.apply_row(item.step, item.ts, item.runtime, data, item.numeric and known_keys)
+            self._batch_steps[0] = step
+        self._batch_steps[1] = step
+        self.state.apply_row(step, ts, runtime, data, kind in (NUMBERS, FLOATS) and known_keys)
+
+    def _flush_block(self, buf: bytearray) -> None:
+        """Write the open block of float rows: one ROWS record (columnar), or a ROW for one row."""
+        block = self._block
+        n, keys = block.n, block.keys or ()
+        self.done_weight += n * (len(keys) + ROW_OVERHEAD)
+        if n == 1:
+            step, ts, data = block.steps[0], block.ts[0], dict(zip(keys, block.values, strict=True))
+            block.clear()
+            self._row((step, ts, data, FLOATS, 0), buf)
+            self.done_weight -= len(keys) + ROW_OVERHEAD  # _row counted it
+            return
+        ts_arr = np.array(block.ts, np.float64)
+        rows = RowsBlock(list(keys), np.array(block.steps, np.int64), ts_arr,
+                         (self.runtime_offset + ts_arr) - self.session_start,
+                         np.array(block.values, np.float64).reshape(n, len(keys)))
+        first, last = block.steps[0], block.steps[-1]
+        block.clear()
+        try:
+            if not self.state.numeric_keys.issuperset(keys):
+                self._check_keys(dict.fromkeys(keys), first)
+            buf += frame(encode(rows_record(rows)))
+            self.state.apply_rows(rows)
+        except Exception as e:  # pragma: no cover - floats under string keys always encode
+            self.failed_rows += n
+            self.reporter.once(f"rows-{type(e).__name__}",
+                               f"could not write steps {first}–{last} — {type(e).__name__}: {e} — left out")
+            return
+        self._batch_rows += n
+        if self._batch_rows == n:
+            self._batch_steps[0] = first
+        self._batch_steps[1] = last
+        if self.state.new_mixed:
+            self._warn_mixed()
 
     def _check_keys(self, data: dict[str, Any], step: int) -> dict[str, Any]:
         bad = [k for k in data if type(k) is not str]
@@ -335,6 +398,35 @@ class Writer:
         self._snapshot()
         self.log.close()  # releases the run's lock
         self.closed = True
+
+
+class _Block:
+    """The open block of rows of floats under the same keys (see ``rowblock``): their steps,
+    timestamps and values, row after row. ``cap`` keeps its record well within max_record_bytes."""
+
+    __slots__ = ("cap", "keys", "n", "steps", "ts", "values")
+
+    def __init__(self) -> None:
+        self.keys: tuple[str, ...] | None = None
+        self.n = 0
+        self.cap = 0
+        self.steps: list[int] = []
+        self.ts: list[float] = []
+        self.values: list[float] = []
+
+    def start(self, keys: tuple[str, ...], max_record: int) -> None:
+        self.keys = keys
+        self.cap = max(1, min(_BLOCK_BYTES, max_record // 2) // (24 + 8 * len(keys)))
+
+    def add(self, step: int, ts: float, data: dict[str, Any]) -> None:
+        self.n += 1
+        self.steps.append(step)
+        self.ts.append(ts)
+        self.values.extend(data.values())
+
+    def clear(self) -> None:
+        self.keys, self.n = None, 0
+        self.steps, self.ts, self.values = [], [], []
 
 
 def _fill_step_metrics(data: dict[str, Any], summary: Any) -> None:

@@ -28,7 +28,7 @@ from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
-from . import files, history, runinfo, tables
+from . import files, history, points, runinfo, tables, views
 from .door import DEFAULT_MAX_BODY, INT64_MAX, DoorMiddleware, document_errors
 from .errors import ApiError, install
 from .live import IngestLoop
@@ -49,8 +49,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     ``allowed_hosts``: DNS names the ``Host`` header may carry besides ``localhost`` and IP
     addresses; ``max_body``: the largest request body in bytes (``door.py``)."""
     team = blobs is not None
-    if team:
-        keys, follow = True, False
+    if team:  # batches and media arrive as request bodies (team.MAX_BLOB_BYTES bounds one file)
+        keys, follow, max_body = True, False, max(max_body, 256 << 20)
     root_path = Path(root).resolve() if root is not None else Path("/runyard-team")
     if store_url is None and root is None:
         raise ValueError("a team server needs its database: give store_url")
@@ -70,6 +70,11 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if team:  # online runs that went silent become crashed (team.Sweeper)
+            from .team import Sweeper
+
+            app.state.sweeper = Sweeper(store)
+            app.state.sweeper.start()
         if follow:  # the first pass starts at once in the background; the API answers meanwhile
             loop.start()
         else:
@@ -78,6 +83,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             yield
         finally:
             loop.stop()
+            if team:
+                app.state.sweeper.stop()
             store.close()
             if blobs is not None:
                 blobs.close()
@@ -393,6 +400,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                 known[pk] = keys
         return changes
 
+    points.install(app, store)  # raw points and define_metric declarations for the charts
+    views.install(app, root_path)  # saved workspace views
     runinfo.install(app, store, root_path)  # environment, code, alerts of a run
 
     # [artifacts] docs/artifacts.md, "HTTP API"

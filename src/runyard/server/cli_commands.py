@@ -21,6 +21,20 @@ def _root(directory: str | None) -> Path:
     return Path(directory if directory is not None else resolve()["dir"]).expanduser()
 
 
+def _port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on now (the server binds it a moment later)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def ui_command() -> Any:
     import click
 
@@ -31,19 +45,22 @@ def ui_command() -> Any:
     @click.option("--host", default="127.0.0.1", show_default=True,
                   help="Address to listen on; anything but loopback needs --allow-remote.")
     @click.option("--allow-remote", is_flag=True,
-                  help="Allow a non-loopback --host (the API has no keys yet: anyone who reaches it reads your runs).")
+                  help="Allow a non-loopback --host without keys (anyone who reaches it reads your runs).")
+    @click.option("--keys", "keys", is_flag=True,
+                  help="Every request needs an API key or a signed-in session; users live in the index "
+                       "(runyard server admin create-user NAME --db INDEX). A non-loopback --host is then allowed.")
     @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
                   help="A DNS name browsers may use to reach this server (repeatable); IP addresses and "
                        "localhost always work.")
     @click.option("--index", "index_url", default=None,
                   help="Index database: an SQLite path or a postgresql:// URL "
                        "(default: DIR/.runyard/index.sqlite3).")
-    def ui(directory: str | None, port: int, host: str, allow_remote: bool, allowed_hosts: tuple[str, ...],
-           index_url: str | None) -> None:
+    def ui(directory: str | None, port: int, host: str, allow_remote: bool, keys: bool,
+           allowed_hosts: tuple[str, ...], index_url: str | None) -> None:
         from .door import check_bind
 
         try:
-            warning = check_bind(host, allow_remote)
+            warning = check_bind(host, allow_remote, keys)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
         if warning:
@@ -61,7 +78,9 @@ def ui_command() -> Any:
             raise click.ClickException(
                 f"the server needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"
             ) from None
-        app = create_app(root, index_url, allowed_hosts=allowed_hosts)
+        if port and not _port_free(host, port):  # say so before printing anything else
+            raise click.ClickException(f"port {port} is in use — try --port {port + 1}")
+        app = create_app(root, index_url, allowed_hosts=allowed_hosts, keys=keys)
         click.echo(f"runyard: serving {root} on http://{host}:{port}/ (API docs: /docs); Ctrl+C stops")
         uvicorn.run(app, host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"))
 

@@ -44,18 +44,19 @@ def is_loopback(host: str) -> bool:
             return False
 
 
-def check_bind(host: str, allow_remote: bool) -> str | None:
-    """``None`` for a loopback ``host``; a warning to print when ``allow_remote``; else
-    ``ValueError`` saying why and how to allow it."""
-    if is_loopback(host):
+def check_bind(host: str, allow_remote: bool, keys: bool = False) -> str | None:
+    """``None`` for a loopback ``host`` or when keys are on (every route asks for one); a warning
+    to print when ``allow_remote``; else ``ValueError`` saying why and how to allow it."""
+    if is_loopback(host) or keys:
         return None
     if not allow_remote:
         raise ValueError(
-            f"--host {host} would let every machine that reaches this one read and edit your runs, "
-            "and the API has no keys yet. Keep the default 127.0.0.1 (an SSH tunnel reaches it from "
-            "elsewhere), or pass --allow-remote to serve the network anyway.")
+            f"--host {host} would let every machine that reaches this one read and edit your runs "
+            "without a key. Keep the default 127.0.0.1 (an SSH tunnel reaches it from elsewhere), pass "
+            "--keys to ask every request for an API key (users: runyard server admin create-user "
+            "--db INDEX), or pass --allow-remote to serve the network anyway.")
     return (f"warning: serving on {host} with --allow-remote: anyone who reaches this address can "
-            "read every run and edit summaries; there are no keys yet.")
+            "read every run and edit summaries; there are no keys (--keys asks for them).")
 
 
 def _host_name(header: str) -> str:

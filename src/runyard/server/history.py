@@ -27,10 +27,12 @@ def history_page(folder: Path | None, after: int, page_size: int, min_step: int,
     next_offset, more = after, False
     try:
         source = log if log is not None else (folder or Path()) / LOG_NAME
+        last = -1
         for off, row in history_rows(source, after, min_step, max_step, keys, scan):
-            if len(rows) >= page_size:
+            if len(rows) >= page_size and off != last:  # rows of one frame (a ROWS block) share a page
                 next_offset, more = off, True
                 break
+            last = off
             rows.append(jsonable(row))
         else:
             next_offset = scan.valid_end

@@ -8,9 +8,12 @@ route; it replaces the folder-reading routes by name and adds the team routes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -23,9 +26,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.routing import Route
 
 from ..log.framing import frame
+from ..log.reader import STALE_AFTER
 from ..log.records import Kind, encode
-from ..log.state import RUNNING
+from ..log.state import CRASHED, RUNNING
 from ..store import queries as q
+from ..store import schema as s
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
 from ..store.db import Store
@@ -38,7 +43,7 @@ T = TypeVar("T")
 # the folder-reading routes of ``app.py`` that a team server answers from its database instead
 FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary")
 _PATH = re.compile(r"^(media|files)/[^\x00]+$")
-MAX_BLOB_BYTES = 1 << 30  # one media file or run file sent through the server
+MAX_BLOB_BYTES = 256 << 20  # one media file or run file sent through the server (held in memory)
 
 
 def _user(request: Request) -> User:
@@ -68,6 +73,36 @@ def blob_call(fn: Callable[..., T], *args: Any) -> T:
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"ok": False, "error": f"the database is unreachable ({type(exc).__name__}); try again "
                                                 "later", "status": 503}, status_code=503)
+
+
+class Sweeper:
+    """Marks silent online runs crashed: a team server has no process table to ask, so a run without
+    an END record whose last batch arrived ``STALE_AFTER`` seconds ago is taken as dead (a live
+    writer heartbeats every few seconds, so its sender always has something to send). A later batch
+    recomputes the state (``_TeamIngestor``), so a run that was only cut off comes back."""
+
+    def __init__(self, store: Store, every: float = 30.0) -> None:
+        self.store, self.every = store, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="runyard-sweeper", daemon=True)
+
+    def sweep(self, now: float | None = None) -> int:
+        cutoff = (now if now is not None else time.time()) - STALE_AFTER
+        with self.store.begin() as conn:
+            seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1).scalar_subquery()
+            return int(conn.execute(sa.update(s.runs).where(s.runs.c.state == RUNNING, s.runs.c.updated_at < cutoff)
+                                    .values(state=CRASHED, seq=seq)).rowcount)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            with contextlib.suppress(Exception):  # a database outage: try again next time
+                self.sweep()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth: Auth) -> None:

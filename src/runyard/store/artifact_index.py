@@ -183,19 +183,14 @@ def lineage(conn: sa.Connection, project: str, name: str, version: int, hops: in
         nxt: set[str] = set()
         for node in frontier:
             for rn in runs:
-                if node in produced[rn]:
-                    edges.add((rn, node))
-                    nxt.add(rn)
-                if node in consumed[rn]:
-                    edges.add((node, rn))
-                    nxt.add(rn)
-                if node == rn:
-                    for an in produced[rn]:
-                        edges.add((rn, an))
-                        nxt.add(an)
-                    for an in consumed[rn]:
-                        edges.add((an, rn))
-                        nxt.add(an)
+                for links, made in ((produced[rn], True), (consumed[rn], False)):
+                    if node in links:  # a run that made (or used) this artifact
+                        edges.add((rn, node) if made else (node, rn))
+                        nxt.add(rn)
+                    if node == rn:  # the artifacts this run made (or used)
+                        for an in links:
+                            edges.add((rn, an) if made else (an, rn))
+                            nxt.add(an)
         frontier = nxt - nodes
         nodes |= nxt
     out_nodes = []

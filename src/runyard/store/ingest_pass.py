@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from ..log.framing import HEADER_SIZE, FrameRuns
 from ..log.records import Kind
-from ..log.rowblock import RowTemplate, py_value, template_of
+from ..log.rowblock import RowsBlock, RowTemplate, decode_rows, py_value, template_of
 from ..log.state import RunState, value_kind
 from .artifact_index import artifact_event_row
 from .jsonutil import dumps
@@ -27,6 +27,7 @@ from .jsonutil import dumps
 BATCH_POINTS = 2_000_000  # values per transaction (bounds memory and the work a kill can lose)
 BATCH_RECORDS = 500_000
 _ROW = int(Kind.ROW)
+_ROWS = int(Kind.ROWS)
 _NUM = frozenset({float, int})
 
 
@@ -84,16 +85,19 @@ class _Batch:
         return (np.concatenate([p[0] for p in self.parts]), np.concatenate([p[1] for p in self.parts]),
                 np.concatenate([p[2] for p in self.parts]))
 
+    def add_number(self, key: str, v: float, row: int) -> None:
+        buf = self.series.get(key)
+        if buf is None:
+            buf = self.series[key] = _Series()
+        buf.idx.append(row)
+        buf.vals.append(v)
+        self.points += 1
+
     def add_value(self, key: str, v: Any, row: int, offset: int, step: int, kinds: dict[str, list[str]],
                   nested: bool) -> None:
         t = type(v)
         if t is float or t is int:
-            buf = self.series.get(key)
-            if buf is None:
-                buf = self.series[key] = _Series()
-            buf.idx.append(row)
-            buf.vals.append(v)
-            self.points += 1
+            self.add_number(key, v, row)
             kind = "number"
         elif t is dict:
             kind_v = v.get("_type")
@@ -125,40 +129,34 @@ class _Batch:
                 known.append(kind)
 
 
+def _new_row(state: RunState, record: list[Any], batch: _Batch, what: str) -> tuple[int, dict[str, Any], int]:
+    """Check a ROW or SYSTEM record ``[kind, step, time, runtime, data]``, apply it to the state and
+    open its row in the batch; returns the step, the data and the row number."""
+    _, step, ts, rt, data = record
+    if not isinstance(data, dict) or type(step) is not int or type(ts) not in _NUM or type(rt) not in _NUM:
+        raise ValueError(f"malformed {what} record")
+    state.apply(record)
+    row = batch.nrows
+    batch.steps.append(step)
+    batch.ts.append(ts)
+    batch.rt.append(rt)
+    return step, data, row
+
+
 def apply_record(state: RunState, record: list[Any], off: int, batch: _Batch,
        kinds: dict[str, list[str]]) -> None:
     kind = record[0]
     if kind == Kind.ROW:
-        _, step, ts, rt, data = record
-        if not isinstance(data, dict) or type(step) is not int or type(ts) not in _NUM or \
-                type(rt) not in _NUM:
-            raise ValueError("malformed ROW record")
-        state.apply(record)
-        row = batch.nrows
-        batch.steps.append(step)
-        batch.ts.append(ts)
-        batch.rt.append(rt)
-        add = batch.add_value
+        step, data, row = _new_row(state, record, batch, "ROW")
+        add, number = batch.add_value, batch.add_number
         for key, v in data.items():
             t = type(v)
-            if t is float or t is int:  # the common case, inlined
-                buf = batch.series.get(key)
-                if buf is None:
-                    buf = batch.series[key] = _Series()
-                buf.idx.append(row)
-                buf.vals.append(v)
-                batch.points += 1
+            if t is float or t is int:  # the common case
+                number(key, v, row)
             else:
                 add(key, v, row, off, step, kinds, False)
     elif kind == Kind.SYSTEM:  # its own stream: sample number as step, keyed by wall time
-        _, no, ts, rt, data = record
-        if not isinstance(data, dict) or type(no) is not int or type(ts) not in _NUM or type(rt) not in _NUM:
-            raise ValueError("malformed SYSTEM record")
-        state.apply(record)
-        row = batch.nrows
-        batch.steps.append(no)
-        batch.ts.append(ts)
-        batch.rt.append(rt)
+        no, data, row = _new_row(state, record, batch, "SYSTEM")
         for key, v in data.items():
             if type(v) is float or type(v) is int:
                 batch.add_value(key, v, row, off, no, kinds, False)
@@ -257,12 +255,39 @@ class _Pass:
                     return None
             if type(record) is not list or not record:
                 raise ValueError("run log record is not a non-empty array")
+            if record[0] == _ROWS:
+                self.rows_block(decode_rows(record), off)
+                return None
             apply_record(self.state, record, off, batch, self.kinds)
         except Exception as exc:  # a record we cannot interpret: damage from here on
             self.flags["corrupt"] = {"offset": off, "error": f"{type(exc).__name__}: {exc}"}
             return off, False
         batch.records += 1
         return None
+
+    def rows_block(self, block: RowsBlock, off: int) -> None:
+        """Apply a ROWS record (rows of floats, already columnar): its first row on its own when
+        its keys are new (as ``one`` does for a ROW), the rest in bulk."""
+        n = len(block.steps)
+        first = 0
+        batch = self.batch
+        if n and not self.state.numbers_ready(block.keys):
+            step, ts, rt, data = block.row(0)
+            apply_record(self.state, [Kind.ROW, step, ts, rt, data], off, batch, self.kinds)
+            batch.records += 1
+            first = 1
+        if n <= first:
+            return
+        values = block.values[first:]
+        index = {key: j for j, key in enumerate(block.keys)}
+        self.state.apply_number_rows(n - first, int(block.steps[-1]), float(block.ts[-1]), float(block.rt[-1]),
+                                     dict(zip(block.keys, values[-1].tolist(), strict=True)),
+                                     lambda key: (values[:, index[key]], None))
+        base_row = batch.nrows
+        batch.add_rows(block.steps[first:], block.ts[first:], block.rt[first:])
+        batch.blocks.setdefault(tuple(block.keys), []).append((np.arange(base_row, base_row + n - first), values))
+        batch.points += len(block.keys) * (n - first)
+        batch.records += n - first
 
     def classify(self, payloads: npt.NDArray[np.uint8], length: int) -> tuple[npt.NDArray[np.int64], list[RowTemplate]]:
         """Which template each payload matches (an index into the returned list; -1: none)."""

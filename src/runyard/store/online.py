@@ -196,6 +196,16 @@ def apply_batch(store: Store, project: str, run_id: str, owner: str, start: int,
         raise BatchError(400, "offset must be 0 or more")
     if len(data) > MAX_BATCH_BYTES:
         raise BatchError(413, f"a batch holds at most {MAX_BATCH_BYTES} bytes, this one {len(data)}")
+    try:
+        return _apply(store, project, run_id, owner, start, data, head)
+    except sa.exc.IntegrityError:  # two first batches of one new project raced: the loser retries
+        raise BatchError(503, f"a concurrent request created run {project}/{run_id}'s rows first; "
+                              "send again") from None
+
+
+def _apply(store: Store, project: str, run_id: str, owner: str, start: int, data: bytes, head: bytes) -> Ack:
+    with store.begin() as conn:  # the project row first, on its own: runs of one new project race here
+        insert_ignore(conn, s.projects, {"entity": owner, "name": project, "created_at": time.time()})
     with store.begin() as conn:
         insert_ignore(conn, t.online_runs, {"project": project, "run_id": run_id, "end_offset": 0,
                                              "head": b"", "updated_at": time.time()})

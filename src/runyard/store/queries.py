@@ -174,6 +174,50 @@ def series_query(conn: sa.Connection, project: str, run_ids: list[str], key: str
     return out
 
 
+RAW_POINTS_LIMIT = 20_000_000
+
+
+def raw_points(conn: sa.Connection, project: str, run_id: str, key: str,
+               x_axis: str = "_step") -> tuple[Any, Any]:
+    """Every point of a series on a built-in axis, in log order: ``(x, y)`` float64 arrays.
+
+    What a chart's "every point" mode draws (the tiers make the same picture; this is the
+    reference, and what a user asks for to be sure)."""
+    if x_axis not in ser.AXES:
+        raise QueryError(f"raw points are served on _step, _timestamp or _runtime, not {x_axis!r}")
+    rpk = run_pk(conn, project, run_id)
+    row = conn.execute(sa.select(s.series.c.pk, s.series.c.n)
+                       .where(s.series.c.run_pk == rpk, s.series.c.key == key)).first()
+    if row is None:
+        raise QueryError(f"run {project}/{run_id} has no numeric key {key!r}", 404)
+    n = int(row[1])
+    if n > RAW_POINTS_LIMIT:
+        raise QueryError(f"{key!r} of run {project}/{run_id} has {n} points, more than the "
+                         f"{RAW_POINTS_LIMIT} served raw; use the series endpoint", 413)
+    p = ser.load_points(conn, int(row[0]), 0, n)
+    x = {"_step": p.steps.astype(np.float64), "_timestamp": p.ts, "_runtime": p.rt}[x_axis]
+    return x, p.values
+
+
+def metric_definitions(conn: sa.Connection, project: str) -> list[dict[str, Any]]:
+    """The ``define_metric`` declarations of a project's runs (from the state each run's ingest
+    keeps): per name (a key or a ``prefix/*`` glob), its step metric and how many runs declare it."""
+    ppk = _project_pk(conn, project)
+    rows = conn.execute(sa.select(s.cursors.c.state).select_from(
+        s.cursors.join(s.runs, s.runs.c.pk == s.cursors.c.run_pk)).where(s.runs.c.project_pk == ppk)).all()
+    found: dict[tuple[str, str | None], int] = {}
+    for (blob,) in rows:
+        try:
+            state = msgpack.unpackb(bytes(blob), raw=False, strict_map_key=False)
+            metrics = state["state"]["summary"]["metrics"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        for m in metrics:
+            k = (str(m.get("name")), m.get("step_metric"))
+            found[k] = found.get(k, 0) + 1
+    return [{"name": n, "step_metric": sm, "runs": c} for (n, sm), c in sorted(found.items(), key=lambda i: i[0][0])]
+
+
 def result_doc(run_id: str, key: str, x_axis: str, r: ser.Result) -> dict[str, Any]:
     b = r.b
     has = b.cnt > 0

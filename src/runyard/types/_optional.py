@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 from typing import Any
 
@@ -42,3 +43,12 @@ def to_numpy(value: Any) -> np.ndarray:
     elif module.startswith("tensorflow") and hasattr(value, "numpy"):
         value = value.numpy()
     return np.array(value, copy=True, order="C")
+
+
+def read_file(path: str | os.PathLike[str], what: str, noun: str) -> tuple[bytes, str]:
+    """The bytes of a media file a user named, and how messages name it (``Image('a.png')``)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what}: no such {noun} file: {str(path)!r}")
+    with open(path, "rb") as f:
+        return f.read(), f"{what}({str(path)!r})"

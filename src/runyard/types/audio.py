@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._optional import import_optional, is_array_like, to_numpy
+from ._optional import import_optional, is_array_like, read_file, to_numpy
 from .base import Media, MediaStore, read_binary
 
 MAX_CLIPS_PER_STEP = 100
@@ -89,11 +89,7 @@ class Audio(Media):
             sample_rate = int(sample_rate)
 
         if isinstance(data_or_path, (str, os.PathLike)):
-            path = os.fspath(data_or_path)
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"Audio: no such audio file: {str(path)!r}")
-            with open(path, "rb") as f:
-                self._set_file(f.read(), f"Audio({str(path)!r})", sample_rate)
+            self._set_file(*read_file(data_or_path, "Audio", "audio"), sample_rate)
         elif hasattr(data_or_path, "read"):
             self._set_file(read_binary(data_or_path, "Audio"), "Audio(file object)", sample_rate)
         elif is_array_like(data_or_path) or isinstance(data_or_path, (list, tuple)):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -19,11 +21,25 @@ from typing import IO, Any, ClassVar
 def atomic_write(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` through a temporary file and a rename: readers see the old
     file or the whole new one, never half of it."""
+    _replace(target, lambda f: f.write(data))
+
+
+def copy_atomic(src: Path, target: Path) -> None:
+    """Copy ``src`` to ``target`` the same way (``atomic_write``)."""
+
+    def fill(out: IO[bytes]) -> None:
+        with open(src, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+
+    _replace(target, fill)
+
+
+def _replace(target: Path, fill: Callable[[IO[bytes]], object]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            fill(f)
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -62,26 +78,9 @@ class MediaStore:
 
     def sync(self) -> None:
         """fsync every file written since the last call (and their folders)."""
-        folders = set()
-        for path in self.pending_sync:
-            try:
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                folders.add(path.parent)
-            except OSError:
-                pass  # the file is gone or the FS cannot sync: nothing more we can do
+        folders = {path.parent for path in self.pending_sync if _fsync(path)}
         for folder in folders:
-            try:
-                fd = os.open(folder, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            except OSError:
-                pass
+            _fsync(folder)
         self.pending_sync.clear()
 
 
@@ -120,3 +119,17 @@ def read_binary(data: IO[Any], what: str) -> bytes:
             f"{what}: the file object was opened in text mode; open it with mode 'rb' instead"
         )
     return bytes(content)
+
+
+def _fsync(path: Path) -> bool:
+    """fsync a file or folder; False when it is gone or the file system cannot sync (nothing more
+    can be done then)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    return True

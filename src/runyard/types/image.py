@@ -22,14 +22,14 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from ..errors import RunyardWarning
-from ._optional import import_optional, is_array_like, to_numpy
+from ._optional import import_optional, is_array_like, read_file, to_numpy
 from ._png import encode_png, png_header
 from .base import Media, MediaStore, read_binary
 
@@ -189,11 +189,7 @@ class Image(Media):
 
         figure = _matplotlib_figure(data_or_path)
         if isinstance(data_or_path, (str, os.PathLike)):
-            path = os.fspath(data_or_path)
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"Image: no such image file: {str(path)!r}")
-            with open(path, "rb") as f:
-                self._set_encoded(f.read(), f"Image({str(path)!r})")
+            self._set_encoded(*read_file(data_or_path, "Image", "image"))
         elif figure is not None:
             buf = io.BytesIO()
             figure.savefig(buf, format="png")
@@ -290,22 +286,9 @@ class Image(Media):
     def _check_masks(self, masks: Any) -> list[tuple[str, np.ndarray, dict[int, str]]]:
         if masks is None:
             return []
-        if not isinstance(masks, Mapping):
-            raise TypeError(
-                "Image: masks must be a dict {name: {'mask_data': ..., 'class_labels': ...}}, "
-                f"got {_describe(masks)}"
-            )
         out = []
-        for name, spec in masks.items():
-            where = f"Image: masks[{name!r}]"
-            if not isinstance(name, str):
-                raise TypeError(f"Image: mask names must be str, got {name!r}")
-            if not isinstance(spec, Mapping):
-                raise TypeError(
-                    f"{where} must be a dict with 'mask_data' and 'class_labels', got {_describe(spec)}"
-                )
-            if "mask_data" not in spec:
-                raise ValueError(f"{where} is missing 'mask_data' (a 2-D array of integer class ids)")
+        for name, spec, where in _named_specs(masks, "masks", "name", "mask names", "mask_data",
+                                              "a 2-D array of integer class ids"):
             data = spec["mask_data"]
             if not (is_array_like(data) or isinstance(data, (list, tuple))):
                 raise TypeError(f"{where}['mask_data'] must be a 2-D integer array, got {_describe(data)}")
@@ -331,22 +314,9 @@ class Image(Media):
     def _check_boxes(self, boxes: Any) -> dict[str, dict[str, Any]]:
         if boxes is None:
             return {}
-        if not isinstance(boxes, Mapping):
-            raise TypeError(
-                "Image: boxes must be a dict {group: {'box_data': [...], 'class_labels': ...}}, "
-                f"got {_describe(boxes)}"
-            )
         out = {}
-        for group, spec in boxes.items():
-            where = f"Image: boxes[{group!r}]"
-            if not isinstance(group, str):
-                raise TypeError(f"Image: box group names must be str, got {group!r}")
-            if not isinstance(spec, Mapping):
-                raise TypeError(
-                    f"{where} must be a dict with 'box_data' and 'class_labels', got {_describe(spec)}"
-                )
-            if "box_data" not in spec:
-                raise ValueError(f"{where} is missing 'box_data' (a list of boxes)")
+        for group, spec, where in _named_specs(boxes, "boxes", "group", "box group names", "box_data",
+                                               "a list of boxes"):
             data = spec["box_data"]
             if isinstance(data, (str, bytes, Mapping)) or not isinstance(data, (Sequence, np.ndarray)):
                 raise TypeError(f"{where}['box_data'] must be a list of box dicts, got {_describe(data)}")
@@ -543,3 +513,24 @@ class Image(Media):
 
     def __repr__(self) -> str:
         return f"<runyard.Image {self.width}x{self.height} {self.mode}>"
+
+
+def _named_specs(value: Any, what: str, name_word: str, names: str, data_key: str,
+                 data_help: str) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+    """``(name, spec, where)`` of each entry of an Image's ``masks`` or ``boxes`` dict, after checking
+    that it is a dict of str names to dicts holding ``data_key``."""
+    if not isinstance(value, Mapping):
+        example = "[...]" if data_key == "box_data" else "..."
+        raise TypeError(
+            f"Image: {what} must be a dict {{{name_word}: {{'{data_key}': {example}, 'class_labels': ...}}}}, "
+            f"got {_describe(value)}"
+        )
+    for name, spec in value.items():
+        where = f"Image: {what}[{name!r}]"
+        if not isinstance(name, str):
+            raise TypeError(f"Image: {names} must be str, got {name!r}")
+        if not isinstance(spec, Mapping):
+            raise TypeError(f"{where} must be a dict with '{data_key}' and 'class_labels', got {_describe(spec)}")
+        if data_key not in spec:
+            raise ValueError(f"{where} is missing '{data_key}' ({data_help})")
+        yield name, spec, where

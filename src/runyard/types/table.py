@@ -125,18 +125,25 @@ def encode_cell(value: Any, store: MediaStore) -> Any:
     return jsonvalue.encode(value)
 
 
+class TableArgumentError(TypeError, AssertionError):
+    """A ``Table`` argument in the wrong place. An ``AssertionError`` too, because that is what
+    wandb raises there and what code written for wandb catches."""
+
+
 def _check_columns_argument(columns: Any) -> None:
     """``Table(rows)`` or ``Table(df)``: the first argument is ``columns``, as in wandb. Taking rows
     or a DataFrame for column names would build an empty or wrong table without a word."""
     if columns is None:
         return
     if _is_dataframe(columns):
-        raise TypeError("Table: the first argument is the column names; pass a DataFrame as Table(dataframe=df)")
+        raise TableArgumentError(
+            "Table: the first argument is the column names; pass a DataFrame as Table(dataframe=df)")
     if isinstance(columns, np.ndarray) and columns.ndim != 1:
-        raise TypeError("Table: the first argument is the column names; pass an array of rows as Table(data=rows)")
+        raise TableArgumentError(
+            "Table: the first argument is the column names; pass an array of rows as Table(data=rows)")
     if isinstance(columns, Sequence) and not isinstance(columns, (str, bytes)):
         if any(isinstance(c, (list, tuple, np.ndarray, dict)) for c in columns):
-            raise TypeError(
+            raise TableArgumentError(
                 "Table: the first argument is the column names, and it holds rows; pass the rows as "
                 "Table(columns=[...], data=rows)"
             )
@@ -188,6 +195,9 @@ class Table(Media):
             if dataframe is not None:
                 raise ValueError("Table: pass one DataFrame, as data= or dataframe=, not both")
             dataframe, data = data, None
+        if dataframe is not None and not _is_dataframe(dataframe):
+            raise TableArgumentError(f"Table: dataframe= takes a pandas DataFrame, got {type(dataframe).__name__}; "
+                                     "pass rows as Table(data=rows)")
         if dataframe is not None and data is not None:
             raise ValueError("Table: pass rows (data=) or a DataFrame (dataframe=), not both")
 

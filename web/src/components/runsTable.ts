@@ -23,6 +23,10 @@ export interface RunsTableOptions {
   /** Called with the runs in table order (after search and filter) whenever they change. */
   onChange: (ordered: Run[], visible: Run[]) => void;
   onStateChange: () => void;
+  /** A row is hovered (null: none): its lines are highlighted in every chart. */
+  onHover?: (id: string | null) => void;
+  /** A colour picked for a run (null: back to the automatic one). */
+  onPickColor?: (id: string, color: string | null) => void;
 }
 
 export class RunsTable {
@@ -37,6 +41,7 @@ export class RunsTable {
   private countEl: HTMLElement;
   private filterError: HTMLElement;
   private menu: HTMLElement | null = null;
+  private highlighted: string | null = null;
 
   constructor(private opts: RunsTableOptions) {
     const st = opts.state;
@@ -55,6 +60,11 @@ export class RunsTable {
     this.inner = h("div", { style: { position: "relative" } });
     this.grid = h("div.runs-grid", { role: "grid", "aria-label": "runs" }, this.head, this.inner);
     this.grid.addEventListener("scroll", () => this.paint(), { passive: true });
+    this.inner.addEventListener("mouseover", (e) => {
+      const row = (e.target as Element).closest?.<HTMLElement>(".row[data-run]");
+      if (row) opts.onHover?.(row.dataset.run!);
+    });
+    this.inner.addEventListener("mouseleave", () => opts.onHover?.(null));
     new ResizeObserver(() => this.paint()).observe(this.grid);
     this.el = h("div.runs-pane", null,
       h("div.runs-tools", null, search, cols),
@@ -143,7 +153,7 @@ export class RunsTable {
       const fr = this.ordered[r];
       const run = fr.run;
       const hidden = st.hidden.has(run.id);
-      const row = h(`div.row${hidden ? ".hidden-run" : ""}`, { style: { top: `${r * ROW}px`, width: this.inner.style.width }, role: "row", dataset: { run: run.id } });
+      const row = h(`div.row${hidden ? ".hidden-run" : ""}${run.id === this.highlighted ? ".hl" : ""}`, { style: { top: `${r * ROW}px`, width: this.inner.style.width }, role: "row", dataset: { run: run.id } });
       for (const i of shown) {
         const c = cols[i];
         row.append(h(`div.cell${i === 0 ? ".sticky" : ""}${c.numeric ? ".num" : ""}`, { style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` } }, this.cell(fr, c, hidden)));
@@ -160,7 +170,11 @@ export class RunsTable {
           title: hidden ? "Show this run in the charts" : "Hide this run from the charts", "aria-label": hidden ? "show run" : "hide run",
           onclick: () => { if (this.opts.state.hidden.has(run.id)) this.opts.state.hidden.delete(run.id); else this.opts.state.hidden.add(run.id); this.refresh(); },
         }, hidden ? "○" : "●");
-        return h("span", null, eye, h("span.swatch", { style: { background: this.opts.color(run.id) } }),
+        const pick = h("input", { type: "color", value: this.opts.color(run.id), "aria-label": "run colour",
+          onchange: () => this.opts.onPickColor?.(run.id, pick.value) });
+        const sw = h("label.swatch.pick", { style: { background: this.opts.color(run.id) }, title: "Change this run's colour (right-click: automatic)",
+          oncontextmenu: (e: Event) => { e.preventDefault(); this.opts.onPickColor?.(run.id, null); } }, pick);
+        return h("span", null, eye, sw,
           h("a", { href: `/p/${encodeURIComponent(this.opts.project)}/r/${encodeURIComponent(run.id)}`, title: `${run.name} (${run.id})` }, run.name), alertFlag(run));
       }
       case "state": return h(`span.state.${run.state}`, null, run.state);
@@ -205,6 +219,13 @@ export class RunsTable {
     document.body.append(this.menu);
     const close = () => { this.menu?.remove(); this.menu = null; document.removeEventListener("click", close); };
     setTimeout(() => document.addEventListener("click", close), 0);
+  }
+
+  /** Marks a run's row (hovered in a chart legend), or none. */
+  highlight(id: string | null): void {
+    if (id === this.highlighted) return;
+    this.highlighted = id;
+    for (const row of this.inner.querySelectorAll<HTMLElement>(".row[data-run]")) row.classList.toggle("hl", row.dataset.run === id);
   }
 
   destroy(): void {

@@ -75,6 +75,18 @@ export const api = {
   },
   projectKeys: (project: string) =>
     fetchJson<{ keys: KeyInfo[] }>(`/api/projects/${enc(project)}/keys`).then((r) => r.keys),
+  views: (project: string) =>
+    fetchJson<{ views: { name: string; version: number; updated_at: number }[] }>(`/api/projects/${enc(project)}/views`).then((r) => r.views),
+  view: (project: string, name: string) =>
+    fetchJson<{ name: string; version: number; updated_at: number; layout: import("./layout").LayoutDoc }>(`/api/projects/${enc(project)}/views/${enc(name)}`),
+  saveView: (project: string, name: string, layout: import("./layout").LayoutDoc, baseVersion: number | null) =>
+    fetchJson<{ ok: boolean; version: number; replaced: { version: number; updated_at: number } | null }>(`/api/projects/${enc(project)}/views/${enc(name)}`, {
+      method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ layout, base_version: baseVersion }),
+    }),
+  deleteView: (project: string, name: string) =>
+    fetchJson<{ ok: boolean }>(`/api/projects/${enc(project)}/views/${enc(name)}`, { method: "DELETE" }),
+  metrics: (project: string) =>
+    fetchJson<{ metrics: { name: string; step_metric: string | null; runs: number }[] }>(`/api/projects/${enc(project)}/metrics`).then((r) => r.metrics),
   run: (project: string, id: string) => fetchJson<Run>(`/api/runs/${enc(project)}/${enc(id)}`),
   runKeys: (project: string, id: string) =>
     fetchJson<{ keys: KeyInfo[] }>(`/api/runs/${enc(project)}/${enc(id)}/keys`).then((r) => r.keys),
@@ -85,6 +97,19 @@ export const api = {
       p.set("x_max", String(range[1]));
     }
     return fetchJson<{ series: Series[]; elapsed_ms: number }>(`/api/projects/${enc(project)}/series?${p}`);
+  },
+  /** Every point of a series, unsampled (little-endian float64: x values, then y values). */
+  points: async (project: string, run: string, key: string, xAxis: string): Promise<{ x: Float64Array; y: Float64Array }> => {
+    const url = `/api/runs/${enc(project)}/${enc(run)}/points?key=${enc(key)}&x_axis=${enc(xAxis)}`;
+    const res = await fetch(url);
+    if (!res.ok) {
+      let msg = `${res.status} ${res.statusText}`;
+      try { msg = (await res.json()).error ?? msg; } catch { /* not JSON */ }
+      throw new ApiError(res.status, msg);
+    }
+    const buf = await res.arrayBuffer();
+    const n = buf.byteLength / 16;
+    return { x: new Float64Array(buf, 0, n), y: new Float64Array(buf, n * 8, n) };
   },
   mediaSteps: (project: string, id: string, key: string) =>
     fetchJson<{ steps: number[] }>(`/api/runs/${enc(project)}/${enc(id)}/media/steps?key=${enc(key)}`).then((r) => r.steps),

@@ -2,10 +2,15 @@
 // chart settings, and the workspace-wide media step. Panels subscribe to changes.
 
 import type { Run, RunEvent } from "./api";
+import { groupColors } from "./colors";
 
-export interface ChartDefaults { xAxis: string; smoothing: number; logY: boolean }
+export interface ChartDefaults { xAxis: string; smoothing: number; logY: boolean; lineStyle?: "exact" | "mean" }
 
-export type Change = "runs" | "defaults" | "step" | "live" | "group";
+export type Change = "runs" | "defaults" | "step" | "live" | "group" | "highlight" | "colors";
+
+/** Charts draw at most this many runs unless the workspace says otherwise (up to MAX_RUNS_LIMIT). */
+export const DEFAULT_MAX_RUNS = 100;
+export const MAX_RUNS_LIMIT = 1000;
 
 export class Context {
   /** Runs the panels draw, in runs-table order (hidden ones left out). */
@@ -21,12 +26,45 @@ export class Context {
   groupBy: string | null = null;
   /** The band around a group's mean: its runs' min and max, or one standard deviation. */
   groupBand: "minmax" | "std" = "minmax";
+  /** Runs a chart draws at most (the first shown ones, in table order). */
+  maxRuns = DEFAULT_MAX_RUNS;
+  /** The run (or group) hovered in a legend or the runs table: drawn on top in every chart. */
+  highlight: string | null = null;
+  /** The x-axis a key's charts default to: its define_metric step metric, else the workspace's. */
+  stepMetrics = new Map<string, string>();
+  /** Colours of groups, in the order of their values (distinct, explained in the legends). */
+  groupColors = new Map<string, string>();
   private listeners = new Set<(c: Change, e?: RunEvent) => void>();
 
   constructor(public project: string) {}
 
   color(runId: string): string {
     return this.colors.get(runId) ?? "#888";
+  }
+
+  setHighlight(key: string | null): void {
+    if (key === this.highlight) return;
+    this.highlight = key;
+    this.emit("highlight");
+  }
+
+  /** The colour of a group: the palette in the order of the shown runs' group values. */
+  groupColor(group: string): string {
+    const sig = `${this.groupBy}|${this.runs.map((r) => r.id).join(",")}`;
+    if (sig !== this.groupSig) {
+      this.groupSig = sig;
+      this.groupColors = groupColors(this.runs.map((r) => this.groupOf(r.id)));
+    }
+    return this.groupColors.get(group) ?? "#888";
+  }
+  private groupSig = "";
+
+  /** The default x of `key`: the workspace's chosen axis when the user picked one, else the
+   * step metric a run declared for it with define_metric, else the step. */
+  defaultX(key: string): string {
+    if (this.defaults.xAxis !== "_step") return this.defaults.xAxis;
+    const sm = this.stepMetrics.get(key);
+    return sm && this.numericKeys.includes(sm) ? sm : "_step";
   }
 
   runName(runId: string): string {

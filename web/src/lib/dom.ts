@@ -9,8 +9,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   attrs?: Attrs | null,
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
-  const [base, ...classes] = tag.split(".");
-  const [name, id] = base.split("#");
+  // "span.live#live-status" and "span#live-status.live" both give the id and the classes
+  const hash = tag.indexOf("#");
+  let id = "";
+  let rest = tag;
+  if (hash >= 0) {
+    const end = tag.indexOf(".", hash);
+    id = tag.slice(hash + 1, end < 0 ? undefined : end);
+    rest = tag.slice(0, hash) + (end < 0 ? "" : tag.slice(end));
+  }
+  const [name, ...classes] = rest.split(".");
   const el = document.createElement(name) as HTMLElementTagNameMap[K];
   if (id) el.id = id;
   if (classes.length) el.className = classes.join(" ");
@@ -78,4 +86,34 @@ export function whenVisible(el: Element, draw: () => void, margin = "300px"): ()
   );
   io.observe(el);
   return () => io.disconnect();
+}
+
+/** Calls `show` when the element comes near the screen and `hide` when it is scrolled far away
+ * (`far` past the viewport), again each time: panels off screen hold no canvas. */
+export function whileVisible(el: Element, show: () => void, hide: () => void, near = "300px", far = "1500px"): () => void {
+  if (typeof IntersectionObserver === "undefined") {
+    show();
+    return () => {};
+  }
+  let shown = false;
+  const nearIo = new IntersectionObserver((entries) => {
+    if (!shown && entries.some((e) => e.isIntersecting)) { shown = true; show(); }
+  }, { rootMargin: near });
+  const farIo = new IntersectionObserver((entries) => {
+    if (shown && entries.every((e) => !e.isIntersecting)) { shown = false; hide(); }
+  }, { rootMargin: far });
+  nearIo.observe(el);
+  farIo.observe(el);
+  return () => { nearIo.disconnect(); farIo.disconnect(); };
+}
+
+/** Gives back the GPU and memory of the canvases under `el` (WebGL contexts are lost at once,
+ * not when the garbage collector gets to them: browsers allow only ~16 at a time). */
+export function releaseCanvases(el: Element): void {
+  for (const c of el.querySelectorAll("canvas")) {
+    const gl = (c.getContext("webgl2") ?? c.getContext("webgl")) as WebGLRenderingContext | null;
+    gl?.getExtension("WEBGL_lose_context")?.loseContext();
+    c.width = 0;
+    c.height = 0;
+  }
 }

@@ -128,9 +128,13 @@ export function fmtValue(v: unknown): string {
     if (t === "float") return fmtNum(asNumber(v));
     if (t) return `[${t.replace(/-file$/, "")}]`;
     const keys = Object.keys(v as object);
-    // define_metric summaries: {"max": 0.93} shows the one value
+    // define_metric summaries: {"max": 0.93} shows the one value, several as "min 1.48 · last 1.79"
     if (keys.length === 1 && typeof (v as Record<string, unknown>)[keys[0]] === "number") {
       return `${fmtNum((v as Record<string, number>)[keys[0]])} (${keys[0]})`;
+    }
+    const AGG = ["min", "max", "mean", "first", "last", "best", "copy"];
+    if (keys.length > 1 && keys.every((k) => AGG.includes(k))) {
+      return keys.map((k) => `${k} ${fmtNum((v as Record<string, unknown>)[k])}`).join(" · ");
     }
     const s = JSON.stringify(v);
     return s.length > 80 ? s.slice(0, 77) + "…" : s;

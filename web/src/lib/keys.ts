@@ -1,6 +1,6 @@
-// Panels are created from the logged keys, grouped by prefix (docs/ui.md, Workspace): "train/loss" goes in
-// section "train"; metrics without a "/" go in the first section, "Charts", other keys without
-// one in the last, "Media".
+// Panels are created from the logged keys, grouped by prefix (docs/ui.md): "train/loss" goes in
+// section "train"; metrics without a "/" go in section "Charts", other keys without one in
+// "Media". `orderSections` is the one place that decides the order of sections.
 
 import type { KeyInfo } from "./api";
 
@@ -19,6 +19,37 @@ const HIDDEN = new Set(["_step", "_runtime", "_timestamp"]);
 export interface PanelSpec { key: string; kind: PanelKind; kinds: string[] }
 export interface Section { name: string; panels: PanelSpec[] }
 
+/** Prefixes that lead (training first, then validation, then evaluation), in this order. */
+const LEADING: RegExp[] = [/^train(ing)?$/i, /^(val|valid|validation|dev)$/i, /^(eval|evaluation|test)$/i];
+
+/** Sections of system metrics (CPU, GPU, memory...): always last. */
+export function isSystemSection(name: string): boolean {
+  return /^(system|sys|_system)$/i.test(name) || name.toLowerCase().startsWith("system/");
+}
+
+/** A section holds scalars when most of its panels are line charts. */
+export function isScalarSection(sec: Section): boolean {
+  return sec.panels.filter((p) => p.kind === "line").length * 2 >= sec.panels.length;
+}
+
+/** The automatic order of sections: scalar sections first (train-, val-, eval-like prefixes on
+ * top, then "Charts", then the others with the most panels first), then media sections, then
+ * system sections. Ties go alphabetically. */
+export function orderSections(sections: Section[]): Section[] {
+  const rank = (s: Section): number[] => {
+    if (isSystemSection(s.name)) return [3, 0, 0];
+    if (!isScalarSection(s)) return [2, s.name === "Media" ? 1 : 0, 0];
+    const lead = LEADING.findIndex((re) => re.test(s.name));
+    if (lead >= 0) return [0, lead, 0];
+    return [1, s.name === "Charts" ? 0 : 1, -s.panels.length];
+  };
+  return [...sections].sort((a, b) => {
+    const ra = rank(a), rb = rank(b);
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
+    return a.name.localeCompare(b.name);
+  });
+}
+
 export function panelKind(kinds: string[]): PanelKind {
   // A key holding numbers and something else (docs/semantics.md, One key, one kind) still gets its line chart.
   if (kinds.includes("number")) return "line";
@@ -32,8 +63,7 @@ export function sectionOf(key: string, kind: PanelKind = "line"): string {
   return i > 0 ? key.slice(0, i) : kind === "line" ? "Charts" : "Media";
 }
 
-/** Sections in a stable order: "Charts" first, then prefixes alphabetically; media sections
- * keep their own order. Panels inside a section sort by key. */
+/** Sections in their automatic order (`orderSections`); panels inside a section sort by key. */
 export function groupKeys(keys: KeyInfo[]): Section[] {
   const sections = new Map<string, PanelSpec[]>();
   for (const k of keys) {
@@ -44,15 +74,30 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
     if (!sections.has(name)) sections.set(name, []);
     sections.get(name)!.push({ key: k.key, kind, kinds: k.kinds });
   }
-  const rank = (n: string) => (n === "Charts" ? 0 : n === "Media" ? 2 : 1);
-  const names = [...sections.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  return names.map((name) => ({
+  return orderSections([...sections.keys()].map((name) => ({
     name,
     panels: sections.get(name)!.sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true })),
-  }));
+  })));
 }
 
 /** The numeric keys that can serve as a chart's x-axis (docs/semantics.md, Steps and commits). */
 export function numericKeys(keys: KeyInfo[]): string[] {
-  return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_")).map((k) => k.key).sort();
+  return keys.filter((k) => k.kinds.includes("number") && !k.key.startsWith("_") && !k.key.startsWith("system/"))
+    .map((k) => k.key).sort();
+}
+
+export interface MetricDef { name: string; step_metric: string | null; runs?: number }
+
+/** The step metric define_metric gave `key`: an exact name first, else the longest "prefix*"
+ * glob that matches (as the SDK resolves it), else null. */
+export function stepMetricOf(key: string, defs: MetricDef[]): string | null {
+  const exact = defs.find((d) => d.name === key && d.step_metric);
+  if (exact) return exact.step_metric;
+  let best: MetricDef | null = null;
+  for (const d of defs) {
+    if (!d.step_metric || !d.name.endsWith("*")) continue;
+    const prefix = d.name.slice(0, -1);
+    if (key.startsWith(prefix) && (!best || prefix.length > best.name.length - 1)) best = d;
+  }
+  return best?.step_metric ?? null;
 }

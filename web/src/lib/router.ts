@@ -1,12 +1,19 @@
 // URLs name views: /, /p/<project>, /p/<project>/r/<run>[/<tab>]. Links inside the app are
 // followed without a reload; query parameters hold view settings and are updated in place.
 
-export interface Route { page: "projects" | "workspace" | "run" | "missing"; project?: string; run?: string; tab?: string }
+export interface Route {
+  page: "projects" | "workspace" | "run" | "artifacts" | "apidocs" | "missing"; project?: string; run?: string; tab?: string;
+  artifact?: string; version?: string;
+}
 
 export function parsePath(path: string): Route {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: "projects" };
+  if (parts.length === 1 && parts[0] === "api-docs") return { page: "apidocs" };
   if (parts[0] === "p" && parts.length === 2) return { page: "workspace", project: parts[1] };
+  if (parts[0] === "p" && parts[2] === "artifacts" && parts.length >= 3 && parts.length <= 5) {
+    return { page: "artifacts", project: parts[1], artifact: parts[3], version: parts[4] };
+  }
   if (parts[0] === "p" && parts[2] === "r" && (parts.length === 4 || parts.length === 5)) {
     return { page: "run", project: parts[1], run: parts[3], tab: parts[4] };
   }
@@ -46,7 +53,7 @@ export function startRouter(render: () => void): void {
     const a = (ev.target as Element).closest?.("a");
     if (!a || a.target || a.hasAttribute("download")) return;
     const href = a.getAttribute("href");
-    if (!href || !href.startsWith("/") || href.startsWith("/api") || href.startsWith("/docs")) return;
+    if (!href || !href.startsWith("/") || href.startsWith("/api/") || href === "/docs" || href.startsWith("/openapi")) return;
     ev.preventDefault();
     navigate(href);
   });

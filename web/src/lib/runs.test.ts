@@ -43,3 +43,14 @@ describe("runs table logic", () => {
     expect(searchMatch(rows[1].run, "zzz")).toBe(false);
   });
 });
+
+describe("define_metric summaries", () => {
+  it("give a column per aggregate, and show together on the overview", async () => {
+    const { flatten } = await import("./runs");
+    const { fmtValue } = await import("./format");
+    const s = { loss: { min: 1.48, last: 1.7912345678901234 }, acc: { max: 0.93 }, "val": { f1: 0.5 } };
+    expect(flatten(s)).toEqual({ "loss.min": 1.48, "loss.last": 1.7912345678901234, acc: { max: 0.93 }, "val.f1": 0.5 });
+    const kept = flatten(s, "", {}, true);
+    expect(fmtValue(kept.loss)).toBe("min 1.48 · last 1.791");
+  });
+});

@@ -7,16 +7,27 @@ export interface Column { id: string; label: string; group: "run" | "config" | "
 
 const AGGREGATES = new Set(["min", "max", "mean", "first", "last", "best", "copy"]);
 
-/** Flattens nested dicts to "a.b" paths, keeping typed refs ({"_type": ...}), tagged values
- * ({"$float": "NaN"}, see format.ts) and define_metric
- * summaries ({"max": 0.93}: every key an aggregate name) whole. */
-export function flatten(obj: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+/** True for a define_metric summary: a dict whose every key is an aggregate ({"min": 1.48, "last": 1.79}). */
+export function isAggregates(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || "_type" in (v as object)) return false;
+  const keys = Object.keys(v as object);
+  return keys.length > 0 && keys.every((x) => AGGREGATES.has(x));
+}
+
+/** Flattens nested dicts to "a.b" paths, keeping typed refs ({"_type": ...}) and tagged values
+ * ({"$float": "NaN"}, see format.ts) whole. A define_metric
+ * summary of one aggregate ({"max": 0.93}) stays whole; one of several becomes a column per
+ * aggregate ("loss.min", "loss.last"), unless `keepAggregates` (the run overview shows them
+ * together). */
+export function flatten(obj: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}, keepAggregates = false): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj ?? {})) {
     const path = prefix ? `${prefix}.${k}` : k;
     const isDict = v !== null && typeof v === "object" && !Array.isArray(v);
     const keys = isDict ? Object.keys(v as object) : [];
-    if (isDict && !("_type" in (v as object)) && !tagOf(v) && keys.length && !keys.every((x) => AGGREGATES.has(x))) {
-      flatten(v as Record<string, unknown>, path, out);
+    if (isAggregates(v) && keys.length > 1 && !keepAggregates) {
+      for (const a of keys) out[`${path}.${a}`] = v[a];
+    } else if (isDict && !("_type" in (v as object)) && !tagOf(v) && keys.length && !isAggregates(v)) {
+      flatten(v as Record<string, unknown>, path, out, keepAggregates);
     } else {
       out[path] = v;
     }

@@ -2,6 +2,7 @@
 // bucket's min and max as an envelope, so spikes stay visible in a downsampled line.
 
 import type { Series } from "./api";
+import type { Track } from "./m4";
 
 export interface Line {
   run: string;
@@ -36,6 +37,64 @@ export function toLine(s: Series): Line {
     max.push(single ? null : num(s.max[i]));
   }
   return { run: s.run, x, y, min, max, full: s.full_resolution, total: s.total };
+}
+
+const nan = (v: unknown): number => (typeof v === "number" ? v : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : NaN);
+
+/** One run's buckets as they come, for exact (M4) drawing: x of each bucket's first and last
+ * point, its first, min, max, last and mean value (NaN where missing), its point count. */
+export function toTrack(s: Series): Track {
+  const n = s.x.length;
+  const t = {
+    run: s.run, x0: new Float64Array(n), x1: new Float64Array(n), first: new Float64Array(n), min: new Float64Array(n),
+    max: new Float64Array(n), last: new Float64Array(n), mean: new Float64Array(n), count: new Float64Array(n),
+    full: s.full_resolution, total: s.total,
+  };
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const a = nan(s.x[i]);
+    if (!Number.isFinite(a) || (k && a < t.x1[k - 1])) continue; // x must grow for the chart
+    const b = nan(s.x_last[i]);
+    t.x0[k] = a; t.x1[k] = Number.isFinite(b) && b >= a ? b : a;
+    t.first[k] = nan(s.first[i]); t.last[k] = nan(s.last[i]); t.min[k] = nan(s.min[i]); t.max[k] = nan(s.max[i]);
+    t.mean[k] = nan(s.mean[i]); t.count[k] = s.count[i];
+    k++;
+  }
+  if (k < n) for (const f of ["x0", "x1", "first", "min", "max", "last", "mean", "count"] as const) t[f] = t[f].slice(0, k);
+  return t;
+}
+
+/** Appends the buckets of `more` past the end of `t` (live updates fetch only what is new). */
+export function appendTrack(t: Track, more: Track): Track {
+  const end = t.x1.length ? t.x1[t.x1.length - 1] : -Infinity;
+  let from = 0;
+  while (from < more.x0.length && more.x0[from] <= end) from++;
+  const cat = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    const out = new Float64Array(a.length + b.length - from);
+    out.set(Array.from(a));
+    for (let i = from; i < b.length; i++) out[a.length + i - from] = b[i];
+    return out;
+  };
+  const ones = (x: ArrayLike<number> | null, n: number) => x ?? new Float64Array(n).fill(1);
+  const added = more.x0.length - from;
+  return { run: t.run, x0: cat(t.x0, more.x0), x1: cat(t.x1, more.x1), first: cat(t.first, more.first), min: cat(t.min, more.min),
+    max: cat(t.max, more.max), last: cat(t.last, more.last), mean: cat(t.mean, more.mean),
+    count: cat(ones(t.count, t.x0.length), ones(more.count, more.x0.length)), full: t.full && more.full, total: t.total + added };
+}
+
+/** A track as a line through each bucket's middle and mean (what smoothing and groups use). */
+export function trackLine(t: Track): Line {
+  const n = t.x0.length;
+  const x: number[] = new Array(n), y: (number | null)[] = new Array(n), min: (number | null)[] = new Array(n), max: (number | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const single = !t.count || t.count[i] <= 1;
+    x[i] = single ? t.x0[i] : t.x0[i] + (t.x1[i] - t.x0[i]) / 2;
+    const v = single ? t.last[i] : t.mean[i];
+    y[i] = Number.isFinite(v) ? v : null;
+    min[i] = single || !Number.isFinite(t.min[i]) ? null : t.min[i];
+    max[i] = single || !Number.isFinite(t.max[i]) ? null : t.max[i];
+  }
+  return { run: t.run, x, y, min, max, full: t.full, total: t.total };
 }
 
 /** Appends the points of `more` past the end of `line` (live updates fetch only what is new). */

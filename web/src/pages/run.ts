@@ -2,11 +2,11 @@
 // log and files. Live: a running run's state, summary, charts and log update without a reload.
 
 import { api, fileUrl, subscribe, type KeyInfo, type Run } from "../lib/api";
-import { runColor } from "../lib/colors";
+import { colorOf } from "../lib/colors";
 import { Context } from "../lib/context";
 import { clear, emptyState, h, whenVisible } from "../lib/dom";
 import { fmtDate, fmtDuration, fmtNum, fmtValue } from "../lib/format";
-import { groupKeys, numericKeys } from "../lib/keys";
+import { groupKeys, numericKeys, stepMetricOf } from "../lib/keys";
 import { flatten } from "../lib/runs";
 import { linePanel } from "../panels/line";
 import type { Panel } from "../panels/panel";
@@ -15,12 +15,14 @@ import { alertsCard, environmentCard } from "./runEnv";
 import { filesTab } from "./runFiles";
 import { systemTab } from "./runSystem";
 
-const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["system", "System"], ["code", "Code"], ["logs", "Logs"], ["files", "Files"]] as const;
+const TABS = [["overview", "Overview"], ["charts", "Charts"], ["media", "Media"], ["system", "System"], ["code", "Code"], ["logs", "Logs"], ["files", "Files"], ["artifacts", "Artifacts"]] as const;
 
 export async function runPage(main: HTMLElement, project: string, runId: string, tab: string): Promise<() => void> {
   let run = await api.run(project, runId);
   const keys = await api.runKeys(project, runId);
   document.title = `${run.name} · ${project} · runyard`;
+  const crumb = document.querySelector<HTMLElement>("header .run-crumb");
+  if (crumb) crumb.textContent = run.name;
   const page = h("div.page");
   main.append(page);
   const base = `/p/${encodeURIComponent(project)}/r/${encodeURIComponent(runId)}`;
@@ -29,27 +31,35 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
   const fillMeta = () => { meta.textContent = `${run.id} · started ${fmtDate(run.created_at)} · ${fmtDuration(run.runtime)} · ${fmtNum(run.rows ?? 0)} rows`; };
   fillMeta();
   page.append(
-    h("div.run-head", null, h("h1", null, h("span.swatch", { style: { background: runColor(run.id, project), width: "14px", height: "14px" } }), run.name), stateEl, meta, alertBadge(run, base)),
+    h("div.run-head", null, h("h1", null, h("span.swatch", { style: { background: colorOf(project, run.id), width: "14px", height: "14px" } }), run.name), stateEl, meta, alertBadge(run, base)),
     h("nav.tabs", null, ...TABS.map(([id, label]) => h(`a${id === tab ? ".active" : ""}`, { href: id === "overview" ? base : `${base}/${id}` }, label))),
   );
   const content = h("div");
   page.append(content);
   const ctx = new Context(project);
   ctx.runs = [run];
-  ctx.colors.set(run.id, runColor(run.id, project));
+  ctx.colors.set(run.id, colorOf(project, run.id));
   ctx.runKeys.set(run.id, new Set(keys.map((k) => k.key)));
   ctx.numericKeys = numericKeys(keys);
+  if (tab === "charts") {
+    const defs = await api.metrics(project).catch(() => []);
+    for (const k of keys) {
+      const sm = stepMetricOf(k.key, defs);
+      if (sm) ctx.stepMetrics.set(k.key, sm);
+    }
+  }
   const panels: Panel[] = [];
   const disposers: (() => void)[] = [];
   let onLive: () => void = () => {};
   const offCtx = ctx.on((c, e) => { for (const p of panels) p.update(c, e); });
 
-  if (tab === "overview") onLive = overview(content, run, () => run);
+  if (tab === "overview") onLive = overview(content, run, () => run, await import("../panels/media"), ctx);
   else if (tab === "charts" || tab === "media") await panelsTab(content, ctx, keys.filter((k) => !k.key.startsWith("system/")), tab, panels, disposers);
   else if (tab === "logs") onLive = await logsTab(content, project, runId);
   else if (tab === "files") filesTab(content, project, runId);
   else if (tab === "system") systemTab(content, ctx, keys, runId, panels, disposers);
   else if (tab === "code") codeTab(content, project, run);
+  else if (tab === "artifacts") await (await import("./artifacts")).runArtifactsTab(content, project, runId);
   else content.append(emptyState("No such tab", h("a", { href: base }, "Back to the overview")));
 
   const close = subscribe(project, async (ev) => {
@@ -82,11 +92,11 @@ function kvTable(obj: Record<string, unknown>, render: (v: unknown, k: string) =
   return h("table.kv", null, h("tbody", null, ...entries.map(([k, v]) => h("tr", null, h("td", null, k), h("td", null, render(v, k))))));
 }
 
-function overview(content: HTMLElement, run: Run, current: () => Run): () => void {
+function overview(content: HTMLElement, run: Run, current: () => Run, media: typeof import("../panels/media"), ctx: Context): () => void {
   const summaryCard = h("div.card", { dataset: { card: "summary" } });
   const fillSummary = () => {
     const r = current();
-    summaryCard.replaceChildren(h("h2", null, "Summary"), h("div.inner", null, kvTable(Object.fromEntries(Object.entries(flatten(r.summary ?? {})).filter(([k]) => !k.startsWith("_"))), (v) => summaryValue(r, v))));
+    summaryCard.replaceChildren(h("h2", null, "Summary"), h("div.inner", null, kvTable(Object.fromEntries(Object.entries(flatten(r.summary ?? {}, "", {}, true)).filter(([k]) => !k.startsWith("_"))), (v) => summaryValue(r, v))));
   };
   const state = h("div.card", { dataset: { card: "run" } });
   const fillState = () => {
@@ -102,10 +112,16 @@ function overview(content: HTMLElement, run: Run, current: () => Run): () => voi
   };
   fillState();
   fillSummary();
+  // media and charts logged to the summary only: drawn, not printed as [custom-chart]
+  const loggedKeys = ctx.runKeys.get(run.id) ?? new Set<string>();
+  const refs = Object.entries(flatten(run.summary ?? {}, "", {}, true)).filter(([k, v]) => !k.startsWith("_") && !loggedKeys.has(k) && media.isSummaryMedia(v) && (v as { _type: string })._type !== "histogram");
+  const mediaCard = refs.length ? h("div.card.summary-media", { dataset: { card: "summary-media" }, style: { gridColumn: "1 / -1" } }, h("h2", null, "Summary media"),
+    h("div.media-grid", { style: { padding: "8px" } }, ...refs.map(([k, v]) => h("div.media-cell", { style: { flex: "1 1 360px" }, dataset: { key: k } },
+      h("div.who", null, k), media.renderSummaryRef(ctx, run.id, k, v as never))))) : null;
   content.append(alertsCard(run.project, run.id), h("div.kv-grid", null, state, summaryCard,
     h("div.card", { dataset: { card: "config" } }, h("h2", null, "Config"), h("div.inner", null, kvTable(flatten(run.config ?? {})))),
     environmentCard(run.project, run.id),
-    h("div.card", { dataset: { card: "metadata" } }, h("h2", null, "Metadata"), h("div.inner", null, kvTable(flatten(Object.fromEntries(Object.entries((run.metadata as Record<string, unknown>) ?? {}).filter(([k]) => !IN_ENV_CARD.has(k)))), (v) => typeof v === "string" || typeof v === "number" ? String(v) : fmtValue(v))))));
+    h("div.card", { dataset: { card: "metadata" } }, h("h2", null, "Metadata"), h("div.inner", null, kvTable(flatten(Object.fromEntries(Object.entries((run.metadata as Record<string, unknown>) ?? {}).filter(([k]) => !IN_ENV_CARD.has(k)))), (v) => typeof v === "string" || typeof v === "number" ? String(v) : fmtValue(v)))), mediaCard));
   return () => { fillState(); fillSummary(); };
 }
 

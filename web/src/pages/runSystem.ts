@@ -28,6 +28,12 @@ const TITLES: Record<string, string> = {
 
 const GPU_KEY = /^system\/gpu\.(\d+)\.(.+)$/;
 
+/** Chart settings of a key in the workspace: system metrics chart against relative time (their
+ * step is only a sample count, docs/run-log.md), everything else takes the workspace's defaults. */
+export function systemLineSettings(key: string): { xAxis?: string } {
+  return key.startsWith("system/") ? { xAxis: "_runtime" } : {};
+}
+
 export function systemTitle(key: string): string {
   const m = GPU_KEY.exec(key);
   if (m) return `${TITLES[m[2]] ?? m[2]} · GPU ${m[1]}`;

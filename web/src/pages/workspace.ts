@@ -3,26 +3,35 @@
 // live events update the table and the charts of runs that changed (docs/ui.md).
 
 import { api, subscribe, type KeyInfo, type Run, type RunEvent } from "../lib/api";
-import { assignColors } from "../lib/colors";
+import { assignColors, rememberAssigned, saveColor, savedColors } from "../lib/colors";
 import { RunsTable, type RunsTableState } from "../components/runsTable";
-import { Context } from "../lib/context";
-import { clear, debounce, emptyState, h, whenVisible } from "../lib/dom";
-import { groupKeys, numericKeys, type PanelSpec } from "../lib/keys";
+import { Context, DEFAULT_MAX_RUNS, MAX_RUNS_LIMIT } from "../lib/context";
+import { clear, debounce, emptyState, h, releaseCanvases, whenVisible, whileVisible } from "../lib/dom";
+import { groupKeys, numericKeys, stepMetricOf, type PanelSpec } from "../lib/keys";
+import { addSection, automaticLayout, dropMissing, findPanel, movePanel, reconcile, renameSection, updatePanel, updateSection, type LayoutDoc, type Missing, type PanelDoc } from "../lib/layout";
 import { getParam, setParam } from "../lib/router";
 import { flatten } from "../lib/runs";
+import { asNumber } from "../lib/format";
 import { linePanel, xLabel } from "../panels/line";
+import { systemLineSettings } from "./runSystem";
 import type { Panel } from "../panels/panel";
-
-/** Charts draw at most this many runs (the first shown ones, in table order). */
-export const MAX_CHART_RUNS = 20;
 
 export async function workspacePage(main: HTMLElement, project: string): Promise<() => void> {
   document.title = `${project} · runyard`;
   const ctx = new Context(project);
-  const [runsRes, keys] = await Promise.all([api.runs(project, { limit: 10000 }), api.projectKeys(project)]);
+  const [runsRes, keys, metricDefs] = await Promise.all([api.runs(project, { limit: 10000 }), api.projectKeys(project),
+    api.metrics(project).catch(() => [])]);
   let allRuns: Run[] = runsRes.runs;
   let projectKeys: KeyInfo[] = keys;
   ctx.numericKeys = numericKeys(projectKeys);
+  const fillStepMetrics = () => {
+    ctx.stepMetrics.clear();
+    for (const k of projectKeys) {
+      const sm = stepMetricOf(k.key, metricDefs);
+      if (sm) ctx.stepMetrics.set(k.key, sm);
+    }
+  };
+  fillStepMetrics();
   ctx.defaults = {
     xAxis: getParam("x") ?? "_step",
     smoothing: Number(getParam("smooth") ?? 0) || 0,
@@ -46,7 +55,13 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     setParam("log", ctx.defaults.logY ? "1" : null);
   }, 150);
 
-  const colors = () => assignColors(allRuns.map((r) => r.id).sort(), project);
+  const byCreation = () => [...allRuns].sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id)).map((r) => r.id);
+  const colors = () => {
+    const c = assignColors(byCreation(), ctx.runs.map((r) => r.id), savedColors(project));
+    rememberAssigned(project, c);
+    return c;
+  };
+  ctx.maxRuns = Math.min(MAX_RUNS_LIMIT, Math.max(1, Number(getParam("maxruns")) || DEFAULT_MAX_RUNS));
   ctx.colors = colors();
   const panels: Panel[] = [];
   const disposers: (() => void)[] = [];
@@ -71,15 +86,20 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   let lastChange: Promise<void> = Promise.resolve();
   const table = new RunsTable({
     project, state: st, color: (id) => ctx.color(id),
+    onHover: (id) => ctx.setHighlight(id),
+    onPickColor: (id, color) => { saveColor(project, id, color); ctx.colors = colors(); table.refresh(); ctx.emit("colors"); },
     onChange: (_ordered, visible) => {
       const my = ++changeSeq;
-      const chartRuns = visible.slice(0, MAX_CHART_RUNS);
-      chartNote.textContent = visible.length > MAX_CHART_RUNS ? `charts show the first ${MAX_CHART_RUNS} of ${visible.length} shown runs` : "";
+      const chartRuns = visible.slice(0, ctx.maxRuns);
+      chartNote.textContent = visible.length > ctx.maxRuns ? `charts show the first ${ctx.maxRuns} of ${visible.length} shown runs` : "";
       lastChange = fetchKeys(chartRuns).then(() => {
         if (my !== changeSeq) return;
         const same = chartRuns.length === ctx.runs.length && chartRuns.every((r, i) => ctx.runs[i] === r);
         ctx.runs = chartRuns;
-        if (!same) ctx.emit("runs");
+        if (!same) {
+          ctx.colors = colors();
+          ctx.emit("runs");
+        }
       });
     },
     onStateChange: saveState,
@@ -89,8 +109,37 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
 
   // --- the panel grid ------------------------------------------------------------------
   const panelsPane = h("div.panels-pane");
-  const wsEl = h("div.workspace", null, table.el, panelsPane);
+  const handle = h("div.pane-handle", { role: "separator", "aria-label": "resize the runs table", title: "Drag to resize the runs table" });
+  const wsEl = h("div.workspace", null, table.el, handle, panelsPane);
   main.append(wsEl);
+  const widthKey = `runyard.runsWidth.${project}`;
+  const savedWidth = Number(localStorage.getItem(widthKey));
+  if (savedWidth > 0) wsEl.style.setProperty("--runs-width", `${savedWidth}px`);
+  handle.addEventListener("pointerdown", (e) => {
+    e.preventDefault();
+    handle.setPointerCapture(e.pointerId);
+    handle.classList.add("dragging");
+    const left = wsEl.getBoundingClientRect().left;
+    const move = (ev: PointerEvent) => {
+      const w = Math.round(Math.max(200, Math.min(window.innerWidth - 240, ev.clientX - left)));
+      wsEl.style.setProperty("--runs-width", `${w}px`);
+      localStorage.setItem(widthKey, String(w));
+    };
+    const up = () => {
+      handle.classList.remove("dragging");
+      handle.removeEventListener("pointermove", move);
+      handle.removeEventListener("pointerup", up);
+    };
+    handle.addEventListener("pointermove", move);
+    handle.addEventListener("pointerup", up);
+  });
+  const tableView = h("button", { title: "The runs table on the whole page (again: back to the charts)", "aria-label": "table view", onclick: () => {
+    wsEl.classList.toggle("runs-full");
+    tableView.classList.toggle("on", wsEl.classList.contains("runs-full"));
+    setParam("view", wsEl.classList.contains("runs-full") ? "table" : null);
+  } }, "▦ Table");
+  table.el.querySelector(".runs-tools")?.append(tableView);
+  if (getParam("view") === "table") { wsEl.classList.add("runs-full"); tableView.classList.add("on"); }
 
   const xSel = h("select", { "aria-label": "default x-axis", onchange: () => { ctx.defaults.xAxis = xSel.value; saveState(); ctx.emit("defaults"); } });
   const fillX = () => {
@@ -130,37 +179,250 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     stepVal.textContent = String(ctx.mediaStep);
     ctx.emit("step");
   });
+  const maxRunsSel = h("select", { "aria-label": "runs drawn per chart", title: "Charts draw at most this many of the shown runs, in table order", onchange: () => {
+    ctx.maxRuns = Number(maxRunsSel.value);
+    setParam("maxruns", ctx.maxRuns === DEFAULT_MAX_RUNS ? null : String(ctx.maxRuns));
+    table.refresh();
+  } }, ...[10, 20, 50, DEFAULT_MAX_RUNS, 250, 500, MAX_RUNS_LIMIT].filter((v, i, a) => a.indexOf(v) === i).sort((a, b) => a - b)
+    .map((v) => h("option", { value: String(v), selected: v === ctx.maxRuns }, String(v))));
   const panelSearch = h("input", { type: "search", placeholder: "Find panels", "aria-label": "find panels", value: getParam("panels") ?? "" });
   const toggleRuns = h("button", { title: "Hide or show the runs table  ( [ )", onclick: () => wsEl.classList.toggle("runs-collapsed") }, "Runs ⇆");
   panelsPane.append(h("div.ws-tools", null, toggleRuns,
     h("label", null, "x-axis ", xSel), h("label", null, "smoothing ", smooth), h("label", null, logBox, "log y"),
-    h("label", null, "group by ", groupSel, bandSel),
+    h("label", null, "group by ", groupSel, bandSel), h("label", null, "runs per chart ", maxRunsSel),
     h("label", { title: "Moves every media panel to this step (each shows its nearest earlier step)" }, "media step ", stepSlider, stepVal),
     panelSearch, chartNote));
   const sectionsEl = h("div");
   panelsPane.append(sectionsEl);
 
-  const mediaTools = h("div.ws-tools");
-  const [{ mediaPanel, summaryBarPanel }, { comparePanel }] = await Promise.all([import("../panels/media"), import("../panels/compare")]);
+  const [{ isSummaryMedia, mediaPanel, summaryBarPanel, summaryMediaPanel }, { comparePanel }] = await Promise.all([import("../panels/media"), import("../panels/compare")]);
 
-  function mount(spec: PanelSpec, container: HTMLElement): void {
-    const el = h(`div.panel${spec.kind === "table" || spec.kind === "html" || spec.kind === "histogram" ? ".wide" : ""}`, { dataset: { key: spec.key, kind: spec.kind } },
-      h("div.ph", null, h("span.title", { title: spec.key }, spec.key), h("span.badge")),
-      h("div.body", null, h("div.loading", null, "…")));
+  // --- the layout: automatic from the keys, or a saved view (docs/ui.md) ----------------------
+  let viewName: string | null = getParam("view");
+  let viewVersion: number | null = null;
+  let saved: LayoutDoc | null = null; // null: the automatic layout
+  let dirty = false;
+  let notice: HTMLElement | string = "";
+  const viewBar = h("div.view-bar");
+  const viewNote = h("div.view-note");
+  panelsPane.insertBefore(h("div", null, viewBar, viewNote), sectionsEl);
+  const known = () => new Set(projectKeys.map((k) => k.key));
+  const effective = () => {
+    const auto = automaticLayout(groupKeys(projectKeys));
+    return saved ? reconcile(saved, auto, known()) : { layout: auto, missing: [] as Missing[] };
+  };
+  const settingsNow = (): Record<string, unknown> => ({ x: ctx.defaults.xAxis, smooth: ctx.defaults.smoothing, log: ctx.defaults.logY,
+    group: ctx.groupBy, band: ctx.groupBand, maxruns: ctx.maxRuns });
+  function edit(next: LayoutDoc, rerender = true): void {
+    saved = next;
+    dirty = true;
+    renderViewBar();
+    if (rerender) renderSections();
+  }
+  let viewNames: string[] = [];
+  async function refreshViewList(): Promise<void> {
+    viewNames = (await api.views(project).catch(() => [])).map((v) => v.name);
+    renderViewBar();
+  }
+  async function openView(name: string | null): Promise<void> {
+    viewName = name;
+    setParam("view", name);
+    notice = "";
+    if (!name) {
+      saved = null; viewVersion = null; dirty = false;
+    } else {
+      try {
+        const v = await api.view(project, name);
+        saved = v.layout; viewVersion = v.version; dirty = false;
+        applySettings(v.layout.settings ?? {});
+      } catch (e) {
+        saved = null; viewVersion = null; viewName = null; setParam("view", null);
+        notice = h("span.error", null, `The view "${name}" could not be opened: ${(e as Error).message}`);
+      }
+    }
+    renderViewBar();
+    renderSections();
+  }
+  function applySettings(st: Record<string, unknown>): void {
+    if (typeof st.x === "string") ctx.defaults.xAxis = st.x;
+    if (typeof st.smooth === "number") ctx.defaults.smoothing = st.smooth;
+    if (typeof st.log === "boolean") ctx.defaults.logY = st.log;
+    if (typeof st.group === "string" || st.group === null) ctx.groupBy = (st.group as string | null) || null;
+    if (st.band === "std" || st.band === "minmax") ctx.groupBand = st.band;
+    if (typeof st.maxruns === "number") ctx.maxRuns = Math.min(MAX_RUNS_LIMIT, Math.max(1, st.maxruns));
+    xSel.value = ctx.defaults.xAxis; smooth.value = String(ctx.defaults.smoothing); logBox.checked = ctx.defaults.logY;
+    groupSel.value = ctx.groupBy ?? ""; bandSel.value = ctx.groupBand; maxRunsSel.value = String(ctx.maxRuns);
+    saveState();
+    table.refresh();
+    ctx.emit("defaults");
+  }
+  async function save(name: string): Promise<void> {
+    const lay = { ...effective().layout, settings: settingsNow() };
+    try {
+      const res = await api.saveView(project, name, lay, name === viewName ? viewVersion : null);
+      viewName = name; viewVersion = res.version; saved = lay; dirty = false;
+      setParam("view", name);
+      notice = res.replaced
+        ? h("span.warn", null, `Saved as version ${res.version}. Someone else had saved version ${res.replaced.version} after you opened this view; your save replaced it.`)
+        : `Saved "${name}" (version ${res.version}). Anyone opening this page's link sees it.`;
+      await refreshViewList();
+    } catch (e) {
+      notice = h("span.error", null, `Not saved: ${(e as Error).message}`);
+      renderViewBar();
+    }
+  }
+  function renderViewBar(): void {
+    const sel = h("select", { "aria-label": "view", onchange: () => void openView(sel.value || null) },
+      h("option", { value: "" }, "Automatic layout"), ...viewNames.map((n) => h("option", { value: n, selected: n === viewName }, n)));
+    if (viewName && !viewNames.includes(viewName)) sel.append(h("option", { value: viewName, selected: true }, viewName));
+    viewBar.replaceChildren(h("label", null, "view ", sel),
+      viewName ? h("button", { disabled: !dirty, onclick: () => void save(viewName!), title: "Save this view for everyone (a new version)" }, "Save") : "",
+      h("button", { onclick: () => { const n = prompt("Save this layout as a view named", viewName ?? "my view"); if (n) void save(n.trim()); } }, "Save as…"),
+      h("button", { title: "Back to the layout made from the logged keys", onclick: () => void openView(null) }, "Reset to automatic"),
+      viewName ? h("button", { title: "Delete this saved view", onclick: async () => {
+        if (!confirm(`Delete the view "${viewName}"?`)) return;
+        await api.deleteView(project, viewName!).catch(() => undefined);
+        await refreshViewList();
+        void openView(null);
+      } }, "Delete") : "",
+      h("button", { title: "Add an empty section at the end; drag panels into it", onclick: () => edit(addSection(effective().layout)) }, "+ Section"),
+      h("span.faint", null, `${viewName ? `"${viewName}" v${viewVersion ?? "?"}` : "automatic"}${dirty ? " · unsaved changes" : ""}`));
+    const { missing } = effective();
+    viewNote.replaceChildren(...(notice ? [h("div", null, notice)] : []), ...(missing.length ? [h("div.warn.missing-note", null,
+      `This view names ${missing.reduce((n, m) => n + m.keys.length, 0)} key(s) that no run logs any more: ${[...new Set(missing.flatMap((m) => m.keys))].join(", ")}. `,
+      h("button", { onclick: () => edit(dropMissing(effective().layout, missing)) }, "Drop them"))] : []));
+  }
+  // another editor's save: told on the next look (every 15 s while a named view is open)
+  const poll = setInterval(async () => {
+    if (!viewName || viewVersion === null || document.hidden) return;
+    const v = await api.view(project, viewName).catch(() => null);
+    if (v && v.version > viewVersion) {
+      notice = h("span.warn", null, `Someone saved this view (version ${v.version}) after you opened it. `,
+        h("button", { onclick: () => void openView(viewName) }, "Load their version"));
+      renderViewBar();
+    }
+  }, 15000);
+  disposers.push(() => clearInterval(poll));
+
+  const defaultWidth = (kind: string) => (kind === "table" || kind === "html" || kind === "histogram" ? 3 : 1);
+
+  function mountDoc(doc: PanelDoc, container: HTMLElement, section: string, gone: string[]): void {
+    const key = doc.keys[0] ?? doc.id;
+    const width = doc.width ?? defaultWidth(doc.kind);
+    const el = h(`div.panel${width >= 3 ? ".wide" : ""}`, { dataset: { key, kind: doc.kind, panel: doc.id, section }, style: width === 2 ? { gridColumn: "span 2" } : {} });
     container.append(el);
-    disposers.push(whenVisible(el, () => {
-      const p = spec.kind === "line" ? linePanel(el, ctx, spec.key) : mediaPanel(el, ctx, spec);
+    const allGone = gone.length && gone.length >= doc.keys.length;
+    const build = () => {
+      const grip = h("span.grip", { title: "Drag to move this panel (also into another section)" }, "⠿");
+      grip.addEventListener("pointerdown", () => { el.draggable = true; });
+      const tools = h("span.ptools", null,
+        h("button", { title: "Full screen (Esc closes)", "aria-label": "full screen", onclick: () => toggleFull(el) }, "⤢"),
+        h("button", { title: "Width: one, two or all columns", "aria-label": "panel width", onclick: () => edit(updatePanel(effective().layout, doc.id, { width: (width % 3) + 1 })) }, "↔"),
+        h("button", { title: "Edit: title, keys, x-axis, y-range, smoothing, runs", "aria-label": "edit panel", onclick: () => editPanel(doc) }, "✎"));
+      el.replaceChildren(
+        h("div.ph", null, grip, h("span.title", { title: doc.keys.join(", ") }, doc.title ?? key), h("span.badge", null, gone.length && !allGone ? `${gone.length} key gone` : ""), tools),
+        h("div.body", null, allGone ? emptyState(`${gone.join(", ")} is no longer logged`, h("span", null, "No run logs this key any more. ",
+          h("button", { onclick: () => edit(dropMissing(effective().layout, [{ section, panel: doc.id, keys: gone }])) }, "Remove the panel"))) : h("div.loading", null, "…")));
+      if (allGone) el.classList.add("gone");
+    };
+    build();
+    el.addEventListener("dragstart", (e) => { e.dataTransfer?.setData("text/x-runyard-panel", doc.id); el.classList.add("dragging"); });
+    el.addEventListener("dragend", () => { el.draggable = false; el.classList.remove("dragging"); });
+    if (allGone) return;
+    // drawn while near the screen; released (canvases, WebGL contexts) when scrolled far away
+    let p: Panel | null = null;
+    disposers.push(whileVisible(el, () => {
+      build();
+      const live = doc.keys.filter((k) => !gone.includes(k));
+      p = doc.kind === "line"
+        ? linePanel(el, ctx, live[0], { ...systemLineSettings(live[0]), title: doc.title, xAxis: doc.x_axis ?? systemLineSettings(live[0]).xAxis, smoothing: doc.smoothing, logY: doc.log_y, yMin: doc.y_min ?? null,
+          yMax: doc.y_max ?? null, extraKeys: live.slice(1), maxRuns: doc.max_runs, style: doc.style })
+        : mediaPanel(el, ctx, { key: live[0], kind: doc.kind as PanelSpec["kind"], kinds: [] });
       panels.push(p);
+    }, () => {
+      if (!p) return;
+      p.destroy();
+      panels.splice(panels.indexOf(p), 1);
+      p = null;
+      releaseCanvases(el);
+      const hgt = el.getBoundingClientRect().height;
+      build();
+      el.style.minHeight = `${hgt}px`;
     }));
+  }
+
+  function toggleFull(el: HTMLElement): void {
+    const on = !el.classList.contains("fullscreen");
+    for (const o of sectionsEl.querySelectorAll(".panel.fullscreen")) o.classList.remove("fullscreen");
+    el.classList.toggle("fullscreen", on);
+    document.body.classList.toggle("has-fullscreen", on);
+  }
+
+  function editPanel(doc: PanelDoc): void {
+    const lay = effective().layout;
+    const cur = findPanel(lay, doc.id) ?? doc;
+    const title = h("input", { type: "text", value: cur.title ?? "", placeholder: cur.keys[0], "aria-label": "panel title" });
+    const keys = h("input", { type: "text", value: cur.keys.join(", "), "aria-label": "panel keys", list: "ry-numeric-keys", style: { width: "100%" } });
+    const list = h("datalist#ry-numeric-keys", null, ...ctx.numericKeys.map((k) => h("option", { value: k })));
+    const x = h("select", { "aria-label": "panel x-axis" }, h("option", { value: "" }, "workspace default"),
+      ...["_step", "_runtime", "_timestamp", ...ctx.numericKeys].map((k) => h("option", { value: k, selected: k === cur.x_axis }, xLabel(k))));
+    const ymin = h("input", { type: "number", value: cur.y_min ?? "", "aria-label": "y min", style: { width: "90px" } });
+    const ymax = h("input", { type: "number", value: cur.y_max ?? "", "aria-label": "y max", style: { width: "90px" } });
+    const sm = h("input", { type: "number", min: "0", max: "0.99", step: "0.05", value: cur.smoothing ?? "", "aria-label": "panel smoothing", style: { width: "70px" } });
+    const mr = h("input", { type: "number", min: "1", max: String(MAX_RUNS_LIMIT), value: cur.max_runs ?? "", "aria-label": "panel max runs", style: { width: "80px" } });
+    const num = (i: HTMLInputElement) => (i.value.trim() === "" ? undefined : Number(i.value));
+    const dlg = h("div.card.edit-panel", { role: "dialog", "aria-label": "edit panel" },
+      h("h2", null, `Edit panel ${cur.title ?? cur.keys[0]}`),
+      h("div.inner.form", null,
+        h("label", null, "Title ", title),
+        cur.kind === "line" ? [h("label", null, "Metrics (comma-separated; several draw on one chart) ", keys, list),
+          h("label", null, "x-axis ", x), h("label", null, "y-range ", ymin, " to ", ymax),
+          h("label", null, "smoothing ", sm), h("label", null, "runs shown at most ", mr)] : []),
+      h("div.actions", null,
+        h("button.primary", { onclick: () => {
+          const ks = keys.value.split(",").map((k) => k.trim()).filter(Boolean);
+          const change: Partial<PanelDoc> = { title: title.value.trim() || undefined };
+          if (cur.kind === "line") Object.assign(change, { keys: ks.length ? ks : cur.keys, x_axis: x.value || undefined, y_min: num(ymin), y_max: num(ymax), smoothing: num(sm), max_runs: num(mr) });
+          dlg.remove();
+          edit(updatePanel(effective().layout, cur.id, change));
+        } }, "Apply"),
+        h("button", { onclick: () => dlg.remove() }, "Cancel")));
+    document.body.append(dlg);
+    title.focus();
+  }
+
+  function dropTarget(grid: HTMLElement, section: string): void {
+    grid.addEventListener("dragover", (e) => { if (e.dataTransfer?.types.includes("text/x-runyard-panel")) { e.preventDefault(); grid.classList.add("drop"); } });
+    grid.addEventListener("dragleave", () => grid.classList.remove("drop"));
+    grid.addEventListener("drop", (e) => {
+      grid.classList.remove("drop");
+      const id = e.dataTransfer?.getData("text/x-runyard-panel");
+      if (!id) return;
+      e.preventDefault();
+      const lay = effective().layout;
+      const sec = lay.sections.find((s) => s.name === section);
+      if (!sec) return;
+      let index = sec.panels.length;
+      const over = (e.target as Element).closest?.<HTMLElement>(".panel[data-panel]");
+      if (over && over.dataset.panel !== id) {
+        const i = sec.panels.findIndex((p) => p.id === over.dataset.panel);
+        const r = over.getBoundingClientRect();
+        if (i >= 0) index = e.clientX > r.left + r.width / 2 ? i + 1 : i;
+      }
+      edit(movePanel(lay, id, section, index));
+    });
   }
 
   function renderSections(): void {
     for (const p of panels.splice(0)) p.destroy();
     for (const d of disposers.splice(0)) d();
+    disposers.push(() => clearInterval(poll));
     clear(sectionsEl);
     const needle = panelSearch.value.trim().toLowerCase();
-    const keyList = projectKeys.filter((k) => !needle || k.key.toLowerCase().includes(needle));
-    const sections = groupKeys(keyList);
+    const { layout: lay, missing } = effective();
+    const goneOf = new Map(missing.map((m) => [m.panel, m.keys]));
+    const matches = (p: PanelDoc) => !needle || p.keys.some((k) => k.toLowerCase().includes(needle)) || (p.title ?? "").toLowerCase().includes(needle);
+    const sections = lay.sections.map((sec) => ({ ...sec, panels: sec.panels.filter(matches) })).filter((sec) => !needle || sec.panels.length);
     if (!allRuns.length) {
       sectionsEl.append(emptyState("This project has no runs yet",
         h("span", null, "Log one with ", h("code", null, `runyard.init(project=${JSON.stringify(project)})`), " and ", h("code", null, "run.log({...})"), "; it appears here within seconds.")));
@@ -168,17 +430,31 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     }
     if (!sections.length) {
       sectionsEl.append(emptyState(needle ? `No panel matches "${needle}"` : "Nothing has been logged yet",
-        needle ? "Clear the search to see every panel." :
+        needle ? h("span", null, "Clear the search to see every panel. ", h("a", { href: location.pathname }, "Show every panel")) :
           h("span", null, "These runs have not called ", h("code", null, "run.log({...})"), " yet, or only set config and summary. Panels appear here, grouped by key prefix (train/…, val/…), as soon as a run logs a metric or media. A script that logs only at the end of each epoch shows nothing until the first epoch ends.")));
     }
     for (const sec of sections) {
-      const grid = h("div.grid");
-      const det = h("details.section", { open: true, dataset: { section: sec.name } },
-        h("summary", null, sec.name, h("span.count", null, String(sec.panels.length))), grid);
+      const grid = h("div.grid", { dataset: { section: sec.name } });
+      const title = h("span.sec-title", { title: "Double-click to rename" }, sec.name);
+      title.addEventListener("dblclick", (e) => {
+        e.preventDefault();
+        const n = prompt("Section name", sec.name);
+        if (n) edit(renameSection(effective().layout, sec.name, n));
+      });
+      const det = h("details.section", { open: !sec.collapsed, dataset: { section: sec.name } },
+        h("summary", null, title, h("span.count", null, String(sec.panels.length))), grid);
+      det.addEventListener("toggle", () => {
+        if (det.open === !sec.collapsed) return;
+        sec.collapsed = !det.open;
+        edit(updateSection(effective().layout, sec.name, { collapsed: !det.open }), false);
+      });
       sectionsEl.append(det);
-      for (const spec of sec.panels) mount(spec, grid);
+      dropTarget(grid, sec.name);
+      if (!sec.panels.length) grid.append(h("div.drop-hint", null, "Drag panels here"));
+      for (const p of sec.panels) mountDoc(p, grid, sec.name, goneOf.get(p.id) ?? []);
     }
-    // a scatter of config against summary (docs/ui.md, Workspace)
+    renderViewBar();
+    // a scatter of config against summary (SPEC §5.9)
     if (allRuns.length >= 2 && sections.length && (!needle || "compare".includes(needle))) {
       const grid = h("div.grid");
       sectionsEl.append(h("details.section", { open: true, dataset: { section: "Compare" } },
@@ -187,9 +463,25 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       grid.append(el);
       disposers.push(whenVisible(el, () => panels.push(comparePanel(el, ctx))));
     }
-    // bar charts of summary values across runs (docs/ui.md, Workspace)
+    // media and charts logged only to the summary (a figure, a custom chart, an image)
+    const logged = new Set(projectKeys.map((k) => k.key));
+    const sumMedia = new Set<string>();
+    for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}, "", {}, true))) {
+      if (!logged.has(k) && !k.startsWith("_") && isSummaryMedia(v) && v._type !== "histogram" && (!needle || k.toLowerCase().includes(needle))) sumMedia.add(k);
+    }
+    if (sumMedia.size) {
+      const grid = h("div.grid");
+      sectionsEl.append(h("details.section", { open: true, dataset: { section: "Summary media" } },
+        h("summary", null, "Summary media", h("span.count", null, String(sumMedia.size))), grid));
+      for (const k of [...sumMedia].sort()) {
+        const el = h("div.panel.wide", { dataset: { summaryKey: k, kind: "summary-media" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
+        grid.append(el);
+        disposers.push(whenVisible(el, () => panels.push(summaryMediaPanel(el, ctx, k))));
+      }
+    }
+    // bar charts of summary values across runs (SPEC §2.2)
     const sumKeys = new Set<string>();
-    for (const r of allRuns) for (const [k, v] of Object.entries(r.summary ?? {})) if (typeof v === "number" && !k.startsWith("_") && (!needle || k.toLowerCase().includes(needle))) sumKeys.add(k);
+    for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}))) if (asNumber(v) !== null && !k.startsWith("_") && (!needle || k.toLowerCase().includes(needle))) sumKeys.add(k);
     if (sumKeys.size) {
       const grid = h("div.grid");
       sectionsEl.append(h("details.section", { open: false, dataset: { section: "Summary" } },
@@ -203,8 +495,12 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   }
   panelSearch.addEventListener("input", debounce(() => { setParam("panels", panelSearch.value); renderSections(); }, 200));
   renderSections();
-  void mediaTools;
-  const offCtx = ctx.on((c, e) => { for (const p of panels) p.update(c, e); });
+  if (viewName) void openView(viewName);
+  void refreshViewList();
+  const offCtx = ctx.on((c, e) => {
+    if (c === "highlight") table.highlight(ctx.highlight);
+    for (const p of panels) p.update(c, e);
+  });
 
   // --- live updates ------------------------------------------------------------------------
   const live = document.getElementById("live-status");
@@ -219,6 +515,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const refreshKeys = debounce(async () => {
     projectKeys = await api.projectKeys(project);
     ctx.numericKeys = numericKeys(projectKeys);
+    fillStepMetrics();
     fillX();
     renderSections();
   }, 600);
@@ -241,7 +538,8 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const onKey = (e: KeyboardEvent) => {
     const t = e.target as HTMLElement;
     if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
-    if (e.key === "/") { e.preventDefault(); document.getElementById("run-search")?.focus(); }
+    if (e.key === "Escape") { for (const o of sectionsEl.querySelectorAll(".panel.fullscreen")) toggleFull(o as HTMLElement); document.querySelector(".edit-panel")?.remove(); }
+    else if (e.key === "/") { e.preventDefault(); document.getElementById("run-search")?.focus(); }
     else if (e.key === "[") wsEl.classList.toggle("runs-collapsed");
     else if (e.key === "f") { e.preventDefault(); panelSearch.focus(); }
   };

@@ -3,11 +3,12 @@
 // toggles and score filters; audio and video players; HTML in a sandboxed frame; tables; histogram
 // heat maps; molecules, 3-D objects, Plotly figures and custom charts load their libraries on demand.
 
-import { api, fileUrl, type MediaRef } from "../lib/api";
+import { api, fileUrl, type HistMatrix, type MediaRef } from "../lib/api";
 import { PALETTE } from "../lib/colors";
+import { flatten } from "../lib/runs";
 import type { Context } from "../lib/context";
 import { emptyState, h } from "../lib/dom";
-import { fmtNum } from "../lib/format";
+import { asNumber, fmtNum } from "../lib/format";
 import type { PanelSpec } from "../lib/keys";
 import { drawImage, imageControls, type ImageFilters } from "./image";
 import { tableView } from "./table";
@@ -261,35 +262,79 @@ export function histogramBars(hist: { values: number[]; bins: number[] }, width 
   return c;
 }
 
-/** Histograms over steps as a heat map (docs/ui.md, Media panels): x is the step, y the value, colour the count. */
+/** Histograms over steps as heat maps (docs/ui.md), one per run on one shared value range and
+ * one colour scale, so runs compare at a glance: x is the step, y the value, colour the count.
+ * Hovering reads the step, the value range and the count under the pointer. */
 function histogramPanel(el: HTMLElement, ctx: Context, key: string): Panel {
   const body = el.querySelector<HTMLElement>(".body")!;
   let destroyed = false;
+  let seq = 0;
   async function load(): Promise<void> {
+    const my = ++seq;
     const runs = ctx.runsWith(key).slice(0, MAX_MEDIA_RUNS);
     if (!runs.length) {
       body.replaceChildren(emptyState(`No shown run has logged ${key}`, "Show more runs in the runs table."));
       return;
     }
+    const got = await Promise.all(runs.map(async (r) => [r, await api.histograms(ctx.project, r.id, key).catch((e: Error) => e)] as const));
+    if (destroyed || my !== seq) return;
+    const ok = got.filter(([, m]) => !(m instanceof Error) && m.steps.length && m.bins.length > 1) as [typeof runs[0], HistMatrix][];
+    const shared = sharedHistograms(ok.map(([, m]) => m), 48);
     const grid = h("div.media-grid");
-    body.replaceChildren(grid);
-    for (const r of runs) {
-      const cell = h("div.media-cell", { style: { flex: "0 0 auto" } }, h("div.who", null, h("span.swatch", { style: { background: ctx.color(r.id) } }), r.name));
-      grid.append(cell);
-      try {
-        const m = await api.histograms(ctx.project, r.id, key);
-        if (destroyed) return;
-        cell.append(heatMap(m.steps, m.bins, m.counts));
-      } catch (e) {
-        cell.append(h("span.faint", null, (e as Error).message));
+    got.forEach(([r, m]) => {
+      const cell = h("div.media-cell", { style: { flex: "1 1 380px" }, dataset: { run: r.id } }, h("div.who", null, h("span.swatch", { style: { background: ctx.color(r.id) } }), r.name));
+      if (m instanceof Error) cell.append(h("span.faint", null, m.message));
+      else {
+        const i = ok.findIndex(([rr]) => rr.id === r.id);
+        if (i >= 0) cell.append(heatMap(m.steps, shared.bins, shared.counts[i], shared.max));
       }
-    }
+      grid.append(cell);
+    });
+    body.replaceChildren(grid, shared.max > 0 ? colourScale(shared.max) : "");
   }
   load();
   return { update(c, ev) { if (c === "runs" || (c === "live" && ev?.state === "running")) load(); }, destroy() { destroyed = true; } };
 }
 
-export function heatMap(steps: number[], bins: number[], counts: number[][]): HTMLElement {
+/** Several runs' histogram matrices rebinned onto one value grid (the union of their ranges,
+ * `nb` bins); each source bin's count goes to the shared bin holding its centre. */
+export function sharedHistograms(ms: HistMatrix[], nb: number): { bins: number[]; counts: number[][][]; max: number } {
+  let lo = Infinity, hi = -Infinity;
+  for (const m of ms) { lo = Math.min(lo, m.bins[0]); hi = Math.max(hi, m.bins[m.bins.length - 1]); }
+  if (!(hi > lo)) { lo = Number.isFinite(lo) ? lo - 0.5 : 0; hi = lo + 1; }
+  const bins = Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
+  let max = 0;
+  const counts = ms.map((m) => m.counts.map((row) => {
+    const out = new Array(nb).fill(0);
+    row.forEach((v, j) => {
+      const c = (m.bins[j] + m.bins[j + 1]) / 2;
+      const k = Math.min(nb - 1, Math.max(0, Math.floor(((c - lo) / (hi - lo)) * nb)));
+      out[k] += v;
+    });
+    for (const v of out) if (v > max) max = v;
+    return out;
+  }));
+  return { bins, counts, max };
+}
+
+/** Viridis at five stops (colour-blind safe, and readable on both themes), t in [0, 1]. */
+export function viridis(t: number): string {
+  const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  const x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const c = stops[i].map((v, k) => Math.round(v + (stops[i + 1][k] - v) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+function colourScale(max: number): HTMLElement {
+  const c = h("canvas", { width: 160, height: 10, style: { verticalAlign: "middle", margin: "0 6px" } });
+  const g = c.getContext("2d");
+  if (g) for (let x = 0; x < 160; x++) { g.fillStyle = viridis(x / 159); g.fillRect(x, 0, 1, 10); }
+  return h("div.colour-scale", { style: { fontSize: "11px", color: "var(--muted)", paddingTop: "4px" } }, "count  0", c, `${fmtNum(max)} (square-root scale)`);
+}
+
+export function heatMap(steps: number[], bins: number[], counts: number[][], sharedMax?: number): HTMLElement {
   const W = 420;
   const H = 200;
   const pad = { l: 48, b: 18, t: 4, r: 4 };
@@ -300,16 +345,15 @@ export function heatMap(steps: number[], bins: number[], counts: number[][]): HT
   g.scale(2, 2);
   const pw = W - pad.l - pad.r;
   const ph = H - pad.t - pad.b;
-  let max = 0;
-  for (const row of counts) for (const v of row) max = Math.max(max, v);
+  let max = sharedMax ?? 0;
+  if (!sharedMax) for (const row of counts) for (const v of row) max = Math.max(max, v);
   const nb = bins.length - 1;
   const cw = pw / Math.max(1, steps.length);
   const ch = ph / Math.max(1, nb);
   counts.forEach((row, i) => {
     row.forEach((v, j) => {
       if (v <= 0) return;
-      const t = Math.sqrt(v / max);
-      g.fillStyle = `rgba(78, 121, 167, ${0.08 + 0.92 * t})`;
+      g.fillStyle = viridis(Math.sqrt(v / max));
       g.fillRect(pad.l + i * cw, pad.t + ph - (j + 1) * ch, Math.ceil(cw), Math.ceil(ch));
     });
   });
@@ -321,15 +365,57 @@ export function heatMap(steps: number[], bins: number[], counts: number[][]): HT
   g.textAlign = "center";
   g.fillText(`step ${steps[0]}`, pad.l + 30, H - 4);
   g.fillText(`${steps[steps.length - 1]}`, W - 16, H - 4);
-  c.title = `${steps.length} steps × ${nb} bins; darker is more`;
-  return c;
+  const readout = h("div.heat-readout", null, "");
+  c.addEventListener("mousemove", (e) => {
+    const r = c.getBoundingClientRect();
+    const i = Math.floor((e.clientX - r.left - pad.l) / cw);
+    const j = Math.floor((pad.t + ph - (e.clientY - r.top)) / ch);
+    if (i < 0 || i >= steps.length || j < 0 || j >= nb) { readout.textContent = ""; return; }
+    readout.textContent = `step ${steps[i]} · ${fmtNum(bins[j], 4)} … ${fmtNum(bins[j + 1], 4)} · count ${fmtNum(counts[i]?.[j] ?? 0)}`;
+  });
+  c.addEventListener("mouseleave", () => { readout.textContent = ""; });
+  return h("div.heat-wrap", null, c, readout);
+}
+
+/** Media and charts a run put only in its summary (`run.summary["roc"] = wandb.plot...`,
+ * a figure, an image): true for the refs the UI can draw. */
+export function isSummaryMedia(v: unknown): v is MediaRef {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return false;
+  const t = (v as { _type?: unknown })._type;
+  return typeof t === "string" && t !== "float" && t !== "array";
+}
+
+/** One summary ref drawn as its kind is anywhere else. */
+export function renderSummaryRef(ctx: Context, run: string, key: string, ref: MediaRef): Node {
+  if (ref._type === "table-file" || ref._type === "table") {
+    return h("a", { href: refUrl(ctx, run, ref), target: "_blank" }, `table ${ref.nrows ?? ""}×${ref.ncols ?? ""}: open the file`);
+  }
+  const filters: ImageFilters = { masks: new Set(), boxes: new Set(), classes: new Set(), minScore: {}, known: null };
+  return renderItem(ctx, run, ref._type, ref, filters, 0, key);
+}
+
+/** A panel of one summary-only key across the shown runs: one cell per run that has it. */
+export function summaryMediaPanel(el: HTMLElement, ctx: Context, key: string): Panel {
+  const body = el.querySelector<HTMLElement>(".body")!;
+  function draw(): void {
+    const cells = ctx.runs.slice(0, MAX_MEDIA_RUNS).flatMap((r) => {
+      const v = flatten(r.summary ?? {}, "", {}, true)[key];
+      if (!isSummaryMedia(v)) return [];
+      return [h("div.media-cell", { style: { flex: "1 1 320px" }, dataset: { run: r.id } },
+        h("div.who", null, h("span.swatch", { style: { background: ctx.color(r.id) } }), r.name), renderSummaryRef(ctx, r.id, key, v))];
+    });
+    body.replaceChildren(cells.length ? h("div.media-grid", null, ...cells) : emptyState(`No shown run has ${key} in its summary`, "Show more runs in the runs table."));
+  }
+  draw();
+  return { update(c) { if (c === "runs") draw(); }, destroy() {} };
 }
 
 /** A bar chart of one summary value across the shown runs (docs/ui.md, Workspace). */
 export function summaryBarPanel(el: HTMLElement, ctx: Context, key: string): Panel {
   const body = el.querySelector<HTMLElement>(".body")!;
   function draw(): void {
-    const rows = ctx.runs.map((r) => ({ r, v: r.summary?.[key] })).filter((x) => typeof x.v === "number" && Number.isFinite(x.v)) as { r: typeof ctx.runs[0]; v: number }[];
+    // a flattened key: "acc", "val.f1", or one aggregate of a define_metric summary, "loss.min"
+    const rows = ctx.runs.map((r) => ({ r, v: asNumber(flatten(r.summary ?? {})[key]) })).filter((x) => x.v !== null && Number.isFinite(x.v)) as { r: typeof ctx.runs[0]; v: number }[];
     if (!rows.length) {
       body.replaceChildren(emptyState(`No shown run has a number in summary.${key}`, "Show more runs in the runs table."));
       return;

@@ -2,6 +2,7 @@
 // and pts.json clouds (xyz, xyzc categories, xyzrgb colours) with lidar boxes and vectors.
 // Mouse: drag orbits, wheel zooms, Ctrl+drag (or right drag) pans.
 
+import { isDark } from "../lib/theme";
 import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 
@@ -19,7 +20,7 @@ export async function renderObject3D(holder: HTMLElement, url: string, format: s
   const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
   renderer.setPixelRatio(Math.min(2, devicePixelRatio));
   renderer.setSize(width, height);
-  const dark = matchMedia("(prefers-color-scheme: dark)").matches;
+  const dark = isDark();
   renderer.setClearColor(dark ? 0x15181b : 0xf3f4f5);
   holder.append(renderer.domElement);
   const scene = new THREE.Scene();

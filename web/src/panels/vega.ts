@@ -5,6 +5,7 @@ import { fileUrl, type MediaRef } from "../lib/api";
 import type { Context } from "../lib/context";
 import { asNumber, tagOf } from "../lib/format";
 import { fillSpec } from "../lib/preset";
+import { isDark } from "../lib/theme";
 
 const presets = import.meta.glob("../../../src/runyard/plot/presets/*.json", { import: "default" });
 
@@ -33,7 +34,7 @@ export async function renderCustomChart(holder: HTMLElement, ctx: Context, run: 
   filled.width = "container";
   filled.height = 260;
   filled.background = "transparent";
-  const dark = matchMedia("(prefers-color-scheme: dark)").matches;
+  const dark = isDark();
   const { default: embed } = await import("vega-embed");
   holder.replaceChildren();
   holder.style.height = "auto";

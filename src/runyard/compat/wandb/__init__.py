@@ -41,6 +41,7 @@ from runyard import (
     util,
     watch,
 )
+from runyard import entry as _entry
 from runyard import require as require
 from runyard.errors import UsageError
 
@@ -79,7 +80,7 @@ def init(*args: Any, **kwargs: Any) -> Any:
 def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None,
         sync: bool | None = None) -> None:
     """``wandb.log``; rebound to runyard's own ``log`` once a run starts."""
-    _runyard.log(data, step, commit, sync)
+    _entry.log(data, step, commit, sync)  # not _runyard.log: importing runyard.log (the package) rebinds it
 
 
 def mark_preempting() -> None:

@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Team-server ingest under many concurrent runs, and a 1M-point chart through the team server.
+
+Setup: two ``runyard server`` processes (real subprocesses, uvicorn, on loopback) against one
+PostgreSQL (127.0.0.1:5432, database ``test``, a fresh schema) and one blob folder.
+
+Load: ``--runs`` simulated online runs (asyncio tasks in this process; ``httpx``), each logging
+``--metrics`` numbers per step at ``--steps-per-s`` steps per second for ``--seconds`` seconds.
+A simulated run does what the SDK's sender does, minus the local file: it encodes each row as a
+run-log frame (the SDK's own ``frame``/``encode``) the moment it is "logged", and every
+``--batch-interval`` seconds (default 2, the SDK's ``fsync_interval``: its sender ships only what
+is durable) posts the frames since its last acknowledged offset to ``POST /api/ingest``,
+alternating between the two server processes; at most ``--in-flight`` requests are in the air at
+once (bounded clients). Reported:
+
+* points/s ingested: points in the index after the load (``series.n``) / wall time of the load
+  phase, beside the points offered;
+* log→visible latency per batch: from the moment its oldest row was logged to the moment the
+  server acknowledged it (the batch is indexed and readable in that same transaction — checked by
+  reading ``last_step`` back through the API for a sample of runs); p50, p99, mean. A real client
+  adds its ``fsync_interval`` (the sender ships only what is durable locally);
+* CPU seconds of the server processes, of PostgreSQL's processes and of this client process over
+  the load phase, to say what bounds the ceiling.
+
+Chart query: one run of ``--chart-points`` points (default 1,000,000) of one key is ingested
+through the same route, then ``GET /api/runs/.../series?max_points=1000`` (whole range) is
+timed ``--repeat`` times: the server's own ``elapsed_ms`` and the client's round trip.
+
+The MLflow tracking-server anchor of the same workload is not run by this version (see
+docs/team-server.md); the figures stand alone. The last printed line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from runyard.log.framing import MAGIC, frame  # noqa: E402
+from runyard.log.records import Kind, encode  # noqa: E402
+from runyard.server.auth import create_user  # noqa: E402
+from runyard.store import schema as s_schema  # noqa: E402
+from runyard.store import team_schema  # noqa: E402
+from runyard.store.db import Store, migration_lock  # noqa: E402
+from runyard.store.fixtures import postgres_url, unique_schema  # noqa: E402
+from team_cluster import ServerProcess  # noqa: E402
+
+
+def start_record(run_id: str, project: str) -> list[Any]:
+    return [Kind.START, {"id": run_id, "project": project, "entity": "bench", "name": run_id, "config": {},
+                         "tags": [], "group": None, "job_type": None, "notes": None, "metadata": {},
+                         "created_at": time.time(), "pid": 1, "host": "simulated-client", "pid_start": ""}]
+
+
+class SimRun:
+    def __init__(self, i: int, project: str, metrics: int) -> None:
+        self.run_id = f"sim{i:05d}"
+        self.project = project
+        self.keys = [f"m{k:03d}" for k in range(metrics)]
+        self.buf = bytearray(MAGIC + frame(encode(start_record(self.run_id, project))))
+        self.head = bytes(self.buf[:16])
+        self.acked = 0
+        self.pending: list[float] = []  # log times of rows not yet acknowledged
+        self.step = 0
+        self.points = 0
+
+    def log_row(self, now: float) -> None:
+        row = {k: float(self.step * 0.001 + j) for j, k in enumerate(self.keys)}
+        self.buf += frame(encode([Kind.ROW, self.step, now, 0.0, row]))
+        self.pending.append(now)
+        self.step += 1
+
+
+async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[str, Any]:
+    runs = [SimRun(i, "load", args.metrics) for i in range(args.runs)]
+    sem = asyncio.Semaphore(args.in_flight)
+    latencies: list[float] = []
+    accepted = 0
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=args.in_flight, max_keepalive_connections=args.in_flight)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
+    clients = [httpx.AsyncClient(base_url=u, limits=limits, timeout=60) for u in urls]
+    start = time.monotonic()
+    deadline = start + args.seconds
+
+    async def one(i: int, run: SimRun) -> None:
+        nonlocal accepted
+        period = 1.0 / args.steps_per_s
+        next_row = start + (i % 97) / 97 * period  # spread the runs over one period
+        next_batch = start + (i % 89) / 89 * args.batch_interval
+        n = 0
+        while True:
+            now = time.monotonic()
+            while next_row <= now and next_row < deadline:  # rows due (a late task logs them now)
+                run.log_row(time.time())
+                next_row += period
+            done_logging = next_row >= deadline
+            if (now >= next_batch or done_logging) and len(run.buf) > run.acked:
+                body = bytes(run.buf[run.acked:])
+                sent_rows = len(run.pending)
+                async with sem:
+                    try:
+                        r = await clients[n % len(clients)].post(
+                            f"/api/ingest/{run.project}/{run.run_id}", content=body,
+                            headers={**headers, "X-Runyard-Offset": str(run.acked), "X-Runyard-Head": run.head.hex()})
+                    except httpx.HTTPError as exc:
+                        errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                        r = None
+                n += 1
+                if r is not None and r.status_code == 200:
+                    acked_at = time.time()
+                    doc = r.json()
+                    run.acked = int(doc["offset"])
+                    accepted += int(doc["points"])
+                    if run.pending:
+                        latencies.append(acked_at - run.pending[0])
+                    run.pending = run.pending[sent_rows:]
+                elif r is not None:
+                    errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+                next_batch = time.monotonic() + args.batch_interval
+            if done_logging and run.acked >= len(run.buf):
+                return
+            await asyncio.sleep(max(0.0, min(next_row, next_batch) - time.monotonic()))
+
+    await asyncio.gather(*(one(i, r) for i, r in enumerate(runs)))
+    wall = time.monotonic() - start
+    # visible: read back the last step of a sample of runs through the API
+    sample = runs[:: max(1, len(runs) // 20)]
+    visible = 0
+    for r in sample:
+        got = await clients[0].get(f"/api/runs/{r.project}/{r.run_id}", headers={"X-Api-Key": key})
+        visible += int(got.json().get("last_step", -1) == r.step - 1)
+    for c in clients:
+        await c.aclose()
+    lat = sorted(latencies)
+    offered = args.runs * args.metrics * args.steps_per_s
+    return {"runs": args.runs, "metrics": args.metrics, "steps_per_s": args.steps_per_s,
+            "offered_points_per_s": offered, "wall_s": round(wall, 2), "points_accepted": accepted,
+            "points_logged": sum(r.step for r in runs) * args.metrics,
+            "points_per_s": round(accepted / wall), "batches": len(lat),
+            "visible_p50_s": round(lat[len(lat) // 2], 3) if lat else None,
+            "visible_p99_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3) if lat else None,
+            "visible_mean_s": round(statistics.fmean(lat), 3) if lat else None,
+            "sample_visible": f"{visible}/{len(sample)}", "errors": errors}
+
+
+def cpu_of(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+            for c in p.children(recursive=True):
+                ct = c.cpu_times()
+                total += ct.user + ct.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def postgres_procs() -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if (p.info.get("name") or "").startswith("postgres")]
+
+
+def chart_query(url: str, key: str, points: int, repeat: int) -> dict[str, Any]:
+    buf = bytearray(MAGIC + frame(encode(start_record("chart1m", "chart"))))
+    t0 = time.time()
+    for step in range(points):
+        value = 1.0 / (1 + step) + (step % 7) * 1e-4
+        buf += frame(encode([Kind.ROW, step, t0 + step * 0.001, step * 0.001, {"loss": value}]))
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream",
+               "X-Runyard-Head": bytes(buf[:16]).hex()}
+    sent = 0
+    ingest_start = time.monotonic()
+    with httpx.Client(base_url=url, timeout=300) as client:
+        while sent < len(buf):  # whole frames up to ~8 MB per batch
+            end = min(len(buf), sent + 8 * 1024 * 1024)
+            pos = sent if sent else len(MAGIC)
+            cut = pos
+            while pos + 8 <= end:
+                stop = pos + 8 + int.from_bytes(buf[pos:pos + 4], "little")
+                if stop > end:
+                    break
+                cut = pos = stop
+            r = client.post("/api/ingest/chart/chart1m", content=bytes(buf[sent:cut]),
+                            headers={**headers, "X-Runyard-Offset": str(sent)})
+            r.raise_for_status()
+            sent = int(r.json()["offset"])
+        ingest_s = time.monotonic() - ingest_start
+        server_ms, wall_ms = [], []
+        for i in range(repeat + 1):
+            t = time.perf_counter()
+            r = client.get("/api/runs/chart/chart1m/series", params={"key": "loss", "max_points": 1000},
+                           headers={"X-Api-Key": key})
+            r.raise_for_status()
+            if i:  # the first is a warm-up
+                wall_ms.append((time.perf_counter() - t) * 1000)
+                server_ms.append(float(r.json()["elapsed_ms"]))
+    return {"chart_points": points, "chart_ingest_points_per_s": round(points / ingest_s),
+            "chart_server_ms_p50": round(statistics.median(server_ms), 2),
+            "chart_server_ms_mean": round(statistics.fmean(server_ms), 2),
+            "chart_server_ms_max": round(max(server_ms), 2),
+            "chart_wall_ms_p50": round(statistics.median(wall_ms), 2),
+            "chart_wall_ms_mean": round(statistics.fmean(wall_ms), 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--metrics", type=int, default=100)
+    ap.add_argument("--steps-per-s", type=float, default=10.0)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--batch-interval", type=float, default=2.0,
+                    help="seconds between a run's batches (the SDK's default fsync_interval: it sends what is durable)")
+    ap.add_argument("--in-flight", type=int, default=32)
+    ap.add_argument("--chart-points", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--quick", action="store_true", help="a small run for CI smoke tests")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.metrics, args.seconds, args.chart_points, args.repeat = 20, 10, 3.0, 20_000, 3
+    url = postgres_url()
+    if url is None:
+        sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
+    schema = unique_schema()
+    store = Store(url, schema=schema)
+    with store.begin() as conn:
+        migration_lock(conn)
+        team_schema.migrate(conn)
+    key = create_user(store, "bench")
+    tmp = Path(tempfile.mkdtemp(prefix="runyard-server-load-"))
+    argv = ["--db", url, "--db-schema", schema, "--blobs", str(tmp / "blobs")]
+    servers = [ServerProcess(argv, {"RUNYARD_LOG_LEVEL": "error"}, tmp / f"server{i}.log") for i in range(2)]
+    result: dict[str, Any] = {"servers": 2, "index": "postgresql"}
+    try:
+        for s in servers:
+            s.launch()
+        for s in servers:
+            s.wait_ready(120)
+        server_procs = [psutil.Process(s.proc.pid) for s in servers if s.proc is not None]
+        pg = postgres_procs()
+        me = psutil.Process()
+        before = (cpu_of(server_procs), cpu_of(pg), cpu_of([me]))
+        load = asyncio.run(run_load([s.url for s in servers], key, args))
+        after = (cpu_of(server_procs), cpu_of(pg), cpu_of([me]))
+        with store.read() as conn:  # what the index holds (an acknowledgment lost to a timeout still counts)
+            load["points_indexed"] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(s_schema.series.c.n), 0)))
+                                         .scalar_one())
+        load["points_per_s"] = round(load["points_indexed"] / load["wall_s"])
+        wall = load["wall_s"]
+        load.update({"cpu_servers_s": round(after[0] - before[0], 1), "cpu_postgres_s": round(after[1] - before[1], 1),
+                     "cpu_clients_s": round(after[2] - before[2], 1), "cores": psutil.cpu_count(),
+                     "load_avg_1m": round(os.getloadavg()[0], 1)})
+        load["cpu_busy_fraction"] = round((load["cpu_servers_s"] + load["cpu_postgres_s"] + load["cpu_clients_s"])
+                                          / (wall * (psutil.cpu_count() or 1)), 2)
+        result.update(load)
+        result.update(chart_query(servers[0].url, key, args.chart_points, args.repeat))
+    finally:
+        for s in servers:
+            s.stop()
+        store.drop_schema()
+        store.close()
+        subprocess.run(["rm", "-rf", str(tmp)], check=False)
+    print(f"{result['runs']} runs x {result['metrics']} metrics x {result['steps_per_s']:g} steps/s "
+          f"(offered {result['offered_points_per_s']:,.0f} points/s) against 2 server processes on one PostgreSQL:")
+    print(f"  ingested {result['points_per_s']:,} points/s ({result['points_indexed']:,} of "
+          f"{result['points_logged']:,} logged points indexed in {result['wall_s']} s; errors retried: "
+          f"{result['errors']})")
+    print(f"  log->visible per batch: p50 {result['visible_p50_s']} s, p99 {result['visible_p99_s']} s, "
+          f"mean {result['visible_mean_s']} s (read back: {result['sample_visible']})")
+    print(f"  CPU over the load: servers {result['cpu_servers_s']} s, PostgreSQL {result['cpu_postgres_s']} s, "
+          f"clients {result['cpu_clients_s']} s on {result['cores']} cores (busy {result['cpu_busy_fraction']:.0%}; "
+          f"machine load average {result['load_avg_1m']})")
+    print(f"  chart of {result['chart_points']:,} points through the team server: server "
+          f"{result['chart_server_ms_p50']} ms p50 ({result['chart_server_ms_mean']} mean, "
+          f"{result['chart_server_ms_max']} max); round trip {result['chart_wall_ms_p50']} ms p50 "
+          f"({result['chart_wall_ms_mean']} mean)")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Artifacts read from a runyard server: ``Api(base_url=...).artifact("project/name:v3")``.
+
+A ``RemoteArtifact`` has the read side of ``Artifact`` (name, version, aliases, metadata,
+``files()``, ``download()``, ``file()``, ``verify()``) over the HTTP routes of
+docs/artifacts.md, "HTTP API". Files are streamed to a temporary name, their SHA-256 checked,
+then renamed; a file already there with the right hash is not fetched again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from ..store.blobs import CHUNK, sha256_file
+from .manifest import ManifestEntry
+from .names import ArtifactNotFoundError, parse_spec
+
+
+def _q(part: str) -> str:
+    return urllib.parse.quote(part, safe="")
+
+
+class RemoteArtifact:
+    def __init__(self, client: Any, doc: dict[str, Any]) -> None:
+        self._client = client
+        self._doc = doc
+        self.project: str = doc["project"]
+        self.type: str = doc["type"]
+        self.version = f"v{doc['version']}"
+        self.name = f"{doc['name']}:{self.version}"
+        self.aliases: list[str] = list(doc.get("aliases") or [])
+        self.metadata: dict[str, Any] = dict(doc.get("metadata") or {})
+        self.description: str | None = doc.get("description")
+        self.digest: str = doc["digest"]
+        self.size: int = int(doc["size"])
+        self._entries = [ManifestEntry.from_json(e["path"], e) for e in doc.get("manifest", [])]
+        self._base = f"/api/projects/{_q(self.project)}/artifacts/{_q(doc['name'])}/{self.version}"
+
+    def __repr__(self) -> str:
+        return f"<RemoteArtifact {self.project}/{self.name} ({self.type})>"
+
+    def files(self) -> list[ManifestEntry]:
+        return list(self._entries)
+
+    def _fetch(self, entry: ManifestEntry, target: Path) -> None:
+        url = self._client.url(self._base + "/files/" + "/".join(_q(p) for p in entry.path.split("/")))
+        req = urllib.request.Request(url)
+        if self._client.api_key:
+            req.add_header("Authorization", f"Bearer {self._client.api_key}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            h = hashlib.sha256()
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(req, timeout=self._client.timeout) as resp:
+                while chunk := resp.read(CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+            if h.hexdigest() != entry.digest:
+                raise OSError(f"{entry.path} arrived with sha256 {h.hexdigest()}, not {entry.digest}: not written")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def download(self, root: str | os.PathLike[str] | None = None) -> str:
+        folder = Path(root) if root is not None else Path.cwd() / "artifacts" / self.name
+        for entry in self._entries:
+            if entry.ref is not None:
+                continue  # a reference's bytes are not on the server
+            target = folder / entry.path
+            if target.is_file() and target.stat().st_size == entry.size and sha256_file(target)[0] == entry.digest:
+                continue
+            self._fetch(entry, target)
+        return str(folder)
+
+    def file(self, root: str | os.PathLike[str] | None = None) -> str:
+        if len(self._entries) != 1:
+            raise ValueError(f"file() is for artifacts of one file; {self.name!r} has {len(self._entries)}")
+        return str(Path(self.download(root)) / self._entries[0].path)
+
+    def verify(self, root: str | os.PathLike[str]) -> None:
+        bad = [e.path for e in self._entries if e.ref is None and (
+            not (Path(root) / e.path).is_file() or sha256_file(Path(root) / e.path)[0] != e.digest)]
+        if bad:
+            raise ValueError(f"{root} does not match {self.name!r}: {', '.join(bad)}")
+
+
+def remote_artifact(api: Any, name: str, type: str | None = None) -> RemoteArtifact:
+    from ..api.http import ServerError
+
+    spec = parse_spec(name)
+    if spec.project is None:
+        raise ValueError(f"name the project: 'project/{spec.name}:{spec.alias}'")
+    try:
+        doc = api._http.get(f"/api/projects/{_q(spec.project)}/artifacts/{_q(spec.name)}/{_q(spec.alias)}")
+    except ServerError as exc:
+        if exc.status == 404:
+            raise ArtifactNotFoundError(str(exc)) from None
+        raise
+    if type is not None and doc["type"] != type:
+        raise ValueError(f"artifact {spec.name!r} has type {doc['type']!r}, not {type!r}")
+    return RemoteArtifact(api._http, doc)
