@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from conftest import Served, shot, wait_ink
+from conftest import Served, log_in_subprocess, shot, wait_ink
 
 
 def test_projects_page_lists_projects(page: Any, served: Served, console_errors: list[str]) -> None:
@@ -52,7 +52,6 @@ def test_compare_scatter_and_shortcuts(page: Any, served: Served, console_errors
 
 
 def test_projects_page_shows_a_new_project_live(page: Any, served: Served, console_errors: list[str]) -> None:
-    from conftest import log_in_subprocess
 
     page.goto(served.url + "/")
     expect(page.get_by_role("link", name="vision")).to_be_visible()

@@ -70,6 +70,10 @@ def _real_wandb_missing() -> bool:
 
 def test_install_and_uninstall_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RUNYARD_AS_WANDB", raising=False)
+    # Another test (the wandb importer's) may have imported the real wandb in this process; the
+    # alias rightly refuses to shadow a wandb already imported, so set those modules aside here.
+    for name in [m for m in sys.modules if m == "wandb" or m.startswith("wandb.")]:
+        monkeypatch.delitem(sys.modules, name)
     was_on = runyard.compat.is_installed()
     runyard.compat.install()
     try:
