@@ -86,7 +86,8 @@ def _cond(cond: f.Cond, dialect: str) -> sa.ColumnElement[bool]:
     if field.startswith("config.") and field.endswith(".value") and field.count(".") > 1:
         names.append(field[: -len(".value")])  # wandb's "config.lr.value"
     rf = s.run_fields.alias()
-    base = sa.select(sa.literal(1)).where(rf.c.run_pk == s.runs.c.pk, rf.c.field.in_(names))
+    named = rf.c.field == names[0] if len(names) == 1 else rf.c.field.in_(names)
+    base = sa.select(sa.literal(1)).where(rf.c.run_pk == s.runs.c.pk, named)
     if cond.op == "$exists":
         return sa.exists(base) if cond.arg else sa.not_(sa.exists(base))
     return sa.exists(base.where(_op(rf.c.num, rf.c.text, cond, dialect)))

@@ -454,7 +454,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       for (const p of sec.panels) mountDoc(p, grid, sec.name, goneOf.get(p.id) ?? []);
     }
     renderViewBar();
-    // a scatter of config against summary (SPEC §5.9)
+    // a scatter of config against summary (docs/ui.md, Workspace)
     if (allRuns.length >= 2 && sections.length && (!needle || "compare".includes(needle))) {
       const grid = h("div.grid");
       sectionsEl.append(h("details.section", { open: true, dataset: { section: "Compare" } },
@@ -479,7 +479,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
         disposers.push(whenVisible(el, () => panels.push(summaryMediaPanel(el, ctx, k))));
       }
     }
-    // bar charts of summary values across runs (SPEC §2.2)
+    // bar charts of summary values across runs (docs/ui.md, Workspace)
     const sumKeys = new Set<string>();
     for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}))) if (asNumber(v) !== null && !k.startsWith("_") && (!needle || k.toLowerCase().includes(needle))) sumKeys.add(k);
     if (sumKeys.size) {

@@ -1,4 +1,4 @@
-// Molecules (SPEC §3.7) with 3Dmol.js, loaded on demand: sticks, plus a cartoon for proteins.
+// Molecules (docs/media-refs.md, molecule-file) with 3Dmol.js, loaded on demand: sticks, plus a cartoon for proteins.
 import { isDark } from "../lib/theme";
 export async function renderMolecule(holder: HTMLElement, url: string, format: string): Promise<void> {
   const [$3Dmol, text] = await Promise.all([import("3dmol"), fetch(url).then((r) => r.text())]);
