@@ -164,3 +164,36 @@ def test_theme_is_remembered_and_api_docs_are_local(page: Any, served: Served, c
     expect(page.get_by_role("link", name="Back to project vision")).to_be_visible()
     console_errors[:] = [e for e in console_errors if "/api/runs/vision/nope" not in e and "404" not in e]
     assert console_errors == []
+
+
+def test_saved_view_drag_and_gone_keys(page: Any, served: Served, console_errors: list[str]) -> None:
+    import json
+    from urllib.request import Request, urlopen
+
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(served.url + "/p/vision")
+    expect(page.locator('details.section[data-section="train"] .panel')).to_have_count(2)
+    # drag train/acc into the val section
+    page.locator('.panel[data-key="train/acc"] .grip').drag_to(page.locator('.panel[data-key="val/loss"]'))
+    expect(page.locator('details.section[data-section="val"] .panel[data-key="train/acc"]')).to_have_count(1)
+    expect(page.locator(".view-bar")).to_contain_text("unsaved changes")
+    page.once("dialog", lambda d: d.accept("mine"))
+    page.get_by_role("button", name="Save as…").click()
+    expect(page.locator(".view-note")).to_contain_text('Saved "mine" (version 1)')
+    assert "view=mine" in page.url
+    # a view that names a key nothing logs any more: it opens, marks it, and offers to drop it
+    layout = json.loads(urlopen(served.url + "/api/projects/vision/views/mine").read())["layout"]
+    layout["sections"][0]["panels"].append({"id": "old", "kind": "line", "keys": ["train/old_metric"]})
+    req = Request(served.url + "/api/projects/vision/views/mine", method="PUT", headers={"Content-Type": "application/json"},
+                  data=json.dumps({"layout": layout, "base_version": 1}).encode())
+    assert json.loads(urlopen(req).read())["version"] == 2
+    page.goto(served.url + "/p/vision?view=mine")
+    expect(page.locator('details.section[data-section="val"] .panel[data-key="train/acc"]')).to_have_count(1)
+    expect(page.locator(".missing-note")).to_contain_text("train/old_metric")
+    expect(page.locator(".panel.gone")).to_have_count(1)
+    shot(page, "workspace-view-gone-key")
+    page.locator(".missing-note").get_by_role("button", name="Drop them").click()
+    expect(page.locator(".panel.gone")).to_have_count(0)
+    page.get_by_role("button", name="Reset to automatic").click()
+    expect(page.locator('details.section[data-section="train"] .panel[data-key="train/acc"]')).to_have_count(1)
+    assert console_errors == []
