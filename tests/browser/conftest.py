@@ -105,6 +105,11 @@ def serve(root: Path) -> Iterator[str]:
 def log_in_subprocess(root: Path, code: str) -> str:
     env = {**os.environ, "RUNYARD_DIR": str(root), "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("RUNYARD_CONSOLE", None)  # capture the console: the run page shows it
+    # Session fixtures run before the per-test environment of tests/conftest.py: say here that these
+    # runs record no system metrics or environment (the pages' tests expect exactly what they log;
+    # tests of those features pass settings of their own).
+    env.setdefault("RUNYARD_SYSTEM_METRICS", "0")
+    env.setdefault("RUNYARD_CAPTURE_ENVIRONMENT", "0")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"logging the test runs failed:\n{done.stdout}\n{done.stderr}")

@@ -219,7 +219,7 @@ def test_runs_table_is_virtualised(page: Any, served: Served, console_errors: li
     loss = page.locator('.panel[data-key="loss"]')
     expect(loss.locator(".badge")).to_have_text("100 pts")  # every drawn run, one point each
     page.get_by_label("runs drawn per chart").select_option("1000")
-    expect(loss.locator(".badge")).to_have_text("300 pts")
+    expect(loss.locator(".badge")).to_have_text("300 pts", timeout=30_000)  # after the keys of 300 runs arrive
     expect(page.locator(".ws-tools")).not_to_contain_text("charts show the first")
     assert "maxruns=1000" in page.url
     reveal_column(page, "config.i").click()

@@ -95,7 +95,7 @@ def test_table_sorts_and_pages(page: Any, served: Served, console_errors: list[s
     page.goto(served.url + "/p/vision")
     t = panel(page, "predictions")
     first_table = t.locator("table.ltable").first
-    expect(first_table.locator("tbody tr")).to_have_count(25)
+    expect(first_table.locator("tbody tr")).to_have_count(25, timeout=30_000)  # the panel loads once on screen
     t.locator(".pager", has_text="1–25 of 30 rows").first.wait_for()
     first_table.locator("th", has_text="score").click()
     expect(first_table.locator("th.sorted")).to_have_text("score ↑")
