@@ -12,8 +12,15 @@ from conftest import Served, shot, wait_ink
 
 
 def panel(page: Any, key: str) -> Any:
+    """The panel of ``key``, scrolled into view until the page stops moving it: panels load only on
+    screen, and the panels above it grow as their media arrive, which can push it out of view again."""
     p = page.locator(f'.panel[data-key="{key}"]')
-    p.scroll_into_view_if_needed()
+    for _ in range(20):
+        p.scroll_into_view_if_needed()
+        before = p.bounding_box()
+        page.wait_for_timeout(300)
+        if p.bounding_box() == before:
+            break
     return p
 
 
