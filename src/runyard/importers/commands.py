@@ -30,13 +30,14 @@ class _Progress:
             self._last = now
             self._draw()
 
-    def _draw(self, end: str = "") -> None:
+    def _draw(self) -> None:
         line = f"{self.what}: {self.report.runs + 1} run(s), {self.points:,} values"
         if self._tty:
-            click.echo("\r" + line + end, err=True, nl=False)
+            click.echo("\r" + line, err=True, nl=False)
 
     def close(self) -> None:
         if self._tty and self.points:
+            self._draw()
             click.echo("", err=True)
 
 
