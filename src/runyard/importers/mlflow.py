@@ -17,13 +17,12 @@ Mapped (the ``import-mlflow`` extra installs MLflow):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .report import ImportReport
-from .sink import ImportedRun, run_exists
+from .sink import ImportedRun, project_name, run_exists
 
 _IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif")
 _STATUS = {"FINISHED": 0, "FAILED": 1, "KILLED": 1}
@@ -35,11 +34,6 @@ def _client(tracking_uri: str) -> Any:
     except ImportError:
         raise ImportError("importing from MLflow needs MLflow: pip install 'runyard[import-mlflow]'") from None
     return MlflowClient(tracking_uri=tracking_uri)
-
-
-def project_name(name: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9_.\-]", "-", name).strip(".-")
-    return safe[:128] or "mlflow"
 
 
 def param_value(text: str) -> Any:
@@ -71,7 +65,7 @@ def import_tracking(
     for exp in client.search_experiments():
         if experiments and exp.name not in experiments:
             continue
-        target = project or project_name(exp.name)
+        target = project or project_name(exp.name, "mlflow")
         page_token = None
         while True:
             runs = client.search_runs([exp.experiment_id], max_results=1000, page_token=page_token)

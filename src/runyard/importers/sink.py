@@ -13,6 +13,7 @@ are stored content-addressed under the run's ``media/`` exactly as ``log()`` sto
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -28,6 +29,12 @@ from .report import ImportReport
 
 STAGING = ".importing"
 _FLUSH_BYTES = 4 * 1024 * 1024
+
+
+def project_name(name: str, fallback: str) -> str:
+    """``name`` made a valid project name (letters, digits, ``_.-``; at most 128), or ``fallback``."""
+    safe = re.sub(r"[^A-Za-z0-9_.\-]", "-", name).strip(".-")
+    return safe[:128] or fallback
 
 
 def run_exists(root: Path, project: str, run_id: str) -> bool:

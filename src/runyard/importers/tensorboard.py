@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .report import ImportReport
-from .sink import ImportedRun, run_exists
+from .sink import ImportedRun, project_name, run_exists
 from .tfrecord import RecordError, read_records
 
 EVENT_GLOB = "events.out.tfevents.*"
@@ -197,11 +196,6 @@ def read_run(run_dir: Path, report: ImportReport) -> _Run:
     return run
 
 
-def _project_name(logdir: Path) -> str:
-    name = re.sub(r"[^A-Za-z0-9_.\-]", "-", logdir.resolve().name).strip(".-") or "tensorboard"
-    return name[:128]
-
-
 def import_logdir(
     logdir: str | Path,
     root: str | Path,
@@ -215,7 +209,7 @@ def import_logdir(
     if not logdir.is_dir():
         raise FileNotFoundError(f"no such TensorBoard log directory: {logdir}")
     report = report or ImportReport()
-    project = project or _project_name(logdir)
+    project = project or project_name(logdir.resolve().name, "tensorboard")
     runs = find_runs(logdir)
     if not runs:
         raise FileNotFoundError(f"{logdir} holds no TensorBoard event files ({EVENT_GLOB})")
