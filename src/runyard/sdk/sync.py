@@ -67,6 +67,35 @@ def plan(folder: Path, base_url: str, api_key: str) -> Plan:
                 scan(folder / LOG_NAME).valid_end, sender.acked, state.state == RUNNING)
 
 
+def _versions_unsent(p: Plan) -> bool:
+    from ..artifacts.remote import unsent_versions
+
+    return unsent_versions(p.folder) > 0
+
+
+def _send_artifacts(sender: Sender, p: Plan) -> tuple[bool, int, list[str]]:
+    """Send the artifact versions a run logged (docs/artifacts.md, "On a team server"): whether
+    it went through, how many were sent, and what could not be sent (files gone locally)."""
+    from ..artifacts.context import context
+    from ..artifacts.remote import logged_versions, send_logged
+    from ..settings import resolve
+
+    if not logged_versions(p.folder):
+        return True, 0, []
+    root = next((a for a in p.folder.parents if (a / ".artifacts").is_dir() or (a / ".blobs").is_dir()), None)
+    if root is None:
+        return True, 0, [f"its artifacts' blob store (.blobs beside the runs) was not found above {p.folder}"]
+    try:
+        n, problems = send_logged(sender.client, context(root, resolve({"dir": str(root)})["blobs"] or None).blobs,
+                                  p.folder, p.entity)
+    except (Refused, Retry) as exc:
+        sender.last_error = f"artifacts: {exc}"
+        return False, 0, []
+    finally:
+        sender.client.close()
+    return True, n, problems
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
@@ -96,7 +125,7 @@ def sync_command() -> Any:
         if not folders:
             raise click.ClickException(f"no runs under {', '.join(map(str, roots))}")
         plans = [plan(f, url, key) for f in folders]
-        todo = [p for p in plans if not p.running and (include_synced or p.unsent > 0)]
+        todo = [p for p in plans if not p.running and (include_synced or p.unsent > 0 or _versions_unsent(p))]
         running = [p for p in plans if p.running]
         if dry_run:
             for p in plans:
@@ -112,7 +141,7 @@ def sync_command() -> Any:
             raise click.ClickException(f"{exc}; store a valid key with: runyard login --host {url}") from None
         except Retry as exc:
             raise click.ClickException(f"{exc}; nothing was sent, try again later") from None
-        sent_bytes = files = 0
+        sent_bytes = files = artifacts = 0
         done: list[tuple[Plan, str | None]] = []
         failed: list[tuple[Plan, str | None]] = []
         with click.progressbar(length=max(1, sum(p.unsent for p in todo)), label=f"syncing {len(todo)} runs",
@@ -123,11 +152,17 @@ def sync_command() -> Any:
                     ok = sender.send_all(progress=bar.update)
                 except Refused as exc:
                     ok, sender.last_error = False, str(exc)
+                if ok:  # then the versions its log logged: their files, and a number from the server
+                    ok, arts, problems = _send_artifacts(sender, p)
+                    artifacts += arts
+                    for problem in problems:
+                        click.echo(f"{p.project}/{p.run_id}: {problem}", err=True)
                 sent_bytes += sender.sent_bytes
                 files += sender.files_sent
                 (done if ok else failed).append((p, sender.last_error))
         click.echo(f"synced {len(done)} runs to {url}: {_mb(sent_bytes)} of log sent, {files} files checked "
-                   f"or uploaded; {len(plans) - len(todo) - len(running)} already in full"
+                   f"or uploaded, {artifacts} artifact versions sent; "
+                   f"{len(plans) - len(todo) - len(running)} already in full"
                    + (f"; {len(running)} still running (sent by their own process)" if running else ""))
         for p, err in failed:
             click.echo(f"not synced: {p.project}/{p.run_id} ({p.folder}): {err}", err=True)
