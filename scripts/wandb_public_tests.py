@@ -182,7 +182,8 @@ def main() -> None:
         if counts[f]["failed"] or counts[f]["errors"]:
             tail = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
             print("\n".join(f"  {line}" for line in tail[:40]))
-    total: dict[str, float] = {k: sum(c[k] for c in counts.values()) for k in ("passed", "failed", "errors", "excluded")}
+    kinds = ("passed", "failed", "errors", "excluded")
+    total: dict[str, float] = {k: sum(c[k] for c in counts.values()) for k in kinds}
     ran = total["passed"] + total["failed"] + total["errors"]
     total["pass_rate"] = round(total["passed"] / ran, 4) if ran else 0.0
     print(f"scratch: {scratch}")
