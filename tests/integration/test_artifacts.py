@@ -334,3 +334,42 @@ def test_s3_blob_store(tmp_path: Path, s3_server: object, monkeypatch: pytest.Mo
     folder = Path(art.download(tmp_path / "dl"))
     assert (folder / "one.txt").read_bytes() == b"one"
     art.verify(folder)
+
+
+def test_known_hash_with_its_blob_gone_is_copied_again_and_verified(
+    tmp_path: Path, runs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash cache knows a file's hash but the blob was removed (a cleanup): the file is
+    stored again without hashing (a kernel copy), and a file that changed meanwhile is hashed."""
+    from runyard.artifacts.context import context
+    from runyard.store.blobs import LocalBlobStore
+
+    known: list[object] = []
+    real = LocalBlobStore.put_known
+
+    def spy(self: LocalBlobStore, *args: object, **kw: object) -> object:
+        known.append(result := real(self, *args, **kw))  # type: ignore[arg-type]
+        return result
+
+    monkeypatch.setattr(LocalBlobStore, "put_known", spy)
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "same.bin").write_bytes(b"same bytes" * 1000)
+    (folder / "edited.bin").write_bytes(b"first")
+    run = runyard.init(project="p")
+    first = run.log_artifact(folder, name="d", type="dataset")
+    first.wait()
+    blobs = context(runs_dir).blobs
+    for e in ("same.bin", "edited.bin"):
+        blobs.delete(first.get_entry(e).digest)
+    (folder / "edited.bin").write_bytes(b"second, longer")
+    again = run.log_artifact(folder, name="d", type="dataset")
+    again.wait()
+    for e, want in (("same.bin", b"same bytes" * 1000), ("edited.bin", b"second, longer")):
+        digest = again.get_entry(e).digest
+        assert digest == hashlib.sha256(want).hexdigest()
+        with blobs.open(digest) as f:
+            assert f.read() == want
+    assert again.version == "v1"
+    assert len(known) == 1 and known[0] is not None  # same.bin: a kernel copy; edited.bin: hashed
+    run.finish()

@@ -119,6 +119,13 @@ def test_a_batch_is_applied_exactly_once(team: tuple[InProcessClient, Any]) -> N
     with store.read() as conn:
         assert b"".join(conn.execute(sa.select(t.log_segments.c.data).order_by(t.log_segments.c.start))
                         .scalars()) == log
+    # an edit of name and tags from the UI is appended to the log the server holds
+    edit = client.patch(f"/api/runs/vision/{run_id}", json={"name": "renamed", "tags": ["kept"]}, headers=h)
+    assert edit.status_code == 200, edit.text
+    assert client.get(f"/api/runs/vision/{run_id}", headers=h).json()["tags"] == ["kept"]
+    with store.read() as conn:
+        held = b"".join(conn.execute(sa.select(t.log_segments.c.data).order_by(t.log_segments.c.start)).scalars())
+    assert held.startswith(log) and len(held) > len(log)
 
 
 def test_entities_teams_and_nothing_leaks(team: tuple[InProcessClient, Any]) -> None:

@@ -28,8 +28,9 @@ from ..log.state import RUNNING
 from ..store import queries as q
 from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
-from . import files, history, points, runinfo, tables, views
+from . import files, history, importance, points, runinfo, tables, views
 from .door import DEFAULT_MAX_BODY, INT64_MAX, DoorMiddleware, document_errors
+from .edits import run_fields
 from .errors import ApiError, install
 from .live import IngestLoop
 
@@ -331,23 +332,38 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             jsonvalue.check_loggable(delete, "delete")
         except ValueError as exc:
             raise ApiError(400, f"the edit cannot be stored in the run log, nothing was written: {exc}") from None
+        append_edit(project, run_id, [[Kind.SUMMARY, update, delete]], "summary")
+        with store.read() as conn:
+            return {"ok": True, "summary": q.run_doc(q.run_row(conn, project, run_id), project)["summary"]}
+
+    @app.patch("/api/runs/{project}/{run_id}", tags=["runs"],
+               description="Edit a finished run's name, tags and notes: appends an UPDATE record to its log, so "
+                           "the edit survives a reindex (docs/http-api.md, \"Summary edits\").")
+    def edit_run(project: str, run_id: str, body: dict[str, Any] = Body(  # noqa: B008
+            ..., examples=[{"name": "baseline", "tags": ["best"], "notes": "the one to beat"}])) -> dict[str, Any]:
+        fields = run_fields(body)
+        append_edit(project, run_id, [[Kind.UPDATE, fields]], "name, tags and notes")
+        with store.read() as conn:
+            doc = q.run_doc(q.run_row(conn, project, run_id), project)
+        return {"ok": True, "run": {k: doc[k] for k in ("id", "name", "tags", "notes")}}
+
+    def append_edit(project: str, run_id: str, records: list[list[Any]], what: str) -> None:
+        """Appends ``records`` to a finished run's log through ``RunLog`` and re-indexes the run."""
         _, folder, _ = run_dir(project, run_id)
         state, _ = RunFolder(folder).load_state()
         if state.state == RUNNING:
-            raise ApiError(409, f"run {project}/{run_id} is still running; its summary can be edited "
-                                "once it has finished")
+            raise ApiError(409, f"run {project}/{run_id} is still running; its {what} can be edited once it "
+                                "has finished")
         try:
-            append_records(folder / LOG_NAME, [[Kind.SUMMARY, update, delete]])
+            append_records(folder / LOG_NAME, records)
         except DamagedLogError as exc:
             raise ApiError(409, f"the log of run {project}/{run_id} is damaged: {exc}") from None
         except RecordTooLargeError as exc:
-            raise ApiError(413, f"summary edit of run {project}/{run_id} refused: {exc}") from None
+            raise ApiError(413, f"{what} edit of run {project}/{run_id} refused: {exc}") from None
         except RunLockedError as exc:
             raise ApiError(409, str(exc)) from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
-        with store.read() as conn:
-            return {"ok": True, "summary": q.run_doc(q.run_row(conn, project, run_id), project)["summary"]}
 
     # -- live updates -----------------------------------------------------------------------
 
@@ -400,6 +416,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                 known[pk] = keys
         return changes
 
+    importance.install(app, store)  # which config keys matter for a summary metric (compare view)
     points.install(app, store)  # raw points and define_metric declarations for the charts
     views.install(app, root_path)  # saved workspace views
     runinfo.install(app, store, root_path)  # environment, code, alerts of a run

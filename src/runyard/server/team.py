@@ -37,11 +37,12 @@ from ..store.db import Store
 from ..store.online import BatchError, SegmentStream, apply_batch, held_offset
 from . import files, history, tables
 from .auth import SESSION_COOKIE, SESSION_DAYS, Auth, AuthError, User, safe_next, signin_page
+from .edits import run_fields
 from .errors import ApiError
 
 T = TypeVar("T")
 # the folder-reading routes of ``app.py`` that a team server answers from its database instead
-FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary")
+FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary", "edit_run")
 _PATH = re.compile(r"^(media|files)/[^\x00]+$")
 MAX_BLOB_BYTES = 256 << 20  # one media file or run file sent through the server (held in memory)
 
@@ -363,16 +364,28 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             raise ApiError(400, 'body must be {"update": {key: value}, "delete": [key, ...]}')
         if not update and not delete:
             raise ApiError(400, "nothing to edit: give update and/or delete")
+        append_held(project, run_id, [Kind.SUMMARY, update, delete], "summary")
+        with store.read() as conn:
+            return {"ok": True, "summary": q.run_doc(q.run_row(conn, project, run_id), project)["summary"]}
+
+    @app.patch("/api/runs/{project}/{run_id}", tags=["runs"], name="team_edit_run",
+               description="Edit a finished run's name, tags and notes: appends an UPDATE record to the log the server "
+                           "holds.")
+    def team_edit_run(project: str, run_id: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+        append_held(project, run_id, [Kind.UPDATE, run_fields(body)], "name, tags and notes")
+        with store.read() as conn:
+            doc = q.run_doc(q.run_row(conn, project, run_id), project)
+        return {"ok": True, "run": {k: doc[k] for k in ("id", "name", "tags", "notes")}}
+
+    def append_held(project: str, run_id: str, record: list[Any], what: str) -> None:
         with store.read() as conn:
             row = q.run_row(conn, project, run_id)._mapping
             end = held_offset(conn, project, run_id)
         if row["state"] == RUNNING:
-            raise ApiError(409, f"run {project}/{run_id} is still running; its summary can be edited once it "
+            raise ApiError(409, f"run {project}/{run_id} is still running; its {what} can be edited once it "
                                 "has finished")
         owner = auth.project_owner(project) or "local"
         try:
-            apply_batch(store, project, run_id, owner, end, frame(encode([Kind.SUMMARY, update, delete])), b"")
+            apply_batch(store, project, run_id, owner, end, frame(encode(record)), b"")
         except BatchError as exc:
             raise ApiError(409, str(exc)) from None
-        with store.read() as conn:
-            return {"ok": True, "summary": q.run_doc(q.run_row(conn, project, run_id), project)["summary"]}
