@@ -152,6 +152,24 @@ def migration_lock(conn: sa.Connection) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
 
 
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows into ``table`` inside the caller's transaction: one COPY on PostgreSQL (per row
+    about a fifth of what an executemany costs the client, and less for the server), an
+    executemany elsewhere. Text columns get the same NUL escaping as bound values (``AnyText``)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(sa.insert(table), rows)
+        return
+    cols = list(rows[0])
+    escape = [isinstance(table.c[c].type, s.AnyText) for c in cols]
+    dbapi: Any = conn.connection.dbapi_connection  # a psycopg connection, in the caller's transaction
+    names = ", ".join(f'"{c}"' for c in cols)
+    with dbapi.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([s._escape_nul(row[c]) if e else row[c] for c, e in zip(cols, escape, strict=True)])
+
+
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN, so every transaction (reads too) is real.
     dbapi_conn.isolation_level = None

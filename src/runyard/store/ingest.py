@@ -36,7 +36,7 @@ from ..log.reader import LOG_NAME, resolve_crash
 from ..log.state import RUNNING, RunState
 from . import schema as s
 from . import series as ser
-from .db import Store
+from .db import Store, insert_rows
 from .failures import record_failure
 from .ingest_pass import _Batch, _Pass
 from .jsonutil import dumps
@@ -228,6 +228,7 @@ class Ingestor:
                 flags: dict[str, Any] = saved.get("flags", {})
             else:
                 state, kinds, flags = RunState(), {}, {}
+            keys_before = key_kinds(state, kinds) if saved is not None else None
             batch = _Batch()
             scan = ScanResult(offset, 0)
             next_offset = offset
@@ -258,7 +259,7 @@ class Ingestor:
             report.records, report.points = batch.records, batch.points
             if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
                 report.changed = True
-                self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head)
+                self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head, keys_before)
             report.flags = dict(flags)
             if more:
                 report.flags["_more"] = True
@@ -293,7 +294,9 @@ class Ingestor:
 
     def _write(self, conn: sa.Connection, run_pk: int, folder: Path, state: RunState,
                kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int,
-               head: bytes = b"") -> None:
+               head: bytes = b"", keys_before: dict[str, list[str]] | None = None) -> None:
+        """Write what a pass derived. ``keys_before``: the run's key kinds before the pass, when
+        known; unchanged, the ``run_keys`` rows are left as they are."""
         shown = copy.copy(state)
         resolve_crash(shown, folder / LOG_NAME)
         summary = state.summary.current()
@@ -313,15 +316,12 @@ class Ingestor:
                 s.projects.c.pk == sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk)
                 .scalar_subquery()).values(entity=state.entity))
         conn.execute(q.delete_fields, {"p_pk": run_pk})
-        rows = field_rows(run_pk, state, summary)
-        if rows:
-            conn.execute(q.insert[s.run_fields.name], rows)
-        all_kinds = dict(state.key_kinds)
-        all_kinds.update(kinds)
-        conn.execute(q.delete_keys, {"p_pk": run_pk})
-        if all_kinds:
-            conn.execute(q.insert[s.run_keys.name], [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
-                                                for k, v in all_kinds.items()])
+        insert_rows(conn, s.run_fields, field_rows(run_pk, state, summary))
+        all_kinds = key_kinds(state, kinds)
+        if all_kinds != keys_before:
+            conn.execute(q.delete_keys, {"p_pk": run_pk})
+            insert_rows(conn, s.run_keys, [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
+                                           for k, v in all_kinds.items()])
         if batch.series or batch.shapes or batch.blocks:
             self._write_series(conn, run_pk, batch)
         for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
@@ -340,7 +340,7 @@ class Ingestor:
 
     @staticmethod
     def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch) -> None:
-        existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
+        existing = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
             _queries().series, {"p_pk": run_pk})}
         parts: dict[str, list[tuple[Any, Any]]] = {}
         first: dict[str, tuple[int, int]] = {}  # (row, place in the row) of each key's first point
@@ -364,13 +364,13 @@ class Ingestor:
         if fresh:
             conn.execute(_queries().insert[s.series.name], [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO}
                                                for k in fresh])
-            existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
+            existing = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
                 _queries().series, {"p_pk": run_pk})}
         steps, ts, rt = batch.row_arrays()
         all_rows = len(steps)
         items = []
         for key, pieces in parts.items():
-            spk, n, mono = existing[key]
+            spk, n, mono, held = existing[key]
             if len(pieces) == 1:
                 idx, values = pieces[0]
             else:  # a key in rows of several shapes: back into row order
@@ -383,8 +383,8 @@ class Ingestor:
                 pts = ser.Points(steps, ts, rt, values)
             else:
                 pts = ser.Points(steps[idx], ts[idx], rt[idx], values)
-            items.append((spk, n, mono, pts))
-        ser.append_many(conn, items)
+            items.append((spk, n, mono, held, pts))
+        ser.append_live(conn, items)
 
     def _check_liveness(self, folder: Path) -> RunReport | None:
         """A quiet running run: re-check now and then whether its process is still alive."""
@@ -405,6 +405,13 @@ class Ingestor:
             conn.execute(sa.update(s.runs).where(s.runs.c.pk == run_pk).values(
                 state=shown.state, updated_at=time.time(), seq=_next_seq(conn)))
         return RunReport(folder.parent.name, folder.name, run_pk, changed=True)
+
+
+def key_kinds(state: RunState, kinds: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The kinds of every key of a run's history (a copy: a pass appends to the lists)."""
+    out = {k: list(v) for k, v in state.key_kinds.items()}
+    out.update((k, list(v)) for k, v in kinds.items())
+    return out
 
 
 def _log_head(path: Path) -> bytes:
@@ -452,7 +459,9 @@ class _Queries:
         self.delete_keys = sa.delete(s.run_keys).where(s.run_keys.c.run_pk == pk)
         self.cursor_update = sa.update(s.cursors).where(s.cursors.c.run_pk == pk).values(
             {c: sa.bindparam(f"v_{c}") for c in ("offset", "state", "updated_at")})
-        self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono).where(
+        held = (sa.select(sa.func.coalesce(sa.func.sum(s.tails.c.n), 0)).where(s.tails.c.series_pk == s.series.c.pk)
+                .scalar_subquery())  # points of the series in its tail (series.append_live)
+        self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono, held).where(
             s.series.c.run_pk == pk)
         self.next_seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)
         self.insert = {t.name: sa.insert(t) for t in (s.run_fields, s.run_keys, s.series, s.hists, s.media,
@@ -478,6 +487,7 @@ def _delete_run_data(conn: sa.Connection, run_pk: int, keep_run: bool) -> None:
     spks = sa.select(s.series.c.pk).where(s.series.c.run_pk == run_pk).scalar_subquery()
     conn.execute(sa.delete(s.chunks).where(s.chunks.c.series_pk.in_(spks)))
     conn.execute(sa.delete(s.tiers).where(s.tiers.c.series_pk.in_(spks)))
+    conn.execute(sa.delete(s.tails).where(s.tails.c.series_pk.in_(spks)))
     conn.execute(sa.delete(s.series).where(s.series.c.run_pk == run_pk))
     for table in s.RUN_TABLES:
         conn.execute(sa.delete(table).where(table.c.run_pk == run_pk))
