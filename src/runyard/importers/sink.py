@@ -167,6 +167,7 @@ class ImportedRun:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.folder, self.final)
         self.report.runs += 1
+        self.report.folders.append(self.final)
 
     def abandon(self) -> None:
         self._log.close()

@@ -268,7 +268,7 @@ def import_logdir(
     for run_dir in runs:
         rid = run_id_for(logdir, run_dir)
         if run_exists(Path(root), project, rid) and not force:
-            report.skipped += 1
+            report.skip(Path(root) / project / rid)
             continue
         try:
             data = read_run(run_dir, report)
