@@ -152,9 +152,10 @@ def test_pr_curve_interp_size() -> None:
     probas = np.stack([1 - y * 0.6 - rng.random(200) * 0.4, y * 0.6 + rng.random(200) * 0.4], axis=1)
     chart = runyard.plot.pr_curve(y, probas, interp_size=11)
     rows = chart.table.data
-    assert len(rows) == 22 and [r[1] for r in rows[:11]] == pytest.approx([i / 10 for i in range(11)])
-    precision = [r[2] for r in rows[:11]]
-    assert precision == sorted(precision, reverse=True)  # interpolated precision never rises with recall
+    # wandb's layout: class, precision, recall, recall from 1 down to 0
+    assert len(rows) == 22 and [r[2] for r in rows[:11]] == pytest.approx([1 - i / 10 for i in range(11)])
+    precision = [r[1] for r in rows[:11]]
+    assert precision == sorted(precision)  # interpolated precision never rises with recall
     with pytest.raises(ValueError, match="interp_size"):
         runyard.plot.pr_curve(y, probas, interp_size=1)
 

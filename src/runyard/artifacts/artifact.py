@@ -87,6 +87,7 @@ class Artifact:
         self._done = threading.Event()
         self._error: BaseException | None = None
         self._warnings: list[str] = []
+        self._server_version: int | None = None  # online: the team server's number for this version
         self._requested_aliases: list[str] = []
         self._project: str | None = None
         self._entity: str | None = None
@@ -120,6 +121,8 @@ class Artifact:
     def version(self) -> str:
         if self._doc is None:
             raise UsageError(f"artifact {self._name!r} has no version until it is logged and stored (call wait())")
+        if self._server_version is not None:  # online mode: the number the team server gave it
+            return f"v{self._server_version}"
         return f"v{self._doc['version']}"
 
     @property

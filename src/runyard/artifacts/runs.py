@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +88,46 @@ def log_artifact(run: Any, artifact_or_path: Artifact | str | os.PathLike[str], 
                 description=doc.get("description"), metadata=doc.get("metadata") or {},
                 created_at=doc["created_at"])
 
-    job = Job(art, ctx, run.project, run.entity, wanted, run.path, on_commit, progress=art._progress)
+    job = Job(art, ctx, run.project, run.entity, wanted, run.path, on_commit, progress=art._progress,
+              remote=_remote(run, art))
     _jobs(run).append(job)
     submit(job)
     return art
+
+
+def _remote(run: Any, art: Artifact) -> Callable[[dict[str, Any]], int | None] | None:
+    """Online mode: a function sending a committed version to the team server (a few tries);
+    it answers the server's version number, or None with a warning naming ``runyard sync``."""
+    sender = getattr(run, "_sender", None)
+    if sender is None:
+        return None
+
+    def send(doc: dict[str, Any]) -> int | None:
+        from ..sdk.sender import Client, Refused, Retry
+        from .remote import mark_sent, send_version
+
+        client = Client(sender.base_url, sender.client.api_key)
+        error = ""
+        try:
+            for attempt in range(4):
+                try:
+                    got = send_version(client, art._ctx.blobs, doc["project"], doc["name"], doc["type"],
+                                       doc["digest"], sender.entity)
+                    mark_sent(Path(run.dir), doc["project"], doc["name"], doc["digest"])
+                    return int(got["version"])
+                except Retry as exc:
+                    error = str(exc)
+                    time.sleep(0.5 * 2 ** attempt)
+                except Refused as exc:
+                    error = str(exc)
+                    break
+        finally:
+            client.close()
+        art._warnings.append(f"artifact {doc['name']}:v{doc['version']} is stored locally but was not sent to "
+                             f"{sender.base_url} ({error}); send it with: runyard sync {run.dir}")
+        return None
+
+    return send
 
 
 def _default_name(run: Any, path: Path) -> str:

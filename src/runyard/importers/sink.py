@@ -20,8 +20,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..log.reader import LOG_NAME
 from ..log.records import Kind
+from ..log.rowblock import RowsBlock, rows_record
 from ..log.runlog import RunLog, encode_frames
 from ..sdk.values import Normalized, materialize, normalize
 from ..types.base import MediaStore
@@ -100,6 +104,20 @@ class ImportedRun:
         self.last_ts = max(self.last_ts, timestamp)
         self._append([Kind.ROW, step, timestamp, max(0.0, timestamp - self.created_at), data])
 
+    def rows(self, steps: npt.NDArray[np.int64], timestamps: npt.NDArray[np.float64], keys: list[str],
+             values: npt.NDArray[np.float64]) -> None:
+        """Append rows of numbers under the same keys (``values[i, j]`` is ``keys[j]`` at ``steps[i]``)
+        as one columnar ROWS record. Steps must increase, starting above the last row's."""
+        if len(steps) == 0:
+            return
+        if steps[0] <= self.last_step or (len(steps) > 1 and not (np.diff(steps) > 0).all()):
+            raise ValueError(f"rows of {self.project}/{self.run_id} must come in increasing step order")
+        self.last_step = int(steps[-1])
+        self.last_ts = max(self.last_ts, float(timestamps.max()))
+        runtimes = np.maximum(timestamps - self.created_at, 0.0)
+        self._append(rows_record(RowsBlock(keys, steps, timestamps, runtimes, values)))
+        self.report.points += int(values.size)
+
     def system(self, timestamp: float, values: dict[str, float]) -> None:
         """One sample of system metrics (``system/...`` keys), a stream of its own by wall time
         (``docs/run-log.md``, "System metrics")."""
@@ -149,6 +167,7 @@ class ImportedRun:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.folder, self.final)
         self.report.runs += 1
+        self.report.folders.append(self.final)
 
     def abandon(self) -> None:
         self._log.close()

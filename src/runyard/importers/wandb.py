@@ -229,7 +229,7 @@ def _import_one(
         return
     target = project or run_rec.project or "uncategorized"
     if run_exists(root, target, run_rec.run_id) and not force:
-        report.skipped += 1
+        report.skip(root / target / run_rec.run_id)
         return
     run_dir = log_file.parent
     mapper = _Mapper(run_dir / "files", report)

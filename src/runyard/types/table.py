@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import jsonvalue
+from ..errors import RunyardError
 from .base import Media, MediaStore
 
 DEFAULT_COLUMNS = ("Input", "Output", "Expected")
@@ -125,6 +126,13 @@ def encode_cell(value: Any, store: MediaStore) -> Any:
     return jsonvalue.encode(value)
 
 
+LOG_MODES = ("IMMUTABLE", "MUTABLE", "INCREMENTAL")
+
+
+class TableLengthError(ValueError, AssertionError):
+    """A column of the wrong length. An ``AssertionError`` too, as wandb's is."""
+
+
 class TableArgumentError(TypeError, AssertionError):
     """A ``Table`` argument in the wrong place. An ``AssertionError`` too, because that is what
     wandb raises there and what code written for wandb catches."""
@@ -178,7 +186,12 @@ class Table(Media):
         dataframe: Any = None,
         max_rows: int | None = None,
         allow_mixed_types: bool = False,
+        log_mode: str | None = "IMMUTABLE",
     ) -> None:
+        # wandb's log modes (docs/wandb-compat.md): runyard stores the whole table each time it is
+        # logged, in every mode; INCREMENTAL keeps wandb's rule that columns are fixed.
+        assert log_mode in LOG_MODES, f"Invalid log_mode: {log_mode}. Must be one of {list(LOG_MODES)}"
+        self.log_mode = log_mode
         if max_rows is None:
             max_rows = type(self).MAX_ROWS
         if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
@@ -333,6 +346,7 @@ class Table(Media):
     def add_column(self, name: str, data: Sequence[Any] | np.ndarray, optional: bool = False) -> None:
         """Append a column; ``data`` has one value per existing row (``optional`` is accepted for
         wandb compatibility: ``None`` is allowed in every column)."""
+        self._mutable_columns("add_column")
         name = str(name)
         if name in self.columns:
             raise ValueError(f"Table: column {name!r} already exists")
@@ -340,7 +354,7 @@ class Table(Media):
             data = data.tolist()
         values = list(data)
         if self.data and len(values) != len(self.data):
-            raise ValueError(
+            raise TableLengthError(
                 f"Table: column {name!r} has {len(values)} values but the table has {len(self.data)} rows"
             )
         if not self.data and self.columns:
@@ -374,6 +388,7 @@ class Table(Media):
 
     def add_computed_columns(self, fn: Callable[[int, dict[str, Any]], dict[str, Any]]) -> None:
         """Add the columns ``fn(index, row_as_dict)`` returns for every row (wandb's API)."""
+        self._mutable_columns("add_computed_columns")
         computed = [fn(i, dict(zip(self.columns, row, strict=True))) for i, row in enumerate(self.data)]
         if not computed:
             return
@@ -386,6 +401,47 @@ class Table(Media):
                 )
         for name in names:
             self.add_column(name, [extra[name] for extra in computed])
+
+    def _mutable_columns(self, operation: str) -> None:
+        if getattr(self, "log_mode", None) == "INCREMENTAL":
+            raise RunyardError(
+                f"Operation '{operation}' is not supported for tables with log_mode='INCREMENTAL'. "
+                "Use a different log mode like 'MUTABLE' or 'IMMUTABLE'."
+            )
+
+    def _eq_debug(self, other: Any, should_assert: bool = False) -> bool:
+        """Whether ``other`` is a table with the same columns, column kinds and cells; with
+        ``should_assert``, an ``AssertionError`` naming the first difference (wandb's helper)."""
+        checks: list[tuple[Callable[[], bool], Callable[[], str]]] = [
+            (lambda: isinstance(other, Table), lambda: f"Found type {type(other)}, expected {Table}"),
+            (lambda: len(self.data) == len(other.data),
+             lambda: f"Found {len(other.data)} rows, expected {len(self.data)}"),
+            (lambda: self.columns == other.columns,
+             lambda: f"Found columns {other.columns}, expected {self.columns}"),
+            (lambda: self.column_types == other.column_types,
+             lambda: f"Found column types {other.column_types}, expected {self.column_types}"),
+        ]
+        for ok, why in checks:
+            if not ok():
+                assert not should_assert, why()
+                return False
+        for i, (mine, theirs) in enumerate(zip(self.data, other.data, strict=True)):
+            for j, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+                same = a == b
+                if isinstance(same, np.ndarray):
+                    same = bool(same.all())
+                if not same:
+                    assert not should_assert, f"Unequal data at row {i} column {j}: found {b!r}, expected {a!r}"
+                    return False
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return self._eq_debug(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self._eq_debug(other)
+
+    __hash__ = Media.__hash__
 
     def get_column(self, name: str, convert_to: str | None = None) -> Any:
         """The values of column ``name`` as a list (``convert_to="numpy"``: a numpy array)."""
@@ -466,6 +522,7 @@ class Table(Media):
         copy = Table.__new__(Table)
         copy.max_rows = self.max_rows
         copy.allow_mixed_types = self.allow_mixed_types
+        copy.log_mode = getattr(self, "log_mode", "IMMUTABLE")
         copy.columns = list(self.columns)
         copy.data = [list(row) for row in self.data]
         copy._kinds = list(self._kinds)
