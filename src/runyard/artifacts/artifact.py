@@ -87,6 +87,8 @@ class Artifact:
         self._done = threading.Event()
         self._error: BaseException | None = None
         self._warnings: list[str] = []
+        self._server_version: int | None = None  # online: the team server's number for this version
+        self._pull: Any = None  # a version read from the team server: pulls entries' blobs into the local store
         self._requested_aliases: list[str] = []
         self._project: str | None = None
         self._entity: str | None = None
@@ -120,6 +122,8 @@ class Artifact:
     def version(self) -> str:
         if self._doc is None:
             raise UsageError(f"artifact {self._name!r} has no version until it is logged and stored (call wait())")
+        if self._server_version is not None:  # online mode: the number the team server gave it
+            return f"v{self._server_version}"
         return f"v{self._doc['version']}"
 
     @property
@@ -356,6 +360,8 @@ class Artifact:
             raise KeyError(f"artifact {self.name!r} has no object {name!r} (added with add(obj, name))")
         from .transfer import read_entry_bytes
 
+        if self._pull is not None:
+            self._pull([manifest.entries[meta]])
         ref = json.loads(read_entry_bytes(self, manifest.entries[meta]))
         folder = Path(self.download(path_prefix="media/"))
         from ..types.views import convert_refs
@@ -370,6 +376,8 @@ class Artifact:
         from .transfer import download
 
         manifest = self._require_committed("download()")
+        if self._pull is not None:
+            self._pull([e for e in manifest if path_prefix is None or e.path.startswith(path_prefix)])
         return str(download(self, manifest, root, path_prefix, _exact, allow_missing_references, self._progress))
 
     def file(self, root: str | os.PathLike[str] | None = None) -> str:

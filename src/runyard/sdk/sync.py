@@ -3,14 +3,15 @@
 Sync sends each run's log past what the server holds, with its media and files, through the
 same ``Sender`` online mode uses; the server applies every batch exactly once, so running sync
 twice, or on a run that was also streamed, duplicates nothing. A run whose writing process is
-still alive is left to that process's own sender.
+still alive is left to that process's own sender. Then the artifact versions each log logged are
+sent (``artifacts/remote.py``), once.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,35 @@ def plan(folder: Path, base_url: str, api_key: str) -> Plan:
                 scan(folder / LOG_NAME).valid_end, sender.acked, state.state == RUNNING)
 
 
+def _versions_unsent(p: Plan) -> bool:
+    from ..artifacts.remote import unsent_versions
+
+    return unsent_versions(p.folder) > 0
+
+
+def _send_artifacts(sender: Sender, p: Plan) -> tuple[bool, int, list[str]]:
+    """Send the artifact versions a run logged (docs/artifacts.md, "On a team server"): whether
+    it went through, how many were sent, and what could not be sent (files gone locally)."""
+    from ..artifacts.context import context
+    from ..artifacts.remote import logged_versions, send_logged
+    from ..settings import resolve
+
+    if not logged_versions(p.folder):
+        return True, 0, []
+    root = next((a for a in p.folder.parents if (a / ".artifacts").is_dir() or (a / ".blobs").is_dir()), None)
+    if root is None:
+        return True, 0, [f"its artifacts' blob store (.blobs beside the runs) was not found above {p.folder}"]
+    try:
+        n, problems = send_logged(sender.client, context(root, resolve({"dir": str(root)})["blobs"] or None).blobs,
+                                  p.folder, p.entity)
+    except (Refused, Retry) as exc:
+        sender.last_error = f"artifacts: {exc}"
+        return False, 0, []
+    finally:
+        sender.client.close()
+    return True, n, problems
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
@@ -106,6 +136,8 @@ class Sent:
     failed: list[tuple[Plan, str | None]]
     sent_bytes: int = 0
     files: int = 0
+    artifacts: int = 0  # artifact versions sent (docs/artifacts.md, "On a team server")
+    problems: list[str] = field(default_factory=list)
 
 
 def send(todo: list[Plan], url: str, key: str, progress: Any = None) -> Sent:
@@ -117,6 +149,10 @@ def send(todo: list[Plan], url: str, key: str, progress: Any = None) -> Sent:
             ok = sender.send_all(progress=progress)
         except Refused as exc:
             ok, sender.last_error = False, str(exc)
+        if ok:  # then the versions its log logged: their files, and a number from the server
+            ok, arts, problems = _send_artifacts(sender, p)
+            out.artifacts += arts
+            out.problems += [f"{p.project}/{p.run_id}: {problem}" for problem in problems]
         out.sent_bytes += sender.sent_bytes
         out.files += sender.files_sent
         (out.done if ok else out.failed).append((p, sender.last_error))
@@ -144,7 +180,7 @@ def sync_command() -> Any:
         if not folders:
             raise click.ClickException(f"no runs under {', '.join(map(str, roots))}")
         plans = [plan(f, url, key) for f in folders]
-        todo = [p for p in plans if not p.running and (include_synced or p.unsent > 0)]
+        todo = [p for p in plans if not p.running and (include_synced or p.unsent > 0 or _versions_unsent(p))]
         running = [p for p in plans if p.running]
         if dry_run:
             for p in plans:
@@ -162,8 +198,11 @@ def sync_command() -> Any:
                                file=None) as bar:
             sent = send(todo, url, key, progress=bar.update)
         click.echo(f"synced {len(sent.done)} runs to {url}: {_mb(sent.sent_bytes)} of log sent, {sent.files} files "
-                   f"checked or uploaded; {len(plans) - len(todo) - len(running)} already in full"
+                   f"checked or uploaded, {sent.artifacts} artifact versions sent; "
+                   f"{len(plans) - len(todo) - len(running)} already in full"
                    + (f"; {len(running)} still running (sent by their own process)" if running else ""))
+        for problem in sent.problems:
+            click.echo(problem, err=True)
         for p, err in sent.failed:
             click.echo(f"not synced: {p.project}/{p.run_id} ({p.folder}): {err}", err=True)
         if sent.failed:

@@ -25,7 +25,9 @@ import numpy as np
 
 from .. import jsonvalue
 from ..errors import RunyardError
+from . import table_keys
 from .base import Media, MediaStore
+from .table_keys import KEY_TYPES, KeySpec, TableIndex
 
 DEFAULT_COLUMNS = ("Input", "Output", "Expected")
 # Arrays in cells are kept as nested lists up to this many elements.
@@ -200,6 +202,7 @@ class Table(Media):
         self.allow_mixed_types = bool(allow_mixed_types)
         _check_columns_argument(columns)
         self._types: dict[str, Any] = {}  # cast(), set_pk(), set_fk()
+        self._keys: dict[int, KeySpec] = {}  # key columns by index (types/table_keys.py)
         if data is not None and rows is not None:
             raise ValueError("Table: pass the rows as data= or rows=, not both")
         if rows is not None:
@@ -306,12 +309,19 @@ class Table(Media):
                 f"columns {self.columns}"
             )
         converted = list(row)
+        if self._keys:
+            table_keys.wrap_row(self, converted)
         kinds = self._kinds
         new_kinds: list[str | None] | None = None  # committed only when the whole row is good
+        new_keys: list[int] = []  # columns a key value makes key columns
         for j, cell in enumerate(converted):
             kind = _PLAIN_KIND.get(type(cell), _NOT_PLAIN)
             if kind == _NOT_PLAIN:
-                cell = converted[j] = _convert(cell, (index, self.columns[j]))
+                if isinstance(cell, KEY_TYPES):
+                    if j not in self._keys:
+                        new_keys.append(j)
+                else:
+                    cell = converted[j] = _convert(cell, (index, self.columns[j]))
                 kind = _kind(cell)
             if kind is None or kind == kinds[j]:
                 continue
@@ -328,6 +338,10 @@ class Table(Media):
                         "to allow mixed columns"
                     )
                 new_kinds[j] = "mixed"
+        for j in new_keys:
+            spec = KeySpec.of(converted[j])
+            table_keys.set_key(self, j, spec)
+            converted[j] = spec.wrap(converted[j], f"row {index}, column {self.columns[j]!r}")
         if new_kinds is not None:
             self._kinds = new_kinds
         self.data.append(converted)
@@ -363,7 +377,7 @@ class Table(Media):
                 "columns but no rows"
             )
         self._check_count(len(values))
-        converted = [_convert(v, (i, name)) for i, v in enumerate(values)]
+        converted = [v if isinstance(v, KEY_TYPES) else _convert(v, (i, name)) for i, v in enumerate(values)]
         kind: str | None = None
         for i, cell in enumerate(converted):
             k = _kind(cell)
@@ -378,6 +392,11 @@ class Table(Media):
                 )
             else:
                 kind = "mixed"
+        key = next((v for v in converted if isinstance(v, KEY_TYPES)), None)
+        if key is not None:  # a column of key values joins their table (types/table_keys.py)
+            spec = KeySpec.of(key)
+            converted = [spec.wrap(v, f"row {i}, column {name!r}") for i, v in enumerate(converted)]
+            self._keys[len(self.columns)] = spec
         self.columns.append(name)
         self._kinds.append(kind)
         if self.data:
@@ -456,8 +475,10 @@ class Table(Media):
         return values
 
     def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
-        """``(index, row)`` for every row, as wandb's ``Table.iterrows``."""
-        yield from enumerate(self.data)
+        """``(index, row)`` for every row, as wandb's ``Table.iterrows``; the index knows its table
+        (a column of them joins this table, ``types/table_keys.py``)."""
+        for i, row in enumerate(self.data):
+            yield TableIndex(i, self), row
 
     def get_dataframe(self) -> Any:
         """The table as a ``pandas.DataFrame`` (needs ``runyard[pandas]``; media cells stay objects)."""
@@ -470,8 +491,8 @@ class Table(Media):
         return pd.DataFrame([list(row) for row in self.data], columns=list(self.columns))
 
     def get_index(self) -> list[int]:
-        """Row numbers ``0 .. n-1``."""
-        return list(range(len(self.data)))
+        """Row numbers ``0 .. n-1``, each knowing its table (``types/table_keys.py``)."""
+        return [TableIndex(i, self) for i in range(len(self.data))]
 
     def cast(self, col_name: str, dtype: Any, optional: bool = False) -> None:
         """Declare column ``col_name``'s type: a Python type (``int``, ``str``, ...), a runyard
@@ -496,6 +517,7 @@ class Table(Media):
             raise TypeError(f"Table.set_pk: column {col_name!r} must hold strings or integers")
         if len(set(values)) != len(values):
             raise ValueError(f"Table.set_pk: column {col_name!r} has repeated values; a primary key is unique")
+        table_keys.set_key(self, self.columns.index(col_name), KeySpec("pk", self, col_name))
         self._types[col_name] = ("pk", False)
 
     def set_fk(self, col_name: str, table: Table, table_col: str) -> None:
@@ -506,6 +528,7 @@ class Table(Media):
         if missing:
             raise ValueError(f"Table.set_fk: {missing[:3]} in column {col_name!r} are not in column "
                              f"{table_col!r} of the other table")
+        table_keys.set_key(self, self.columns.index(col_name), KeySpec("fk", table, table_col))
         self._types[col_name] = (("fk", table_col), False)
 
     def _column_index(self, name: str) -> int:
@@ -527,6 +550,7 @@ class Table(Media):
         copy.data = [list(row) for row in self.data]
         copy._kinds = list(self._kinds)
         copy._types = dict(getattr(self, "_types", {}))
+        copy._keys = dict(getattr(self, "_keys", {}))
         return copy
 
     def __len__(self) -> int:
