@@ -176,9 +176,13 @@ def system_metrics(values: dict[str, Any]) -> dict[str, float]:
 
 
 def clean_row(d: dict[str, Any], mapper: Mapper) -> dict[str, Any]:
+    """A row's values as runyard values, wandb's own ``_``-keys left out."""
     out: dict[str, Any] = {}
     for key, value in d.items():
-        if key.startswith("_"):
+        if key[0] == "_":
+            continue
+        if type(value) is float or type(value) is int:
+            out[key] = value
             continue
         mapped = mapper.value(value)
         if mapped is not None:
