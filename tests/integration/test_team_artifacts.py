@@ -226,3 +226,33 @@ def test_commit_refuses_a_version_whose_files_are_missing(team: Team) -> None:
     status, doc = call("POST", f"/api/artifacts/blobs/{absent}/compose",
                        json.dumps({"parts": [absent], "size": 14}).encode(), "application/json")
     assert status == 409 and absent in doc["error"]
+
+
+def test_online_use_artifact_reads_another_machines_version_and_the_lineage_shows_it(
+        team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNYARD_BASE_URL", team.url)
+    monkeypatch.setenv("RUNYARD_API_KEY", team.key)
+    monkeypatch.setenv("RUNYARD_FSYNC_INTERVAL", "0.1")
+    files = make_dir(tmp_path / "data", "shared")
+    maker = runyard.init(project="lineage-art", mode="online", dir=tmp_path / "machine1")
+    maker.log_artifact(tmp_path / "data", name="shared", type="dataset", aliases=["golden"]).wait()
+    maker.finish()
+    runyard.unset()
+    reset_contexts()
+    # another machine: an empty folder of its own, the version comes from the server
+    user = runyard.init(project="lineage-art", mode="online", dir=tmp_path / "machine2")
+    art = user.use_artifact("shared:golden", type="dataset")
+    assert art.version == "v0" and art.type == "dataset"
+    folder = Path(art.download(tmp_path / "dl"))
+    assert read_all(folder) == files
+    art.verify(folder)
+    with pytest.raises(ArtifactNotFoundError, match="nope"):
+        user.use_artifact("nope:latest")  # neither the server nor this folder has it
+    user.finish()
+    api = runyard.Api(base_url=team.url, api_key=team.key)
+    v0 = api.artifact("lineage-art/shared:v0")
+    assert [r.id for r in v0.used_by()] == [user.id] and v0.logged_by().id == maker.id
+    graph = api._http.get("/api/projects/lineage-art/artifacts/shared/v0/lineage")
+    edges = {(e["source"], e["target"]) for e in graph["edges"]}
+    assert edges == {(f"run:lineage-art/{maker.id}", "artifact:lineage-art/shared:v0"),
+                     ("artifact:lineage-art/shared:v0", f"run:lineage-art/{user.id}")}

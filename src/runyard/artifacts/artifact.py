@@ -88,6 +88,7 @@ class Artifact:
         self._error: BaseException | None = None
         self._warnings: list[str] = []
         self._server_version: int | None = None  # online: the team server's number for this version
+        self._pull: Any = None  # a version read from the team server: pulls entries' blobs into the local store
         self._requested_aliases: list[str] = []
         self._project: str | None = None
         self._entity: str | None = None
@@ -359,6 +360,8 @@ class Artifact:
             raise KeyError(f"artifact {self.name!r} has no object {name!r} (added with add(obj, name))")
         from .transfer import read_entry_bytes
 
+        if self._pull is not None:
+            self._pull([manifest.entries[meta]])
         ref = json.loads(read_entry_bytes(self, manifest.entries[meta]))
         if ref.get("_type") == "partitioned-table":
             from ..types.partitioned_table import PartitionedTable
@@ -380,6 +383,8 @@ class Artifact:
         from .transfer import download
 
         manifest = self._require_committed("download()")
+        if self._pull is not None:
+            self._pull([e for e in manifest if path_prefix is None or e.path.startswith(path_prefix)])
         return str(download(self, manifest, root, path_prefix, _exact, allow_missing_references, self._progress))
 
     def file(self, root: str | os.PathLike[str] | None = None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..log.reader import RunFolder
 from ..log.records import Kind
 from ..sdk.sender import Client, Refused
 from ..store.blobs import BlobNotFoundError, BlobStore
-from .manifest import Manifest
+from .manifest import Manifest, ManifestEntry
 
 PART = 32 << 20
 """Bytes per request for big files (the server holds one request body in memory)."""
@@ -139,3 +140,40 @@ def send_logged(client: Client, blobs: BlobStore, folder: Path, entity: str | No
         sent += 1
     return sent, problems
 
+
+
+def fetch_version(base_url: str, api_key: str, blobs: BlobStore, project: str, name: str,
+                  alias: str) -> tuple[dict[str, Any], Manifest, Callable[[list[ManifestEntry]], None]] | None:
+    """A version as the team server knows it (online ``use_artifact``): its doc with the server's
+    number, its manifest (kept in the local blob store), and a function that pulls the files it is
+    asked for into the local blob store (streamed, each hash checked). None when the server has
+    no such version."""
+    from ..api.http import HttpClient, ServerError
+    from .http import RemoteArtifact
+
+    http = HttpClient(base_url, api_key)
+    try:
+        doc = http.get(f"/api/projects/{_q(project)}/artifacts/{_q(name)}/{_q(alias)}")
+    except ServerError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    manifest = Manifest({e["path"]: ManifestEntry.from_json(e["path"], e) for e in doc["manifest"]})
+    data = manifest.to_bytes()
+    if hashlib.sha256(data).hexdigest() != doc["digest"]:
+        raise ValueError(f"the server's manifest of {name}:v{doc['version']} does not hash to its digest")
+    blobs.put_bytes(data)
+    remote = RemoteArtifact(http, doc)
+
+    def pull(entries: list[ManifestEntry]) -> None:
+        stored = [e for e in entries if e.ref is None]
+        for digest in blobs.missing(e.digest for e in stored):
+            entry = next(e for e in stored if e.digest == digest)
+            with tempfile.TemporaryDirectory(prefix=".runyard-pull-") as tmp:
+                target = Path(tmp) / "blob"
+                remote._fetch(entry, target)  # streamed, its sha256 checked before it is kept
+                blobs.put_file(target, digest=None)
+
+    version = {k: doc[k] for k in ("project", "name", "type", "version", "digest", "size", "files",
+                                   "description", "metadata", "created_at", "aliases") if k in doc}
+    return version, manifest, pull

@@ -160,11 +160,39 @@ def use_artifact(run: Any, artifact_or_name: Artifact | str, type: str | None = 
             submit(job)
         art.wait()
     else:
-        art = fetch(ctx, run.project, artifact_or_name, type)
+        art = _fetch_online(run, ctx, artifact_or_name, type) or fetch(ctx, run.project, artifact_or_name, type)
     assert art._doc is not None and art._project is not None
     ts = time.time()
-    ctx.registry.add_use(art._project, art._name, int(art._doc["version"]), run.path, ts)
+    if art._pull is None:  # a version of this folder's registry (not one read from the team server)
+        ctx.registry.add_use(art._project, art._name, int(art._doc["version"]), run.path, ts)
     _record(run, "used", art._doc)
+    return art
+
+
+def _fetch_online(run: Any, ctx: Context, spec_text: str, type: str | None) -> Artifact | None:
+    """Online mode: the version as the team server numbers it (logged by any machine), or None
+    when the server has no such name or cannot be reached (then the local registry answers)."""
+    sender = getattr(run, "_sender", None)
+    if sender is None:
+        return None
+    from ..api.http import ServerError
+    from .remote import fetch_version
+
+    spec = parse_spec(spec_text)
+    try:
+        got = fetch_version(sender.base_url, sender.client.api_key, ctx.blobs, spec.project or run.project,
+                            spec.name, spec.alias)
+    except (OSError, ServerError) as exc:
+        warnings.warn(f"use_artifact({spec_text!r}): the team server could not be asked ({exc}); "
+                      "using this folder's versions", RunyardWarning, stacklevel=4)
+        return None
+    if got is None:
+        return None
+    doc, manifest, pull = got
+    if type is not None and doc["type"] != type:
+        raise ValueError(f"artifact {spec.name!r} has type {doc['type']!r}, not {type!r}")
+    art = Artifact._from_doc(ctx, doc, manifest)
+    art._pull = pull
     return art
 
 
