@@ -180,6 +180,28 @@ def test_rich_objects_and_references(tmp_path: Path, monkeypatch: pytest.MonkeyP
         art.get("nothing")
 
 
+def test_partitioned_table_reads_its_parts_in_name_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runyard.types import PartitionedTable
+
+    monkeypatch.chdir(tmp_path)
+    run = runyard.init(project="p")
+    a = runyard.Artifact("big", "dataset")
+    for i in (1, 0, 10):  # added out of order; read back in name order (0000, 0001, 0010)
+        a.add(runyard.Table(columns=["i", "sq"], data=[[i, i * i], [i + 100, None]]), f"parts/{i:04d}")
+    a.add(runyard.Table(columns=["other"], data=[[1]]), "elsewhere")
+    a.add(PartitionedTable("parts"), "all")
+    run.log_artifact(a).wait()
+    run.finish()
+    whole = runyard.Api().artifact("p/big:latest").get("all")
+    assert isinstance(whole, PartitionedTable) and whole == PartitionedTable("parts/")
+    assert whole != PartitionedTable("other") and whole.columns == ["i", "sq"]
+    assert list(whole.iterrows()) == [(0, [0, 0]), (1, [100, None]), (2, [1, 1]), (3, [101, None]),
+                                      (4, [10, 100]), (5, [110, None])]
+    assert len(whole.parts()) == 3 and list(PartitionedTable("parts").iterrows()) == []
+    with pytest.raises(ValueError, match="parts_path"):
+        PartitionedTable("")
+
+
 def test_bad_input_is_named(tmp_path: Path) -> None:
     run = runyard.init(project="p")
     a = runyard.Artifact("ds", "dataset")

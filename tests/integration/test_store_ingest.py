@@ -268,14 +268,14 @@ def test_nul_in_output_and_a_failing_run_does_not_stop_others(
     w.end()
     bad = LogWriter(root, "p", "run00002")
     bad.row({"a": 1.0})
-    real = Ingestor._ingest_run
+    real = Ingestor._ingest_in  # one run's batch, in a transaction of its own or shared with other runs
 
-    def failing(self: Ingestor, folder: Path) -> Any:
+    def failing(self: Ingestor, conn: Any, folder: Path, size: int) -> Any:
         if folder.name == "run00002":
             raise RuntimeError("disk on fire")
-        return real(self, folder)
+        return real(self, conn, folder, size)
 
-    monkeypatch.setattr(Ingestor, "_ingest_run", failing)
+    monkeypatch.setattr(Ingestor, "_ingest_in", failing)
     ing = Ingestor(root, store)
     ing.ingest_all()
     ing.ingest_all()  # reported once, retried quietly
@@ -284,7 +284,7 @@ def test_nul_in_output_and_a_failing_run_does_not_stop_others(
         failed = q.run_doc(q.run_row(conn, "p", "run00002"), "p")  # listed, with the reason
     assert out["items"][0]["text"] == "binary \x00 junk\n"  # kept exactly, PostgreSQL included
     assert "disk on fire" in failed["flags"]["index_error"]["message"]
-    monkeypatch.setattr(Ingestor, "_ingest_run", real)
+    monkeypatch.setattr(Ingestor, "_ingest_in", real)
     ing.ingest_all()
     with store.read() as conn:
         assert q.list_runs(conn, "p")["total"] == 2

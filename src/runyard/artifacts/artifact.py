@@ -369,6 +369,13 @@ class Artifact:
         if self._pull is not None:
             self._pull([manifest.entries[meta]])
         ref = json.loads(read_entry_bytes(self, manifest.entries[meta]))
+        if ref.get("_type") == "partitioned-table":
+            from ..types.partitioned_table import PartitionedTable
+
+            prefix = str(ref["parts_path"]) + "/"
+            names = sorted(p.removesuffix(".table.json") for p in manifest.entries
+                           if p.startswith(prefix) and p.endswith(".table.json"))
+            return PartitionedTable._from_artifact(ref["parts_path"], lambda: [self.get(n) for n in names])
         folder = Path(self.download(path_prefix="media/"))
         from ..types.views import convert_refs
 
