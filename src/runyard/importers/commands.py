@@ -101,14 +101,26 @@ def import_group() -> None:
 
 
 @import_group.command("wandb")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--from-server", is_flag=True,
+              help="PATHS are ENTITY/PROJECT or ENTITY/PROJECT/RUN_ID on a W&B server, read with wandb.Api() "
+                   "(key: WANDB_API_KEY or `wandb login`).")
+@click.option("--base-url", default=None, metavar="URL",
+              help="With --from-server: the W&B server (default: $WANDB_BASE_URL, else wandb's cloud).")
 @_dir_option
 @_project_option
 @_force_option
 @_to_option
-def import_wandb(paths: tuple[str, ...], directory: str | None, project: str | None, force: bool,
-                 to: str | None) -> None:
-    """Import wandb run folders (wandb/offline-run-*, wandb/run-*, or a folder holding them)."""
+def import_wandb(paths: tuple[str, ...], from_server: bool, base_url: str | None, directory: str | None,
+                 project: str | None, force: bool, to: str | None) -> None:
+    """Import wandb run folders (wandb/offline-run-*, wandb/run-*, or a folder holding them), or with
+    --from-server, runs of a W&B server."""
+    if from_server:
+        from .wandb_server import import_from_server
+
+        _run("importing runs from a W&B server", import_from_server, directory, to, paths=list(paths),
+             project=project, force=force, base_url=base_url)
+        return
     from .wandb import import_runs
 
     _run("importing wandb runs", import_runs, directory, to, paths=list(paths), project=project, force=force)

@@ -122,10 +122,11 @@ class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):  # type: ignore[mis
 
         run = current_run("WandbModelCheckpoint")
         artifact = Artifact(f"run_{run.id}_model", type="model")
+        # "mutable": copied now, since Keras rewrites the same file at the next save
         if os.path.isdir(path):
-            artifact.add_dir(path)
+            artifact.add_dir(path, policy="mutable")
         else:
-            artifact.add_file(path)
+            artifact.add_file(path, policy="mutable")
         run.log_artifact(artifact, aliases=aliases)
 
 
