@@ -447,7 +447,11 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     # [artifacts] docs/artifacts.md, "HTTP API"
     from .artifacts import install_artifacts
 
-    install_artifacts(app, store, root_path)
+    install_artifacts(app, store, root_path, blobs)
+    if auth is not None and blobs is not None:  # clients send versions' files and get numbers
+        from .artifact_uploads import install_artifact_uploads
+
+        install_artifact_uploads(app, store, blobs, auth)
 
     if auth is not None:  # team routes replace the folder-reading ones; before the UI's catch-all
         from .team import install_team

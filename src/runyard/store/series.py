@@ -357,8 +357,7 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
     if del_chunks:
         conn.execute(sa.delete(chunks).where(chunks.c.series_pk == sa.bindparam("d_spk"),
                                              chunks.c.chunk_no >= sa.bindparam("d_from")), del_chunks)
-    if ins_chunks:
-        conn.execute(sa.insert(chunks), ins_chunks)
+    insert_rows(conn, chunks, ins_chunks)
     if upd:
         conn.execute(sa.update(series).where(series.c.pk == sa.bindparam("u_pk"))
                      .values(n=sa.bindparam("u_n"), mono=sa.bindparam("u_mono")), upd)
@@ -366,8 +365,7 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
         conn.execute(sa.delete(tiers).where(tiers.c.series_pk == sa.bindparam("d_spk"),
                                             tiers.c.level == sa.bindparam("d_level"),
                                             tiers.c.chunk_no >= sa.bindparam("d_from")), del_tiers)
-    if ins_tiers:
-        conn.execute(sa.insert(tiers), ins_tiers)
+    insert_rows(conn, tiers, ins_tiers)
     return out
 
 
@@ -393,9 +391,10 @@ def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Point
     to_tail: list[tuple[int, int, Points]] = []
     to_seal: list[tuple[int, int, int, int, Points]] = []
     for spk, n, mono, tail_n, new in items:
-        if not len(new):
+        k = len(new.steps)
+        if not k:
             continue
-        if len(new) < LIVE_BATCH and tail_n + len(new) < CHUNK:
+        if k < LIVE_BATCH and tail_n + k < CHUNK:
             to_tail.append((spk, n, new))
         else:
             to_seal.append((spk, n, mono, tail_n, new))
@@ -408,18 +407,21 @@ def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Point
                            for spk, n, mono, tail_n, new in to_seal])
     if to_tail:
         axes: dict[tuple[int, int, int], bytes] = {}
-        insert_rows(conn, tails, [{"series_pk": spk, "start": n, "n": len(new), "data": _raw(new, axes)}
+        insert_rows(conn, tails, [{"series_pk": spk, "start": n, "n": len(new.steps), "data": _raw(new, axes)}
                                   for spk, n, new in to_tail])
         bumps: dict[int, list[int]] = {}
         for spk, _, new in to_tail:
-            bumps.setdefault(len(new), []).append(spk)
+            bumps.setdefault(len(new.steps), []).append(spk)
         for k, pks in bumps.items():
             if conn.dialect.name == "postgresql":  # one array parameter: no statement to build per size
                 conn.exec_driver_sql("UPDATE series SET n = n + %s WHERE pk = ANY(%s)", (k, pks))
                 continue
-            for i in range(0, len(pks), _IN_BATCH):
-                conn.execute(sa.update(series).where(series.c.pk.in_(pks[i : i + _IN_BATCH]))
-                             .values(n=series.c.n + k))
+            for i in range(0, len(pks), _IN_BATCH):  # one statement, its IN list expanded when run
+                conn.execute(_BUMP, {"k": k, "pks": pks[i : i + _IN_BATCH]})
+
+
+_BUMP = sa.update(series).where(series.c.pk.in_(sa.bindparam("pks", expanding=True))).values(
+    n=series.c.n + sa.bindparam("k"))
 
 
 def _raw(p: Points, axes: dict[tuple[int, int, int], bytes]) -> bytes:
