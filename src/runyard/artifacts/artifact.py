@@ -25,7 +25,7 @@ from ..errors import RunyardWarning, UsageError
 from .manifest import Manifest, ManifestEntry
 from .names import ArtifactNotFoundError, check_entry_path, check_name
 
-PENDING, UPLOADING, COMMITTED = "PENDING", "UPLOADING", "COMMITTED"
+PENDING, UPLOADING, COMMITTED, DELETED = "PENDING", "UPLOADING", "COMMITTED", "DELETED"
 
 
 @dataclass(slots=True)
@@ -67,7 +67,9 @@ class ArtifactEntry:
 
 
 class Artifact:
-    """``Artifact(name, type, description=None, metadata=None)``: files to log as one version."""
+    """``Artifact(name, type, description=None, metadata=None, incremental=False)``: files to log as
+    one version; an incremental one is logged as the collection's latest version plus (or with
+    replaced) these files."""
 
     def __init__(self, name: str, type: str, description: str | None = None,
                  metadata: dict[str, Any] | None = None, incremental: bool = False,
@@ -88,12 +90,14 @@ class Artifact:
         self._error: BaseException | None = None
         self._warnings: list[str] = []
         self._server_version: int | None = None  # online: the team server's number for this version
+        self._ttl: float | None = None  # seconds (the ttl property takes a timedelta)
         self._pull: Any = None  # a version read from the team server: pulls entries' blobs into the local store
         self._requested_aliases: list[str] = []
         self._project: str | None = None
         self._entity: str | None = None
         self._progress: Any = None  # called with bytes moved, from worker threads (CLI progress bars)
         self._deferred_dirs: list[Path] = []  # folders of log_artifact(path), walked by the uploader
+        self._incremental = bool(incremental)  # logged on top of the collection's latest version
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -334,6 +338,8 @@ class Artifact:
         if self._state != COMMITTED:
             if self._state == UPLOADING:
                 self.wait()
+            elif self._state == DELETED:
+                raise UsageError(f"{what}: artifact {self.name!r} was deleted")
             else:
                 raise UsageError(f"{what}: artifact {self._name!r} is not logged yet; log it (and wait()) first")
         assert self._manifest is not None
@@ -465,12 +471,39 @@ class Artifact:
                 seen[use["run"]] = run_for(self, use["run"])
         return [r for r in seen.values() if r is not None]
 
-    def save(self) -> None:
-        """Save edits to a stored version's aliases."""
-        self._require_committed("save()")
-        assert self._doc is not None and self._ctx is not None and self._project is not None
-        self._ctx.registry.set_aliases(self._project, self._name, int(self._doc["version"]), self._requested_aliases)
-        self._doc = self._ctx.registry.resolve(self._project, self._name, self.version)
+    def save(self, project: str | None = None, settings: Any = None) -> None:
+        """A new artifact: log it (by the current run, else a short ``auto`` run of ``project``).
+        A stored version: save edits to its description, metadata, aliases and ttl."""
+        from .edits import save
+
+        save(self, project)
+
+    def delete(self, delete_aliases: bool = False) -> None:
+        """Delete this version (its files go with ``runyard artifact cache cleanup`` when no other
+        version holds them); with aliases only when ``delete_aliases``."""
+        from .edits import delete
+
+        delete(self, delete_aliases)
+
+    def new_draft(self) -> Artifact:
+        """A new artifact with this version's files, to change and log as a new version."""
+        from .edits import new_draft
+
+        return new_draft(self)
+
+    @property
+    def ttl(self) -> Any:
+        """How long the version is kept after it was logged (a ``timedelta``), or None: forever.
+        Set it before logging, or on a stored version and ``save()``."""
+        from datetime import timedelta
+
+        return None if self._ttl is None else timedelta(seconds=self._ttl)
+
+    @ttl.setter
+    def ttl(self, value: Any) -> None:
+        from .edits import ttl_seconds
+
+        self._ttl = ttl_seconds(value)
 
     @classmethod
     def _from_doc(cls, ctx: Any, doc: dict[str, Any], manifest: Manifest) -> Artifact:
@@ -482,6 +515,7 @@ class Artifact:
         self._ctx, self._doc, self._manifest = ctx, doc, manifest
         self._project, self._entity = doc["project"], doc.get("entity") or "local"
         self._requested_aliases = [a for a in doc.get("aliases", []) if a != "latest"]
+        self._ttl = float(doc["ttl"]) if doc.get("ttl") is not None else None
         self._state = COMMITTED
         self._done.set()
 

@@ -74,7 +74,13 @@ def store_files(name: str, pending: dict[str, Pending], ctx: Context,
             else:
                 size = st.st_size
             return ManifestEntry(p.path, digest, size, p.ref, p.extra)
-        assert p.source is not None
+        if p.source is None:  # an entry of a stored version (new_draft): its blob is there already
+            if not ctx.blobs.has(str(p.digest)):
+                raise FileNotFoundError(f"artifact {name!r}: the stored file of {p.path!r} ({p.digest}) is no "
+                                        "longer in the blob store")
+            if progress is not None:
+                progress(p.size)
+            return ManifestEntry(p.path, str(p.digest), p.size, None, p.extra)
         src, st = p.source, stats[p.source]
         digest = cached.get(src)
         if digest is not None and digest not in absent:

@@ -94,6 +94,17 @@ def commit(job: Job) -> None:
         if not art._pending:
             raise ValueError(f"artifact {art._name!r} holds no files")
         manifest, warnings = store_files(art._name, art._pending, ctx, job.progress)
+        if art._incremental:  # the latest version's files, these added or replacing theirs
+            from .manifest import Manifest
+            from .names import ArtifactNotFoundError
+
+            try:
+                latest = ctx.registry.resolve(job.project, art._name, "latest")
+            except ArtifactNotFoundError:
+                pass  # the first version of the collection
+            else:
+                base = Manifest.from_bytes(ctx.blobs.read_bytes(latest["digest"]))
+                manifest = Manifest({**base.entries, **manifest.entries})
     art._warnings.extend(warnings)
     put = ctx.blobs.put_bytes(manifest.to_bytes())
     doc = {
@@ -102,6 +113,8 @@ def commit(job: Job) -> None:
         "description": art.description, "metadata": art.metadata, "created_at": time.time(),
         "logged_by": job.logged_by,
     }
+    if art._ttl is not None:
+        doc["ttl"] = art._ttl
     if job.linked_from is not None:
         doc["linked_from"] = job.linked_from
     doc, created = ctx.registry.commit(doc, job.aliases)

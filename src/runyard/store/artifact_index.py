@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from . import schema as s
 
-_ACTIONS = ("logged", "used", "linked")
+_ACTIONS = ("logged", "used", "linked", "updated", "deleted")
 Numbers = dict[tuple[str, str, str], int]
 
 
@@ -103,12 +103,30 @@ def _versions(events: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[s
                 v["linked_from"] = doc.get("source")
             for a in doc.get("aliases") or ["latest"]:
                 alias_at[(ev["project"], ev["name"])][str(a)] = (ev["ts"], ev["version"])
+        elif ev["action"] == "updated":  # save() of a stored version: its fields and aliases now
+            v["description"] = doc.get("description")
+            v["metadata"] = doc.get("metadata") or {}
+            if doc.get("ttl") is not None:
+                v["ttl"] = doc["ttl"]
+            held = alias_at[(ev["project"], ev["name"])]
+            for a, (_, at) in list(held.items()):
+                if at == ev["version"] and a not in (doc.get("aliases") or []):
+                    del held[a]
+            for a in doc.get("aliases") or []:
+                held[str(a)] = (ev["ts"], ev["version"])
+        elif ev["action"] == "deleted":
+            v["deleted"] = True
         else:
             ref = _run_ref(ev)
             if ref not in v["used_by"]:
                 v["used_by"].append(ref)
+    for key in [k for k, v in out.items() if v.pop("deleted", False)]:
+        del out[key]
     for (project, name), aliases in alias_at.items():
+        left = [n for (p, nm, n) in out if (p, nm) == (project, name)]
         for alias, (_, version) in aliases.items():
+            if alias == "latest" and (project, name, version) not in out and left:
+                version = max(left)  # the latest version was deleted: the newest left
             v = out.get((project, name, version))
             if v is not None:
                 v["aliases"].append(alias)
@@ -174,6 +192,8 @@ def run_artifacts(conn: sa.Connection, project: str, run_id: str,
     out: dict[str, list[dict[str, Any]]] = {"logged": [], "used": []}
     seen: set[tuple[str, str, str, int]] = set()
     for ev in mine:
+        if ev["action"] in ("updated", "deleted"):
+            continue  # edits, not lineage
         which = "used" if ev["action"] == "used" else "logged"
         key = (which, ev["project"], ev["name"], ev["version"])
         if key not in seen:
@@ -194,6 +214,8 @@ def lineage(conn: sa.Connection, project: str, name: str, version: int, hops: in
     consumed: dict[str, set[str]] = defaultdict(set)  # run node -> artifact nodes
     runs: dict[str, dict[str, Any]] = {}
     for ev in events:
+        if ev["action"] in ("updated", "deleted") or (ev["project"], ev["name"], ev["version"]) not in versions:
+            continue  # edits are not lineage; a deleted version is not drawn
         rn = f"run:{ev['run_project']}/{ev['run_id']}"
         an = f"artifact:{ev['project']}/{ev['name']}:v{ev['version']}"
         runs[rn] = _run_ref(ev)
