@@ -120,6 +120,8 @@ def test_online_versions_reach_the_server_numbered_by_it(team: Team, tmp_path: P
     again = run.log_artifact(tmp_path / "v0", name="data", type="dataset").wait()  # same content, same version
     b = run.log_artifact(tmp_path / "v1", name="data", type="dataset", aliases=["best"]).wait()
     assert (a.version, again.version, b.version) == ("v0", "v0", "v1")
+    linked = run.link_artifact(b, "online-art/golden-data", aliases=["golden"])
+    assert linked.version == "v0"
     run.finish()
     for data in [*first.values(), *second.values()]:  # every file is in the server's store by its hash
         assert team.blobs.has(hashlib.sha256(data).hexdigest())
@@ -137,12 +139,14 @@ def test_online_versions_reach_the_server_numbered_by_it(team: Team, tmp_path: P
     assert [v.version for v in api.artifacts("dataset", "online-art/data")] == ["v0", "v1"]
     assert [v.version for v in api.artifact_versions("dataset", "online-art/data")] == ["v0", "v1"]
     assert api.artifact_types("online-art") == ["dataset"]
-    assert api.artifact_collections("online-art", "dataset") == ["data"]
+    assert api.artifact_collections("online-art", "dataset") == ["data", "golden-data"]
+    golden = api.artifact("online-art/golden-data:golden")
+    assert golden.version == "v0" and golden.digest == v1.digest
     with pytest.raises(ArtifactNotFoundError, match="v7"):
         api.artifact("online-art/data:v7")
     # the run's page on the server lists what it logged, by the server's numbers
     arts = api._http.get(f"/api/runs/online-art/{run.id}/artifacts")
-    assert sorted(x["version"] for x in arts["logged"]) == [0, 1]
+    assert sorted((x["name"], x["version"]) for x in arts["logged"]) == [("data", 0), ("data", 1), ("golden-data", 0)]
 
 
 def test_sync_sends_offline_versions_once_and_the_server_renumbers_them(team: Team, tmp_path: Path,

@@ -156,7 +156,7 @@ def use_artifact(run: Any, artifact_or_name: Artifact | str, type: str | None = 
     if isinstance(artifact_or_name, Artifact):
         art = artifact_or_name
         if art.state == PENDING:  # a new artifact used as input: stored, but not an output
-            job = Job(art, ctx, run.project, run.entity, _aliases(aliases), None)
+            job = Job(art, ctx, run.project, run.entity, _aliases(aliases), None, remote=_remote(run, art))
             submit(job)
         art.wait()
     else:
@@ -212,7 +212,7 @@ def link_artifact(run: Any, artifact: Artifact, target_path: str, aliases: list[
     target = Artifact(name, artifact.type, artifact.description, artifact.metadata)
     source = {"project": artifact._project, "name": artifact._name, "version": int(artifact._doc["version"])}
     job = Job(target, ctx, project, run.entity, _aliases(aliases), artifact._doc.get("logged_by"),
-              linked_from=source, manifest=artifact._manifest)
+              linked_from=source, manifest=artifact._manifest, remote=_remote(run, target))
     target._ctx = ctx
     commit(job)
     assert target._doc is not None
