@@ -195,7 +195,7 @@ def test_torch_tensor_is_read_as_channels_first_and_jpeg_drops_alpha() -> None:
     t[0] = 1.0
     img = runyard.Image(t)
     assert (img.width, img.height, img.mode) == (3, 4, "RGB")
-    with pytest.warns(runyard.RunyardWarning, match="JPEG has no alpha channel"):
+    with pytest.warns(runyard.RunyardWarning, match="JPEG format does not support transparency. Ignoring alpha channel"):
         jpeg = runyard.Image(np.zeros((4, 4, 4), dtype=np.uint8), file_type="jpeg")
     run = runyard.init(project="img")
     run.log({"jpeg": jpeg, "masked": runyard.Image(np.zeros((8, 8, 3), dtype=np.uint8), masks={

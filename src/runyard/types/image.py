@@ -282,8 +282,10 @@ class Image(Media):
             if converting or self.file_type not in (None, own_format):
                 import_optional("PIL.Image", "Image")
         if self.file_type == "jpeg" and "A" in target and self.requested_mode is None:
-            warnings.warn(f"Image: JPEG has no alpha channel; the alpha of this {target} image is dropped "
-                          "(use file_type='png' to keep it)", RunyardWarning, stacklevel=4)
+            # wandb's sentence first, so code matching wandb's warning matches this one
+            warnings.warn(f"Image: JPEG format does not support transparency. Ignoring alpha channel. The alpha "
+                          f"of this {target} image is dropped (use file_type='png' to keep it)",
+                          RunyardWarning, stacklevel=4)
         elif self.file_type == "jpeg" and ("A" in target or target in ("I;16", "I", "F")):
             raise ValueError(
                 f"Image: file_type='jpeg' cannot store mode {target!r} (JPEG has no alpha channel and "
