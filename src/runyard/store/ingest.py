@@ -436,25 +436,9 @@ class Ingestor:
     def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False) -> None:
         existing = {} if new_run else {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
             _queries().series, {"p_pk": run_pk})}
-        parts: dict[str, list[tuple[Any, Any]]] = {}
-        first: dict[str, tuple[int, int]] = {}  # (row, place in the row) of each key's first point
-        for shape, (rows, vlists) in batch.shapes.items():
-            idx = np.array(rows, dtype=np.int64)
-            table = np.array(vlists, dtype=np.float64).reshape(len(rows), len(shape))
-            for j, key in enumerate(shape):
-                parts.setdefault(key, []).append((idx, table[:, j]))
-                first[key] = min(first.get(key, (rows[0], j)), (rows[0], j))
-        for shape, pieces in batch.blocks.items():
-            for idx, table in pieces:
-                for j, key in enumerate(shape):
-                    parts.setdefault(key, []).append((idx, table[:, j]))
-                    first[key] = min(first.get(key, (int(idx[0]), j)), (int(idx[0]), j))
-        for j, (key, buf) in enumerate(batch.series.items()):
-            parts.setdefault(key, []).append((np.array(buf.idx, dtype=np.int64),
-                                              np.array(buf.vals, dtype=np.float64)))
-            first[key] = min(first.get(key, (buf.idx[0], j)), (buf.idx[0], j))
+        points, first = _key_points(batch)
         # new series in order of their first point in the log, whichever way rows were read
-        fresh = sorted((k for k in parts if k not in existing), key=first.__getitem__)
+        fresh = sorted((k for k in points if k not in existing), key=first.__getitem__)
         if fresh:
             insert_rows(conn, s.series, [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO} for k in fresh])
             if new_run:  # every series is new: empty, no tail
@@ -463,24 +447,9 @@ class Ingestor:
             else:
                 existing = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
                     _queries().series, {"p_pk": run_pk})}
-        steps, ts, rt = batch.row_arrays()
-        all_rows = len(steps)
         items = []
-        for key, pieces in parts.items():
+        for key, pts in points.items():
             spk, n, mono, held = existing[key]
-            if len(pieces) == 1:
-                idx, values = pieces[0]
-            else:  # a key in rows of several shapes: back into row order
-                pieces.sort(key=_first_row)  # most often each piece follows the one before: no sort then
-                idx = np.concatenate([p[0] for p in pieces])
-                values = np.concatenate([p[1] for p in pieces])
-                if not bool((idx[1:] > idx[:-1]).all()):
-                    order = np.argsort(idx, kind="stable")
-                    idx, values = idx[order], values[order]
-            if len(idx) == all_rows:
-                pts = ser.Points(steps, ts, rt, values)
-            else:
-                pts = ser.Points(steps[idx], ts[idx], rt[idx], values)
             items.append((spk, n, mono, held, pts))
         ser.append_live(conn, items)
 
@@ -505,8 +474,59 @@ class Ingestor:
         return RunReport(folder.parent.name, folder.name, run_pk, changed=True)
 
 
-def _first_row(piece: tuple[Any, Any]) -> int:
-    return int(piece[0][0])
+def _key_points(batch: _Batch) -> tuple[dict[str, ser.Points], dict[str, tuple[int, int]]]:
+    """The points of each key in a batch, in row order, and where each key's first point is (row,
+    place in the row). A batch holds its numbers in pieces: (row numbers, rows x keys matrix) of
+    rows sharing their keys (bulk blocks and rows decoded one at a time), and single numbers. Keys
+    found in the same pieces are put in row order together, and share their step, time and
+    runtime arrays: many keys cost a few numpy operations, not a few for each key."""
+    pieces: list[tuple[Any, Any]] = []  # (row numbers, rows x keys matrix)
+    member: dict[str, list[tuple[int, int, int]]] = {}  # key -> (piece, column, place for ``first``)
+    for shape, (rows, vlists) in batch.shapes.items():
+        pieces.append((np.array(rows, dtype=np.int64),
+                       np.array(vlists, dtype=np.float64).reshape(len(rows), len(shape))))
+        for j, key in enumerate(shape):
+            member.setdefault(key, []).append((len(pieces) - 1, j, j))
+    for shape, blocks in batch.blocks.items():
+        for idx, table in blocks:
+            pieces.append((idx, table))
+            for j, key in enumerate(shape):
+                member.setdefault(key, []).append((len(pieces) - 1, j, j))
+    by_rows: dict[tuple[int, ...], list[tuple[int, str]]] = {}  # single numbers, keyed by their rows
+    for j, (key, buf) in enumerate(batch.series.items()):
+        by_rows.setdefault(tuple(buf.idx), []).append((j, key))
+    for rows_t, numbered in by_rows.items():
+        pieces.append((np.array(rows_t, dtype=np.int64), np.array(
+            [batch.series[k].vals for _, k in numbered], dtype=np.float64).T.reshape(len(rows_t), -1)))
+        for col, (j, key) in enumerate(numbered):
+            member.setdefault(key, []).append((len(pieces) - 1, col, j))
+    steps, ts, rt = batch.row_arrays()
+    first: dict[str, tuple[int, int]] = {}
+    same: dict[tuple[int, ...], list[str]] = {}  # keys found in the same pieces
+    for key, where in member.items():
+        first[key] = min((int(pieces[p][0][0]), j) for p, _, j in where)
+        same.setdefault(tuple(p for p, _, _ in where), []).append(key)
+    values: dict[str, Any] = {}
+    axes: dict[tuple[int, ...], tuple[Any, Any, Any]] = {}
+    for sig, keys in same.items():
+        if len(sig) == 1:
+            idx, table = pieces[sig[0]]
+            for key in keys:
+                values[key] = table[:, member[key][0][1]]
+        else:  # keys in rows of several shapes: back into row order, all of them at once
+            cols = {key: [c for _, c, _ in member[key]] for key in keys}
+            idx = np.concatenate([pieces[p][0] for p in sig])
+            matrix = np.concatenate([pieces[p][1][:, [cols[key][i] for key in keys]] for i, p in enumerate(sig)])
+            if not bool((idx[1:] > idx[:-1]).all()):
+                order = np.argsort(idx, kind="stable")
+                idx, matrix = idx[order], matrix[order]
+            for i, key in enumerate(keys):
+                values[key] = matrix[:, i]
+        axes[sig] = (steps, ts, rt) if len(idx) == len(steps) else (steps[idx], ts[idx], rt[idx])
+    points = {}
+    for key, where in member.items():
+        points[key] = ser.Points(*axes[tuple(p for p, _, _ in where)], values[key])
+    return points, first
 
 
 def key_kinds(state: RunState, kinds: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -409,19 +409,19 @@ def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Point
         axes: dict[tuple[int, int, int], bytes] = {}
         insert_rows(conn, tails, [{"series_pk": spk, "start": n, "n": len(new.steps), "data": _raw(new, axes)}
                                   for spk, n, new in to_tail])
+        if conn.dialect.name != "postgresql":  # the driver's executemany: no statement to build per call
+            cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cur.executemany("UPDATE series SET n = n + ? WHERE pk = ?",
+                                [(len(new.steps), spk) for spk, _, new in to_tail])
+            finally:
+                cur.close()
+            return
         bumps: dict[int, list[int]] = {}
         for spk, _, new in to_tail:
             bumps.setdefault(len(new.steps), []).append(spk)
-        for k, pks in bumps.items():
-            if conn.dialect.name == "postgresql":  # one array parameter: no statement to build per size
-                conn.exec_driver_sql("UPDATE series SET n = n + %s WHERE pk = ANY(%s)", (k, pks))
-                continue
-            for i in range(0, len(pks), _IN_BATCH):  # one statement, its IN list expanded when run
-                conn.execute(_BUMP, {"k": k, "pks": pks[i : i + _IN_BATCH]})
-
-
-_BUMP = sa.update(series).where(series.c.pk.in_(sa.bindparam("pks", expanding=True))).values(
-    n=series.c.n + sa.bindparam("k"))
+        for k, pks in bumps.items():  # one array parameter: no statement to build per size
+            conn.exec_driver_sql("UPDATE series SET n = n + %s WHERE pk = ANY(%s)", (k, pks))
 
 
 def _raw(p: Points, axes: dict[tuple[int, int, int], bytes]) -> bytes:
