@@ -10,6 +10,8 @@ For rows of 1, 10 and 100 float metrics this measures, per library:
   ``log()`` to ``finish()`` (or the library's equivalent) returning, i.e. until everything the
   library will write is written. The clock includes building each row's dict (a ``dict(zip())``
   of ready-made keys and values, the same for every library);
+* CPU time per row, whole process and threads other than the caller's (the library's writer),
+  steadier than wall time on a shared machine;
 * peak RSS of the worker process (``ru_maxrss``), which includes the interpreter and the
   library's imports; ``rss0`` in the JSON is the resident size just before logging started;
 * bytes on disk per point: the apparent size of every file the run left in its folder, divided by
@@ -264,6 +266,8 @@ def run_worker(lib: str, width: int, steps: int, folder: Path, max_seconds: floa
     rss0 = _rss_now_mb()
 
     done = 0
+    cpu0, main0 = time.process_time(), time.thread_time()
+    preempted0 = resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
     start = clock()
     if adapter is None:  # the floor: copy the row, append the copy; no call, nothing written
         append = sink.append
@@ -310,6 +314,8 @@ def run_worker(lib: str, width: int, steps: int, folder: Path, max_seconds: floa
     if adapter is not None:
         adapter.finish()
     end = clock()
+    cpu, main_cpu = time.process_time() - cpu0, time.thread_time() - main0
+    preempted = resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw - preempted0
 
     out: dict[str, Any] = {
         "lib": lib,
@@ -321,6 +327,13 @@ def run_worker(lib: str, width: int, steps: int, folder: Path, max_seconds: floa
         "log_loop_s": (logged - start) / 1e9,
         "finish_s": (end - logged) / 1e9,
         "points_per_s": done * width / ((end - start) / 1e9),
+        # CPU time is steadier than wall time on a shared machine: the whole process per row, and
+        # the part other threads (the library's writer) spent, which the caller feels through the GIL.
+        "cpu_us_per_row": cpu / done * 1e6 if done else None,
+        "other_threads_cpu_us_per_row": (cpu - main_cpu) / done * 1e6 if done else None,
+        # Times the OS took the CPU away from this process (other processes wanted it): each can
+        # add milliseconds to one call, so a high count inflates the mean on a busy machine.
+        "preempted": preempted,
         "rss0_mb": rss0,
         "peak_rss_mb": _peak_rss_mb(),
         "bytes_on_disk": _folder_bytes(folder),
@@ -476,13 +489,14 @@ def _ratio(a: Any, b: Any) -> float | None:
     return a / b
 
 
-FIGURES = ("median_us", "p95_us", "mean_us", "points_per_s", "peak_rss_mb", "bytes_per_point")
+FIGURES = ("median_us", "p95_us", "mean_us", "points_per_s", "cpu_us_per_row", "peak_rss_mb", "bytes_per_point")
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
     head = (
         f"{'library':<13} {'width':>5} {'steps':>7} {'median µs':>10} {'×':>7} {'p95 µs':>9} {'×':>7} "
         f"{'mean µs':>9} "
+        f"{'CPU µs/row':>10} {'other thr':>9} "
         f"{'points/s':>11} {'×':>7} {'peak RSS MB':>11} {'×':>6} {'B/point':>8} {'×':>7}"
     )
     print(head)
@@ -500,6 +514,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"{r['lib']:<13} {r['width']:>5} {r['steps']:>7} {_fmt(r.get('median_us'), '.2f'):>10} "
             f"{x('median_us'):>7} {_fmt(r.get('p95_us'), '.2f'):>9} {x('p95_us'):>7} "
             f"{_fmt(r.get('mean_us'), '.2f'):>9} "
+            f"{_fmt(r.get('cpu_us_per_row'), '.2f'):>10} {_fmt(r.get('other_threads_cpu_us_per_row'), '.2f'):>9} "
             f"{_fmt(r.get('points_per_s'), ',.0f'):>11} {x('points_per_s'):>7} "
             f"{_fmt(r.get('peak_rss_mb'), '.1f'):>11} {x('peak_rss_mb'):>6} "
             f"{_fmt(r.get('bytes_per_point'), '.2f'):>8} {x('bytes_per_point'):>7}"
@@ -529,7 +544,8 @@ def parent_main(args: argparse.Namespace) -> int:
     print(f"anchors run in {anchor_python}")
     print(
         "per-call times: perf_counter_ns() around each call, minus the median cost of an empty timer "
-        "pair; points/s: first log() to finish() returning (row-building included); "
+        "pair; points/s: first log() to finish() returning (row-building included); CPU µs/row: process CPU "
+        "time over the same span per row (timer included), other thr: the part spent by threads other than the caller; "
         "× = this library's figure ÷ runyard's at the same width"
     )
     print("machine: shared, 2 cores here; figures are noisy, compare orders of magnitude", flush=True)
@@ -563,7 +579,8 @@ def parent_main(args: argparse.Namespace) -> int:
                 print(
                     f"  {lib} width {width}: {res['steps']} steps, "
                     f"median {_fmt(res.get('median_us'), '.2f')} µs, "
-                    f"{_fmt(res.get('points_per_s'), ',.0f')} points/s ({res['worker_wall_s']} s)",
+                    f"{_fmt(res.get('points_per_s'), ',.0f')} points/s ({res['worker_wall_s']} s, "
+                    f"preempted {res.get('preempted', '-')} times)",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -590,9 +607,9 @@ def parent_main(args: argparse.Namespace) -> int:
             }
     if floor:
         print()
-        for width, f in floor.items():
+        for w, f in floor.items():
             print(
-                f"floor, width {width}: dict copy + append {_fmt(f['baseline_median_us'], '.3f')} µs; "
+                f"floor, width {w}: dict copy + append {_fmt(f['baseline_median_us'], '.3f')} µs; "
                 f"runyard log() {_fmt(f['runyard_median_us'], '.2f')} µs = "
                 f"{_fmt(f['multiple_of_floor'], '.1f')}× the floor"
             )

@@ -180,6 +180,28 @@ def test_rich_objects_and_references(tmp_path: Path, monkeypatch: pytest.MonkeyP
         art.get("nothing")
 
 
+def test_partitioned_table_reads_its_parts_in_name_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runyard.types import PartitionedTable
+
+    monkeypatch.chdir(tmp_path)
+    run = runyard.init(project="p")
+    a = runyard.Artifact("big", "dataset")
+    for i in (1, 0, 10):  # added out of order; read back in name order (0000, 0001, 0010)
+        a.add(runyard.Table(columns=["i", "sq"], data=[[i, i * i], [i + 100, None]]), f"parts/{i:04d}")
+    a.add(runyard.Table(columns=["other"], data=[[1]]), "elsewhere")
+    a.add(PartitionedTable("parts"), "all")
+    run.log_artifact(a).wait()
+    run.finish()
+    whole = runyard.Api().artifact("p/big:latest").get("all")
+    assert isinstance(whole, PartitionedTable) and whole == PartitionedTable("parts/")
+    assert whole != PartitionedTable("other") and whole.columns == ["i", "sq"]
+    assert list(whole.iterrows()) == [(0, [0, 0]), (1, [100, None]), (2, [1, 1]), (3, [101, None]),
+                                      (4, [10, 100]), (5, [110, None])]
+    assert len(whole.parts()) == 3 and list(PartitionedTable("parts").iterrows()) == []
+    with pytest.raises(ValueError, match="parts_path"):
+        PartitionedTable("")
+
+
 def test_bad_input_is_named(tmp_path: Path) -> None:
     run = runyard.init(project="p")
     a = runyard.Artifact("ds", "dataset")
@@ -334,3 +356,130 @@ def test_s3_blob_store(tmp_path: Path, s3_server: object, monkeypatch: pytest.Mo
     folder = Path(art.download(tmp_path / "dl"))
     assert (folder / "one.txt").read_bytes() == b"one"
     art.verify(folder)
+
+
+def test_known_hash_with_its_blob_gone_is_copied_again_and_verified(
+    tmp_path: Path, runs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash cache knows a file's hash but the blob was removed (a cleanup): the file is
+    stored again without hashing (a kernel copy), and a file that changed meanwhile is hashed."""
+    from runyard.artifacts.context import context
+    from runyard.store.blobs import LocalBlobStore
+
+    known: list[object] = []
+    real = LocalBlobStore.put_known
+
+    def spy(self: LocalBlobStore, *args: object, **kw: object) -> object:
+        known.append(result := real(self, *args, **kw))  # type: ignore[arg-type]
+        return result
+
+    monkeypatch.setattr(LocalBlobStore, "put_known", spy)
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "same.bin").write_bytes(b"same bytes" * 1000)
+    (folder / "edited.bin").write_bytes(b"first")
+    run = runyard.init(project="p")
+    first = run.log_artifact(folder, name="d", type="dataset")
+    first.wait()
+    blobs = context(runs_dir).blobs
+    for e in ("same.bin", "edited.bin"):
+        blobs.delete(first.get_entry(e).digest)
+    (folder / "edited.bin").write_bytes(b"second, longer")
+    again = run.log_artifact(folder, name="d", type="dataset")
+    again.wait()
+    for e, want in (("same.bin", b"same bytes" * 1000), ("edited.bin", b"second, longer")):
+        digest = again.get_entry(e).digest
+        assert digest == hashlib.sha256(want).hexdigest()
+        with blobs.open(digest) as f:
+            assert f.read() == want
+    assert again.version == "v1"
+    assert len(known) == 1 and known[0] is not None  # same.bin: a kernel copy; edited.bin: hashed
+    run.finish()
+
+
+def test_save_edits_delete_drafts_and_ttl(tmp_path: Path, runs_dir: Path) -> None:
+    """wandb's save() of a stored version, delete(), new_draft() and ttl, in the registry and in
+    the index the UI reads (rebuilt from the run logs)."""
+    from datetime import timedelta
+
+    from click.testing import CliRunner
+
+    from runyard.artifacts.cli import artifact_group
+    from runyard.server.app import create_app
+    from runyard.server.testing import InProcessClient
+
+    folder = make_dir(tmp_path / "d", n=3)
+    run = runyard.init(project="p")
+    a = runyard.Artifact("d", "dataset", description="first", metadata={"rows": 1})
+    a.add_dir(folder)
+    a.ttl = timedelta(days=30)
+    run.log_artifact(a, aliases=["raw"]).wait()
+    assert a.ttl == timedelta(days=30)
+    with pytest.raises(TypeError, match="timedelta"):
+        a.ttl = 30  # type: ignore[assignment]
+    # save(): description, metadata, aliases of the stored version
+    a.description, a.metadata, a.aliases = "checked", {"rows": 2}, ["clean"]
+    a.save()
+    got = runyard.Api(root=runs_dir).artifact("p/d:clean")
+    assert (got.version, got.description, got.metadata, sorted(got.aliases)) == ("v0", "checked", {"rows": 2},
+                                                                                ["clean", "latest"])
+    with pytest.raises(ArtifactNotFoundError, match="raw"):
+        runyard.Api(root=runs_dir).artifact("p/d:raw")
+    # new_draft(): the same files by hash, one changed, one added: a new version, no file copied twice
+    draft = got.new_draft()
+    draft.remove("f0.bin")
+    (tmp_path / "new.txt").write_text("new")
+    draft.add_file(tmp_path / "new.txt")
+    run.log_artifact(draft).wait()
+    assert draft.version == "v1" and sorted(e.path for e in draft.files()) == sorted(
+        ["sub/f1.bin", "f2.bin", "new.txt"])
+    assert draft.get_entry("f2.bin").digest == got.get_entry("f2.bin").digest
+    assert draft.ttl == timedelta(days=30)  # kept from the version it was drafted from
+    # incremental=True: logged on top of the latest version
+    inc = runyard.Artifact("d", "dataset", incremental=True)
+    (tmp_path / "more.txt").write_text("more")
+    inc.add_file(tmp_path / "more.txt")
+    run.log_artifact(inc).wait()
+    assert inc.version == "v2" and sorted(e.path for e in inc.files()) == sorted(
+        ["sub/f1.bin", "f2.bin", "new.txt", "more.txt"])
+    inc.delete(delete_aliases=True)
+    # delete(): refused with aliases unless asked; the number is never given out again
+    with pytest.raises(UsageError, match="aliases"):
+        draft.delete()
+    draft.delete(delete_aliases=True)
+    with pytest.raises(UsageError, match="deleted"):
+        draft.download(tmp_path / "x")
+    assert runyard.Api(root=runs_dir).artifact("p/d:latest").version == "v0"  # latest moved back
+    (tmp_path / "other.txt").write_text("other")
+    assert run.log_artifact(tmp_path / "other.txt", name="d", type="dataset").wait().version == "v3"
+    run.finish()
+    # the index, built from the logs, agrees
+    with InProcessClient(create_app(runs_dir, follow=False)) as client:
+        r = client.get("/api/projects/p/artifacts/d/versions")
+        assert r.status_code == 200, r.text
+        versions = r.json()["versions"]
+        assert [(v["version"], v["description"], sorted(v["aliases"])) for v in versions] == [
+            (0, "checked", ["clean"]), (3, None, ["latest"])]
+        assert versions[0]["metadata"] == {"rows": 2}
+    # ttl: a version past its ttl is deleted by the cleanup (a short auto run records it)
+    runyard.unset()
+    from runyard.artifacts.context import context
+    from runyard.artifacts.edits import expire
+
+    v0 = runyard.Api(root=runs_dir).artifact("p/d:v0")
+    assert expire(context(runs_dir), now=v0.created_at + 29 * 86400) == []
+    assert expire(context(runs_dir), now=v0.created_at + 31 * 86400, dry_run=True) == ["p/d:v0"]
+    short = runyard.Artifact("scratch", "tmp")
+    (tmp_path / "s.txt").write_text("scratch")
+    short.add_file(tmp_path / "s.txt")
+    short.ttl = timedelta(milliseconds=1)
+    short.save(project="p")  # no run: logged by a short auto run
+    assert short.version == "v0"
+    out = CliRunner().invoke(artifact_group, ["cache", "cleanup", "--dir", str(runs_dir), "--older-than", "0"])
+    assert out.exit_code == 0 and "past their TTL: p/scratch:v0" in out.output, out.output
+    with pytest.raises(ArtifactNotFoundError):
+        runyard.Api(root=runs_dir).artifact("p/scratch:v0")
+    assert not context(runs_dir).blobs.has(hashlib.sha256(b"scratch").hexdigest())  # its file went too
+    with InProcessClient(create_app(runs_dir, follow=False)) as client:
+        assert client.get("/api/projects/p/artifacts/scratch/versions").status_code == 404
+        assert [v["version"] for v in client.get("/api/projects/p/artifacts/d/versions").json()["versions"]] == [0, 3]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import runyard
+from index_stores import KINDS, served_index
 from runyard.artifacts.context import reset_contexts
 from runyard.server import create_app
 from runyard.server.testing import InProcessClient
-from runyard.store.fixtures import postgres_url, unique_schema
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -54,24 +54,14 @@ def make_lineage(root: Path, tmp: Path) -> dict[str, str]:
     return ids
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=KINDS)
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[InProcessClient, dict[str, str]]]:
     root = tmp_path / "runs"
     ids = make_lineage(root, tmp_path)
-    schema = None
-    url: str | None = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-        schema = unique_schema()
-    app = create_app(root, url, schema=schema, follow=False)
     try:
-        with InProcessClient(app) as c:
+        with served_index(request.param, root) as c:
             yield c, ids
     finally:
-        if schema is not None:
-            app.state.store.drop_schema()
         reset_contexts()
 
 
@@ -202,7 +192,7 @@ def test_an_index_of_schema_1_gains_artifact_events_and_keeps_its_runs(tmp_path:
     try:
         with store.read() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar() == runs_before == 4
-            assert {r[0] for r in conn.execute(sa.select(s.schema_migrations.c.version))} == {1, 2}
+            assert {r[0] for r in conn.execute(sa.select(s.schema_migrations.c.version))} == set(range(1, s.SCHEMA_VERSION + 1))
             assert conn.execute(sa.select(sa.func.count()).select_from(s.artifact_events)).scalar() == 0
     finally:
         store.close()

@@ -168,3 +168,20 @@ def test_s3_killed_multipart_upload_leaves_nothing_visible(s3_server: S3Server, 
     f.write_bytes(data)
     assert store.put_file(f).digest == digest  # a rerun completes it
     assert store.read_bytes(digest) == data
+
+
+def test_local_put_known_copies_in_the_kernel_only_while_the_file_is_unchanged(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "b")
+    src = tmp_path / "src.bin"
+    data = os.urandom(5 << 20)
+    src.write_bytes(data)
+    st = src.stat()
+    got = store.put_known(src, sha(data), st)
+    assert got is not None and got.created and got.digest == sha(data) and got.size == len(data)
+    assert (tmp_path / "b" / blob_key(sha(data))).read_bytes() == data
+    assert store.put_known(src, sha(data), st) == type(got)(sha(data), len(data), False)  # already there
+    # the file changed since its hash was known: nothing stored under the stale hash
+    src.write_bytes(b"other bytes")
+    assert store.put_known(src, sha(b"x"), st) is None
+    assert not store.has(sha(b"x"))
+    assert list((tmp_path / "b" / "tmp").iterdir()) == []

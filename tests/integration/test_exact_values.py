@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import runyard
+from exact import same
 from runyard.log.reader import LOG_NAME, RunFolder
 from runyard.log.records import Kind
 
@@ -24,19 +25,6 @@ pytest.importorskip("uvicorn", reason="the server extra is not installed")
 
 from runyard.server import create_app  # noqa: E402
 from runyard.server.testing import serve_in_thread  # noqa: E402
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal, NaN equal to NaN, -0.0 told apart from 0.0, int apart from float."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 @pytest.fixture

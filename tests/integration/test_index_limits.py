@@ -4,7 +4,6 @@ past 2^63, a key past the database's index limits) is listed with its error, nev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,7 @@ pytest.importorskip("sqlalchemy", reason="the server extra is not installed")
 from runyard.log.records import Kind  # noqa: E402
 from runyard.store import Ingestor, Store  # noqa: E402
 from runyard.store import queries as q  # noqa: E402
-from runyard.store.fixtures import LogWriter, postgres_url, unique_schema  # noqa: E402
-
-PG_REASON = "PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test', user postgres or root)"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        st = Store(tmp_path / "index" / "index.sqlite3")
-        yield st
-        st.close()
-        return
-    url = postgres_url()
-    if url is None:
-        pytest.skip(PG_REASON)
-    st = Store(url, schema=unique_schema())
-    try:
-        yield st
-    finally:
-        st.drop_schema()
+from runyard.store.fixtures import LogWriter  # noqa: E402
 
 
 def test_nul_characters_round_trip_exactly(tmp_path: Path, store: Store) -> None:

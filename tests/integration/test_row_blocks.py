@@ -97,3 +97,36 @@ def test_history_pages_never_split_or_repeat_a_block(runs_dir: Path, page_size: 
             break
         after = page["next"]
     assert seen == [float(i) for i in range(2500)]
+
+
+def test_float_rows_keep_step_rules_order_and_values(runs_dir: Path) -> None:
+    """The caller fills a block of float rows directly (sdk/items.FloatRows): explicit steps,
+    commit=False, a reordered key set, numpy floats, records and a dict edited after log() all
+    come back as logged, in order."""
+    np = pytest.importorskip("numpy")
+    run = runyard.init(project="p", id="block002")
+    want: list[dict[str, object]] = []
+    for i in range(40):
+        row = {"a": i * 0.5, "b": -i * 0.25}
+        run.log(row, step=i)  # explicit step: pending until the step moves on
+        want.append(dict(row))
+        row["a"] = 99.0  # edited after log(): the logged value stays
+    run.log({"a": 1.5}, commit=False)  # merged into the pending row of step 39
+    run.log({"b": 2.5})  # and committed, a row of floats
+    want[-1] = {"a": 1.5, "b": 2.5}
+    for i in range(5):
+        run.log({"b": float(i), "a": float(-i)})  # same keys, other order: values stay with their keys
+        want.append({"b": float(i), "a": float(-i)})
+    run.config["lr"] = 0.1  # a record between rows of one block keeps its place
+    for i in range(5):
+        run.log({"a": np.float64(i) / 3, "b": float(i)})  # numpy floats: logged as their float values
+        want.append({"a": float(np.float64(i) / 3), "b": float(i)})
+    run.log({"a": 1, "b": 2.0})  # an int: not a float row, kept as an int
+    want.append({"a": 1, "b": 2.0})
+    run.finish()
+    got = list(runyard.Api().run("p/block002").scan_history())
+    assert [r["_step"] for r in got] == list(range(len(want)))
+    for w, r in zip(want, got, strict=True):
+        assert {k: r[k] for k in w} == w and all(type(r[k]) is type(w[k]) for k in w), (w, r)
+    kinds = [decode(p)[0] for _, p in read_frames(runs_dir / "p" / "block002" / LOG_NAME)]
+    assert Kind.ROWS in kinds and kinds.index(Kind.CONFIG) < len(kinds) - 1

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from index_stores import KINDS, served_index
 from runyard.log.framing import scan
 from runyard.log.reader import RunFolder
 from runyard.log.records import Kind
 from runyard.server import create_app
 from runyard.server.testing import InProcessClient
-from runyard.store.fixtures import LogWriter, postgres_url, unique_schema
+from runyard.store.fixtures import LogWriter
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 WAV = b"RIFF" + bytes(range(256)) * 40
@@ -49,24 +50,12 @@ def make_root(root: Path) -> None:
     w2.end()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=KINDS)
 def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessClient]:
     root = tmp_path / "runs"
     make_root(root)
-    schema = None
-    url: str | None = None
-    if request.param == "postgresql":
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-        schema = unique_schema()
-    app = create_app(root, url, schema=schema, follow=False)
-    try:
-        with InProcessClient(app) as c:
-            yield c
-    finally:
-        if schema is not None:
-            app.state.store.drop_schema()
+    with served_index(request.param, root) as c:
+        yield c
 
 
 def test_projects_runs_and_detail(client: InProcessClient) -> None:

@@ -11,28 +11,14 @@ from typing import Any
 import msgpack
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
+from index_stores import dump
 from runyard.log.reader import RunFolder
 from runyard.log.records import Kind
 from runyard.log.summary import MetricDef
 from runyard.store import Ingestor, Store, ingest_pass, reindex
 from runyard.store import ingest as ingest_mod
-from runyard.store import schema as s
 from runyard.store.fixtures import LogWriter
-
-
-def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every indexed row minus wall-clock bookkeeping (as in test_store_ingest)."""
-    out = {}
-    with store.read() as conn:
-        for table in s.metadata.sorted_tables:
-            if table is s.schema_migrations:
-                continue
-            cols = [c for c in table.c if c.name not in ("updated_at", "seq")
-                    and (table.name, c.name) != ("projects", "created_at")]
-            out[table.name] = [tuple(r) for r in conn.execute(sa.select(*cols).order_by(*cols[:4])).all()]
-    return out
 
 
 def tricky_logs(root: Path, seed: int) -> None:

@@ -4,7 +4,6 @@ corrupt middles; reindex from the logs alone; run filters, orders and pages."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,47 +11,13 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from index_stores import dump
 from runyard.log.records import Kind
 from runyard.store import Ingestor, Store, reindex
 from runyard.store import ingest as ingest_mod
 from runyard.store import queries as q
 from runyard.store import schema as s
-from runyard.store.fixtures import LogWriter, postgres_url, unique_schema
-
-PG_REASON = "PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test', user postgres or root)"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        st = Store(tmp_path / "index" / "index.sqlite3")
-        yield st
-        st.close()
-        return
-    url = postgres_url()
-    if url is None:
-        pytest.skip(PG_REASON)
-    st = Store(url, schema=unique_schema())
-    try:
-        yield st
-    finally:
-        st.drop_schema()
-
-
-VOLATILE = {"updated_at", "seq"}
-
-
-def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every indexed row, minus wall-clock bookkeeping: what 'the same index' means."""
-    out = {}
-    with store.read() as conn:
-        for table in s.metadata.sorted_tables:
-            if table is s.schema_migrations:
-                continue
-            cols = [c for c in table.c if c.name not in VOLATILE and (table.name, c.name) != ("projects", "created_at")]
-            rows = conn.execute(sa.select(*cols).order_by(*cols[:4])).all()
-            out[table.name] = [tuple(r) for r in rows]
-    return out
+from runyard.store.fixtures import LogWriter
 
 
 def write_runs(root: Path, rows: int = 3000) -> None:
@@ -268,14 +233,14 @@ def test_nul_in_output_and_a_failing_run_does_not_stop_others(
     w.end()
     bad = LogWriter(root, "p", "run00002")
     bad.row({"a": 1.0})
-    real = Ingestor._ingest_run
+    real = Ingestor._ingest_in  # one run's batch, in a transaction of its own or shared with other runs
 
-    def failing(self: Ingestor, folder: Path) -> Any:
+    def failing(self: Ingestor, conn: Any, folder: Path, size: int) -> Any:
         if folder.name == "run00002":
             raise RuntimeError("disk on fire")
-        return real(self, folder)
+        return real(self, conn, folder, size)
 
-    monkeypatch.setattr(Ingestor, "_ingest_run", failing)
+    monkeypatch.setattr(Ingestor, "_ingest_in", failing)
     ing = Ingestor(root, store)
     ing.ingest_all()
     ing.ingest_all()  # reported once, retried quietly
@@ -284,7 +249,7 @@ def test_nul_in_output_and_a_failing_run_does_not_stop_others(
         failed = q.run_doc(q.run_row(conn, "p", "run00002"), "p")  # listed, with the reason
     assert out["items"][0]["text"] == "binary \x00 junk\n"  # kept exactly, PostgreSQL included
     assert "disk on fire" in failed["flags"]["index_error"]["message"]
-    monkeypatch.setattr(Ingestor, "_ingest_run", real)
+    monkeypatch.setattr(Ingestor, "_ingest_in", real)
     ing.ingest_all()
     with store.read() as conn:
         assert q.list_runs(conn, "p")["total"] == 2

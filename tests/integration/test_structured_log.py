@@ -249,9 +249,9 @@ def test_reference_custom_charts(tmp_path: Path) -> None:
     assert rows[2]["my_bar_chart_id"]["table"].data == [["cat", 3], ["dog", 5]]
     assert rows[3]["my_histogram"]["fields"] == {"value": "scores"}
     pr = rows[4]["pr"]["table"]
-    assert pr.columns == ["class", "recall", "precision"] and {r[0] for r in pr.data} == {"0", "1"}
+    assert pr.columns == ["class", "precision", "recall"] and {r[0] for r in pr.data} == {0, 1}
     roc = rows[5]["roc"]["table"]
-    assert [r[1:] for r in roc.data if r[0] == "1"] == [[0, 0], [0, 0.5], [0.5, 0.5], [0.5, 1], [1, 1]]
+    assert [r[1:] for r in roc.data if r[0] == 1] == [[0, 0], [0, 0.5], [0.5, 0.5], [0.5, 1], [1, 1]]
     conf = rows[6]["conf_mat"]["table"]
     # predicted classes: [0, 0, 0, 1] against truth [0, 0, 1, 1]
     assert conf.data == [["cat", "cat", 2], ["cat", "dog", 0], ["dog", "cat", 1], ["dog", "dog", 1]]

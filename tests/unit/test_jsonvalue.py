@@ -11,23 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exact import same
 from runyard import jsonvalue
 from runyard.log.records import decode as decode_record
 from runyard.log.records import encode as encode_record
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal, with NaN equal to NaN and -0.0 told apart from 0.0, types included."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
-
 
 # What a run log holds: msgpack's values (ints within 64 bits), str keys.
 scalars = (

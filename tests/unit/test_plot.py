@@ -32,8 +32,8 @@ def _ref(tmp_path: Path, chart: CustomChart) -> tuple[dict[str, Any], dict[str, 
     return ref, table_doc
 
 
-def _rows_by_class(doc: dict[str, Any]) -> dict[str, list[list[float]]]:
-    out: dict[str, list[list[float]]] = {}
+def _rows_by_class(doc: dict[str, Any]) -> dict[Any, list[list[float]]]:
+    out: dict[Any, list[list[float]]] = {}
     for cls, a, b in doc["data"]:
         out.setdefault(cls, []).append([a, b])
     return out
@@ -97,7 +97,7 @@ def test_line_series(tmp_path: Path) -> None:
     assert doc["data"] == [[0, "a", 1], [1, "a", 2], [2, "a", 3], [0, "b", 4], [1, "b", 5], [2, "b", 6]]
     # one xs per series, default keys
     _, doc = _ref(tmp_path, plot.line_series([[0, 1], [5]], [np.array([1.0, 2.0]), [3.0]]))
-    assert doc["data"] == [[0, "key_0", 1.0], [1, "key_0", 2.0], [5, "key_1", 3.0]]
+    assert doc["data"] == [[0, "line_0", 1.0], [1, "line_0", 2.0], [5, "line_1", 3.0]]
 
 
 # -- PR and ROC: hand-computed ------------------------------------------------------------------------
@@ -122,31 +122,31 @@ def test_roc_curve_hand_computed(tmp_path: Path) -> None:
 
 def test_pr_curve_hand_computed(tmp_path: Path) -> None:
     ref, doc = _ref(tmp_path, plot.pr_curve(Y_TRUE, PROBAS, labels=["neg", "pos"], classes_to_plot=[1]))
-    assert ref["preset"] == "runyard/pr_curve" and ref["title"] == "Precision v. Recall"
-    assert doc["columns"] == ["class", "recall", "precision"]
+    assert ref["preset"] == "runyard/pr_curve" and ref["title"] == "Precision-Recall Curve"
+    assert doc["columns"] == ["class", "precision", "recall"]  # wandb's order
     curves = _rows_by_class(doc)
     assert list(curves) == ["pos"]
     got = np.array(curves["pos"])
-    np.testing.assert_allclose(got[:, 0], [0, 0.5, 0.5, 1, 1])
-    np.testing.assert_allclose(got[:, 1], [1, 1, 0.5, 2 / 3, 0.5])
+    np.testing.assert_allclose(got[:, 1], [0, 0.5, 0.5, 1, 1])
+    np.testing.assert_allclose(got[:, 0], [1, 1, 0.5, 2 / 3, 0.5])
 
 
 def test_curves_with_tied_scores_binary_1d_and_string_labels(tmp_path: Path) -> None:
     # scores 0.5 (pos), 0.5 (neg), 0.2 (pos): the tie is one threshold → TP 1, 2 and FP 1, 1.
     _, doc = _ref(tmp_path, plot.roc_curve([1, 0, 1], [0.5, 0.5, 0.2], classes_to_plot=[1]))
-    assert _rows_by_class(doc) == {"1": [[0, 0], [1, 0.5], [1, 1]]}
+    assert _rows_by_class(doc) == {1: [[0, 0], [1, 0.5], [1, 1]]}  # class values kept as given, as wandb
     _, doc = _ref(tmp_path, plot.pr_curve(["cat", "dog", "cat"], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]))
     curves = _rows_by_class(doc)
     assert set(curves) == {"cat", "dog"}
     # dog scores 0.1, 0.8, 0.4: the one dog ranks first → (recall 1, precision 1), then 1/2, 1/3
-    assert curves["dog"] == [[0.0, 1.0], [1.0, 1.0], [1.0, 0.5], [1.0, 1 / 3]]
+    assert curves["dog"] == [[1.0, 0.0], [1.0, 1.0], [0.5, 1.0], [1 / 3, 1.0]]  # [precision, recall]
 
 
 def test_class_without_positives_is_left_out_with_a_warning(tmp_path: Path) -> None:
-    with pytest.warns(UserWarning, match="class '2' has no positive samples"):
+    with pytest.warns(UserWarning, match="class 2 has no positive samples"):
         chart = plot.roc_curve([0, 1, 0, 1], np.full((4, 3), 1 / 3))
     _, doc = _ref(tmp_path, chart)
-    assert set(_rows_by_class(doc)) == {"0", "1"}
+    assert set(_rows_by_class(doc)) == {0, 1}
 
 
 def test_long_curves_are_thinned_keeping_both_ends(tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_long_curves_are_thinned_keeping_both_ends(tmp_path: Path) -> None:
     y = rng.integers(0, 2, size=5000)
     p = rng.random(5000)
     _, doc = _ref(tmp_path, plot.roc_curve(y, p, classes_to_plot=[1]))
-    rows = _rows_by_class(doc)["1"]
+    rows = _rows_by_class(doc)[1]
     assert len(rows) <= 500 and rows[0] == [0, 0] and rows[-1] == [1, 1]
 
 

@@ -98,8 +98,10 @@ def test_non_dict_is_a_clear_error() -> None:
 def test_log_before_init_and_after_finish_are_errors() -> None:
     with pytest.raises(UsageError, match="before runyard.init"):
         runyard.log({"a": 1})
-    with pytest.raises(UsageError, match="before runyard.init"):
+    with pytest.raises(UsageError, match=r"You must call runyard\.init\(\) before runyard\.config\.lr"):
         runyard.config.lr = 3
+    with pytest.raises(UsageError, match=r"before runyard\.summary\['acc'\]"):
+        runyard.summary["acc"] = 1
     run = runyard.init(project="p")
     run.finish()
     with pytest.raises(UsageError, match="after finish"):

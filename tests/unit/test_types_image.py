@@ -61,7 +61,26 @@ def test_pixels_are_exact_for_large_noisy_and_smooth_images(tmp_path: Path) -> N
 def test_float_in_unit_range_scales_by_255(tmp_path: Path) -> None:
     arr = np.array([[0.0, 0.5, 1.0]], dtype=np.float32)
     _, im = stored(tmp_path, Image(arr))
-    assert np.asarray(im).tolist() == [[0, 128, 255]]
+    assert np.asarray(im).tolist() == [[0, 127, 255]]  # rounded down, as wandb's
+
+
+def test_float_in_minus_one_to_one_maps_to_0_255_and_normalize_false_only_clips(tmp_path: Path) -> None:
+    arr = np.array([[-1.0, -0.2, 0.6, 1.0]])
+    _, im = stored(tmp_path, Image(arr))
+    assert np.asarray(im).tolist() == [[0, 102, 204, 255]]
+    assert Image(arr).to_data_array() == [[0, 102, 204, 255]]
+    _, im = stored(tmp_path, Image(arr, normalize=False))
+    assert np.asarray(im).tolist() == [[0, 0, 0, 1]]
+
+
+def test_image_from_image_equality_format_and_captions() -> None:
+    a = Image(np.arange(12, dtype=np.uint8).reshape(2, 2, 3), caption="a")
+    b = Image(a)
+    assert b == a and b.caption == "a" and b.to_data_array() == [[(0, 1, 2), (3, 4, 5)], [(6, 7, 8), (9, 10, 11)]]
+    assert Image(a, caption="other") != a
+    assert Image(np.zeros((2, 2)), file_type="jpg").format == "jpg" and a.format == "png"
+    assert Image.all_captions([a, Image(np.zeros((2, 2)))]) == ["a", None]
+    assert Image.all_captions([Image(np.zeros((2, 2)))]) is False
 
 
 def test_float_outside_unit_range_is_clipped_and_nan_is_zero(tmp_path: Path) -> None:

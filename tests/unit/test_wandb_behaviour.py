@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
@@ -117,16 +118,42 @@ def test_table_cast_primary_and_foreign_keys() -> None:
     orders.cast("order", "number")
     with pytest.raises(TypeError, match="row 0, column 'user' holds 'u1'.*not number"):
         orders.cast("user", "number")
-    orders.add_data(3, None, 1.0)
-    with pytest.raises(TypeError, match="row 2, column 'user' is None; pass optional=True"):
-        orders.cast("user", str)
-    orders.cast("user", str, optional=True)
+    with pytest.raises(TypeError, match="row 2, column 'user' is None, but the column is a foreign-key column"):
+        orders.add_data(3, None, 1.0)  # key columns hold no None, as in wandb
+    orders.add_data(3, "u1", 1.0)
+    user = orders.get_column("user")[2]
+    assert user == "u1" and user._table is users and user._col_name == "id"  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="row 0, column 'name' is None; pass optional=True"):
+        runyard.Table(columns=["name"], data=[[None]]).cast("name", str)
     bad = runyard.Table(columns=["id"], data=[["x"], ["x"]])
     with pytest.raises(ValueError, match="repeated values"):
         bad.set_pk("id")
     with pytest.raises(ValueError, match=r"\['u9'\] in column 'user'"):
         runyard.Table(columns=["user"], data=[["u9"]]).set_fk("user", users, "id")
     assert orders.get_column("amount") == [3.5, 4, 1.0] and list(orders.iterrows())[0] == (0, [1, "u1", 3.5])
+
+
+def test_table_index_and_key_values_join_tables() -> None:
+    users = runyard.Table(columns=["id", "name"], data=[["u1", "ann"], ["u2", "bob"]])
+    users.set_pk("id")
+    assert [k._table is users for k in users.get_column("id")] == [True, True]  # type: ignore[attr-defined]
+    # a column receiving an index or a primary-key value becomes a key column, earlier values too
+    by_row = runyard.Table(columns=["row", "note"], data=[[5, "x"]])
+    by_row.add_data(users.get_index()[1], "y")
+    assert [r[0] for r in by_row.data] == [5, 1] and all(r[0]._table is users for r in by_row.data)
+    with pytest.raises(TypeError, match="table-index column"):
+        by_row.add_data(None, "z")
+    orders = runyard.Table(columns=["user"], data=[["u2"]])
+    orders.add_column("buyer", users.get_column("id")[:1])
+    assert orders.data[0][1]._table is users and orders.data[0][1]._col_name == "id"
+    assert [ndx for ndx, _ in orders.iterrows()] == [0] and next(orders.iterrows())[0]._table is orders
+    # logged and read back, keys are the plain values
+    run = runyard.init(project="keys")
+    run.log({"orders": orders, "by_row": by_row})
+    run.finish()
+    summary = runyard.Api().run(run.path).summary
+    assert summary["orders"].data == [["u2", "u1"]] and summary["by_row"].data == [[5, "x"], [1, "y"]]
+    assert copy.deepcopy(orders).data == [["u2", "u1"]]
 
 
 def test_image_histogram_audio_chart_helpers() -> None:
@@ -152,9 +179,10 @@ def test_pr_curve_interp_size() -> None:
     probas = np.stack([1 - y * 0.6 - rng.random(200) * 0.4, y * 0.6 + rng.random(200) * 0.4], axis=1)
     chart = runyard.plot.pr_curve(y, probas, interp_size=11)
     rows = chart.table.data
-    assert len(rows) == 22 and [r[1] for r in rows[:11]] == pytest.approx([i / 10 for i in range(11)])
-    precision = [r[2] for r in rows[:11]]
-    assert precision == sorted(precision, reverse=True)  # interpolated precision never rises with recall
+    # wandb's layout: class, precision, recall, recall from 1 down to 0
+    assert len(rows) == 22 and [r[2] for r in rows[:11]] == pytest.approx([1 - i / 10 for i in range(11)])
+    precision = [r[1] for r in rows[:11]]
+    assert precision == sorted(precision)  # interpolated precision never rises with recall
     with pytest.raises(ValueError, match="interp_size"):
         runyard.plot.pr_curve(y, probas, interp_size=1)
 
@@ -167,7 +195,7 @@ def test_torch_tensor_is_read_as_channels_first_and_jpeg_drops_alpha() -> None:
     t[0] = 1.0
     img = runyard.Image(t)
     assert (img.width, img.height, img.mode) == (3, 4, "RGB")
-    with pytest.warns(runyard.RunyardWarning, match="JPEG has no alpha channel"):
+    with pytest.warns(runyard.RunyardWarning, match="JPEG format does not support transparency. Ignoring alpha channel"):
         jpeg = runyard.Image(np.zeros((4, 4, 4), dtype=np.uint8), file_type="jpeg")
     run = runyard.init(project="img")
     run.log({"jpeg": jpeg, "masked": runyard.Image(np.zeros((8, 8, 3), dtype=np.uint8), masks={

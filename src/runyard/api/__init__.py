@@ -106,7 +106,8 @@ class Api:
 
     def _artifact_ctx(self) -> Any:
         if self._http is not None:
-            raise UsageError("artifacts are read from a local folder; Api(base_url=...) does not serve them yet")
+            raise UsageError("this reads a local folder's artifacts; over Api(base_url=...) use artifact(), "
+                             "artifacts(), artifact_types() and artifact_collections()")
         from ..artifacts.context import context
 
         return context(self.root)

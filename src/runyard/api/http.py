@@ -9,10 +9,12 @@ typed references with a ``url`` to fetch the file, not as local views.
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..errors import RunyardError, UsageError
@@ -169,9 +171,14 @@ class HttpRun(HistoryReads):
                 return "".join(parts)
             after = page["next"]
 
-    def files(self) -> list[dict[str, Any]]:
-        """The run's media and files: ``{path, size, url}`` each."""
-        return [dict(f, url=self._client.base_url + f["url"]) for f in self._client.get(f"{self._base}/files")["files"]]
+    def files(self) -> list[RemoteFile]:
+        """The run's media and files: ``{path, size, url}`` each, with wandb's ``File`` surface."""
+        return [RemoteFile(self, dict(f, url=self._client.base_url + f["url"]))
+                for f in self._client.get(f"{self._base}/files")["files"]]
+
+    def file(self, name: str) -> RemoteFile:
+        """One file of the run by its path (``run.file(name).download()``, as in wandb)."""
+        return RemoteFile(self, {"path": name, "url": self._client.url(f"{self._base}/files/{name}")})
 
     def download(self, path: str) -> bytes:
         """The bytes of one of the run's files (a media ``path`` from a reference)."""
@@ -210,3 +217,31 @@ def list_runs(client: HttpClient, project: str, entity: str, filters: dict[str, 
         offset += len(page["runs"])
         if not page["runs"] or offset >= page["total"]:
             return out
+
+
+class RemoteFile(dict[str, Any]):
+    """A file of a run on a server: the dict ``{path, size, url}``, and wandb's ``File`` surface
+    (``name``, ``size``, ``download``), like ``RunFile`` for a local run."""
+
+    def __init__(self, run: HttpRun, doc: dict[str, Any]) -> None:
+        super().__init__(doc)
+        self._run = run
+
+    name = property(lambda self: self["path"])
+    size = property(lambda self: self.get("size"))
+
+    def download(self, root: str | os.PathLike[str] = ".", replace: bool = False) -> Path:
+        """Write the file under ``root`` at its path; its path there."""
+        name = str(self["path"])
+        target = Path(root) / name
+        if target.exists() and not replace:
+            raise FileExistsError(f"{target} exists; pass replace=True to overwrite it")
+        data = self._run.download(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.part")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return target
+
+    def __repr__(self) -> str:
+        return f"<RemoteFile {self.name} ({self.size} bytes)>"

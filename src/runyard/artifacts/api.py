@@ -21,6 +21,12 @@ def _project(api: Any, project: str | None) -> str:
     raise ValueError(f"name a project: {api.root} holds artifacts in {projects or 'none'}")
 
 
+def _remote_project(project: str | None) -> str:
+    if not project:
+        raise ValueError("name the project: Api(base_url=...) reads artifacts of one project at a time")
+    return project.split("/")[-1]
+
+
 def artifact(api: Any, name: str, type: str | None = None) -> Any:
     if api._http is not None:
         from .http import remote_artifact
@@ -32,6 +38,10 @@ def artifact(api: Any, name: str, type: str | None = None) -> Any:
 
 def artifact_versions(api: Any, type_name: str, name: str) -> list[Artifact]:
     """Every version of collection ``[project/]name`` (of type ``type_name``), oldest first."""
+    if api._http is not None:
+        from .http import remote_versions
+
+        return remote_versions(api, type_name, name)  # type: ignore[return-value]
     spec = parse_spec(name)
     ctx = api._artifact_ctx()
     project = _project(api, spec.project)
@@ -44,11 +54,19 @@ def artifact_versions(api: Any, type_name: str, name: str) -> list[Artifact]:
 
 
 def artifact_types(api: Any, project: str | None = None) -> list[str]:
+    if api._http is not None:
+        from .http import remote_types
+
+        return remote_types(api, _remote_project(project))
     ctx = api._artifact_ctx()
     return sorted({t for _, t in ctx.registry.collections(_project(api, project))})
 
 
 def artifact_collections(api: Any, project: str | None = None, type_name: str | None = None) -> list[str]:
+    if api._http is not None:
+        from .http import remote_collections
+
+        return remote_collections(api, _remote_project(project), type_name)
     ctx = api._artifact_ctx()
     return [n for n, _ in ctx.registry.collections(_project(api, project), type_name)]
 

@@ -25,7 +25,7 @@ from ..errors import RunyardWarning, UsageError
 from .manifest import Manifest, ManifestEntry
 from .names import ArtifactNotFoundError, check_entry_path, check_name
 
-PENDING, UPLOADING, COMMITTED = "PENDING", "UPLOADING", "COMMITTED"
+PENDING, UPLOADING, COMMITTED, DELETED = "PENDING", "UPLOADING", "COMMITTED", "DELETED"
 
 
 @dataclass(slots=True)
@@ -67,7 +67,9 @@ class ArtifactEntry:
 
 
 class Artifact:
-    """``Artifact(name, type, description=None, metadata=None)``: files to log as one version."""
+    """``Artifact(name, type, description=None, metadata=None, incremental=False)``: files to log as
+    one version; an incremental one is logged as the collection's latest version plus (or with
+    replaced) these files."""
 
     def __init__(self, name: str, type: str, description: str | None = None,
                  metadata: dict[str, Any] | None = None, incremental: bool = False,
@@ -87,11 +89,15 @@ class Artifact:
         self._done = threading.Event()
         self._error: BaseException | None = None
         self._warnings: list[str] = []
+        self._server_version: int | None = None  # online: the team server's number for this version
+        self._ttl: float | None = None  # seconds (the ttl property takes a timedelta)
+        self._pull: Any = None  # a version read from the team server: pulls entries' blobs into the local store
         self._requested_aliases: list[str] = []
         self._project: str | None = None
         self._entity: str | None = None
         self._progress: Any = None  # called with bytes moved, from worker threads (CLI progress bars)
         self._deferred_dirs: list[Path] = []  # folders of log_artifact(path), walked by the uploader
+        self._incremental = bool(incremental)  # logged on top of the collection's latest version
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -120,6 +126,8 @@ class Artifact:
     def version(self) -> str:
         if self._doc is None:
             raise UsageError(f"artifact {self._name!r} has no version until it is logged and stored (call wait())")
+        if self._server_version is not None:  # online mode: the number the team server gave it
+            return f"v{self._server_version}"
         return f"v{self._doc['version']}"
 
     @property
@@ -330,6 +338,8 @@ class Artifact:
         if self._state != COMMITTED:
             if self._state == UPLOADING:
                 self.wait()
+            elif self._state == DELETED:
+                raise UsageError(f"{what}: artifact {self.name!r} was deleted")
             else:
                 raise UsageError(f"{what}: artifact {self._name!r} is not logged yet; log it (and wait()) first")
         assert self._manifest is not None
@@ -356,7 +366,16 @@ class Artifact:
             raise KeyError(f"artifact {self.name!r} has no object {name!r} (added with add(obj, name))")
         from .transfer import read_entry_bytes
 
+        if self._pull is not None:
+            self._pull([manifest.entries[meta]])
         ref = json.loads(read_entry_bytes(self, manifest.entries[meta]))
+        if ref.get("_type") == "partitioned-table":
+            from ..types.partitioned_table import PartitionedTable
+
+            prefix = str(ref["parts_path"]) + "/"
+            names = sorted(p.removesuffix(".table.json") for p in manifest.entries
+                           if p.startswith(prefix) and p.endswith(".table.json"))
+            return PartitionedTable._from_artifact(ref["parts_path"], lambda: [self.get(n) for n in names])
         folder = Path(self.download(path_prefix="media/"))
         from ..types.views import convert_refs
 
@@ -370,6 +389,8 @@ class Artifact:
         from .transfer import download
 
         manifest = self._require_committed("download()")
+        if self._pull is not None:
+            self._pull([e for e in manifest if path_prefix is None or e.path.startswith(path_prefix)])
         return str(download(self, manifest, root, path_prefix, _exact, allow_missing_references, self._progress))
 
     def file(self, root: str | os.PathLike[str] | None = None) -> str:
@@ -450,12 +471,39 @@ class Artifact:
                 seen[use["run"]] = run_for(self, use["run"])
         return [r for r in seen.values() if r is not None]
 
-    def save(self) -> None:
-        """Save edits to a stored version's aliases."""
-        self._require_committed("save()")
-        assert self._doc is not None and self._ctx is not None and self._project is not None
-        self._ctx.registry.set_aliases(self._project, self._name, int(self._doc["version"]), self._requested_aliases)
-        self._doc = self._ctx.registry.resolve(self._project, self._name, self.version)
+    def save(self, project: str | None = None, settings: Any = None) -> None:
+        """A new artifact: log it (by the current run, else a short ``auto`` run of ``project``).
+        A stored version: save edits to its description, metadata, aliases and ttl."""
+        from .edits import save
+
+        save(self, project)
+
+    def delete(self, delete_aliases: bool = False) -> None:
+        """Delete this version (its files go with ``runyard artifact cache cleanup`` when no other
+        version holds them); with aliases only when ``delete_aliases``."""
+        from .edits import delete
+
+        delete(self, delete_aliases)
+
+    def new_draft(self) -> Artifact:
+        """A new artifact with this version's files, to change and log as a new version."""
+        from .edits import new_draft
+
+        return new_draft(self)
+
+    @property
+    def ttl(self) -> Any:
+        """How long the version is kept after it was logged (a ``timedelta``), or None: forever.
+        Set it before logging, or on a stored version and ``save()``."""
+        from datetime import timedelta
+
+        return None if self._ttl is None else timedelta(seconds=self._ttl)
+
+    @ttl.setter
+    def ttl(self, value: Any) -> None:
+        from .edits import ttl_seconds
+
+        self._ttl = ttl_seconds(value)
 
     @classmethod
     def _from_doc(cls, ctx: Any, doc: dict[str, Any], manifest: Manifest) -> Artifact:
@@ -467,6 +515,7 @@ class Artifact:
         self._ctx, self._doc, self._manifest = ctx, doc, manifest
         self._project, self._entity = doc["project"], doc.get("entity") or "local"
         self._requested_aliases = [a for a in doc.get("aliases", []) if a != "latest"]
+        self._ttl = float(doc["ttl"]) if doc.get("ttl") is not None else None
         self._state = COMMITTED
         self._done.set()
 

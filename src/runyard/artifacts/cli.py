@@ -150,10 +150,17 @@ def cache_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
 @_DIR
 def cleanup_command(older_than: float, dry_run: bool, directory: str | None) -> None:
-    """Remove blobs no version refers to (left by killed uploads) and stale temporary files."""
+    """Delete versions past their TTL, then remove blobs no version refers to (left by killed
+    uploads or deleted versions) and stale temporary files."""
     from .cleanup import cleanup
+    from .edits import expire
 
-    report = cleanup(_api(directory)._artifact_ctx(), older_than, dry_run)
+    ctx = _api(directory)._artifact_ctx()
+    expired = expire(ctx, dry_run=dry_run)
+    if expired:
+        click.echo(f"{'Would delete' if dry_run else 'Deleted'} {len(expired)} version(s) past their TTL: "
+                   + ", ".join(expired))
+    report = cleanup(ctx, older_than, dry_run)
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {report.blobs} unreferenced blob(s), {human_bytes(report.bytes)}, "
                f"and {report.temp_files} temporary file(s); {report.kept} blob(s) are in use.")

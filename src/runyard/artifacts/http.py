@@ -1,7 +1,8 @@
 """Artifacts read from a runyard server: ``Api(base_url=...).artifact("project/name:v3")``.
 
 A ``RemoteArtifact`` has the read side of ``Artifact`` (name, version, aliases, metadata,
-``files()``, ``download()``, ``file()``, ``verify()``) over the HTTP routes of
+``files()``, ``get_entry()``, ``download()``, ``file()``, ``verify()``, ``logged_by()``,
+``used_by()``) over the HTTP routes of
 docs/artifacts.md, "HTTP API". Files are streamed to a temporary name, their SHA-256 checked,
 then renamed; a file already there with the right hash is not fetched again.
 """
@@ -38,8 +39,42 @@ class RemoteArtifact:
         self.description: str | None = doc.get("description")
         self.digest: str = doc["digest"]
         self.size: int = int(doc["size"])
-        self._entries = [ManifestEntry.from_json(e["path"], e) for e in doc.get("manifest", [])]
+        self.created_at: float | None = doc.get("created_at")
+        self._listed = doc.get("manifest")
         self._base = f"/api/projects/{_q(self.project)}/artifacts/{_q(doc['name'])}/{self.version}"
+
+    @property
+    def _entries(self) -> list[ManifestEntry]:
+        if self._listed is None:  # a version from a listing: its manifest on first use
+            self._listed = self._client.get(self._base)["manifest"]
+        return [ManifestEntry.from_json(e["path"], e) for e in self._listed]
+
+    @property
+    def collection_name(self) -> str:
+        return str(self._doc["name"])
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self._doc.get('entity') or 'local'}/{self.project}/{self.name}"
+
+    def logged_by(self) -> Any:
+        """The run that logged this version (an ``Api`` run over HTTP), or None."""
+        from ..api.http import HttpRun
+
+        ref = self._doc.get("logged_by")
+        return HttpRun(self._client, ref["project"], ref["run_id"]) if ref else None
+
+    def used_by(self) -> list[Any]:
+        """The runs that used this version."""
+        from ..api.http import HttpRun
+
+        return [HttpRun(self._client, r["project"], r["run_id"]) for r in self._doc.get("used_by") or []]
+
+    def get_entry(self, path: str) -> ManifestEntry:
+        for e in self._entries:
+            if e.path == path:
+                return e
+        raise KeyError(f"{self.name!r} has no file {path!r}")
 
     def __repr__(self) -> str:
         return f"<RemoteArtifact {self.project}/{self.name} ({self.type})>"
@@ -105,3 +140,30 @@ def remote_artifact(api: Any, name: str, type: str | None = None) -> RemoteArtif
     if type is not None and doc["type"] != type:
         raise ValueError(f"artifact {spec.name!r} has type {doc['type']!r}, not {type!r}")
     return RemoteArtifact(api._http, doc)
+
+
+def remote_versions(api: Any, type_name: str | None, name: str) -> list[RemoteArtifact]:
+    """Every version of ``project/name`` on the server, oldest first (manifests read on use)."""
+    from ..api.http import ServerError
+
+    spec = parse_spec(name)
+    if spec.project is None:
+        raise ValueError(f"name the project: 'project/{spec.name}'")
+    try:
+        docs = api._http.get(f"/api/projects/{_q(spec.project)}/artifacts/{_q(spec.name)}/versions")["versions"]
+    except ServerError as exc:
+        if exc.status == 404:
+            raise ArtifactNotFoundError(str(exc)) from None
+        raise
+    if type_name and docs and docs[0]["type"] != type_name:
+        raise ValueError(f"artifact {spec.name!r} has type {docs[0]['type']!r}, not {type_name!r}")
+    return [RemoteArtifact(api._http, d) for d in docs]
+
+
+def remote_types(api: Any, project: str) -> list[str]:
+    return [t["type"] for t in api._http.get(f"/api/projects/{_q(project)}/artifact-types")["types"]]
+
+
+def remote_collections(api: Any, project: str, type_name: str | None) -> list[str]:
+    params = {"type": type_name} if type_name else {}
+    return [c["name"] for c in api._http.get(f"/api/projects/{_q(project)}/artifacts", **params)["collections"]]

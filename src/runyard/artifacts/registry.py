@@ -180,8 +180,8 @@ class Registry:
                 )
             same = next((d for d in existing if d["digest"] == doc["digest"]), None)
             created = same is None
-            if same is None:
-                n = existing[-1]["version"] + 1 if existing else 0
+            if same is None:  # numbers of deleted versions are not given out again
+                n = max([d["version"] + 1 for d in existing[-1:]] + [v + 1 for v in self._deleted(folder)] + [0])
                 doc = {**doc, "version": n, "created_at": doc.get("created_at") or time.time()}
                 doc.pop("aliases", None)
                 _write_json(folder / f"v{n}.json", doc)
@@ -194,6 +194,39 @@ class Registry:
         doc = dict(doc)
         doc["aliases"] = sorted(a for a, v in current.items() if v == doc["version"])
         return doc, created
+
+    @staticmethod
+    def _deleted(folder: Path) -> list[int]:
+        out = []
+        for f in folder.glob(".v*.deleted.json"):
+            n = version_number(f.name[1:-len(".deleted.json")])
+            if n is not None:
+                out.append(n)
+        return out
+
+    def update(self, project: str, name: str, version: int, fields: dict[str, Any]) -> None:
+        """Change a stored version's description, metadata or ttl (its files never change)."""
+        with self._locked(project, name) as folder:
+            path = folder / f"v{version}.json"
+            if not path.exists():
+                raise ArtifactNotFoundError(f"artifact {name!r} in project {project!r} has no version v{version}")
+            doc = _read_json(path)
+            doc.update({k: v for k, v in fields.items() if k in ("description", "metadata", "ttl")})
+            _write_json(path, doc)
+
+    def delete(self, project: str, name: str, version: int) -> None:
+        """Delete a version: its file becomes a tombstone (``.vN.deleted.json``, so ``vN`` is never
+        given out again), its aliases go, and ``latest`` moves to the newest version left."""
+        with self._locked(project, name) as folder:
+            path = folder / f"v{version}.json"
+            if not path.exists():
+                raise ArtifactNotFoundError(f"artifact {name!r} in project {project!r} has no version v{version}")
+            os.replace(path, folder / f".v{version}.deleted.json")
+            current = {a: v for a, v in self.aliases(project, name).items() if v != version}
+            left = [d["version"] for d in self.version_docs(project, name)]
+            if left:
+                current["latest"] = current.get("latest", max(left))
+            _write_json(folder / "aliases.json", current)
 
     def set_aliases(self, project: str, name: str, version: int, aliases: list[str]) -> None:
         """Make ``aliases`` exactly the custom aliases of ``version`` (``latest`` is kept as is)."""

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +88,46 @@ def log_artifact(run: Any, artifact_or_path: Artifact | str | os.PathLike[str], 
                 description=doc.get("description"), metadata=doc.get("metadata") or {},
                 created_at=doc["created_at"])
 
-    job = Job(art, ctx, run.project, run.entity, wanted, run.path, on_commit, progress=art._progress)
+    job = Job(art, ctx, run.project, run.entity, wanted, run.path, on_commit, progress=art._progress,
+              remote=_remote(run, art))
     _jobs(run).append(job)
     submit(job)
     return art
+
+
+def _remote(run: Any, art: Artifact) -> Callable[[dict[str, Any]], int | None] | None:
+    """Online mode: a function sending a committed version to the team server (a few tries);
+    it answers the server's version number, or None with a warning naming ``runyard sync``."""
+    sender = getattr(run, "_sender", None)
+    if sender is None:
+        return None
+
+    def send(doc: dict[str, Any]) -> int | None:
+        from ..sdk.sender import Client, Refused, Retry
+        from .remote import mark_sent, send_version
+
+        client = Client(sender.base_url, sender.client.api_key)
+        error = ""
+        try:
+            for attempt in range(4):
+                try:
+                    got = send_version(client, art._ctx.blobs, doc["project"], doc["name"], doc["type"],
+                                       doc["digest"], sender.entity)
+                    mark_sent(Path(run.dir), doc["project"], doc["name"], doc["digest"])
+                    return int(got["version"])
+                except Retry as exc:
+                    error = str(exc)
+                    time.sleep(0.5 * 2 ** attempt)
+                except Refused as exc:
+                    error = str(exc)
+                    break
+        finally:
+            client.close()
+        art._warnings.append(f"artifact {doc['name']}:v{doc['version']} is stored locally but was not sent to "
+                             f"{sender.base_url} ({error}); send it with: runyard sync {run.dir}")
+        return None
+
+    return send
 
 
 def _default_name(run: Any, path: Path) -> str:
@@ -119,15 +156,43 @@ def use_artifact(run: Any, artifact_or_name: Artifact | str, type: str | None = 
     if isinstance(artifact_or_name, Artifact):
         art = artifact_or_name
         if art.state == PENDING:  # a new artifact used as input: stored, but not an output
-            job = Job(art, ctx, run.project, run.entity, _aliases(aliases), None)
+            job = Job(art, ctx, run.project, run.entity, _aliases(aliases), None, remote=_remote(run, art))
             submit(job)
         art.wait()
     else:
-        art = fetch(ctx, run.project, artifact_or_name, type)
+        art = _fetch_online(run, ctx, artifact_or_name, type) or fetch(ctx, run.project, artifact_or_name, type)
     assert art._doc is not None and art._project is not None
     ts = time.time()
-    ctx.registry.add_use(art._project, art._name, int(art._doc["version"]), run.path, ts)
+    if art._pull is None:  # a version of this folder's registry (not one read from the team server)
+        ctx.registry.add_use(art._project, art._name, int(art._doc["version"]), run.path, ts)
     _record(run, "used", art._doc)
+    return art
+
+
+def _fetch_online(run: Any, ctx: Context, spec_text: str, type: str | None) -> Artifact | None:
+    """Online mode: the version as the team server numbers it (logged by any machine), or None
+    when the server has no such name or cannot be reached (then the local registry answers)."""
+    sender = getattr(run, "_sender", None)
+    if sender is None:
+        return None
+    from ..api.http import ServerError
+    from .remote import fetch_version
+
+    spec = parse_spec(spec_text)
+    try:
+        got = fetch_version(sender.base_url, sender.client.api_key, ctx.blobs, spec.project or run.project,
+                            spec.name, spec.alias)
+    except (OSError, ServerError) as exc:
+        warnings.warn(f"use_artifact({spec_text!r}): the team server could not be asked ({exc}); "
+                      "using this folder's versions", RunyardWarning, stacklevel=4)
+        return None
+    if got is None:
+        return None
+    doc, manifest, pull = got
+    if type is not None and doc["type"] != type:
+        raise ValueError(f"artifact {spec.name!r} has type {doc['type']!r}, not {type!r}")
+    art = Artifact._from_doc(ctx, doc, manifest)
+    art._pull = pull
     return art
 
 
@@ -147,7 +212,7 @@ def link_artifact(run: Any, artifact: Artifact, target_path: str, aliases: list[
     target = Artifact(name, artifact.type, artifact.description, artifact.metadata)
     source = {"project": artifact._project, "name": artifact._name, "version": int(artifact._doc["version"])}
     job = Job(target, ctx, project, run.entity, _aliases(aliases), artifact._doc.get("logged_by"),
-              linked_from=source, manifest=artifact._manifest)
+              linked_from=source, manifest=artifact._manifest, remote=_remote(run, target))
     target._ctx = ctx
     commit(job)
     assert target._doc is not None

@@ -3,8 +3,9 @@ verifying and reading a stored version's files.
 
 Both directions use the hash cache: a file whose stat is unchanged since it was last hashed is
 not read again, so logging an unchanged folder again, or downloading a version into a folder
-that already holds it, reads (almost) no bytes. Files move on a few threads at once (hashing and
-file I/O release the GIL).
+that already holds it, reads (almost) no bytes. A new file is read once: each buffer is hashed and
+written (``put_file``); a file whose hash is known but whose blob is absent is copied by the kernel
+(``put_known``). Files move on a few threads at once (hashlib and file I/O release the GIL).
 """
 
 from __future__ import annotations
@@ -73,13 +74,26 @@ def store_files(name: str, pending: dict[str, Pending], ctx: Context,
             else:
                 size = st.st_size
             return ManifestEntry(p.path, digest, size, p.ref, p.extra)
-        assert p.source is not None
+        if p.source is None:  # an entry of a stored version (new_draft): its blob is there already
+            if not ctx.blobs.has(str(p.digest)):
+                raise FileNotFoundError(f"artifact {name!r}: the stored file of {p.path!r} ({p.digest}) is no "
+                                        "longer in the blob store")
+            if progress is not None:
+                progress(p.size)
+            return ManifestEntry(p.path, str(p.digest), p.size, None, p.extra)
         src, st = p.source, stats[p.source]
         digest = cached.get(src)
         if digest is not None and digest not in absent:
             if progress is not None:
                 progress(st.st_size)
             return ManifestEntry(p.path, digest, st.st_size)
+        known = getattr(ctx.blobs, "put_known", None)  # a local store: a kernel-side copy
+        result = known(src, digest, st, progress) if digest is not None and known is not None else None
+        if result is not None:  # the hash cache knew the bytes and the file is unchanged
+            if p.stat is not None and stat_key(p.stat) != stat_key(st):
+                warnings.append(f"artifact {name!r}: file {p.path!r} ({src}) changed after it was added; "
+                                "the version holds the bytes that were read")
+            return ManifestEntry(p.path, result.digest, result.size)
         result = ctx.blobs.put_file(src, digest=digest, progress=progress)
         digest_of[p.path] = result.digest
         changed(p, src, st)

@@ -1,8 +1,9 @@
 """The background uploader: ``log_artifact`` hands it the artifact and returns at once.
 
 One daemon thread per process takes jobs in order: store the files (``transfer.store_files``),
-store the manifest, number the version in the registry, then tell the run (which writes the
-``ARTIFACT`` record to its log) and wake whoever waits (``Artifact.wait``, ``Run.finish``).
+store the manifest, number the version in the registry, in online mode send it to the team
+server (``remote.py``), then tell the run (which writes the ``ARTIFACT`` record to its log) and
+wake whoever waits (``Artifact.wait``, ``Run.finish``).
 A job that fails keeps its error on the artifact (``wait()`` raises it) and the run goes on.
 """
 
@@ -35,6 +36,7 @@ class Job:
     linked_from: dict[str, Any] | None = None
     manifest: Any = None  # set for a link: the version's manifest is reused as is
     progress: Callable[[int], None] | None = None  # bytes stored (a CLI progress bar)
+    remote: Callable[[dict[str, Any]], int | None] | None = None  # online: send the version, its server number
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -92,6 +94,17 @@ def commit(job: Job) -> None:
         if not art._pending:
             raise ValueError(f"artifact {art._name!r} holds no files")
         manifest, warnings = store_files(art._name, art._pending, ctx, job.progress)
+        if art._incremental:  # the latest version's files, these added or replacing theirs
+            from .manifest import Manifest
+            from .names import ArtifactNotFoundError
+
+            try:
+                latest = ctx.registry.resolve(job.project, art._name, "latest")
+            except ArtifactNotFoundError:
+                pass  # the first version of the collection
+            else:
+                base = Manifest.from_bytes(ctx.blobs.read_bytes(latest["digest"]))
+                manifest = Manifest({**base.entries, **manifest.entries})
     art._warnings.extend(warnings)
     put = ctx.blobs.put_bytes(manifest.to_bytes())
     doc = {
@@ -100,10 +113,14 @@ def commit(job: Job) -> None:
         "description": art.description, "metadata": art.metadata, "created_at": time.time(),
         "logged_by": job.logged_by,
     }
+    if art._ttl is not None:
+        doc["ttl"] = art._ttl
     if job.linked_from is not None:
         doc["linked_from"] = job.linked_from
     doc, created = ctx.registry.commit(doc, job.aliases)
     art._bind(ctx, doc, manifest)
+    if job.remote is not None:
+        art._server_version = job.remote(doc)
     if art._staging is not None:
         shutil.rmtree(art._staging, ignore_errors=True)
         art._staging = None

@@ -45,14 +45,29 @@ def _root(directory: str | None) -> Path:
     return Path(directory or os.environ.get("RUNYARD_DIR") or "runyard")
 
 
-def _finish(report: ImportReport, root: Path) -> None:
-    for line in report.lines():
-        click.echo(line)
-    if report.runs:
-        click.echo(f"See them with: runyard ui {root}")
+def _send(report: ImportReport, to: str) -> None:
+    """Send the runs of this import to the team server ``to`` (what ``runyard sync`` does for them)."""
+    from ..sdk.sync import SyncError, check_server, plan, send, server_for
+
+    try:
+        url, key, _ = server_for(to)
+        check_server(url, key)
+    except SyncError as exc:
+        raise click.ClickException(f"{exc}; the runs were imported into the local folder: send them later "
+                                   "with `runyard sync`") from None
+    plans = [plan(folder, url, key) for folder in report.folders]
+    with click.progressbar(length=max(1, sum(p.unsent for p in plans)), label=f"sending {len(plans)} run(s)",
+                           file=sys.stderr) as bar:
+        sent = send(plans, url, key, progress=bar.update)
+    click.echo(f"sent {len(sent.done)} run(s) to {url}: {sent.sent_bytes / 1e6:.1f} MB of log, {sent.files} "
+               "files checked or uploaded (runs the server held already were not sent again)")
+    for p, err in sent.failed:
+        click.echo(f"not sent: {p.project}/{p.run_id}: {err} (retry with: runyard sync {p.folder})", err=True)
+    if sent.failed:
+        raise SystemExit(1)
 
 
-def _run(what: str, fn: Any, directory: str | None, **kwargs: Any) -> None:
+def _run(what: str, fn: Any, directory: str | None, to: str | None = None, **kwargs: Any) -> None:
     root = _root(directory)
     report = ImportReport()
     progress = _Progress(report, what)
@@ -62,13 +77,22 @@ def _run(what: str, fn: Any, directory: str | None, **kwargs: Any) -> None:
         progress.close()
         raise click.ClickException(str(e)) from None
     progress.close()
-    _finish(report, root)
+    for line in report.lines():
+        click.echo(line)
+    if to is not None:
+        _send(report, to)
+    elif report.runs:
+        click.echo(f"See them with: runyard ui {root}")
 
 
 _dir_option = click.option("--dir", "directory", default=None, type=click.Path(file_okay=False),
-                           help="The runyard folder to import into (default: $RUNYARD_DIR or ./runyard).")
+                           help="The runyard folder to import into (default: $RUNYARD_DIR or ./runyard); with "
+                                "--to, the local copy that records what was sent.")
 _project_option = click.option("--project", "-p", default=None, help="Project to put the runs in.")
 _force_option = click.option("--force", is_flag=True, help="Import runs again that were imported before.")
+_to_option = click.option("--to", "to", default=None, metavar="URL",
+                          help="Also send the imported runs to this team server (the key of `runyard login`, "
+                               "or $RUNYARD_API_KEY); idempotent, as `runyard sync`.")
 
 
 @click.group("import")
@@ -77,15 +101,29 @@ def import_group() -> None:
 
 
 @import_group.command("wandb")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--from-server", is_flag=True,
+              help="PATHS are ENTITY/PROJECT or ENTITY/PROJECT/RUN_ID on a W&B server, read with wandb.Api() "
+                   "(key: WANDB_API_KEY or `wandb login`).")
+@click.option("--base-url", default=None, metavar="URL",
+              help="With --from-server: the W&B server (default: $WANDB_BASE_URL, else wandb's cloud).")
 @_dir_option
 @_project_option
 @_force_option
-def import_wandb(paths: tuple[str, ...], directory: str | None, project: str | None, force: bool) -> None:
-    """Import wandb run folders (wandb/offline-run-*, wandb/run-*, or a folder holding them)."""
+@_to_option
+def import_wandb(paths: tuple[str, ...], from_server: bool, base_url: str | None, directory: str | None,
+                 project: str | None, force: bool, to: str | None) -> None:
+    """Import wandb run folders (wandb/offline-run-*, wandb/run-*, or a folder holding them), or with
+    --from-server, runs of a W&B server."""
+    if from_server:
+        from .wandb_server import import_from_server
+
+        _run("importing runs from a W&B server", import_from_server, directory, to, paths=list(paths),
+             project=project, force=force, base_url=base_url)
+        return
     from .wandb import import_runs
 
-    _run("importing wandb runs", import_runs, directory, paths=list(paths), project=project, force=force)
+    _run("importing wandb runs", import_runs, directory, to, paths=list(paths), project=project, force=force)
 
 
 @import_group.command("tensorboard")
@@ -93,11 +131,12 @@ def import_wandb(paths: tuple[str, ...], directory: str | None, project: str | N
 @_dir_option
 @_project_option
 @_force_option
-def import_tensorboard(logdir: str, directory: str | None, project: str | None, force: bool) -> None:
+@_to_option
+def import_tensorboard(logdir: str, directory: str | None, project: str | None, force: bool, to: str | None) -> None:
     """Import every run (folder of event files) under a TensorBoard LOGDIR."""
     from .tensorboard import import_logdir
 
-    _run("importing TensorBoard runs", import_logdir, directory, logdir=logdir, project=project, force=force)
+    _run("importing TensorBoard runs", import_logdir, directory, to, logdir=logdir, project=project, force=force)
 
 
 @import_group.command("mlflow")
@@ -106,13 +145,14 @@ def import_tensorboard(logdir: str, directory: str | None, project: str | None, 
 @_dir_option
 @_project_option
 @_force_option
+@_to_option
 def import_mlflow(tracking_uri: str, experiments: tuple[str, ...], directory: str | None, project: str | None,
-                  force: bool) -> None:
+                  force: bool, to: str | None) -> None:
     """Import the runs of an MLflow tracking store (for example sqlite:///mlflow.db or ./mlruns)."""
     from .mlflow import import_tracking
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    _run("importing MLflow runs", import_tracking, directory, tracking_uri=tracking_uri, project=project,
+    _run("importing MLflow runs", import_tracking, directory, to, tracking_uri=tracking_uri, project=project,
          experiments=list(experiments) or None, force=force)
 
 

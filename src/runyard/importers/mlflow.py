@@ -83,7 +83,7 @@ def _import_run(
 ) -> None:
     info, data = run.info, run.data
     if run_exists(root, project, info.run_id) and not force:
-        report.skipped += 1
+        report.skip(root / project / info.run_id)
         return
     rows: dict[int, tuple[float, dict[str, Any]]] = {}
     for key in sorted(data.metrics):

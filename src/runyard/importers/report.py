@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -18,6 +19,12 @@ class ImportReport:
     media: int = 0  # rich values written (images, histograms, audio, tables, ...)
     unmapped: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)  # run folders imported or already there
+
+    def skip(self, folder: Path) -> None:
+        """A run already imported (same id in the target project): left as it is."""
+        self.skipped += 1
+        self.folders.append(folder)
 
     def not_mapped(self, kind: str, count: int = 1) -> None:
         self.unmapped[kind] += count

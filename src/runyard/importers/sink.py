@@ -20,8 +20,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..log.reader import LOG_NAME
 from ..log.records import Kind
+from ..log.rowblock import RowsBlock, rows_record
 from ..log.runlog import RunLog, encode_frames
 from ..sdk.values import Normalized, materialize, normalize
 from ..types.base import MediaStore
@@ -29,6 +33,7 @@ from .report import ImportReport
 
 STAGING = ".importing"
 _FLUSH_BYTES = 4 * 1024 * 1024
+_FLOAT_ROWS = 4096  # rows of floats under the same keys written as one columnar ROWS record
 
 
 def project_name(name: str, fallback: str) -> str:
@@ -78,6 +83,8 @@ class ImportedRun:
         self.system_samples = 0
         self.last_ts = created_at
         self._buf = bytearray()
+        self._floats: list[tuple[int, float, list[float]]] = []
+        self._floats_keys: tuple[str, ...] = ()
         meta = {"host": socket.gethostname(), "imported": True, **(metadata or {})}
         self._log = RunLog.create(self.folder / LOG_NAME, [Kind.START, {
             "id": run_id, "project": project, "entity": entity, "name": name or run_id,
@@ -93,12 +100,51 @@ class ImportedRun:
         if step <= self.last_step:
             self.report.not_mapped("rows with a step not above the previous one")
             return
+        if all(type(v) is float for v in values.values()) and values:
+            keys = tuple(values)
+            if keys != self._floats_keys:
+                self._flush_floats()
+                self._floats_keys = keys
+            self._floats.append((step, timestamp, list(values.values())))
+            self.last_step = step
+            self.last_ts = max(self.last_ts, timestamp)
+            if len(self._floats) >= _FLOAT_ROWS:
+                self._flush_floats()
+            return
         data = self._values(values, f"step {step}")
         if not data:
             return
+        self._flush_floats()
         self.last_step = step
         self.last_ts = max(self.last_ts, timestamp)
         self._append([Kind.ROW, step, timestamp, max(0.0, timestamp - self.created_at), data])
+
+    def _flush_floats(self) -> None:
+        """Rows of floats under the same keys, buffered by ``row``, as one ROWS record."""
+        if not self._floats:
+            return
+        rows, self._floats = self._floats, []
+        steps = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        ts = np.fromiter((r[1] for r in rows), np.float64, len(rows))
+        values = np.array([r[2] for r in rows], np.float64)
+        self._append(rows_record(RowsBlock(list(self._floats_keys), steps, ts,
+                                           np.maximum(ts - self.created_at, 0.0), values)))
+        self.report.points += int(values.size)
+
+    def rows(self, steps: npt.NDArray[np.int64], timestamps: npt.NDArray[np.float64], keys: list[str],
+             values: npt.NDArray[np.float64]) -> None:
+        """Append rows of numbers under the same keys (``values[i, j]`` is ``keys[j]`` at ``steps[i]``)
+        as one columnar ROWS record. Steps must increase, starting above the last row's."""
+        if len(steps) == 0:
+            return
+        self._flush_floats()
+        if steps[0] <= self.last_step or (len(steps) > 1 and not (np.diff(steps) > 0).all()):
+            raise ValueError(f"rows of {self.project}/{self.run_id} must come in increasing step order")
+        self.last_step = int(steps[-1])
+        self.last_ts = max(self.last_ts, float(timestamps.max()))
+        runtimes = np.maximum(timestamps - self.created_at, 0.0)
+        self._append(rows_record(RowsBlock(keys, steps, timestamps, runtimes, values)))
+        self.report.points += int(values.size)
 
     def system(self, timestamp: float, values: dict[str, float]) -> None:
         """One sample of system metrics (``system/...`` keys), a stream of its own by wall time
@@ -140,6 +186,7 @@ class ImportedRun:
 
     def commit(self) -> None:
         """Sync the log and its media, then move the run folder into place."""
+        self._flush_floats()
         self._flush()
         self._log.sync()
         self._log.close()
@@ -149,6 +196,7 @@ class ImportedRun:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.folder, self.final)
         self.report.runs += 1
+        self.report.folders.append(self.final)
 
     def abandon(self) -> None:
         self._log.close()
@@ -157,6 +205,8 @@ class ImportedRun:
     # -- internals -------------------------------------------------------------------------------
 
     def _append(self, record: list[Any]) -> None:
+        if self._floats and record[0] != Kind.ROWS:
+            self._flush_floats()  # buffered rows come before any later record
         self._buf += encode_frames([record], self._log.max_record)
         if len(self._buf) >= _FLUSH_BYTES:
             self._flush()

@@ -22,9 +22,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from .report import ImportReport
+from .scalar_events import Scalars, decode
 from .sink import ImportedRun, project_name, run_exists
-from .tfrecord import RecordError, read_records
+from .step_rows import Block, gather
+from .tfrecord import RecordError, read_spans, verify_payloads
 
 EVENT_GLOB = "events.out.tfevents.*"
 
@@ -59,22 +64,59 @@ def run_id_for(logdir: Path, run_dir: Path) -> str:
 
 
 class _Run:
-    """Events of one run directory, gathered by step."""
+    """Events of one run directory: scalars decoded in bulk (``scalar_events``), other values by
+    step with the position of their event, so the two can be merged in file order."""
 
     def __init__(self) -> None:
-        self.rows: dict[int, tuple[float, dict[str, Any]]] = {}
+        self.rows: dict[int, tuple[float, dict[str, tuple[int, Any]]]] = {}
         self.plugins: dict[str, str] = {}  # tag -> plugin name (only the first event carries it)
         self.config: dict[str, Any] = {}
         self.first_time: float | None = None
+        self.tags: dict[str, int] = {}
+        self.scalars: list[tuple[npt.NDArray[np.int64], ...]] = []  # step, seq, tag id; wall; value
+        self.scalar_walls: list[npt.NDArray[np.float64]] = []
+        self.scalar_values: list[npt.NDArray[np.float64]] = []
 
-    def put(self, step: int, wall_time: float, key: str, value: Any) -> None:
+    def put(self, step: int, wall_time: float, key: str, value: Any, seq: int) -> None:
         row = self.rows.get(step)
         if row is None:
-            self.rows[step] = (wall_time, {key: value})
+            self.rows[step] = (wall_time, {key: (seq, value)})
         else:
-            row[1][key] = value
+            row[1][key] = (seq, value)
             if wall_time > row[0]:
                 self.rows[step] = (wall_time, row[1])
+
+    def seen(self, wall_time: float) -> None:
+        if self.first_time is None or wall_time < self.first_time:
+            self.first_time = wall_time
+
+    def add_scalars(self, sc: Scalars, seq_base: int) -> None:
+        ids = np.array([self.tags.setdefault(t, len(self.tags)) for t in sc.tags], np.int64)
+        self.scalars.append((sc.step, sc.record + seq_base, ids[sc.tag] if len(ids) else sc.tag))
+        self.scalar_walls.append(sc.wall)
+        self.scalar_values.append(sc.value)
+        if len(sc.wall):
+            self.seen(float(sc.wall.min()))
+
+    def blocks(self) -> tuple[list[Block], list[tuple[int, float, dict[str, Any]]]]:
+        """The scalar blocks, and the other rows (scalars of their steps merged in) by step."""
+        other = np.array(sorted(self.rows), np.int64)
+        names = list(self.tags)
+        if self.scalars:
+            step, seq, tag = (np.concatenate([part[i] for part in self.scalars]) for i in range(3))
+            blocks, loose = gather(step, seq, np.concatenate(self.scalar_walls), tag,
+                                   np.concatenate(self.scalar_values), names, other)
+            for st, sq, w, t, v in zip(loose.step.tolist(), loose.seq.tolist(), loose.wall.tolist(),
+                                       loose.tag.tolist(), loose.value.tolist(), strict=True):
+                wall, values = self.rows[st]
+                if names[t] not in values or values[names[t]][0] < sq:
+                    values[names[t]] = (sq, v)
+                if w > wall:
+                    self.rows[st] = (w, values)
+        else:
+            blocks = []
+        rows = [(st, self.rows[st][0], {k: v for k, (_, v) in self.rows[st][1].items()}) for st in other.tolist()]
+        return blocks, rows
 
 
 def _tensor_array(tensor: Any) -> Any:
@@ -177,11 +219,20 @@ def read_run(run_dir: Path, report: ImportReport) -> _Run:
     event_cls, hparams_cls = _protos()
     parse = event_cls.FromString
     run = _Run()
+    seq_base = 0
     for path in sorted(run_dir.glob(EVENT_GLOB)):
-        for payload in read_records(path):
-            ev = parse(payload)
-            if run.first_time is None or ev.wall_time < run.first_time:
-                run.first_time = ev.wall_time
+        data = path.read_bytes()
+        try:
+            starts, lengths = read_spans(data)
+            scalars, rest = decode(np.frombuffer(data, np.uint8), starts, lengths)
+            others = np.flatnonzero(rest)
+            verify_payloads(data, starts[others], lengths[others])
+        except RecordError as e:
+            raise RecordError(f"{path.name}: {e}") from None
+        run.add_scalars(scalars, seq_base)
+        for i, start, length in zip(others.tolist(), starts[others].tolist(), lengths[others].tolist(), strict=True):
+            ev = parse(data[start : start + length])
+            run.seen(ev.wall_time)
             if not ev.HasField("summary"):
                 continue
             step, wall = int(ev.step), float(ev.wall_time)
@@ -192,7 +243,8 @@ def read_run(run_dir: Path, report: ImportReport) -> _Run:
                     report.not_mapped(f"tensorboard values that failed to decode ({type(e).__name__})")
                     continue
                 if value is not None:
-                    run.put(step, wall, v.tag, value)
+                    run.put(step, wall, v.tag, value, seq_base + i)
+        seq_base += len(starts)
     return run
 
 
@@ -216,7 +268,7 @@ def import_logdir(
     for run_dir in runs:
         rid = run_id_for(logdir, run_dir)
         if run_exists(Path(root), project, rid) and not force:
-            report.skipped += 1
+            report.skip(Path(root) / project / rid)
             continue
         try:
             data = read_run(run_dir, report)
@@ -225,16 +277,26 @@ def import_logdir(
             continue
         rel = run_dir.resolve().relative_to(logdir.resolve()).as_posix()
         name = logdir.resolve().name if rel == "." else rel
-        start = data.first_time or (min(r[0] for r in data.rows.values()) if data.rows else 0.0)
+        blocks, rows = data.blocks()
+        start = data.first_time
+        if start is None:
+            start = min([r[1] for r in rows] + [float(b.walls.min()) for b in blocks], default=0.0)
+        items: list[tuple[int, Block | tuple[int, float, dict[str, Any]]]] = (
+            [(int(b.steps[0]), b) for b in blocks] + [(r[0], r) for r in rows])
+        items.sort(key=lambda item: item[0])
         with ImportedRun(root, project, rid, report=report, name=name, created_at=start, config=data.config,
                          metadata={"source": "tensorboard", "source_path": str(run_dir.resolve())}) as out:
-            for step in sorted(data.rows):
-                if step < 0:
+            for first_step, item in items:
+                if first_step < 0:
                     report.not_mapped("tensorboard rows with a negative step")
                     continue
-                wall, values = data.rows[step]
-                out.row(step, wall, values)
+                if isinstance(item, Block):
+                    out.rows(item.steps, item.walls, item.keys, item.values)
+                    points = item.values.size
+                else:
+                    out.row(*item)
+                    points = len(item[2])
                 if progress is not None:
-                    progress(len(values))
+                    progress(points)
             out.end()
     return report

@@ -30,7 +30,7 @@ from .report import ImportReport
 from .sink import ImportedRun, run_exists
 
 _STDERR = 0  # OutputRawRecord.OutputType: STDERR = 0, STDOUT = 1
-_SKIP_FILES = {"wandb-summary.json", "config.yaml", "wandb-metadata.json", "output.log", "media"}
+SKIP_FILES = {"wandb-summary.json", "config.yaml", "wandb-metadata.json", "output.log", "media"}
 
 
 def _record_class() -> Any:
@@ -92,7 +92,7 @@ def _items(items: Any) -> dict[str, Any]:
     return out
 
 
-class _Mapper:
+class Mapper:
     """wandb value dicts → runyard values, reading media files from the wandb run's ``files/``."""
 
     def __init__(self, files: Path, report: ImportReport) -> None:
@@ -175,10 +175,14 @@ def system_metrics(values: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def _clean(d: dict[str, Any], mapper: _Mapper) -> dict[str, Any]:
+def clean_row(d: dict[str, Any], mapper: Mapper) -> dict[str, Any]:
+    """A row's values as runyard values, wandb's own ``_``-keys left out."""
     out: dict[str, Any] = {}
     for key, value in d.items():
-        if key.startswith("_"):
+        if key[0] == "_":
+            continue
+        if type(value) is float or type(value) is int:
+            out[key] = value
             continue
         mapped = mapper.value(value)
         if mapped is not None:
@@ -229,10 +233,10 @@ def _import_one(
         return
     target = project or run_rec.project or "uncategorized"
     if run_exists(root, target, run_rec.run_id) and not force:
-        report.skipped += 1
+        report.skip(root / target / run_rec.run_id)
         return
     run_dir = log_file.parent
-    mapper = _Mapper(run_dir / "files", report)
+    mapper = Mapper(run_dir / "files", report)
     config = {k: v.get("value", v) if isinstance(v, dict) and "value" in v else v
               for k, v in _items(run_rec.config.update).items() if k != "_wandb"}
     start = _ts(run_rec.start_time)
@@ -251,7 +255,7 @@ def _import_one(
                 values = _items(rec.history.item)
                 step = int(values.get("_step", rec.history.step.num))
                 ts = float(values.get("_timestamp", start))
-                row = _clean(values, mapper)
+                row = clean_row(values, mapper)
                 history_last.update(row)
                 out.row(step, ts, row)
                 if progress is not None:
@@ -276,7 +280,7 @@ def _import_one(
                 out.system(_ts(rec.stats.timestamp), system_metrics(_items(rec.stats.item)))
             elif kind == "artifact":
                 report.not_mapped("wandb artifacts")
-        final = {k: v for k, v in _clean(summary, mapper).items() if not _same(history_last.get(k), v)}
+        final = {k: v for k, v in clean_row(summary, mapper).items() if not same_value(history_last.get(k), v)}
         if final:
             out.summary(final)
         _copy_files(run_dir / "files", out.folder / "files")
@@ -289,7 +293,7 @@ def _chain(first: list[Any], rest: Iterable[Any]) -> Iterable[Any]:
     yield from rest
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     if isinstance(a, (dict, list)) or hasattr(a, "to_ref"):
@@ -302,7 +306,7 @@ def _copy_files(src: Path, dst: Path) -> None:
         return
     for p in src.rglob("*"):
         rel = p.relative_to(src)
-        if not p.is_file() or rel.parts[0] in _SKIP_FILES:
+        if not p.is_file() or rel.parts[0] in SKIP_FILES:
             continue
         target = dst / rel
         target.parent.mkdir(parents=True, exist_ok=True)

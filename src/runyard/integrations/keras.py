@@ -1,6 +1,6 @@
 """``wandb.integration.keras`` / ``wandb.keras`` for Keras 3: ``WandbMetricsLogger`` (metrics
 per epoch as ``epoch/<name>``, or per batch as ``batch/<name>``), ``WandbModelCheckpoint``
-(Keras' ``ModelCheckpoint`` that also records each saved file on the run) and
+(Keras' ``ModelCheckpoint`` that also logs each checkpoint as a ``model`` artifact) and
 ``WandbEvalCallback`` (a base class that logs a data table once and a predictions table every
 epoch)."""
 
@@ -87,8 +87,11 @@ class WandbMetricsLogger(keras.callbacks.Callback):  # type: ignore[misc]
 
 
 class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):  # type: ignore[misc]
-    """Keras' ``ModelCheckpoint``; each file it saves is listed in the run's summary under
-    ``checkpoints`` (wandb uploads it as an artifact; runyard keeps the file where Keras wrote it)."""
+    """Keras' ``ModelCheckpoint`` that logs each checkpoint as a ``model`` artifact named
+    ``run_<run id>_model``, as wandb's does (docs/artifacts.md): at each epoch's end with the
+    aliases ``latest`` and ``epoch_<n>``, or every ``save_freq`` batches with ``latest`` and
+    ``epoch_<n>_batch_<b>``. A checkpoint that did not change (``save_best_only``) makes no new
+    version; its aliases move."""
 
     def __init__(self, filepath: str, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
                  save_weights_only: bool = False, mode: str = "auto", save_freq: Any = "epoch",
@@ -97,15 +100,34 @@ class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):  # type: ignore[mis
                          save_weights_only=save_weights_only, mode=mode, save_freq=save_freq,
                          initial_value_threshold=initial_value_threshold, **kwargs)
         current_run("WandbModelCheckpoint")
-        self.saved: list[str] = []
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._should_save_on_batch(batch):
+            epoch = self._current_epoch
+            self._save_model(epoch=epoch, batch=batch, logs=logs)
+            with guard(NAME, "WandbModelCheckpoint.on_train_batch_end"):
+                path = self._get_file_path(epoch, batch, logs)
+                self._log_checkpoint(path, ["latest", f"epoch_{epoch}_batch_{batch}"])
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         super().on_epoch_end(epoch, logs)
-        with guard(NAME, "WandbModelCheckpoint.on_epoch_end"):
-            path = os.path.abspath(self._get_file_path(epoch, None, logs))
-            if os.path.exists(path) and path not in self.saved:
-                self.saved.append(path)
-                current_run("WandbModelCheckpoint").summary["checkpoints"] = list(self.saved)
+        if self.save_freq == "epoch":
+            with guard(NAME, "WandbModelCheckpoint.on_epoch_end"):
+                self._log_checkpoint(self._get_file_path(epoch, None, logs), ["latest", f"epoch_{epoch}"])
+
+    def _log_checkpoint(self, path: str, aliases: list[str]) -> None:
+        if not os.path.exists(path):
+            return  # save_best_only before the first improvement: nothing saved yet
+        from ..artifacts.artifact import Artifact
+
+        run = current_run("WandbModelCheckpoint")
+        artifact = Artifact(f"run_{run.id}_model", type="model")
+        # "mutable": copied now, since Keras rewrites the same file at the next save
+        if os.path.isdir(path):
+            artifact.add_dir(path, policy="mutable")
+        else:
+            artifact.add_file(path, policy="mutable")
+        run.log_artifact(artifact, aliases=aliases)
 
 
 class WandbEvalCallback(keras.callbacks.Callback, abc.ABC):  # type: ignore[misc]

@@ -27,10 +27,11 @@ after the last fsync, a full disk) or to the file (a flipped byte, a garbled len
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import struct
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
@@ -215,8 +216,41 @@ def read_frames(
     reading resynchronises on the next good frame (see above); bytes after the last good frame are
     a tail. Pass a ``ScanResult`` to learn the damaged regions and the tail.
     """
+    for frames in _buffers(path, start, result, _frames_in):
+        yield from frames
+
+
+def _frames_in(data: bytes, pos: int, offset: int) -> tuple[int, bool, list[tuple[int, bytes]] | None]:
+    """``read_frames``' parse of one buffer: the good frames from ``pos`` on, where they stop and
+    whether a damaged frame stopped them."""
     unpack = HEADER.unpack_from
     crc32 = zlib.crc32
+    out: list[tuple[int, bytes]] = []
+    end = len(data)
+    while pos + HEADER_SIZE <= end:
+        length, crc = unpack(data, pos)
+        stop = pos + HEADER_SIZE + length
+        if length > MAX_FRAME:
+            return pos, True, out
+        if stop > end:
+            break
+        payload = data[pos + HEADER_SIZE : stop]
+        if crc32(payload, crc32(data[pos : pos + 4])) != crc:
+            return pos, True, out
+        out.append((offset + pos, payload))
+        pos = stop
+    return pos, False, out
+
+
+_Parse = Callable[[bytes, int, int], tuple[int, bool, Any]]
+
+
+def _buffers(path: str | os.PathLike[str] | LogStream, start: int, result: ScanResult | None,
+             parse: _Parse) -> Generator[Any, None, None]:
+    """The read loop both readers share: the file a chunk at a time, each buffer handed to
+    ``parse(data, pos, offset)`` (``offset``: the file offset of ``data[0]``), which returns how far
+    it got, whether a damaged frame stopped it and what to yield (None: nothing). After damage,
+    reading resynchronises on the next good frame; what is left at the end is a tail."""
     with _open(path) as f:
         first = _first_frame(f, path, start, result)
         if first is None:
@@ -231,23 +265,10 @@ def read_frames(
                 data = data[pos:] + chunk
                 offset += pos
                 pos = 0
-            end = len(data)
-            bad = False
-            while pos + HEADER_SIZE <= end:
-                length, crc = unpack(data, pos)
-                stop = pos + HEADER_SIZE + length
-                if length > MAX_FRAME:
-                    bad = True
-                    break
-                if stop > end:
-                    break
-                payload = data[pos + HEADER_SIZE : stop]
-                if crc32(payload, crc32(data[pos : pos + 4])) != crc:
-                    bad = True
-                    break
-                yield offset + pos, payload
-                pos = stop
-            if bad or (not chunk and pos < end):
+            pos, bad, out = parse(data, pos, offset)
+            if out:
+                yield out
+            if bad or (not chunk and pos < len(data)):
                 nxt = sync.after_bad(offset + pos)
                 if nxt is not None:
                     offset, data, pos = nxt, b"", 0
@@ -331,9 +352,10 @@ def _run_crcs_ok(data: bytes, arr: Any, pos: int, length: int, count: int) -> in
             acc ^= tabs[length - 1 - j].take(block[:, HEADER_SIZE + j])
     else:
         c0 = zlib.crc32(data[pos : pos + 4])
-        crc32 = zlib.crc32
-        acc = np.fromiter((crc32(data[a + HEADER_SIZE : a + stride], c0)
-                           for a in range(pos, pos + count * stride, stride)), np.uint32, count)
+        first = pos + HEADER_SIZE  # one zlib call a frame, with no Python code run per frame
+        payloads = map(data.__getitem__, map(slice, range(first, first + count * stride, stride),
+                                             range(first + length, first + length + count * stride, stride)))
+        acc = np.fromiter(map(zlib.crc32, payloads, itertools.repeat(c0, count)), np.uint32, count)
     bad = np.flatnonzero(acc != stored)
     return int(bad[0]) if bad.size else count
 
@@ -345,68 +367,49 @@ def read_frame_runs(
 
     Skips damage and stops where ``read_frames`` does, and fills ``result`` the same way.
     """
+    yield from _buffers(path, start, result, _runs_in)
+
+
+def _runs_in(data: bytes, pos: int, offset: int) -> tuple[int, bool, FrameRuns | None]:
+    """``read_frame_runs``' parse of one buffer (see ``_frames_in``)."""
     import numpy as np
 
     unpack = _unpack_length
-    with _open(path) as f:
-        first = _first_frame(f, path, start, result)
-        if first is None:
-            return
-        sync = _Resync(f, result)
-        offset = first
-        data = b""
-        pos = 0
-        while True:
-            chunk = f.read(_CHUNK)
-            if chunk:
-                data = data[pos:] + chunk
-                offset += pos
-                pos = 0
-            end = len(data)
-            arr = np.frombuffer(data, dtype=np.uint8)
-            runs: list[tuple[int, int, int]] = []
-            same = 0
-            prev = -1
-            bad = False
-            while pos + HEADER_SIZE <= end:
-                (length,) = unpack(data, pos)
-                stride = length + HEADER_SIZE
-                if length > MAX_FRAME:
-                    bad = True
-                    break
-                if pos + stride > end:
-                    break
-                count = 1
-                if length == prev:
-                    same += 1
-                    if same >= _RUN_PROBE:
-                        count = _extend_run(arr, pos, length, (end - pos) // stride)
-                else:
-                    prev, same = length, 0
-                good = _run_crcs_ok(data, arr, pos, length, count) if count > 1 else \
-                    int(zlib.crc32(data[pos + HEADER_SIZE : pos + stride], zlib.crc32(data[pos : pos + 4]))
-                        == unpack(data, pos + 4)[0])
-                if good:
-                    if runs and runs[-1][1] == length and runs[-1][0] + runs[-1][2] * stride == pos:
-                        p0, _, c0 = runs.pop()
-                        runs.append((p0, length, c0 + good))
-                    else:
-                        runs.append((pos, length, good))
-                    pos += good * stride
-                if good < count:
-                    bad = True
-                    break
-            if runs:
-                yield FrameRuns(offset, data, runs)
-            if bad or (not chunk and pos < end):
-                nxt = sync.after_bad(offset + pos)
-                if nxt is not None:
-                    offset, data, pos = nxt, b"", 0
-                    continue
-                break
-            if not chunk:
-                break
-        sync.finish(offset + pos)
+    end = len(data)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    runs: list[tuple[int, int, int]] = []
+    same = 0
+    prev = -1
+    bad = False
+    while pos + HEADER_SIZE <= end:
+        (length,) = unpack(data, pos)
+        stride = length + HEADER_SIZE
+        if length > MAX_FRAME:
+            bad = True
+            break
+        if pos + stride > end:
+            break
+        count = 1
+        if length == prev:
+            same += 1
+            if same >= _RUN_PROBE:
+                count = _extend_run(arr, pos, length, (end - pos) // stride)
+        else:
+            prev, same = length, 0
+        good = _run_crcs_ok(data, arr, pos, length, count) if count > 1 else \
+            int(zlib.crc32(data[pos + HEADER_SIZE : pos + stride], zlib.crc32(data[pos : pos + 4]))
+                == unpack(data, pos + 4)[0])
+        if good:
+            if runs and runs[-1][1] == length and runs[-1][0] + runs[-1][2] * stride == pos:
+                p0, _, c0 = runs.pop()
+                runs.append((p0, length, c0 + good))
+            else:
+                runs.append((pos, length, good))
+            pos += good * stride
+        if good < count:
+            bad = True
+            break
+    return pos, bad, FrameRuns(offset, data, runs) if runs else None
 
 
 def _extend_run(arr: Any, pos: int, length: int, most: int) -> int:

@@ -87,19 +87,20 @@ def line_series(
     split_table: bool = False,
 ) -> CustomChart:
     """Several lines on one chart: ``ys[i]`` against ``xs`` (shared) or ``xs[i]`` (one per line),
-    named ``keys[i]`` (default ``key_0, key_1, ...``)."""
-    y_list = [_series(y, f"ys[{i}]") for i, y in enumerate(_series(ys, "ys"))]
-    if not y_list:
+    named ``keys[i]`` (default ``line_0, line_1, ...``, as wandb names them)."""
+    y_top = _series(ys, "ys")
+    if not y_top:
         raise ValueError("plot.line_series: ys is empty; pass a list of series, e.g. [[1, 2, 3], [2, 3, 4]]")
     x_top = _series(xs, "xs")
+    if not _is_flat(x_top) and len(x_top) != len(y_top):
+        raise ValueError(
+            f"plot.line_series: xs has {len(x_top)} series but ys has {len(y_top)}; pass one xs "
+            "per series or one shared xs"
+        )
+    y_list = [_series(y, f"ys[{i}]") for i, y in enumerate(y_top)]
     if _is_flat(x_top):
         x_list = [x_top] * len(y_list)
     else:
-        if len(x_top) != len(y_list):
-            raise ValueError(
-                f"plot.line_series: xs has {len(x_top)} series but ys has {len(y_list)}; pass one xs "
-                "per series or one shared xs"
-            )
         x_list = [_series(x, f"xs[{i}]") for i, x in enumerate(x_top)]
     for i, (x, y) in enumerate(zip(x_list, y_list, strict=True)):
         if len(x) != len(y):
@@ -108,7 +109,7 @@ def line_series(
                 "every y needs exactly one x"
             )
     if keys is None:
-        key_list = [f"key_{i}" for i in range(len(y_list))]
+        key_list = [f"line_{i}" for i in range(len(y_list))]
     else:
         key_list = [str(k) for k in _series(keys, "keys")]
         if len(key_list) != len(y_list):

@@ -79,7 +79,7 @@ def _as_probas(y_probas: Any, n: int, fn: str) -> np.ndarray:
 
 def _class_indices(
     y_true: np.ndarray, n_classes: int, labels: Sequence[Any] | None, fn: str
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, list[Any]]:
     """Each sample's class index, and the display name of every class."""
     if labels is not None:
         labels = list(labels)
@@ -88,7 +88,8 @@ def _class_indices(
                 f"plot.{fn}: {len(labels)} labels for {n_classes} probability columns; "
                 "pass one label per class"
             )
-    names = [str(v) for v in labels] if labels is not None else [str(i) for i in range(n_classes)]
+    # Class values as wandb stores them: the label given, else the class index itself.
+    names: list[Any] = list(labels) if labels is not None else list(range(n_classes))
     if y_true.dtype.kind in "biu" or (y_true.dtype.kind == "f" and np.all(y_true == np.round(y_true))):
         idx = y_true.astype(np.int64)
         bad = idx[(idx < 0) | (idx >= n_classes)]
@@ -106,8 +107,8 @@ def _class_indices(
                 f"plot.{fn}: y_true has {len(distinct)} distinct class names but y_probas has {n_classes} "
                 "columns; pass labels= naming the class of each column"
             )
-        names = distinct
-    lookup = {name: i for i, name in enumerate(names)}
+        names = list(distinct)
+    lookup = {str(name): i for i, name in enumerate(names)}
     unknown = sorted(set(values) - set(lookup))
     if unknown:
         raise ValueError(f"plot.{fn}: y_true holds {unknown}, which are not among the labels {names}")
@@ -132,8 +133,8 @@ def _curve(
         for c in classes_to_plot:
             if isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= int(c) < len(names):
                 wanted.append(int(c))
-            elif str(c) in names:
-                wanted.append(names.index(str(c)))
+            elif str(c) in (shown := [str(n) for n in names]):
+                wanted.append(shown.index(str(c)))
             else:
                 raise ValueError(
                     f"plot.{fn}: classes_to_plot names {c!r}, which is not a class; classes are {names}"
@@ -172,27 +173,29 @@ def pr_curve(
     *,
     split_table: bool = False,
 ) -> CustomChart:
-    """Precision against recall, one curve per class (table columns ``class, recall, precision``).
+    """Precision against recall, one curve per class (table columns ``class, precision, recall``,
+    wandb's order).
 
-    ``interp_size``: each curve is resampled at that many evenly spaced recall values (the highest
-    precision at or beyond each, as wandb's interpolated curve); None keeps the curve's own points.
+    ``interp_size``: each curve is resampled at that many evenly spaced recall values from 1 down
+    to 0 (the highest precision at or beyond each, rounded to 3 places, as wandb's interpolated
+    curve); None keeps the curve's own points.
     """
     if y_true is None or y_probas is None:
         raise ValueError("plot.pr_curve: pass y_true (labels) and y_probas (predicted probabilities)")
     rows = _curve("pr_curve", y_true, y_probas, labels, classes_to_plot)
     if interp_size is not None:
         rows = _interpolate_pr(rows, interp_size)
-    table = Table(columns=["class", "recall", "precision"], data=rows)
+    table = Table(columns=["class", "precision", "recall"], data=[[c, p, r] for c, r, p in rows])
     return plot_table(
         "runyard/pr_curve", table, {"x": "recall", "y": "precision", "class": "class"},
-        {"title": title or "Precision v. Recall"}, split_table=split_table,
+        {"title": title or "Precision-Recall Curve"}, split_table=split_table,
     )
 
 
 def _interpolate_pr(rows: list[list[Any]], size: int) -> list[list[Any]]:
     if isinstance(size, bool) or not isinstance(size, int) or size < 2:
         raise ValueError(f"plot.pr_curve: interp_size must be an integer >= 2, got {size!r}")
-    grid = np.linspace(0.0, 1.0, size)
+    grid = np.linspace(0.0, 1.0, size)[::-1]
     out: list[list[Any]] = []
     for name in dict.fromkeys(r[0] for r in rows):
         recall = np.array([r[1] for r in rows if r[0] == name])
@@ -202,7 +205,8 @@ def _interpolate_pr(rows: list[list[Any]], size: int) -> list[list[Any]]:
         best_after = np.maximum.accumulate(precision[::-1])[::-1]  # highest precision at recall >= r
         idx = np.searchsorted(recall, grid, side="left")
         for r, i in zip(grid, idx, strict=True):
-            out.append([name, float(r), float(best_after[i]) if i < len(recall) else 0.0])
+            best = float(best_after[i]) if i < len(recall) else 0.0
+            out.append([name, round(float(r), 3), round(best, 3)])
     return out
 
 
@@ -222,7 +226,7 @@ def roc_curve(
     table = Table(columns=["class", "fpr", "tpr"], data=rows)
     return plot_table(
         "runyard/roc_curve", table, {"x": "fpr", "y": "tpr", "class": "class"},
-        {"title": title or "ROC"}, split_table=split_table,
+        {"title": title or "ROC Curve"}, split_table=split_table,
     )
 
 
@@ -323,5 +327,5 @@ def confusion_matrix(
     return plot_table(
         "runyard/confusion_matrix", table,
         {"Actual": "Actual", "Predicted": "Predicted", "nPredictions": "nPredictions"},
-        {"title": title or "Confusion Matrix"}, split_table=split_table,
+        {"title": title or "Confusion Matrix Curve"}, split_table=split_table,
     )

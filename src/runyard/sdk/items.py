@@ -15,6 +15,35 @@ RowItem = tuple[int, float, dict[str, Any], int, int]
 OTHER, NUMBERS, FLOATS, MEDIA = 0, 1, 2, 3
 
 
+class FloatRows:
+    """Consecutive rows of plain floats under the same keys, in the same order: their steps,
+    timestamps and values, row after row, written as one columnar ROWS record (``log/rowblock``).
+
+    The caller's thread opens a block, queues it at once (so it keeps its place among the other
+    items) and appends further rows to it under the run's lock for as long as it stays ``open``:
+    a row costs three list appends there and no Python work at all on the writer, which turns the
+    whole block into numpy arrays. Queuing any other item closes the block (later rows go to a new
+    one, after that item); the writer closes it under the run's lock before it reads it. ``cap``
+    keeps the record well within max_record_bytes."""
+
+    __slots__ = ("cap", "keys", "n", "open", "steps", "ts", "values", "weight")
+
+    def __init__(self, keys: tuple[str, ...], cap: int, weight: int) -> None:
+        self.keys = keys
+        self.cap = cap
+        self.weight = weight  # queue weight of one row (values plus the writer's ROW_OVERHEAD)
+        self.open = True
+        self.n = 0
+        self.steps: list[int] = []
+        self.ts: list[float] = []
+        self.values: list[float] = []
+
+
+def float_rows_cap(width: int, max_record: int) -> int:
+    """How many rows of ``width`` floats one block holds: at most 1 MiB, or half a record."""
+    return max(1, min(1024 * 1024, max_record // 2) // (24 + 8 * width))
+
+
 @dataclass(slots=True)
 class RecordItem:
     """Any other record (config, summary edit, output, metric, update, metadata)."""
@@ -42,4 +71,4 @@ class StopItem:
     error: str | None
 
 
-Item = RowItem | RecordItem | SyncItem | StopItem
+Item = RowItem | FloatRows | RecordItem | SyncItem | StopItem

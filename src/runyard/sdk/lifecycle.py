@@ -396,4 +396,4 @@ def _after_fork_in_child() -> None:
     # The child shares the parent's log file but not its writer thread: it must never write.
     for run in _live:
         if isinstance(run, Run):
-            run.after_fork_in_child()
+            run._after_fork_in_child()

@@ -26,7 +26,7 @@ from .config import Config
 from .console import ConsoleCapture
 from .extras import RunExtras
 from .history import History
-from .items import FLOATS, MEDIA, NUMBERS, OTHER, RecordItem, StopItem, SyncItem
+from .items import FLOATS, MEDIA, NUMBERS, OTHER, FloatRows, Item, RecordItem, StopItem, SyncItem, float_rows_cap
 from .live_summary import Summary
 from .report import Reporter, say
 from .run_surface import RunSurface
@@ -37,6 +37,9 @@ _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
 _FLOATS = {float}
 _STEP_END = 2**63  # steps are int64 in the log and the index
+_as_float = float.__float__
+_CLOSED = FloatRows((), 0, 0)
+_CLOSED.open = False
 
 
 @dataclass(slots=True)
@@ -46,12 +49,14 @@ class PendingRow:
     data: dict[str, Any]
     media: bool = False  # values hold Media the writer must encode
     extra: int = 0  # queue weight of that media beyond the row's values
-    raw: bool = False  # handed out by ``pending_row()`` (run.history.row): check values at commit
+    raw: bool = False  # handed out by ``_pending_row()`` (run.history.row): check values at commit
+    floats: bool = False  # every value is a plain float: committed as FLOATS (into a block)
 
-    def merge(self, row: dict[str, Any], media: bool, extra: int) -> None:
+    def merge(self, row: dict[str, Any], media: bool, extra: int, floats: bool) -> None:
         self.data.update(row)
         self.media = self.media or media
         self.extra += extra
+        self.floats = self.floats and floats
 
 
 def _opaque(obj: Any) -> Any:
@@ -81,10 +86,13 @@ class Run(RunSurface):
         state = writer.state
         self._on_finish = on_finish  # the process-wide bookkeeping (lifecycle.forget)
         self._writer = writer
-        self._queue_put = writer.queue.put
+        self._queue_raw = writer.queue.put
         self._settings = settings
         self._reporter = reporter
         self._lock = threading.Lock()
+        writer.rows_lock = self._lock  # the writer closes a FloatRows block under it before reading it
+        self._block = _CLOSED  # the open block of float rows (items.FloatRows), if any
+        self._step_metrics = state.summary.metrics.has_step_metrics  # rows then need the writer's step fill
         self._step = state.last_step + 1
         self._pending: PendingRow | None = None
         self._known_keys: set[str] = set()  # keys logged before, known to be strings
@@ -182,6 +190,10 @@ class Run(RunSurface):
             return
         if type(data) is not dict:
             data = _as_dict(data)
+        if step is None and commit is not False and self._append_to_block(data):
+            if self._queued_weight - self._writer.done_weight > self._queue_limit:
+                self._backpressure()
+            return
         if not self._known_keys.issuperset(data):  # a key not seen before: is it a string?
             self._check_new_keys(data)
         errors = None
@@ -191,8 +203,10 @@ class Run(RunSurface):
         if _plain_only(types):
             if str in types:
                 self._check_strings(data)
-            row = data.copy()
-            kind = FLOATS if types == _FLOATS else NUMBERS if types <= _NUMBERS else OTHER
+            if types == _FLOATS:  # the hot path: the values go straight into a block (_commit)
+                row, kind = data, FLOATS  # copied wherever it is kept as a dict
+            else:
+                row, kind = data.copy(), NUMBERS if types <= _NUMBERS else OTHER
         else:
             kind = OTHER
             flags = Normalized()
@@ -211,12 +225,12 @@ class Run(RunSurface):
             pending = self._pending
             if step is None:
                 if pending is not None:
-                    pending.merge(row, media, extra)
+                    pending.merge(row, media, extra, kind == FLOATS)
                     if commit is not False:
                         self._commit_pending(s)
                         self._step = s + 1
                 elif commit is False:
-                    self._pending = PendingRow(row, media, extra)
+                    self._pending = PendingRow(row.copy() if row is data else row, media, extra, floats=kind == FLOATS)
                 else:
                     self._commit(s, row, kind, extra)
                     self._step = s + 1
@@ -229,14 +243,39 @@ class Run(RunSurface):
                         pending = None
                     self._step = s = step
                 if pending is None:
-                    self._pending = PendingRow(row, media, extra)
+                    self._pending = PendingRow(row.copy() if row is data else row, media, extra, floats=kind == FLOATS)
                 else:
-                    pending.merge(row, media, extra)
+                    pending.merge(row, media, extra, kind == FLOATS)
                 if commit:
                     self._commit_pending(s)
                     self._step = s + 1
+        if self._queued_weight - self._writer.done_weight > self._queue_limit:
+            self._backpressure()  # outside the lock: the writer takes it to close a block
         if errors:
             raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
+
+    def _append_to_block(self, data: dict[str, Any]) -> bool:
+        """The hot path of ``log(row)``: a row of floats under the keys of the open block, with no
+        step given and no pending row, is committed by appending to the block. False: take the
+        general path. ``float.__float__`` checks each value is a float (a subclass such as
+        numpy.float64 gives its exact float) while the values are copied, in one pass."""
+        with self._lock:
+            blk = self._block
+            if not (blk.open and self._pending is None and blk.n < blk.cap and blk.keys == tuple(data)):
+                return False
+            values = blk.values
+            n = len(values)
+            try:
+                values.extend(map(_as_float, data.values()))
+            except TypeError:  # not all floats
+                del values[n:]
+                return False
+            blk.n += 1
+            blk.steps.append(self._step)
+            blk.ts.append(time.time())
+            self._step += 1
+            self._queued_weight += blk.weight
+        return True
 
     def _check_new_keys(self, data: dict[Any, Any]) -> None:
         bad = [k for k in data if type(k) is not str]
@@ -267,7 +306,7 @@ class Run(RunSurface):
                 if size > limit:
                     raise LogValueError(_too_large(key, size, self._max_record))
 
-    def pending_row(self) -> dict[str, Any]:
+    def _pending_row(self) -> dict[str, Any]:
         """The pending (not yet committed) row as a dict the caller may edit (``run.history.row``);
         its values are checked when it is committed."""
         with self._lock:
@@ -287,13 +326,33 @@ class Run(RunSurface):
                     warnings.warn(message + " (from run.history.row; left out)", RunyardWarning, stacklevel=4)
                 self._commit(step, row, MEDIA if pending.media or flags.media else OTHER, pending.extra)
             else:
-                self._commit(step, pending.data, MEDIA if pending.media else OTHER, pending.extra)
+                kind = FLOATS if pending.floats else MEDIA if pending.media else OTHER
+                self._commit(step, pending.data, kind, pending.extra)
 
     def _commit(self, step: int, row: dict[str, Any], kind: int, extra: int = 0) -> None:
-        self._queue_put((step, time.time(), row, kind, extra))
+        """Queue a row (under ``_lock``). Rows of floats under the keys of the open block join it."""
+        ts = time.time()
+        if kind == FLOATS and not self._step_metrics:
+            blk = self._block
+            keys = tuple(row)
+            if not (blk.open and blk.keys == keys and blk.n < blk.cap):
+                blk.open = False
+                cap = float_rows_cap(len(keys), self._max_record)
+                self._block = blk = FloatRows(keys, cap, len(keys) + ROW_OVERHEAD)
+                self._queue_raw(blk)
+            blk.n += 1
+            blk.steps.append(step)
+            blk.ts.append(ts)
+            blk.values.extend(row.values())
+        else:
+            self._block.open = False
+            self._queue_raw((step, ts, row.copy() if kind == FLOATS else row, kind, extra))
         self._queued_weight += len(row) + ROW_OVERHEAD + extra
-        if self._queued_weight - self._writer.done_weight > self._queue_limit:
-            self._backpressure()
+
+    def _queue_put(self, item: Item) -> None:
+        """Queue any item other than a row; rows logged after it go to a new block, after it."""
+        self._block.open = False
+        self._queue_raw(item)
 
     def _backpressure(self) -> None:
         if not self._warned_backpressure:
@@ -405,6 +464,8 @@ class Run(RunSurface):
             raise ValueError("define_metric(): summary='best' needs goal='minimize' or 'maximize'")
         m = MetricDef(name, step_metric, aggs, goal, bool(hidden), step_sync is not False, overwrite is not False)
         self._put_record([Kind.METRIC, m.to_record()])
+        if step_metric:
+            self._step_metrics = True
         return m
 
     # -- files, code, alerts (sdk/extras.py) ----------------------------------------------------
@@ -521,14 +582,16 @@ class Run(RunSurface):
             if self._writer.failed_rows:
                 say(f"run {self.path}: {self._writer.failed_rows:,} rows could not be encoded and were left out")
 
-    def after_fork_in_child(self) -> None:
+    def _after_fork_in_child(self) -> None:
         """In a forked child: the run belongs to the parent. Its locks and queue may have been
         held or half-used by a parent thread at the fork, so they are made anew (as sentry-python's
         batcher does); the child never writes (log() says so once)."""
         self._accepting = False
         self._lock = threading.Lock()
         self._writer.after_fork_in_child()
-        self._queue_put = self._writer.queue.put
+        self._writer.rows_lock = self._lock
+        self._block = _CLOSED
+        self._queue_raw = self._writer.queue.put
         self._reporter.after_fork_in_child()
         if self._console is not None:
             self._console.detach()

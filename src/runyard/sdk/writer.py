@@ -7,10 +7,11 @@ keys) up to date, heartbeats while the run is quiet, snapshots the state now and
 by the ``fsync_interval`` setting. The caller's thread only counts what it queued against what
 the writer has done, and waits when the backlog passes ``queue_limit`` (backpressure, no drops).
 
-The hot path: consecutive rows of floats under the same keys only have their step, time and
-values appended to lists here; a block of them becomes one columnar ROWS record (numpy does the
-encoding) and is applied to the state at once (``RunState.apply_rows``), so the per-row work that
-holds the GIL, and that the training loop feels, stays small. Every other row is one ROW record.
+The hot path: consecutive rows of floats under the same keys arrive as one ``FloatRows`` block
+the caller's thread filled (``items.FloatRows``); the writer closes it, turns it into one columnar
+ROWS record (numpy does the encoding) and applies it to the state at once
+(``RunState.apply_rows``). It does no Python work per row, so it holds the GIL, which the training
+loop feels, for little time. Every other row is one ROW record.
 
 A failed write (full disk, vanished folder) is reported once; the file is cut back to its last
 whole frame so later records stay readable, the rows are counted in ``state.lost`` (the snapshot
@@ -37,7 +38,7 @@ from ..log.rowblock import RowsBlock, rows_record
 from ..log.runlog import RecordTooLargeError, RunLog, record_too_large
 from ..log.state import RunState
 from ..types.base import MediaStore, atomic_write
-from .items import FLOATS, MEDIA, NUMBERS, Item, RecordItem, RowItem, StopItem, SyncItem
+from .items import FLOATS, MEDIA, NUMBERS, FloatRows, Item, RecordItem, RowItem, StopItem, SyncItem
 from .report import Reporter
 from .values import materialize
 
@@ -46,7 +47,6 @@ _BATCH_ITEMS = 5000
 # Queue weight of a row beyond its values, so the backlog bound also holds for rows of one value.
 ROW_OVERHEAD = 4
 _BATCH_BYTES = 4 * 1024 * 1024
-_BLOCK_BYTES = 1024 * 1024  # most bytes of one ROWS record
 # After writing a batch the writer naps this long so the next batch gathers many rows: the
 # training loop keeps the GIL instead of being interrupted by a wake-up per log() call.
 _NAP = 0.02
@@ -70,7 +70,7 @@ class Writer:
         self.on_warning = on_warning  # (kind, message): warnings about the user's data
         self.queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
         self.done_weight = 0  # written by this thread only; the caller compares it to its count
-        self._block = _Block()  # consecutive rows of floats under the same keys, written as one ROWS record
+        self.rows_lock = threading.Lock()  # the run's lock (set by Run): a FloatRows block is closed under it
         self.failed_rows = 0  # rows the writer could not encode (each reported once per kind)
         self._loss_unrecorded = False  # a write failed and no LOSS record says so yet
         self._batch_rows = 0  # ROW records in the batch being built, and its first and last step
@@ -122,24 +122,12 @@ class Writer:
             stop: StopItem | None = None
             count = 0
             drained = False
-            block = self._block
             while item is not None:
                 try:
-                    if type(item) is tuple:
-                        data = item[2]
-                        if item[3] == FLOATS and block.keys == tuple(data) and block.n < block.cap:
-                            block.add(item[0], item[1], data)  # the hot path: one more row of the block
-                        else:
-                            if block.n:
-                                self._flush_block(buf)
-                            if item[3] == FLOATS and not self.state.summary.metrics.has_step_metrics:
-                                block.start(tuple(data), self.log.max_record)
-                                block.add(item[0], item[1], data)
-                            else:
-                                self._row(item, buf)
-                    elif block.n:  # any other item keeps its place after the rows before it
-                        self._flush_block(buf)
-                        continue
+                    if type(item) is FloatRows:
+                        self._float_rows(item, buf)
+                    elif type(item) is tuple:
+                        self._row(item, buf)
                     elif isinstance(item, RecordItem):
                         self._record(item, buf)
                     elif isinstance(item, SyncItem):
@@ -161,8 +149,6 @@ class Writer:
                 except queue.Empty:
                     item = None
                     drained = True
-            if block.n:
-                self._flush_block(buf)
             now = time.monotonic()
             if stop is None and count == 0 and now - self._last_beat >= self._heartbeat_interval:
                 self._append(buf, [Kind.HEARTBEAT, time.time(), self._runtime_now()])
@@ -243,14 +229,14 @@ class Writer:
         self._batch_steps[1] = step
         self.state.apply_row(step, ts, runtime, data, kind in (NUMBERS, FLOATS) and known_keys)
 
-    def _flush_block(self, buf: bytearray) -> None:
-        """Write the open block of float rows: one ROWS record (columnar), or a ROW for one row."""
-        block = self._block
-        n, keys = block.n, block.keys or ()
+    def _float_rows(self, block: FloatRows, buf: bytearray) -> None:
+        """Write a block of float rows: one ROWS record (columnar), or a ROW for one row."""
+        with self.rows_lock:  # the caller appends under this lock while the block is open
+            block.open = False
+        n, keys = block.n, block.keys
         self.done_weight += n * (len(keys) + ROW_OVERHEAD)
         if n == 1:
             step, ts, data = block.steps[0], block.ts[0], dict(zip(keys, block.values, strict=True))
-            block.clear()
             self._row((step, ts, data, FLOATS, 0), buf)
             self.done_weight -= len(keys) + ROW_OVERHEAD  # _row counted it
             return
@@ -259,7 +245,6 @@ class Writer:
                          (self.runtime_offset + ts_arr) - self.session_start,
                          np.array(block.values, np.float64).reshape(n, len(keys)))
         first, last = block.steps[0], block.steps[-1]
-        block.clear()
         try:
             if not self.state.numeric_keys.issuperset(keys):
                 self._check_keys(dict.fromkeys(keys), first)
@@ -398,35 +383,6 @@ class Writer:
         self._snapshot()
         self.log.close()  # releases the run's lock
         self.closed = True
-
-
-class _Block:
-    """The open block of rows of floats under the same keys (see ``rowblock``): their steps,
-    timestamps and values, row after row. ``cap`` keeps its record well within max_record_bytes."""
-
-    __slots__ = ("cap", "keys", "n", "steps", "ts", "values")
-
-    def __init__(self) -> None:
-        self.keys: tuple[str, ...] | None = None
-        self.n = 0
-        self.cap = 0
-        self.steps: list[int] = []
-        self.ts: list[float] = []
-        self.values: list[float] = []
-
-    def start(self, keys: tuple[str, ...], max_record: int) -> None:
-        self.keys = keys
-        self.cap = max(1, min(_BLOCK_BYTES, max_record // 2) // (24 + 8 * len(keys)))
-
-    def add(self, step: int, ts: float, data: dict[str, Any]) -> None:
-        self.n += 1
-        self.steps.append(step)
-        self.ts.append(ts)
-        self.values.extend(data.values())
-
-    def clear(self) -> None:
-        self.keys, self.n = None, 0
-        self.steps, self.ts, self.values = [], [], []
 
 
 def _fill_step_metrics(data: dict[str, Any], summary: Any) -> None:

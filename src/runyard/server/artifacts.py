@@ -1,7 +1,8 @@
 """The artifacts routes of the HTTP API (docs/artifacts.md, "HTTP API"): types, collections,
 versions, a version's manifest, its files, a diff of two versions, lineage, and a run's
 artifacts. Versions and lineage come from the index (``store/artifact_index.py``); manifests and
-files from the blob store."""
+files from the blob store: the root folder's, or on a team server its own (``blobs``), where the
+version numbers are the server's (``artifact_numbers``, see ``artifact_uploads.py``)."""
 
 from __future__ import annotations
 
@@ -18,15 +19,21 @@ from . import files
 from .errors import ApiError
 
 
-def install_artifacts(app: FastAPI, store: Store, root: Path) -> None:
-    def ctx() -> Any:
+def install_artifacts(app: FastAPI, store: Store, root: Path, team_blobs: Any = None) -> None:
+    def blob_store() -> Any:
+        if team_blobs is not None:
+            return team_blobs
         from ..artifacts.context import context
 
-        return context(root)
+        return context(root).blobs
+
+    def nums(conn: Any, project: str | None = None) -> ai.Numbers | None:
+        """A team server's version numbers (of ``project``, or all for lineage across projects)."""
+        return ai.team_numbers(conn, project) if team_blobs is not None else None
 
     def version_or_404(project: str, name: str, version: str) -> dict[str, Any]:
         with store.read() as conn:
-            v = ai.artifact_version(conn, project, name, version)
+            v = ai.artifact_version(conn, project, name, version, nums(conn, project))
         if v is None:
             raise ApiError(404, f"no artifact {name}:{version} in project {project!r}")
         return v
@@ -36,25 +43,25 @@ def install_artifacts(app: FastAPI, store: Store, root: Path) -> None:
         from ..store.blobs import BlobNotFoundError
 
         try:
-            return Manifest.from_bytes(ctx().blobs.read_bytes(v["digest"]))
+            return Manifest.from_bytes(blob_store().read_bytes(v["digest"]))
         except BlobNotFoundError:
             raise ApiError(404, f"the manifest of {v['name']}:v{v['version']} is not in the blob store") from None
 
     @app.get("/api/projects/{project}/artifact-types", tags=["artifacts"])
     def artifact_types(project: str) -> dict[str, Any]:
         with store.read() as conn:
-            return {"types": ai.artifact_types(conn, project)}
+            return {"types": ai.artifact_types(conn, project, nums(conn, project))}
 
     @app.get("/api/projects/{project}/artifacts", tags=["artifacts"],
              description="Artifact collections of a project (name, type, version count, size, latest).")
     def artifact_collections(project: str, type: str | None = None) -> dict[str, Any]:
         with store.read() as conn:
-            return {"collections": ai.artifact_collections(conn, project, type)}
+            return {"collections": ai.artifact_collections(conn, project, type, nums(conn, project))}
 
     @app.get("/api/projects/{project}/artifacts/{name}/versions", tags=["artifacts"])
     def artifact_versions(project: str, name: str) -> dict[str, Any]:
         with store.read() as conn:
-            versions = ai.artifact_versions(conn, project, name)
+            versions = ai.artifact_versions(conn, project, name, nums(conn, project))
         if not versions:
             raise ApiError(404, f"no artifact {name!r} in project {project!r}")
         return {"versions": versions}
@@ -79,7 +86,7 @@ def install_artifacts(app: FastAPI, store: Store, root: Path) -> None:
     def artifact_lineage(project: str, name: str, version: str, hops: int = Query(2, ge=1, le=6)) -> dict[str, Any]:
         v = version_or_404(project, name, version)
         with store.read() as conn:
-            return ai.lineage(conn, project, name, int(v["version"]), hops)
+            return ai.lineage(conn, project, name, int(v["version"]), hops, nums(conn))
 
     @app.get("/api/projects/{project}/artifacts/{name}/{version}/files/{path:path}", tags=["artifacts"],
              description="A file of a version, by its path in the manifest.")
@@ -90,7 +97,7 @@ def install_artifacts(app: FastAPI, store: Store, root: Path) -> None:
             raise ApiError(404, f"{name}:v{v['version']} has no file {path!r}")
         if entry.ref is not None:
             raise ApiError(404, f"{path!r} is a reference to {entry.ref}; its bytes are not stored here")
-        blobs = ctx().blobs
+        blobs = blob_store()
         ctype = files.content_type(Path(path))
         local = blobs.local_path(entry.digest)
         if local is not None:
@@ -109,4 +116,4 @@ def install_artifacts(app: FastAPI, store: Store, root: Path) -> None:
              description="Versions a run logged and used.")
     def run_artifacts(project: str, run_id: str) -> dict[str, Any]:
         with store.read() as conn:
-            return ai.run_artifacts(conn, project, run_id)
+            return ai.run_artifacts(conn, project, run_id, nums(conn))

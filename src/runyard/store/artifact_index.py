@@ -4,6 +4,11 @@ the questions the HTTP API asks of them (docs/artifacts.md, "HTTP API").
 Everything is derived from the events, so a reindex rebuilds it: a version exists once a run
 logged (or linked) it; an alias points to the version whose most recent event named it; the
 run that logged a version first is its producer, the runs that used it are its consumers.
+
+On a team server the version numbers are the server's (``numbers``: ``(project, name,
+manifest digest) -> version`` from ``artifact_numbers``, given out when a client commits a
+version): every function takes ``numbers`` and then renumbers the events by digest, leaving
+out events of versions the server has not numbered (their files are not all there yet).
 """
 
 from __future__ import annotations
@@ -16,7 +21,20 @@ import sqlalchemy as sa
 
 from . import schema as s
 
-_ACTIONS = ("logged", "used", "linked")
+_ACTIONS = ("logged", "used", "linked", "updated", "deleted")
+Numbers = dict[tuple[str, str, str], int]
+
+
+def team_numbers(conn: sa.Connection, project: str | None = None) -> Numbers:
+    """The version numbers a team server gave out (``team_schema.artifact_numbers``), of one
+    project or of all."""
+    from . import team_schema as t
+
+    n = t.artifact_numbers
+    q = sa.select(n.c.project, n.c.name, n.c.digest, n.c.version)
+    if project is not None:
+        q = q.where(n.c.project == project)
+    return {(p, nm, d): int(v) for p, nm, d, v in conn.execute(q)}
 
 
 def artifact_event_row(record: list[Any], offset: int) -> dict[str, Any] | None:
@@ -38,7 +56,7 @@ def artifact_event_row(record: list[Any], offset: int) -> dict[str, Any] | None:
     return row
 
 
-def _events(conn: sa.Connection, *where: Any) -> list[dict[str, Any]]:
+def _events(conn: sa.Connection, *where: Any, numbers: Numbers | None = None) -> list[dict[str, Any]]:
     e, r, p = s.artifact_events, s.runs, s.projects
     q = (sa.select(e, r.c.run_id, r.c.name.label("run_name"), r.c.state.label("run_state"),
                    p.c.name.label("run_project"))
@@ -47,6 +65,11 @@ def _events(conn: sa.Connection, *where: Any) -> list[dict[str, Any]]:
     out = []
     for row in conn.execute(q).mappings():
         d = dict(row)
+        if numbers is not None:
+            n = numbers.get((d["project"], d["name"], d["digest"]))
+            if n is None:
+                continue  # not (yet) committed on this server
+            d["version"] = n
         d["doc"] = json.loads(d["doc"])
         out.append(d)
     return out
@@ -83,12 +106,30 @@ def _versions(events: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[s
                 v["linked_from"] = doc.get("source")
             for a in doc.get("aliases") or ["latest"]:
                 alias_at[(ev["project"], ev["name"])][str(a)] = (ev["ts"], ev["version"])
+        elif ev["action"] == "updated":  # save() of a stored version: its fields and aliases now
+            v["description"] = doc.get("description")
+            v["metadata"] = doc.get("metadata") or {}
+            if doc.get("ttl") is not None:
+                v["ttl"] = doc["ttl"]
+            held = alias_at[(ev["project"], ev["name"])]
+            for a, (_, at) in list(held.items()):
+                if at == ev["version"] and a not in (doc.get("aliases") or []):
+                    del held[a]
+            for a in doc.get("aliases") or []:
+                held[str(a)] = (ev["ts"], ev["version"])
+        elif ev["action"] == "deleted":
+            v["deleted"] = True
         else:
             ref = _run_ref(ev)
             if ref not in v["used_by"]:
                 v["used_by"].append(ref)
+    for key in [k for k, v in out.items() if v.pop("deleted", False)]:
+        del out[key]
     for (project, name), aliases in alias_at.items():
+        left = [n for (p, nm, n) in out if (p, nm) == (project, name)]
         for alias, (_, version) in aliases.items():
+            if alias == "latest" and (project, name, version) not in out and left:
+                version = max(left)  # the latest version was deleted: the newest left
             v = out.get((project, name, version))
             if v is not None:
                 v["aliases"].append(alias)
@@ -97,17 +138,23 @@ def _versions(events: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[s
     return out
 
 
-def artifact_types(conn: sa.Connection, project: str) -> list[dict[str, Any]]:
+def artifact_types(conn: sa.Connection, project: str, numbers: Numbers | None = None) -> list[dict[str, Any]]:
+    if numbers is not None:  # a team server: only collections with a version it numbered
+        counts: dict[str, int] = defaultdict(int)
+        for c in artifact_collections(conn, project, None, numbers):
+            counts[c["type"]] += 1
+        return [{"type": t, "collections": n} for t, n in sorted(counts.items())]
     e = s.artifact_events
     q = (sa.select(e.c.type, sa.func.count(sa.distinct(e.c.name)))
          .where(e.c.project == project, e.c.action != "used").group_by(e.c.type).order_by(e.c.type))
     return [{"type": t, "collections": int(n)} for t, n in conn.execute(q)]
 
 
-def artifact_collections(conn: sa.Connection, project: str, type: str | None = None) -> list[dict[str, Any]]:
+def artifact_collections(conn: sa.Connection, project: str, type: str | None = None,
+                         numbers: Numbers | None = None) -> list[dict[str, Any]]:
     e = s.artifact_events
     where = [e.c.project == project] + ([e.c.type == type] if type else [])
-    versions = _versions(_events(conn, *where))
+    versions = _versions(_events(conn, *where, numbers=numbers))
     by_name: dict[str, dict[str, Any]] = {}
     for v in versions.values():
         if v["logged_by"] is None:
@@ -122,34 +169,39 @@ def artifact_collections(conn: sa.Connection, project: str, type: str | None = N
     return sorted(by_name.values(), key=lambda c: (c["type"], c["name"]))
 
 
-def artifact_versions(conn: sa.Connection, project: str, name: str) -> list[dict[str, Any]]:
+def artifact_versions(conn: sa.Connection, project: str, name: str,
+                      numbers: Numbers | None = None) -> list[dict[str, Any]]:
     e = s.artifact_events
-    versions = _versions(_events(conn, e.c.project == project, e.c.name == name))
+    versions = _versions(_events(conn, e.c.project == project, e.c.name == name, numbers=numbers))
     return sorted((v for v in versions.values() if v["logged_by"] is not None), key=lambda v: v["version"])
 
 
-def artifact_version(conn: sa.Connection, project: str, name: str, alias: str) -> dict[str, Any] | None:
+def artifact_version(conn: sa.Connection, project: str, name: str, alias: str,
+                     numbers: Numbers | None = None) -> dict[str, Any] | None:
     """The version ``alias`` (``v3``, ``latest``, a custom alias) names, or None."""
     from ..artifacts.names import version_number
 
     n = version_number(alias)
-    for v in artifact_versions(conn, project, name):
+    for v in artifact_versions(conn, project, name, numbers):
         if (n is not None and v["version"] == n) or (n is None and alias in v["aliases"]):
             return v
     return None
 
 
-def run_artifacts(conn: sa.Connection, project: str, run_id: str) -> dict[str, list[dict[str, Any]]]:
+def run_artifacts(conn: sa.Connection, project: str, run_id: str,
+                  numbers: Numbers | None = None) -> dict[str, list[dict[str, Any]]]:
     """The versions a run logged and used."""
     r, p = s.runs, s.projects
     run_pk = conn.execute(sa.select(r.c.pk).join(p, p.c.pk == r.c.project_pk)
                           .where(p.c.name == project, r.c.run_id == run_id)).scalar()
     if run_pk is None:
         return {"logged": [], "used": []}
-    mine = _events(conn, s.artifact_events.c.run_pk == run_pk)
+    mine = _events(conn, s.artifact_events.c.run_pk == run_pk, numbers=numbers)
     out: dict[str, list[dict[str, Any]]] = {"logged": [], "used": []}
     seen: set[tuple[str, str, str, int]] = set()
     for ev in mine:
+        if ev["action"] in ("updated", "deleted"):
+            continue  # edits, not lineage
         which = "used" if ev["action"] == "used" else "logged"
         key = (which, ev["project"], ev["name"], ev["version"])
         if key not in seen:
@@ -160,15 +212,18 @@ def run_artifacts(conn: sa.Connection, project: str, run_id: str) -> dict[str, l
     return out
 
 
-def lineage(conn: sa.Connection, project: str, name: str, version: int, hops: int = 2) -> dict[str, Any]:
+def lineage(conn: sa.Connection, project: str, name: str, version: int, hops: int = 2,
+            numbers: Numbers | None = None) -> dict[str, Any]:
     """Runs and artifact versions within ``hops`` steps of a version, as a DAG: edges go from a
     version to the runs that used it, and from a run to the versions it logged."""
-    events = _events(conn, s.artifact_events.c.project.isnot(None))
+    events = _events(conn, s.artifact_events.c.project.isnot(None), numbers=numbers)
     versions = _versions(events)
     produced: dict[str, set[str]] = defaultdict(set)  # run node -> artifact nodes
     consumed: dict[str, set[str]] = defaultdict(set)  # run node -> artifact nodes
     runs: dict[str, dict[str, Any]] = {}
     for ev in events:
+        if ev["action"] in ("updated", "deleted") or (ev["project"], ev["name"], ev["version"]) not in versions:
+            continue  # edits are not lineage; a deleted version is not drawn
         rn = f"run:{ev['run_project']}/{ev['run_id']}"
         an = f"artifact:{ev['project']}/{ev['name']}:v{ev['version']}"
         runs[rn] = _run_ref(ev)

@@ -168,6 +168,11 @@ def _copy_hashing(src: IO[bytes], dst: IO[bytes], progress: Progress | None) -> 
     return h.hexdigest(), size
 
 
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino, a.st_size, a.st_mtime_ns, a.st_ctime_ns) == \
+        (b.st_dev, b.st_ino, b.st_size, b.st_mtime_ns, b.st_ctime_ns)
+
+
 class LocalBlobStore(BlobStore):
     """A directory of blobs. Safe for several processes: writes go through a unique temporary
     file and an atomic rename, and two writers of the same bytes produce the same file."""
@@ -226,6 +231,36 @@ class LocalBlobStore(BlobStore):
                 raise
         try:
             return PutResult(got, size, self._install(tmp, got))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put_known(self, path: str | os.PathLike[str], digest: str, expect: os.stat_result,
+                  progress: Progress | None = None) -> PutResult | None:
+        """Store a file whose SHA-256 is already known (the hash cache's ``digest`` for the stat
+        ``expect``) by a kernel-side copy (``copy_file_range``/``sendfile``), without reading its
+        bytes into this process or hashing them again. The source's stat is compared with
+        ``expect`` before and after the copy; if the file changed, nothing is stored and None is
+        returned (the caller then uses ``put_file``, which hashes the bytes it stores), so a blob's
+        name stays the hash of its bytes as far as a stat can tell (the hash cache's trade-off)."""
+        final = self.path(digest)
+        if final.exists():
+            if progress is not None:
+                progress(expect.st_size)
+            return PutResult(digest, expect.st_size, False)
+        if not _same_file(os.stat(path), expect):
+            return None
+        fd, name = tempfile.mkstemp(dir=self._tmp, prefix=".blob-")
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            shutil.copyfile(path, tmp)
+            if not _same_file(os.stat(path), expect) or tmp.stat().st_size != expect.st_size:
+                tmp.unlink(missing_ok=True)
+                return None
+            if progress is not None:
+                progress(expect.st_size)
+            return PutResult(digest, expect.st_size, self._install(tmp, digest))
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -30,6 +30,8 @@ I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 
 _LEVEL = 1  # zlib level: level 1 is ~3x faster than 6 and within 3% of its size on series data
+_RAW = 1 << 31  # in a tier chunk's bucket count: the planes are stored uncompressed
+_RAW_BUCKETS = 32  # tier chunks of fewer buckets than this are not compressed (Buckets.encode)
 _HEAD = struct.Struct("<BIIIII")
 _VERSION = 1
 
@@ -231,15 +233,24 @@ class Buckets:
         return Buckets(m, np.bitwise_or.reduceat(self.flags, starts))
 
     def encode(self) -> bytes:
+        """The byte planes of the buckets, compressed; a few buckets (the partial last tier chunk
+        of most series) are stored as they are, flagged in the count: compressing a few hundred
+        bytes costs more than it saves, thousands of times over when many short runs are indexed."""
         n = len(self)
         planes = np.ascontiguousarray(np.ascontiguousarray(self.m).view(np.uint8).reshape(13, n, 8)
                                       .transpose(0, 2, 1))
+        if n < _RAW_BUCKETS:
+            return struct.pack("<I", n | _RAW) + planes.tobytes() + self.flags.tobytes()
         return struct.pack("<I", n) + zlib.compress(planes.tobytes() + self.flags.tobytes(), _LEVEL)
 
     @classmethod
     def decode(cls, blob: bytes) -> Buckets:
         (n,) = struct.unpack_from("<I", blob)
-        raw = zlib.decompress(blob[4:])
+        if n & _RAW:
+            n &= ~_RAW
+            raw = bytes(blob[4:])
+        else:
+            raw = zlib.decompress(blob[4:])
         planes = np.frombuffer(raw, dtype=np.uint8, count=13 * 8 * n).reshape(13, 8, n)
         m = np.ascontiguousarray(planes.transpose(0, 2, 1)).view(np.uint64).reshape(13, n)
         return cls(m, np.frombuffer(raw, dtype=np.uint8, offset=13 * 8 * n, count=n))

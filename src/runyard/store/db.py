@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,35 @@ def migration_lock(conn: sa.Connection) -> None:
     schema current; SQLite: the write transaction is already exclusive)."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) into ``table`` inside the caller's transaction: one
+    COPY on PostgreSQL (per row about a fifth of what an executemany costs the client, and less for
+    the server), the driver's own executemany on SQLite (SQLAlchemy's handling of each row's
+    parameters cost more than SQLite's insert; no column type there processes its values). Text
+    columns get the same NUL escaping as bound values (``AnyText``)."""
+    if not rows:
+        return
+    cols = list(rows[0])
+    dbapi: Any = conn.connection.dbapi_connection  # in the caller's transaction
+    if conn.dialect.name == "sqlite":
+        names = ", ".join(f'"{c}"' for c in cols)
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
+        cur = dbapi.cursor()
+        try:
+            cur.executemany(sql, map(itemgetter(*cols), rows) if len(cols) > 1 else ((row[cols[0]],) for row in rows))
+        finally:
+            cur.close()
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(sa.insert(table), rows)
+        return
+    escape = [isinstance(table.c[c].type, s.AnyText) for c in cols]
+    names = ", ".join(f'"{c}"' for c in cols)
+    with dbapi.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([s._escape_nul(row[c]) if e else row[c] for c, e in zip(cols, escape, strict=True)])
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -33,10 +33,11 @@ import sqlalchemy as sa
 from ..log.append import classify_tail
 from ..log.framing import LogFormatError, ScanResult, read_frame_runs
 from ..log.reader import LOG_NAME, resolve_crash
+from ..log.rowblock import RowTemplate
 from ..log.state import RUNNING, RunState
 from . import schema as s
 from . import series as ser
-from .db import Store
+from .db import Store, insert_rows
 from .failures import record_failure
 from .ingest_pass import _Batch, _Pass
 from .jsonutil import dumps
@@ -47,6 +48,7 @@ BATCH_POINTS = 2_000_000  # values per transaction (bounds memory and the work a
 BATCH_RECORDS = 500_000
 LIVENESS_EVERY = 2.0  # seconds between liveness checks of quiet running runs
 PRUNE_EVERY = 5.0  # seconds between checks for run folders that were deleted
+GROUP_RUNS = 100  # most runs ingest_all indexes in one transaction
 
 
 @dataclass
@@ -116,6 +118,7 @@ class Ingestor:
         self._failed: set[tuple[str, str]] = set()
         self._pruned_at = -PRUNE_EVERY
         self._lock = threading.RLock()  # one ingest at a time: two would insert the same records
+        self._templates: dict[int, list[RowTemplate]] = {}  # row layouts learnt, shared by the runs (_Pass)
 
     def run_folders(self) -> Iterator[Path]:
         if not self.root.is_dir():
@@ -133,24 +136,93 @@ class Ingestor:
         A run whose ingest fails (a database error, a bug) is reported once per kind of failure
         and skipped for this pass; the other runs go on, and it is retried on the next pass.
         """
-        changed = []
+        changed: list[RunReport] = []
         folders = list(self.run_folders())
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY:
             self.prune(folders)
-        for folder in folders:
-            try:
-                report = self.ingest_run(folder)
-            except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
-                key = (str(folder), type(exc).__name__)
-                if key not in self._failed:
-                    self._failed.add(key)
-                    record_failure(self.store, self.root, folder, exc)  # listed, with the reason
-                    log.error("ingest of %s failed (%s: %s); the other runs go on, it is retried on "
-                              "every pass", folder, type(exc).__name__, exc)
-                continue
-            if report is not None and report.changed:
-                changed.append(report)
+        with self._lock:
+            todo: list[tuple[Path, os.stat_result]] = []
+            for folder in folders:
+                try:
+                    st = (folder / LOG_NAME).stat()
+                except OSError:
+                    continue
+                if self._seen.get(folder / LOG_NAME) == (st.st_size, st.st_mtime):
+                    self._one(folder, changed)  # unchanged: only its liveness, now and then
+                else:
+                    todo.append((folder, st))
+            i = 0
+            while i < len(todo):
+                i = self._ingest_group(todo, i, changed)
         return changed
+
+    def _one(self, folder: Path, changed: list[RunReport]) -> None:
+        """Ingest one run in transactions of its own; a failure is recorded and the pass goes on."""
+        try:
+            report = self.ingest_run(folder)
+        except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
+            self._failure(folder, exc)
+            return
+        if report is not None and report.changed:
+            changed.append(report)
+
+    def _failure(self, folder: Path, exc: Exception) -> None:
+        key = (str(folder), type(exc).__name__)
+        if key not in self._failed:
+            self._failed.add(key)
+            record_failure(self.store, self.root, folder, exc)  # listed, with the reason
+            log.error("ingest of %s failed (%s: %s); the other runs go on, it is retried on "
+                      "every pass", folder, type(exc).__name__, exc)
+
+    def _ingest_group(self, todo: list[tuple[Path, os.stat_result]], i: int, changed: list[RunReport]) -> int:
+        """Ingest runs ``todo[i:]`` in one transaction, until it holds ``BATCH_POINTS`` points or
+        ``GROUP_RUNS`` runs; return where it stopped. Each run is one savepoint, so a run that fails
+        is rolled back alone (and recorded after the commit); a run with more records than one batch
+        goes on in transactions of its own. Many short runs so share one commit and its writes of
+        the pages every run touches (the runs table and its indexes): per-run fixed costs shrink."""
+        done: list[tuple[Path, os.stat_result, RunReport, RunState]] = []
+        failed: list[tuple[Path, Exception]] = []
+        start, points = i, 0
+        try:
+            with self.store.begin() as conn:
+                while i < len(todo) and points < BATCH_POINTS and i - start < GROUP_RUNS:
+                    folder, st = todo[i]
+                    i += 1
+                    savepoint = conn.begin_nested()
+                    try:
+                        report, state = self._ingest_in(conn, folder, st.st_size)
+                    except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
+                        savepoint.rollback()
+                        failed.append((folder, exc))
+                        continue
+                    savepoint.commit()
+                    points += report.points
+                    done.append((folder, st, report, state))
+        except Exception:  # noqa: BLE001 - the commit failed: each run again on its own
+            for folder, _ in todo[start:i]:
+                self._one(folder, changed)
+            return i
+        for folder, error in failed:
+            self._failure(folder, error)
+        for folder, st, report, state in done:
+            log_path = folder / LOG_NAME
+            self._note_running(log_path, report.run_pk, state)
+            if report.flags.pop("_more", None):  # the rest of a long run, a batch at a time
+                try:
+                    rest = self.ingest_run(folder)
+                except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
+                    self._failure(folder, exc)
+                    rest = None
+                if rest is not None:
+                    report.records += rest.records
+                    report.points += rest.points
+                    report.changed |= rest.changed
+                    report.flags = rest.flags
+            else:
+                self._seen[log_path] = (st.st_size, st.st_mtime)
+            if report.changed:
+                changed.append(report)
+        return i
 
     def prune(self, folders: list[Path] | None = None) -> list[str]:
         """Drop from the index the runs whose folder (log) is gone; return their paths."""
@@ -208,68 +280,88 @@ class Ingestor:
     # -- one transaction --------------------------------------------------------------------
 
     def _ingest_batch(self, folder: Path, size: int) -> RunReport:
-        project, run_id = folder.parent.name, folder.name
-        log_path = folder / LOG_NAME
         with self.store.begin() as conn:
-            run_pk, offset, blob = self._cursor(conn, project, run_id, folder)
-            report = RunReport(project, run_id, run_pk)
-            head = _log_head(log_path)
-            saved = msgpack.unpackb(blob, raw=False, strict_map_key=False) if blob is not None else None
-            old_head = bytes(saved.get("head", b"")) if saved is not None else b""
-            n = min(len(old_head), len(head))
-            if offset > size or old_head[:n] != head[:n]:
-                # The log was replaced (a shorter one, or another run's under the same folder name):
-                # what was indexed from the old one no longer holds; start this run over.
-                _delete_run_data(conn, run_pk, keep_run=True)
-                offset, blob, saved = 0, None, None
-            if saved is not None:
-                state = RunState.from_dict(saved["state"])
-                kinds: dict[str, list[str]] = saved["kinds"]
-                flags: dict[str, Any] = saved.get("flags", {})
-            else:
-                state, kinds, flags = RunState(), {}, {}
-            batch = _Batch()
-            scan = ScanResult(offset, 0)
-            next_offset = offset
-            more = False
-            try:
-                frames = read_frame_runs(log_path, offset, scan)
-                stopped = _Pass(state, batch, kinds, flags, BATCH_POINTS, BATCH_RECORDS).run(frames)
-                if stopped is not None:
-                    next_offset, more = stopped
-                else:
-                    next_offset = scan.valid_end
-                    if scan.torn_bytes:
-                        kind = classify_tail(log_path, scan.valid_end)
-                        if kind == "corrupt":
-                            flags["corrupt"] = {"offset": scan.valid_end, "unread_bytes": scan.torn_bytes}
-                        else:
-                            flags["torn_tail"] = {"offset": scan.valid_end, "bytes": scan.torn_bytes}
-                    else:
-                        flags.pop("torn_tail", None)
-                frames.close()
-                if scan.damaged:  # regions the reader skipped; every good frame after them was read
-                    seen = flags.setdefault("corrupt", {"offset": scan.damaged[0][0]}).setdefault("skipped", [])
-                    seen.extend([o, n] for o, n in scan.damaged if [o, n] not in seen)
-            except LogFormatError as exc:
-                flags["corrupt"] = {"offset": 0, "error": str(exc)}
-            if state.lost:  # writes that failed (full disk): the run says how many rows it lacks
-                flags["lost"] = dict(state.lost)
-            report.records, report.points = batch.records, batch.points
-            if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
-                report.changed = True
-                self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head)
-            report.flags = dict(flags)
-            if more:
-                report.flags["_more"] = True
+            report, state = self._ingest_in(conn, folder, size)
+        self._note_running(folder / LOG_NAME, report.run_pk, state)
+        return report
+
+    def _note_running(self, log_path: Path, run_pk: int, state: RunState) -> None:
         if state.state == RUNNING:
             self._running[log_path] = (run_pk, state, time.monotonic())
         else:
             self._running.pop(log_path, None)
-        return report
+
+    def _ingest_in(self, conn: sa.Connection, folder: Path, size: int) -> tuple[RunReport, RunState]:
+        """One batch of a run's records, in the caller's transaction."""
+        project, run_id = folder.parent.name, folder.name
+        log_path = folder / LOG_NAME
+        if len(self._templates) > 1024:  # payload lengths seen: keep the cache small
+            self._templates.clear()
+        run_pk, offset, blob, fresh = self._open_cursor(conn, project, run_id, folder, seq=0)
+        report = RunReport(project, run_id, run_pk)
+        head = _log_head(log_path)
+        saved = msgpack.unpackb(blob, raw=False, strict_map_key=False) if blob is not None else None
+        old_head = bytes(saved.get("head", b"")) if saved is not None else b""
+        n = min(len(old_head), len(head))
+        if offset > size or old_head[:n] != head[:n]:
+            # The log was replaced (a shorter one, or another run's under the same folder name):
+            # what was indexed from the old one no longer holds; start this run over.
+            _delete_run_data(conn, run_pk, keep_run=True)
+            offset, blob, saved = 0, None, None
+            fresh = True
+        if saved is not None:
+            state = RunState.from_dict(saved["state"])
+            kinds: dict[str, list[str]] = saved["kinds"]
+            flags: dict[str, Any] = saved.get("flags", {})
+        else:
+            state, kinds, flags = RunState(), {}, {}
+        keys_before = key_kinds(state, kinds) if saved is not None else None
+        batch = _Batch()
+        scan = ScanResult(offset, 0)
+        next_offset = offset
+        more = False
+        try:
+            frames = read_frame_runs(log_path, offset, scan)
+            stopped = _Pass(state, batch, kinds, flags, BATCH_POINTS, BATCH_RECORDS, self._templates).run(frames)
+            if stopped is not None:
+                next_offset, more = stopped
+            else:
+                next_offset = scan.valid_end
+                if scan.torn_bytes:
+                    kind = classify_tail(log_path, scan.valid_end)
+                    if kind == "corrupt":
+                        flags["corrupt"] = {"offset": scan.valid_end, "unread_bytes": scan.torn_bytes}
+                    else:
+                        flags["torn_tail"] = {"offset": scan.valid_end, "bytes": scan.torn_bytes}
+                else:
+                    flags.pop("torn_tail", None)
+            frames.close()
+            if scan.damaged:  # regions the reader skipped; every good frame after them was read
+                seen = flags.setdefault("corrupt", {"offset": scan.damaged[0][0]}).setdefault("skipped", [])
+                seen.extend([o, n] for o, n in scan.damaged if [o, n] not in seen)
+        except LogFormatError as exc:
+            flags["corrupt"] = {"offset": 0, "error": str(exc)}
+        if state.lost:  # writes that failed (full disk): the run says how many rows it lacks
+            flags["lost"] = dict(state.lost)
+        report.records, report.points = batch.records, batch.points
+        if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
+            report.changed = True
+            self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head, keys_before, fresh)
+        report.flags = dict(flags)
+        if more:
+            report.flags["_more"] = True
+        return report, state
 
     def _cursor(self, conn: sa.Connection, project: str, run_id: str,
                 folder: Path) -> tuple[int, int, bytes | None]:
+        """The run's primary key (a runs row is made for a new run), its log offset and saved state."""
+        run_pk, offset, blob, _ = self._open_cursor(conn, project, run_id, folder)
+        return run_pk, offset, blob
+
+    def _open_cursor(self, conn: sa.Connection, project: str, run_id: str, folder: Path,
+                     seq: int | None = None) -> tuple[int, int, bytes | None, bool]:
+        """``_cursor``, and whether the run holds no indexed data (no cursor row). ``seq``: the seq
+        of a new runs row, when the caller's ``_write`` will set the real one (one query less)."""
         q = _queries()
         ppk = conn.execute(q.project_pk, {"p_name": project}).scalar()
         if ppk is None:
@@ -280,20 +372,24 @@ class Ingestor:
         rpk = conn.execute(q.run_pk, {"p_pk": ppk, "p_run": run_id}).scalar()
         if rpk is None:
             rel = str(folder.relative_to(self.root)) if folder.is_relative_to(self.root) else str(folder)
-            rpk = _insert_pk(conn, sa.insert(s.runs).values(
+            key = conn.execute(q.insert_run, dict(
                 project_pk=ppk, run_id=run_id, path=rel, name=run_id, state=RUNNING, created_at=0.0,
                 updated_at=time.time(), runtime=0.0, last_step=-1, rows=0, tags="[]", config="{}",
-                summary="{}", metadata="{}", flags="{}", seq=_next_seq(conn),
-            ))
-            return int(rpk), 0, None
+                summary="{}", metadata="{}", flags="{}", seq=_next_seq(conn) if seq is None else seq,
+            )).inserted_primary_key
+            assert key is not None
+            return int(key[0]), 0, None, True
         row = conn.execute(q.cursor, {"p_pk": rpk}).first()
         if row is None:
-            return int(rpk), 0, None
-        return int(rpk), int(row[0]), bytes(row[1])
+            return int(rpk), 0, None, True
+        return int(rpk), int(row[0]), bytes(row[1]), False
 
     def _write(self, conn: sa.Connection, run_pk: int, folder: Path, state: RunState,
                kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int,
-               head: bytes = b"") -> None:
+               head: bytes = b"", keys_before: dict[str, list[str]] | None = None, fresh: bool = False) -> None:
+        """Write what a pass derived. ``keys_before``: the run's key kinds before the pass, when
+        known; unchanged, the ``run_keys`` rows are left as they are. ``fresh``: the run has no
+        indexed rows yet (nothing to delete or read back first)."""
         shown = copy.copy(state)
         resolve_crash(shown, folder / LOG_NAME)
         summary = state.summary.current()
@@ -309,21 +405,20 @@ class Ingestor:
         )
         conn.execute(q.run_update, {"p_pk": run_pk, **{f"v_{k}": v for k, v in values.items()}})
         if state.entity:
-            conn.execute(sa.update(s.projects).where(
-                s.projects.c.pk == sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk)
-                .scalar_subquery()).values(entity=state.entity))
-        conn.execute(q.delete_fields, {"p_pk": run_pk})
-        rows = field_rows(run_pk, state, summary)
-        if rows:
-            conn.execute(q.insert[s.run_fields.name], rows)
-        all_kinds = dict(state.key_kinds)
-        all_kinds.update(kinds)
-        conn.execute(q.delete_keys, {"p_pk": run_pk})
-        if all_kinds:
-            conn.execute(q.insert[s.run_keys.name], [{"run_pk": run_pk, "key": k, "kinds": dumps(v)}
-                                                for k, v in all_kinds.items()])
+            conn.execute(q.project_entity, {"p_pk": run_pk, "v_entity": state.entity})
+        if not fresh:
+            conn.execute(q.delete_fields, {"p_pk": run_pk})
+        insert_rows(conn, s.run_fields, field_rows(run_pk, state, summary))
+        all_kinds = key_kinds(state, kinds)
+        if all_kinds != keys_before:
+            if not fresh:
+                conn.execute(q.delete_keys, {"p_pk": run_pk})
+            texts: dict[tuple[str, ...], str] = {}  # most keys share their kinds: encode each list once
+            insert_rows(conn, s.run_keys, [
+                {"run_pk": run_pk, "key": k, "kinds": texts.get(tuple(v)) or texts.setdefault(tuple(v), dumps(v))}
+                for k, v in all_kinds.items()])
         if batch.series or batch.shapes or batch.blocks:
-            self._write_series(conn, run_pk, batch)
+            self._write_series(conn, run_pk, batch, new_run=fresh)
         for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
                              (s.artifact_events, batch.artifacts)):
             if items:
@@ -332,59 +427,31 @@ class Ingestor:
                 conn.execute(q.insert[table.name], items)
         blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags, "head": head},
                              default=_pack_default)
-        updated = conn.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
-                                                 "v_updated_at": time.time()})
-        if updated.rowcount == 0:
-            conn.execute(sa.insert(s.cursors).values(run_pk=run_pk, offset=offset, state=blob,
-                                                     updated_at=time.time()))
+        if not fresh and conn.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
+                                                        "v_updated_at": time.time()}).rowcount:
+            return
+        conn.execute(q.insert_cursor, dict(run_pk=run_pk, offset=offset, state=blob, updated_at=time.time()))
 
     @staticmethod
-    def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch) -> None:
-        existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
+    def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False) -> None:
+        existing = {} if new_run else {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
             _queries().series, {"p_pk": run_pk})}
-        parts: dict[str, list[tuple[Any, Any]]] = {}
-        first: dict[str, tuple[int, int]] = {}  # (row, place in the row) of each key's first point
-        for shape, (rows, vlists) in batch.shapes.items():
-            idx = np.array(rows, dtype=np.int64)
-            table = np.array(vlists, dtype=np.float64).reshape(len(rows), len(shape))
-            for j, key in enumerate(shape):
-                parts.setdefault(key, []).append((idx, table[:, j]))
-                first[key] = min(first.get(key, (rows[0], j)), (rows[0], j))
-        for shape, pieces in batch.blocks.items():
-            for idx, table in pieces:
-                for j, key in enumerate(shape):
-                    parts.setdefault(key, []).append((idx, table[:, j]))
-                    first[key] = min(first.get(key, (int(idx[0]), j)), (int(idx[0]), j))
-        for j, (key, buf) in enumerate(batch.series.items()):
-            parts.setdefault(key, []).append((np.array(buf.idx, dtype=np.int64),
-                                              np.array(buf.vals, dtype=np.float64)))
-            first[key] = min(first.get(key, (buf.idx[0], j)), (buf.idx[0], j))
+        points, first = _key_points(batch)
         # new series in order of their first point in the log, whichever way rows were read
-        fresh = sorted((k for k in parts if k not in existing), key=first.__getitem__)
+        fresh = sorted((k for k in points if k not in existing), key=first.__getitem__)
         if fresh:
-            conn.execute(_queries().insert[s.series.name], [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO}
-                                               for k in fresh])
-            existing = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in conn.execute(
-                _queries().series, {"p_pk": run_pk})}
-        steps, ts, rt = batch.row_arrays()
-        all_rows = len(steps)
-        items = []
-        for key, pieces in parts.items():
-            spk, n, mono = existing[key]
-            if len(pieces) == 1:
-                idx, values = pieces[0]
-            else:  # a key in rows of several shapes: back into row order
-                idx = np.concatenate([p[0] for p in pieces])
-                values = np.concatenate([p[1] for p in pieces])
-                if not bool((idx[1:] > idx[:-1]).all()):
-                    order = np.argsort(idx, kind="stable")
-                    idx, values = idx[order], values[order]
-            if len(idx) == all_rows:
-                pts = ser.Points(steps, ts, rt, values)
+            insert_rows(conn, s.series, [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO} for k in fresh])
+            if new_run:  # every series is new: empty, no tail
+                existing = {r[0]: (int(r[1]), 0, ser.ALL_MONO, 0) for r in conn.execute(
+                    _queries().series_pks, {"p_pk": run_pk})}
             else:
-                pts = ser.Points(steps[idx], ts[idx], rt[idx], values)
-            items.append((spk, n, mono, pts))
-        ser.append_many(conn, items)
+                existing = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
+                    _queries().series, {"p_pk": run_pk})}
+        items = []
+        for key, pts in points.items():
+            spk, n, mono, held = existing[key]
+            items.append((spk, n, mono, held, pts))
+        ser.append_live(conn, items)
 
     def _check_liveness(self, folder: Path) -> RunReport | None:
         """A quiet running run: re-check now and then whether its process is still alive."""
@@ -405,6 +472,68 @@ class Ingestor:
             conn.execute(sa.update(s.runs).where(s.runs.c.pk == run_pk).values(
                 state=shown.state, updated_at=time.time(), seq=_next_seq(conn)))
         return RunReport(folder.parent.name, folder.name, run_pk, changed=True)
+
+
+def _key_points(batch: _Batch) -> tuple[dict[str, ser.Points], dict[str, tuple[int, int]]]:
+    """The points of each key in a batch, in row order, and where each key's first point is (row,
+    place in the row). A batch holds its numbers in pieces: (row numbers, rows x keys matrix) of
+    rows sharing their keys (bulk blocks and rows decoded one at a time), and single numbers. Keys
+    found in the same pieces are put in row order together, and share their step, time and
+    runtime arrays: many keys cost a few numpy operations, not a few for each key."""
+    pieces: list[tuple[Any, Any]] = []  # (row numbers, rows x keys matrix)
+    member: dict[str, list[tuple[int, int, int]]] = {}  # key -> (piece, column, place for ``first``)
+    for shape, (rows, vlists) in batch.shapes.items():
+        pieces.append((np.array(rows, dtype=np.int64),
+                       np.array(vlists, dtype=np.float64).reshape(len(rows), len(shape))))
+        for j, key in enumerate(shape):
+            member.setdefault(key, []).append((len(pieces) - 1, j, j))
+    for shape, blocks in batch.blocks.items():
+        for idx, table in blocks:
+            pieces.append((idx, table))
+            for j, key in enumerate(shape):
+                member.setdefault(key, []).append((len(pieces) - 1, j, j))
+    by_rows: dict[tuple[int, ...], list[tuple[int, str]]] = {}  # single numbers, keyed by their rows
+    for j, (key, buf) in enumerate(batch.series.items()):
+        by_rows.setdefault(tuple(buf.idx), []).append((j, key))
+    for rows_t, numbered in by_rows.items():
+        pieces.append((np.array(rows_t, dtype=np.int64), np.array(
+            [batch.series[k].vals for _, k in numbered], dtype=np.float64).T.reshape(len(rows_t), -1)))
+        for col, (j, key) in enumerate(numbered):
+            member.setdefault(key, []).append((len(pieces) - 1, col, j))
+    steps, ts, rt = batch.row_arrays()
+    first: dict[str, tuple[int, int]] = {}
+    same: dict[tuple[int, ...], list[str]] = {}  # keys found in the same pieces
+    for key, where in member.items():
+        first[key] = min((int(pieces[p][0][0]), j) for p, _, j in where)
+        same.setdefault(tuple(p for p, _, _ in where), []).append(key)
+    values: dict[str, Any] = {}
+    axes: dict[tuple[int, ...], tuple[Any, Any, Any]] = {}
+    for sig, keys in same.items():
+        if len(sig) == 1:
+            idx, table = pieces[sig[0]]
+            for key in keys:
+                values[key] = table[:, member[key][0][1]]
+        else:  # keys in rows of several shapes: back into row order, all of them at once
+            cols = {key: [c for _, c, _ in member[key]] for key in keys}
+            idx = np.concatenate([pieces[p][0] for p in sig])
+            matrix = np.concatenate([pieces[p][1][:, [cols[key][i] for key in keys]] for i, p in enumerate(sig)])
+            if not bool((idx[1:] > idx[:-1]).all()):
+                order = np.argsort(idx, kind="stable")
+                idx, matrix = idx[order], matrix[order]
+            for i, key in enumerate(keys):
+                values[key] = matrix[:, i]
+        axes[sig] = (steps, ts, rt) if len(idx) == len(steps) else (steps[idx], ts[idx], rt[idx])
+    points = {}
+    for key, where in member.items():
+        points[key] = ser.Points(*axes[tuple(p for p, _, _ in where)], values[key])
+    return points, first
+
+
+def key_kinds(state: RunState, kinds: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The kinds of every key of a run's history (a copy: a pass appends to the lists)."""
+    out = {k: list(v) for k, v in state.key_kinds.items()}
+    out.update((k, list(v)) for k, v in kinds.items())
+    return out
 
 
 def _log_head(path: Path) -> bytes:
@@ -452,9 +581,17 @@ class _Queries:
         self.delete_keys = sa.delete(s.run_keys).where(s.run_keys.c.run_pk == pk)
         self.cursor_update = sa.update(s.cursors).where(s.cursors.c.run_pk == pk).values(
             {c: sa.bindparam(f"v_{c}") for c in ("offset", "state", "updated_at")})
-        self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono).where(
+        held = (sa.select(sa.func.coalesce(sa.func.sum(s.tails.c.n), 0)).where(s.tails.c.series_pk == s.series.c.pk)
+                .scalar_subquery())  # points of the series in its tail (series.append_live)
+        self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono, held).where(
             s.series.c.run_pk == pk)
+        self.series_pks = sa.select(s.series.c.key, s.series.c.pk).where(s.series.c.run_pk == pk)
         self.next_seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)
+        self.insert_run = sa.insert(s.runs)
+        self.insert_cursor = sa.insert(s.cursors)
+        self.project_entity = sa.update(s.projects).where(
+            s.projects.c.pk == sa.select(s.runs.c.project_pk).where(s.runs.c.pk == pk).scalar_subquery()
+        ).values(entity=sa.bindparam("v_entity"))
         self.insert = {t.name: sa.insert(t) for t in (s.run_fields, s.run_keys, s.series, s.hists, s.media,
                                                       s.output, s.artifact_events)}
 
@@ -478,6 +615,7 @@ def _delete_run_data(conn: sa.Connection, run_pk: int, keep_run: bool) -> None:
     spks = sa.select(s.series.c.pk).where(s.series.c.run_pk == run_pk).scalar_subquery()
     conn.execute(sa.delete(s.chunks).where(s.chunks.c.series_pk.in_(spks)))
     conn.execute(sa.delete(s.tiers).where(s.tiers.c.series_pk.in_(spks)))
+    conn.execute(sa.delete(s.tails).where(s.tails.c.series_pk.in_(spks)))
     conn.execute(sa.delete(s.series).where(s.series.c.run_pk == run_pk))
     for table in s.RUN_TABLES:
         conn.execute(sa.delete(table).where(table.c.run_pk == run_pk))

@@ -30,7 +30,7 @@ from ..log.state import RunState
 from . import schema as s
 from . import team_schema as t
 from .db import Store
-from .ingest import Ingestor
+from .ingest import Ingestor, key_kinds
 from .ingest_pass import _Batch, _Pass
 
 HEAD_SIZE = 16  # header + the first frame's length and checksum: a log's identity
@@ -154,7 +154,9 @@ class _TeamIngestor(Ingestor):
         flags: dict[str, Any] = saved.get("flags", {}) if saved else {}
         head = bytes(saved.get("head", b"")) if saved else b""
         records = points = 0
+        written = saved is not None  # run_keys rows hold the kinds of ``state`` and ``kinds``
         while offset < end:
+            keys_before = key_kinds(state, kinds) if written else None
             batch = _Batch()
             scan = ScanResult(offset, 0)
             frames = read_frame_runs(stream, offset, scan)
@@ -167,7 +169,8 @@ class _TeamIngestor(Ingestor):
             if not head and offset > 0:
                 stream.seek(0)
                 head = stream.read(HEAD_SIZE)
-            self._write(conn, run_pk, folder, state, kinds, flags, batch, offset, head)
+            self._write(conn, run_pk, folder, state, kinds, flags, batch, offset, head, keys_before)
+            written = True
             records += batch.records
             points += batch.points
             if stopped is None:
@@ -204,13 +207,20 @@ def apply_batch(store: Store, project: str, run_id: str, owner: str, start: int,
 
 
 def _apply(store: Store, project: str, run_id: str, owner: str, start: int, data: bytes, head: bytes) -> Ack:
-    with store.begin() as conn:  # the project row first, on its own: runs of one new project race here
-        insert_ignore(conn, s.projects, {"entity": owner, "name": project, "created_at": time.time()})
+    held = sa.select(t.online_runs.c.end_offset, t.online_runs.c.head).where(
+        t.online_runs.c.project == project, t.online_runs.c.run_id == run_id).with_for_update()
+    if start == 0:  # a new run (or a resend of its start): the project row first, on its own, since
+        with store.begin() as conn:  # the runs of one new project race here
+            insert_ignore(conn, s.projects, {"entity": owner, "name": project, "created_at": time.time()})
     with store.begin() as conn:
-        insert_ignore(conn, t.online_runs, {"project": project, "run_id": run_id, "end_offset": 0,
-                                             "head": b"", "updated_at": time.time()})
-        row = conn.execute(sa.select(t.online_runs.c.end_offset, t.online_runs.c.head).where(
-            t.online_runs.c.project == project, t.online_runs.c.run_id == run_id).with_for_update()).one()
+        row = conn.execute(held).first()
+        if row is None:
+            if start > 0:
+                raise BatchError(409, f"the server holds nothing of run {project}/{run_id}; send from offset 0",
+                                 expected=0)
+            insert_ignore(conn, t.online_runs, {"project": project, "run_id": run_id, "end_offset": 0,
+                                                 "head": b"", "updated_at": time.time()})
+            row = conn.execute(held).one()
         end, held_head = int(row[0]), bytes(row[1])
         if held_head and head and held_head != head[: len(held_head)]:
             raise BatchError(409, f"run {project}/{run_id} on this server holds another log (a different run "

@@ -15,6 +15,8 @@ Tables
     series             one numeric series per (run, key): point count and monotonic axes
     chunks             the points of a series, CHUNK points per row, compressed (``codec``)
     tiers              precomputed downsampling buckets of a series per level (``series``)
+    tails              points appended to a series in small batches, raw, not yet sealed into
+                       chunks and tiers (``series``, "The live tail")
     hists              histogram values per (run, key, step), for the steps x bins heat map
     media              typed media references per (run, key, step, item)
     output             captured console output, one row per OUTPUT record
@@ -29,7 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -147,6 +149,15 @@ tiers = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
+tails = sa.Table(
+    "tails",
+    metadata,
+    sa.Column("series_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("start", BigInt, primary_key=True, autoincrement=False),  # index of its first point
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # steps int64, then times, runtimes, values float64
+)
+
 hists = sa.Table(
     "hists",
     metadata,
@@ -248,13 +259,14 @@ RUN_TABLES = (run_fields, run_keys, cursors, hists, media, output, artifact_even
 
 # Compatible steps: version -> what brings the schema from the version before it. Logs written
 # before a step's version hold none of the records its tables index, so creating them is enough.
-_STEPS = {2: (artifact_events,)}
+_STEPS = {2: (artifact_events,), 3: (tails,)}
 
 
 def migrate(conn: sa.Connection) -> None:
     """Bring the schema to ``SCHEMA_VERSION``.
 
-    Version 1 is the first schema; version 2 adds ``artifact_events`` (a compatible step). The
+    Version 1 is the first schema; version 2 adds ``artifact_events`` and version 3 ``tails``
+    (compatible steps: an older index holds no rows they would index). The
     index is a cache, so an incompatible version drops every table and lets ingest rebuild them
     from the logs; compatible changes add a step to ``_STEPS``.
     """

@@ -17,6 +17,9 @@ Tables
     online_runs      per streamed run: the acknowledged end offset of its log and the log's head
     log_segments     the run logs: the bytes of each accepted batch, at its offset
     run_blobs        per run, each file path (``media/...``, ``files/...``) and its content hash
+    artifact_numbers the server's version numbers: (project, name, manifest digest) -> vN
+                     (docs/artifacts.md, "On a team server"); clients number locally, the
+                     server renumbers their run logs' artifact records by digest
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import sqlalchemy as sa
 
 from .schema import BigInt
 
-TEAM_SCHEMA_VERSION = 1
+TEAM_SCHEMA_VERSION = 2  # 2: artifact_numbers
 
 metadata = sa.MetaData()
 
@@ -108,6 +111,17 @@ run_blobs = sa.Table(
     sa.Column("path", sa.Text, primary_key=True),
     sa.Column("sha256", sa.Text, nullable=False),
     sa.Column("size", BigInt, nullable=False),
+)
+
+artifact_numbers = sa.Table(
+    "artifact_numbers", metadata,
+    sa.Column("project", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("digest", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("project", "name", "digest", name="artifact_numbers_digest"),
 )
 
 

@@ -17,6 +17,7 @@ _CLASSES = {
     "MediaStore": ".base",
     "Molecule": ".molecule",
     "Object3D": ".object3d",
+    "PartitionedTable": ".partitioned_table",
     "Plotly": ".plotly",
     "Table": ".table",
     "Video": ".video",

@@ -43,17 +43,19 @@ class Html(Media):
     """HTML to log: ``Html("<b>hi</b>")``, ``Html(open("page.html"))`` or ``Html(path, inject=False)``.
 
     A ``str`` is HTML text, except a str naming an existing ``.html``/``.htm`` file, which is read
-    (as is a ``pathlib.Path``). Open files may be text or binary (binary must be UTF-8).
+    (as is a ``pathlib.Path``); ``data_is_not_path=True`` takes every str as HTML text, as wandb's.
+    Open files may be text or binary (binary must be UTF-8).
     """
 
     _type = "html-file"
 
-    def __init__(self, data: Any, inject: bool = True) -> None:
+    def __init__(self, data: Any, inject: bool = True, data_is_not_path: bool = False) -> None:
         if not isinstance(inject, bool):
             raise TypeError(f"Html: inject must be True or False, got {inject!r}")
         self.inject = inject
         if isinstance(data, str):
-            is_file = data.lower().endswith((".html", ".htm")) and "\n" not in data and os.path.isfile(data)
+            is_file = (not data_is_not_path and data.lower().endswith((".html", ".htm")) and "\n" not in data
+                       and os.path.isfile(data))
             self.html = _read_path(data) if is_file else data
         elif isinstance(data, os.PathLike):
             self.html = _read_path(os.fspath(data))

@@ -105,6 +105,8 @@ def _label_map(labels: Any, where: str) -> dict[int, str]:
 
 
 def _number(value: Any, where: str) -> float:
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # a 0-d tensor or array, as a torch box coordinate is
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{where} must be a number, got {value!r} ({_describe(value)})")
     f = float(value)
@@ -113,8 +115,13 @@ def _number(value: Any, where: str) -> float:
     return f
 
 
-def _to_uint(a: np.ndarray, top: int) -> np.ndarray:
-    """Pixels as uint8 (top=255) or uint16 (top=65535): floats in [0, 1] scale by ``top``, else clip."""
+def _to_uint(a: np.ndarray, top: int, normalize: bool = True) -> np.ndarray:
+    """Pixels as uint8 (top=255) or uint16 (top=65535).
+
+    Floats follow wandb's documented rule: values all in [0, 1] scale by ``top``, values all in
+    [-1, 1] map -1 → 0 and 1 → ``top``, anything else is clipped; then rounded down. With
+    ``normalize=False`` floats are only clipped. Integers are clipped; bools become 0 / ``top``.
+    """
     dtype = np.uint8 if top == 255 else np.uint16
     if a.dtype == dtype:
         return a
@@ -122,10 +129,12 @@ def _to_uint(a: np.ndarray, top: int) -> np.ndarray:
         return np.where(a, top, 0).astype(dtype)
     if a.dtype.kind == "f":
         finite = a[np.isfinite(a)]
-        if finite.size and finite.min() >= 0.0 and finite.max() <= 1.0:
+        if normalize and finite.size and finite.min() >= 0.0 and finite.max() <= 1.0:
             a = a * top
+        elif normalize and finite.size and finite.min() >= -1.0 and finite.max() <= 1.0:
+            a = (a + 1.0) * (top / 2)
         a = np.nan_to_num(a, nan=0.0, posinf=top, neginf=0.0)
-        out: np.ndarray = np.rint(np.clip(a, 0, top)).astype(dtype)
+        out: np.ndarray = np.floor(np.clip(a, 0, top)).astype(dtype)
         return out
     clipped: np.ndarray = np.clip(a, 0, top).astype(dtype)
     return clipped
@@ -152,9 +161,13 @@ class Image(Media):
     Figure (rendered to PNG now). Float arrays with all values in [0, 1] are scaled by 255,
     other floats and integers are clipped to 0..255 (NaN becomes 0); bools become 0/255.
     ``file_type`` is "png" (default) or "jpeg"; PNG and JPEG files are stored unchanged.
+    Floats in [-1, 1] (not all in [0, 1]) map -1 → 0 and 1 → 255, as wandb's; ``normalize=False``
+    only clips them. Another ``Image`` is copied (its pixels and caption; not its boxes or masks,
+    as in wandb).
     """
 
     _type = "image-file"
+    caption: str | None
 
     def __init__(
         self,
@@ -166,7 +179,16 @@ class Image(Media):
         boxes: Mapping[str, Mapping[str, Any]] | None = None,
         masks: Mapping[str, Mapping[str, Any]] | None = None,
         file_type: str | None = None,
+        normalize: bool = True,
     ) -> None:
+        self.normalize = bool(normalize)
+        if isinstance(data_or_path, Image):
+            other = data_or_path
+            data_or_path = other.image
+            if caption is None:
+                caption = other.caption
+            if file_type is None:
+                file_type = other.file_type
         self._pixels: np.ndarray | None = None  # a private copy of the caller's array
         self._stored: tuple[bytes, str, int, int, str] | None = None  # encoded, once
         self._lock = threading.Lock()
@@ -181,6 +203,7 @@ class Image(Media):
         if mode is not None and mode not in _PIL_MODES:
             raise ValueError(f"Image: unknown mode {mode!r}; use one of {', '.join(sorted(_PIL_MODES))}")
         self.file_type: str | None = None
+        self._file_type_given = file_type.lower().lstrip(".") if isinstance(file_type, str) else None
         if file_type is not None:
             if not isinstance(file_type, str) or file_type.lower().lstrip(".") not in FILE_TYPES:
                 raise ValueError(f"Image: file_type must be 'png' or 'jpeg' (or 'jpg'), got {file_type!r}")
@@ -259,8 +282,10 @@ class Image(Media):
             if converting or self.file_type not in (None, own_format):
                 import_optional("PIL.Image", "Image")
         if self.file_type == "jpeg" and "A" in target and self.requested_mode is None:
-            warnings.warn(f"Image: JPEG has no alpha channel; the alpha of this {target} image is dropped "
-                          "(use file_type='png' to keep it)", RunyardWarning, stacklevel=4)
+            # wandb's sentence first, so code matching wandb's warning matches this one
+            warnings.warn(f"Image: JPEG format does not support transparency. Ignoring alpha channel. The alpha "
+                          f"of this {target} image is dropped (use file_type='png' to keep it)",
+                          RunyardWarning, stacklevel=4)
         elif self.file_type == "jpeg" and ("A" in target or target in ("I;16", "I", "F")):
             raise ValueError(
                 f"Image: file_type='jpeg' cannot store mode {target!r} (JPEG has no alpha channel and "
@@ -351,6 +376,8 @@ class Image(Media):
             min_y, max_y = _number(pos["minY"], f"{p}['minY']"), _number(pos["maxY"], f"{p}['maxY']")
         elif all(k in pos for k in ("middle", "width", "height")):
             middle = pos["middle"]
+            if is_array_like(middle):
+                middle = to_numpy(middle).tolist()  # a tensor [x, y]
             pair = isinstance(middle, (Sequence, np.ndarray)) and not isinstance(middle, (str, bytes))
             if not pair or len(middle) != 2:
                 raise ValueError(f"{p}['middle'] must be [x, y], got {middle!r}")
@@ -407,9 +434,9 @@ class Image(Media):
         if self._pixels is not None:
             mode = self.requested_mode or self.mode
             if mode == "I;16":
-                pixels = _to_uint(self._pixels, 65535)
+                pixels = _to_uint(self._pixels, 65535, self.normalize)
             else:
-                pixels = _to_uint(self._pixels, 255)
+                pixels = _to_uint(self._pixels, 255, self.normalize)
             if target_fmt == "png" and mode in _NATIVE_MODES and (mode == self.mode or mode == "I;16"):
                 return encode_png(pixels), "png", self.width, self.height, mode
             pil = import_optional("PIL.Image", "Image").fromarray(np.ascontiguousarray(pixels))
@@ -456,7 +483,7 @@ class Image(Media):
                 return self._pil
             if self._pixels is not None:
                 mode = self.requested_mode or self.mode
-                pixels = _to_uint(self._pixels, 65535 if mode == "I;16" else 255)
+                pixels = _to_uint(self._pixels, 65535 if mode == "I;16" else 255, self.normalize)
                 return pil_image.fromarray(np.ascontiguousarray(pixels))
             data = self._encoded if self._encoded is not None else (self._stored[0] if self._stored else None)
         if data is None:
@@ -501,6 +528,41 @@ class Image(Media):
         ref: dict[str, Any] = dict(store.put_bytes("image-mask", encode_png(pixels), "png"))
         ref["class_labels"] = {str(k): v for k, v in sorted(all_labels.items())}
         return ref
+
+    @property
+    def format(self) -> str:
+        """The file type the image is stored as: the ``file_type`` given (``"jpg"`` stays ``"jpg"``,
+        as wandb reports it), else the source file's format, else ``"png"``."""
+        if self._file_type_given is not None:
+            return self._file_type_given
+        return self._source_format or "png"
+
+    @classmethod
+    def all_captions(cls, images: Sequence[Any]) -> list[str | None] | bool:
+        """The captions of ``images``, or False when none has one (wandb's helper)."""
+        captions = [getattr(im, "caption", None) for im in images]
+        return captions if any(c is not None for c in captions) else False
+
+    def to_data_array(self) -> list[list[Any]]:
+        """The pixels as rows of values (a tuple per pixel for multi-channel images), as stored."""
+        im = self.image
+        if im is None:
+            return []
+        rows: list[list[Any]] = np.asarray(im).tolist()
+        if rows and rows[0] and isinstance(rows[0][0], list):
+            return [[tuple(px) for px in row] for row in rows]
+        return rows
+
+    def __eq__(self, other: object) -> bool:
+        """Same pixels, size, caption, grouping and classes (wandb's equality)."""
+        if not isinstance(other, Image):
+            return NotImplemented
+        if (self.width, self.height, self.caption, self.grouping, self.classes) != (
+                other.width, other.height, other.caption, other.grouping, other.classes):
+            return False
+        return bool(self.to_data_array() == other.to_data_array())
+
+    __hash__ = Media.__hash__
 
     def __getstate__(self) -> dict[str, Any]:  # picklable and deep-copyable despite the lock
         state = self.__dict__.copy()

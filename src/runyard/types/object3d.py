@@ -1,6 +1,7 @@
 """``Object3D`` (docs/media-refs.md, ``object3D-file``): 3-D model files, point clouds and lidar scenes.
 
-Model files (obj, gltf, glb) are stored unchanged under ``media/object3d/<sha256>.<format>``.
+Model files (obj, gltf, glb) are stored unchanged under ``media/object3d/<sha256>.<format>``, except
+a glTF 1.0 file, which is upgraded to glTF 2.0 (``gltf1.py``) so the viewer can draw it.
 Point clouds and scenes are stored as one compact JSON file a three.js viewer loads directly
 (``media/object3d/<sha256>.pts.json``)::
 
@@ -17,16 +18,18 @@ reference's own example passes 321). Points holding NaN or infinity are dropped 
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from . import gltf1
 from ._files import read_source
 from .base import Media, MediaStore
 
-FILE_FORMATS = ("obj", "gltf", "glb")
+FILE_FORMATS = ("obj", "gltf", "glb", "pts.json")
 BINARY_FORMATS = ("glb",)
 POINT_FORMATS = {3: "xyz", 4: "xyzc", 6: "xyzrgb"}
 SCENE_KEYS = ("type", "points", "boxes", "vectors")
@@ -156,9 +159,18 @@ def _encode_points(arr: np.ndarray) -> list[list[float | int]]:
     return [p + e for p, e in zip(xyz, ints, strict=True)]
 
 
+def _base_dir(data: Any) -> str | None:
+    """The folder of a model read from disk (where a glTF file's external buffers live)."""
+    name = os.fspath(data) if isinstance(data, (str, os.PathLike)) else getattr(data, "name", None)
+    return os.path.dirname(os.path.abspath(name)) if isinstance(name, str) and os.path.isfile(name) else None
+
+
 class Object3D(Media):
     """A 3-D object: a path or open file of obj/gltf/glb, a numpy point cloud (n×3, n×4, n×6) or a
     scene dict ``{"type": "lidar/beta", "points", "boxes", "vectors"}``.
+
+    A ``.pts.json`` file is read as a point cloud (a list of points or a scene dict) and checked
+    like one; a glTF 1.0 file is upgraded to glTF 2.0 (``types/gltf1.py``), which the viewer draws.
 
     Reference: ``{"_type": "object3D-file", "path", "sha256", "size", "format", "caption"?,
     "point_count"?, "box_count"?}`` (``format`` is obj, gltf, glb or pts.json).
@@ -181,7 +193,32 @@ class Object3D(Media):
             self._scene = {"type": "points", "boxes": [], "vectors": []}
         else:
             self._bytes, self.format = read_source(data, file_type, FILE_FORMATS, BINARY_FORMATS, "Object3D")
-            self._check_file()
+            if self.format == "pts.json":
+                self._init_pts_json(self._bytes)
+                self._bytes = None
+            else:
+                self._check_file(_base_dir(data))
+
+    def _init_pts_json(self, content: bytes) -> None:
+        """A point cloud file: a JSON list of points, or a scene dict (wandb's ``lidar/beta`` or
+        runyard's own ``pts.json`` with ``format``), checked as the same data logged directly."""
+        try:
+            doc = json.loads(content)
+        except ValueError as e:
+            raise ValueError(f"Object3D: the pts.json file is not valid JSON ({e})") from e
+        if isinstance(doc, list):
+            self._points = _points(doc, "the pts.json file's points", stacklevel=4)
+            self._scene = {"type": "points", "boxes": [], "vectors": []}
+        elif isinstance(doc, dict):
+            kind = doc.get("type")
+            if kind == "points":  # runyard's own file, logged again
+                self._points = _points(doc.get("points") or [], "the pts.json file's points", stacklevel=4)
+                self._scene = {"type": "points", "boxes": [], "vectors": []}
+            else:
+                self._init_scene({k: v for k, v in doc.items() if k != "format"})
+        else:
+            raise ValueError("Object3D: a pts.json file holds a list of points [[x, y, z], ...] or a scene "
+                             f"dict {{'type': 'lidar/beta', 'points', 'boxes', 'vectors'}}, got {type(doc).__name__}")
 
     def _init_scene(self, scene: Mapping[str, Any]) -> None:
         unknown = sorted(str(k) for k in scene if k not in SCENE_KEYS)
@@ -200,7 +237,7 @@ class Object3D(Media):
         vectors = [_vector(v, i) for i, v in enumerate(_items(scene.get("vectors"), "scene['vectors']"))]
         self._scene = {"type": "lidar/beta", "boxes": boxes, "vectors": vectors}
 
-    def _check_file(self) -> None:
+    def _check_file(self, base_dir: str | None) -> None:
         assert self._bytes is not None
         if self.format == "glb" and self._bytes[:4] != b"glTF":
             raise ValueError(
@@ -211,6 +248,11 @@ class Object3D(Media):
                 doc = json.loads(self._bytes)
             except ValueError as e:
                 raise ValueError(f"Object3D: the gltf file is not valid JSON ({e})") from e
+            if not isinstance(doc, dict):
+                raise ValueError("Object3D: the gltf file is not a glTF document (a JSON object)")
+            if gltf1.is_gltf1(doc):
+                doc = gltf1.upgrade(doc, base_dir)
+                self._bytes = json.dumps(doc, separators=(",", ":")).encode("utf-8")
             external = [
                 b.get("uri") for b in (doc.get("buffers") or []) + (doc.get("images") or [])
                 if isinstance(b, dict) and isinstance(b.get("uri"), str) and not b["uri"].startswith("data:")

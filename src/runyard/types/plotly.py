@@ -100,6 +100,23 @@ class Plotly(Media):
             )
 
     @classmethod
+    def make_plot_media(cls, val: Any) -> Media:
+        """wandb's helper: a matplotlib figure (or ``plt``) becomes a ``Plotly`` chart when it converts
+        faithfully and an ``Image`` otherwise (a figure with an ``imshow``, say); anything else is
+        ``Plotly(val)``."""
+        if is_matplotlib_figure(val):
+            from .mpl_plotly import Unsupported, figure_to_plotly
+
+            figure = matplotlib_figure(val)
+            try:
+                return cls.from_dict(figure_to_plotly(figure))
+            except Unsupported:
+                from .image import Image
+
+                return Image(figure)
+        return cls(val)
+
+    @classmethod
     def from_dict(cls, figure: dict[str, Any]) -> Plotly:
         """Wrap a figure dict the caller will not touch again (no copy)."""
         obj = cls.__new__(cls)

@@ -24,7 +24,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import jsonvalue
+from ..errors import RunyardError
+from . import table_keys
 from .base import Media, MediaStore
+from .table_keys import KEY_TYPES, KeySpec, TableIndex
 
 DEFAULT_COLUMNS = ("Input", "Output", "Expected")
 # Arrays in cells are kept as nested lists up to this many elements.
@@ -125,6 +128,13 @@ def encode_cell(value: Any, store: MediaStore) -> Any:
     return jsonvalue.encode(value)
 
 
+LOG_MODES = ("IMMUTABLE", "MUTABLE", "INCREMENTAL")
+
+
+class TableLengthError(ValueError, AssertionError):
+    """A column of the wrong length. An ``AssertionError`` too, as wandb's is."""
+
+
 class TableArgumentError(TypeError, AssertionError):
     """A ``Table`` argument in the wrong place. An ``AssertionError`` too, because that is what
     wandb raises there and what code written for wandb catches."""
@@ -178,7 +188,12 @@ class Table(Media):
         dataframe: Any = None,
         max_rows: int | None = None,
         allow_mixed_types: bool = False,
+        log_mode: str | None = "IMMUTABLE",
     ) -> None:
+        # wandb's log modes (docs/wandb-compat.md): runyard stores the whole table each time it is
+        # logged, in every mode; INCREMENTAL keeps wandb's rule that columns are fixed.
+        assert log_mode in LOG_MODES, f"Invalid log_mode: {log_mode}. Must be one of {list(LOG_MODES)}"
+        self.log_mode = log_mode
         if max_rows is None:
             max_rows = type(self).MAX_ROWS
         if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
@@ -187,6 +202,7 @@ class Table(Media):
         self.allow_mixed_types = bool(allow_mixed_types)
         _check_columns_argument(columns)
         self._types: dict[str, Any] = {}  # cast(), set_pk(), set_fk()
+        self._keys: dict[int, KeySpec] = {}  # key columns by index (types/table_keys.py)
         if data is not None and rows is not None:
             raise ValueError("Table: pass the rows as data= or rows=, not both")
         if rows is not None:
@@ -293,12 +309,19 @@ class Table(Media):
                 f"columns {self.columns}"
             )
         converted = list(row)
+        if self._keys:
+            table_keys.wrap_row(self, converted)
         kinds = self._kinds
         new_kinds: list[str | None] | None = None  # committed only when the whole row is good
+        new_keys: list[int] = []  # columns a key value makes key columns
         for j, cell in enumerate(converted):
             kind = _PLAIN_KIND.get(type(cell), _NOT_PLAIN)
             if kind == _NOT_PLAIN:
-                cell = converted[j] = _convert(cell, (index, self.columns[j]))
+                if isinstance(cell, KEY_TYPES):
+                    if j not in self._keys:
+                        new_keys.append(j)
+                else:
+                    cell = converted[j] = _convert(cell, (index, self.columns[j]))
                 kind = _kind(cell)
             if kind is None or kind == kinds[j]:
                 continue
@@ -315,6 +338,10 @@ class Table(Media):
                         "to allow mixed columns"
                     )
                 new_kinds[j] = "mixed"
+        for j in new_keys:
+            spec = KeySpec.of(converted[j])
+            table_keys.set_key(self, j, spec)
+            converted[j] = spec.wrap(converted[j], f"row {index}, column {self.columns[j]!r}")
         if new_kinds is not None:
             self._kinds = new_kinds
         self.data.append(converted)
@@ -333,6 +360,7 @@ class Table(Media):
     def add_column(self, name: str, data: Sequence[Any] | np.ndarray, optional: bool = False) -> None:
         """Append a column; ``data`` has one value per existing row (``optional`` is accepted for
         wandb compatibility: ``None`` is allowed in every column)."""
+        self._mutable_columns("add_column")
         name = str(name)
         if name in self.columns:
             raise ValueError(f"Table: column {name!r} already exists")
@@ -340,7 +368,7 @@ class Table(Media):
             data = data.tolist()
         values = list(data)
         if self.data and len(values) != len(self.data):
-            raise ValueError(
+            raise TableLengthError(
                 f"Table: column {name!r} has {len(values)} values but the table has {len(self.data)} rows"
             )
         if not self.data and self.columns:
@@ -349,7 +377,7 @@ class Table(Media):
                 "columns but no rows"
             )
         self._check_count(len(values))
-        converted = [_convert(v, (i, name)) for i, v in enumerate(values)]
+        converted = [v if isinstance(v, KEY_TYPES) else _convert(v, (i, name)) for i, v in enumerate(values)]
         kind: str | None = None
         for i, cell in enumerate(converted):
             k = _kind(cell)
@@ -364,6 +392,11 @@ class Table(Media):
                 )
             else:
                 kind = "mixed"
+        key = next((v for v in converted if isinstance(v, KEY_TYPES)), None)
+        if key is not None:  # a column of key values joins their table (types/table_keys.py)
+            spec = KeySpec.of(key)
+            converted = [spec.wrap(v, f"row {i}, column {name!r}") for i, v in enumerate(converted)]
+            self._keys[len(self.columns)] = spec
         self.columns.append(name)
         self._kinds.append(kind)
         if self.data:
@@ -374,6 +407,7 @@ class Table(Media):
 
     def add_computed_columns(self, fn: Callable[[int, dict[str, Any]], dict[str, Any]]) -> None:
         """Add the columns ``fn(index, row_as_dict)`` returns for every row (wandb's API)."""
+        self._mutable_columns("add_computed_columns")
         computed = [fn(i, dict(zip(self.columns, row, strict=True))) for i, row in enumerate(self.data)]
         if not computed:
             return
@@ -386,6 +420,47 @@ class Table(Media):
                 )
         for name in names:
             self.add_column(name, [extra[name] for extra in computed])
+
+    def _mutable_columns(self, operation: str) -> None:
+        if getattr(self, "log_mode", None) == "INCREMENTAL":
+            raise RunyardError(
+                f"Operation '{operation}' is not supported for tables with log_mode='INCREMENTAL'. "
+                "Use a different log mode like 'MUTABLE' or 'IMMUTABLE'."
+            )
+
+    def _eq_debug(self, other: Any, should_assert: bool = False) -> bool:
+        """Whether ``other`` is a table with the same columns, column kinds and cells; with
+        ``should_assert``, an ``AssertionError`` naming the first difference (wandb's helper)."""
+        checks: list[tuple[Callable[[], bool], Callable[[], str]]] = [
+            (lambda: isinstance(other, Table), lambda: f"Found type {type(other)}, expected {Table}"),
+            (lambda: len(self.data) == len(other.data),
+             lambda: f"Found {len(other.data)} rows, expected {len(self.data)}"),
+            (lambda: self.columns == other.columns,
+             lambda: f"Found columns {other.columns}, expected {self.columns}"),
+            (lambda: self.column_types == other.column_types,
+             lambda: f"Found column types {other.column_types}, expected {self.column_types}"),
+        ]
+        for ok, why in checks:
+            if not ok():
+                assert not should_assert, why()
+                return False
+        for i, (mine, theirs) in enumerate(zip(self.data, other.data, strict=True)):
+            for j, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+                same = a == b
+                if isinstance(same, np.ndarray):
+                    same = bool(same.all())
+                if not same:
+                    assert not should_assert, f"Unequal data at row {i} column {j}: found {b!r}, expected {a!r}"
+                    return False
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return self._eq_debug(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self._eq_debug(other)
+
+    __hash__ = Media.__hash__
 
     def get_column(self, name: str, convert_to: str | None = None) -> Any:
         """The values of column ``name`` as a list (``convert_to="numpy"``: a numpy array)."""
@@ -400,8 +475,10 @@ class Table(Media):
         return values
 
     def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
-        """``(index, row)`` for every row, as wandb's ``Table.iterrows``."""
-        yield from enumerate(self.data)
+        """``(index, row)`` for every row, as wandb's ``Table.iterrows``; the index knows its table
+        (a column of them joins this table, ``types/table_keys.py``)."""
+        for i, row in enumerate(self.data):
+            yield TableIndex(i, self), row
 
     def get_dataframe(self) -> Any:
         """The table as a ``pandas.DataFrame`` (needs ``runyard[pandas]``; media cells stay objects)."""
@@ -414,8 +491,8 @@ class Table(Media):
         return pd.DataFrame([list(row) for row in self.data], columns=list(self.columns))
 
     def get_index(self) -> list[int]:
-        """Row numbers ``0 .. n-1``."""
-        return list(range(len(self.data)))
+        """Row numbers ``0 .. n-1``, each knowing its table (``types/table_keys.py``)."""
+        return [TableIndex(i, self) for i in range(len(self.data))]
 
     def cast(self, col_name: str, dtype: Any, optional: bool = False) -> None:
         """Declare column ``col_name``'s type: a Python type (``int``, ``str``, ...), a runyard
@@ -440,6 +517,7 @@ class Table(Media):
             raise TypeError(f"Table.set_pk: column {col_name!r} must hold strings or integers")
         if len(set(values)) != len(values):
             raise ValueError(f"Table.set_pk: column {col_name!r} has repeated values; a primary key is unique")
+        table_keys.set_key(self, self.columns.index(col_name), KeySpec("pk", self, col_name))
         self._types[col_name] = ("pk", False)
 
     def set_fk(self, col_name: str, table: Table, table_col: str) -> None:
@@ -450,6 +528,7 @@ class Table(Media):
         if missing:
             raise ValueError(f"Table.set_fk: {missing[:3]} in column {col_name!r} are not in column "
                              f"{table_col!r} of the other table")
+        table_keys.set_key(self, self.columns.index(col_name), KeySpec("fk", table, table_col))
         self._types[col_name] = (("fk", table_col), False)
 
     def _column_index(self, name: str) -> int:
@@ -466,10 +545,12 @@ class Table(Media):
         copy = Table.__new__(Table)
         copy.max_rows = self.max_rows
         copy.allow_mixed_types = self.allow_mixed_types
+        copy.log_mode = getattr(self, "log_mode", "IMMUTABLE")
         copy.columns = list(self.columns)
         copy.data = [list(row) for row in self.data]
         copy._kinds = list(self._kinds)
         copy._types = dict(getattr(self, "_types", {}))
+        copy._keys = dict(getattr(self, "_keys", {}))
         return copy
 
     def __len__(self) -> int:

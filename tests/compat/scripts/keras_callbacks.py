@@ -30,4 +30,8 @@ model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, verbose=0, callb
     WandbModelCheckpoint("model.keras"),
     Predictions(["idx", "label"], ["epoch", "idx", "pred"]),
 ])
+# Checkpoints every 3 batches (48 training samples in batches of 16: one save, at batch 2)
+model.fit(x, y, epochs=1, batch_size=16, validation_split=0.25, verbose=0, callbacks=[
+    WandbModelCheckpoint("w.weights.h5", save_weights_only=True, save_freq=3),
+])
 wandb.finish()
