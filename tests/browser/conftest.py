@@ -103,7 +103,8 @@ def serve(root: Path) -> Iterator[str]:
 
 
 def log_in_subprocess(root: Path, code: str) -> str:
-    env = {**os.environ, "RUNYARD_DIR": str(root), "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "RUNYARD_DIR": str(root), "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent),
+                                                                 os.environ.get("PYTHONPATH", "")])}
     env.pop("RUNYARD_CONSOLE", None)  # capture the console: the run page shows it
     # Session fixtures run before the per-test environment of tests/conftest.py: say here that these
     # runs record no system metrics or environment (the pages' tests expect exactly what they log;

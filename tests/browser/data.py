@@ -74,12 +74,22 @@ ALA3 = Path(__file__).resolve().parents[1] / "fixtures" / "molecules" / "ala3.pd
 
 
 def make_rich(root: Path) -> str:
-    """Project ``rich``: one run with a molecule, a point cloud scene, a Plotly figure, a custom
-    chart and a summary histogram."""
+    """Project ``rich``: one run with a molecule, a point cloud scene, a glTF 1.0 model, a Plotly
+    figure, a custom chart and a summary histogram."""
     import plotly.graph_objects as go
 
     run = runyard.init(dir=root, project=RICH, name="rich-media", config={"kind": "rich"})
     rng = np.random.default_rng(7)
+    # a glTF 1.0 model (two 1×2×3 boxes, one red): upgraded to glTF 2.0 when logged, for the viewer
+    import json
+    import warnings
+
+    from gltf1_fixture import gltf1_box
+
+    (root.parent / "box-gltf1.gltf").write_text(json.dumps(gltf1_box()[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "upgraded without its techniques"
+        model = runyard.Object3D(str(root.parent / "box-gltf1.gltf"))
     for s in range(2):
         pts = np.concatenate([rng.normal(0, 1, (400, 3)), rng.integers(1, 6, (400, 1))], axis=1)
         fig = go.Figure(go.Scatter(x=list(range(10)), y=[v * (s + 1) for v in range(10)], mode="lines+markers"))
@@ -90,6 +100,7 @@ def make_rich(root: Path) -> str:
                                        "boxes": [{"corners": [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1],
                                                               [1, 0, 1], [1, 1, 1], [0, 1, 1]], "label": "car", "color": [255, 0, 0]}],
                                        "vectors": [{"start": [0, 0, 0], "end": [2, 2, 2]}]}),
+            "model_gltf1": model,
             "figure": fig,
             "height_chart": runyard.plot.line(table, "step", "height", title="Height"),
             "loss": 1.0 / (s + 1),

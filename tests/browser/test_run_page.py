@@ -45,7 +45,7 @@ def test_rich_media_load_their_libraries(page: Any, served: Served, console_erro
     scripts: list[str] = []
     page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
     page.goto(f"{served.url}/p/rich/r/{run_id}/media")
-    for key in ("lidar", "protein"):
+    for key in ("lidar", "protein", "model_gltf1"):  # model_gltf1: a glTF 1.0 file, upgraded when logged
         holder = page.locator(f'.panel[data-key="{key}"] .viewer3d[data-rendered="1"]')
         holder.scroll_into_view_if_needed()
         expect(holder).to_be_visible(timeout=15_000)

@@ -17,6 +17,7 @@ import pytest
 import runyard
 from runyard.artifacts.context import reset_contexts
 from runyard.artifacts.names import ArtifactNotFoundError
+from runyard.errors import UsageError
 from runyard.server.auth import create_user
 from runyard.store import team_schema as t
 from runyard.store.blobs import BlobStore, open_blob_store
@@ -250,6 +251,8 @@ def test_online_use_artifact_reads_another_machines_version_and_the_lineage_show
     folder = Path(art.download(tmp_path / "dl"))
     assert read_all(folder) == files
     art.verify(folder)
+    with pytest.raises(UsageError, match="team server"):
+        art.delete(delete_aliases=True)
     with pytest.raises(ArtifactNotFoundError, match="nope"):
         user.use_artifact("nope:latest")  # neither the server nor this folder has it
     user.finish()

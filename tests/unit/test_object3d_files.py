@@ -4,7 +4,6 @@ loaded back with trimesh, a glTF 2.0 reader."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -13,56 +12,8 @@ import numpy as np
 import pytest
 import trimesh
 
+from gltf1_fixture import gltf1_box
 from runyard.types import MediaStore, Object3D
-
-
-def _gltf1(external: str | None = None, interleaved: bool = False) -> tuple[dict[str, Any], bytes]:
-    """A glTF 1.0 document of a 1×2×3 box: node "root" holds the box twice (the second mesh has
-    a red material), and is moved by +10 on x with a 1.0-style matrix."""
-    box = trimesh.creation.box(extents=(1.0, 2.0, 3.0))
-    pos = box.vertices.astype(np.float32)
-    idx = box.faces.astype(np.uint16).ravel()
-    if interleaved:  # position and normal interleaved: byteStride on the accessors, as 1.0 has it
-        normals = box.vertex_normals.astype(np.float32)
-        vertex_bytes = np.hstack([pos, normals]).tobytes()
-        stride = 24
-    else:
-        vertex_bytes, stride = pos.tobytes(), 0
-    blob = vertex_bytes + idx.tobytes()
-    uri = external or "data:application/octet-stream;base64," + base64.b64encode(blob).decode()
-    accessors: dict[str, Any] = {
-        "acc_pos": {"bufferView": "bv_vertices", "byteOffset": 0, "byteStride": stride, "componentType": 5126,
-                    "count": len(pos), "type": "VEC3", "min": pos.min(0).tolist(), "max": pos.max(0).tolist()},
-        "acc_idx": {"bufferView": "bv_indices", "byteOffset": 0, "byteStride": 0, "componentType": 5123,
-                    "count": len(idx), "type": "SCALAR"},
-    }
-    attributes = {"POSITION": "acc_pos"}
-    if interleaved:
-        accessors["acc_nrm"] = {"bufferView": "bv_vertices", "byteOffset": 12, "byteStride": 24,
-                                "componentType": 5126, "count": len(pos), "type": "VEC3"}
-        attributes["NORMAL"] = "acc_nrm"
-    doc = {
-        "asset": {"version": "1.0"},
-        "buffers": {"buf": {"byteLength": len(blob), "type": "arraybuffer", "uri": uri}},
-        "bufferViews": {
-            "bv_vertices": {"buffer": "buf", "byteOffset": 0, "byteLength": len(vertex_bytes), "target": 34962},
-            "bv_indices": {"buffer": "buf", "byteOffset": len(vertex_bytes), "byteLength": idx.nbytes,
-                           "target": 34963},
-        },
-        "accessors": accessors,
-        "materials": {"red": {"name": "red", "values": {"diffuse": [1, 0, 0, 1]}, "technique": "tech"}},
-        "techniques": {"tech": {"parameters": {}}},
-        "meshes": {
-            "plain": {"primitives": [{"attributes": attributes, "indices": "acc_idx", "primitive": 4}]},
-            "painted": {"primitives": [{"attributes": attributes, "indices": "acc_idx", "material": "red",
-                                        "primitive": 4}]},
-        },
-        "nodes": {"root": {"meshes": ["plain", "painted"],
-                           "matrix": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 0, 0, 1]}},
-        "scenes": {"main": {"nodes": ["root"]}},
-        "scene": "main",
-    }
-    return doc, blob
 
 
 def _load_stored(tmp_path: Path, obj: Object3D) -> tuple[dict[str, Any], dict[str, Any], trimesh.Scene]:
@@ -73,7 +24,7 @@ def _load_stored(tmp_path: Path, obj: Object3D) -> tuple[dict[str, Any], dict[st
 
 @pytest.mark.parametrize("interleaved", [False, True])
 def test_gltf1_file_is_upgraded_to_2_and_keeps_its_geometry(tmp_path: Path, interleaved: bool) -> None:
-    doc, _ = _gltf1(interleaved=interleaved)
+    doc, _ = gltf1_box(interleaved=interleaved)
     path = tmp_path / "box.gltf"
     path.write_text(json.dumps(doc))
     with pytest.warns(UserWarning, match="without its techniques"):
@@ -89,7 +40,7 @@ def test_gltf1_file_is_upgraded_to_2_and_keeps_its_geometry(tmp_path: Path, inte
 
 
 def test_gltf1_external_buffer_is_inlined_and_text_files_work(tmp_path: Path) -> None:
-    doc, blob = _gltf1(external="box.bin")
+    doc, blob = gltf1_box(external="box.bin")
     (tmp_path / "box.bin").write_bytes(blob)
     (tmp_path / "box.gltf").write_text(json.dumps(doc))
     with open(tmp_path / "box.gltf") as f, pytest.warns(UserWarning, match="techniques"):
@@ -106,7 +57,7 @@ def test_gltf2_files_are_stored_unchanged(tmp_path: Path) -> None:
 
 
 def test_gltf1_naming_a_missing_part_is_a_clear_error(tmp_path: Path) -> None:
-    doc, _ = _gltf1()
+    doc, _ = gltf1_box()
     doc["meshes"]["plain"]["primitives"][0]["indices"] = "nope"
     (tmp_path / "bad.gltf").write_text(json.dumps(doc))
     with pytest.raises(ValueError, match=r"mesh 'plain' names 'nope', which is not in its accessors"):
