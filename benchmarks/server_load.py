@@ -26,8 +26,11 @@ Chart query: one run of ``--chart-points`` points (default 1,000,000) of one key
 through the same route, then ``GET /api/runs/.../series?max_points=1000`` (whole range) is
 timed ``--repeat`` times: the server's own ``elapsed_ms`` and the client's round trip.
 
-The MLflow tracking-server anchor of the same workload is not run by this version (see
-docs/team-server.md); the figures stand alone. The last printed line is one JSON object.
+The MLflow anchor (``mlflow_anchor.py``): the same workload through ``mlflow server`` on the same
+PostgreSQL (its own schema, 2 workers), clients calling ``MlflowClient.log_batch``, run after our
+servers are stopped and bounded in time (``--mlflow-drain``); printed beside ours as ratios of
+points/s and of CPU per point. ``--no-mlflow`` (and ``--quick``) leave it out. The last printed
+line is one JSON object.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ from runyard.store import team_schema  # noqa: E402
 from runyard.store.db import Store, migration_lock  # noqa: E402
 from runyard.store.fixtures import postgres_url, unique_schema  # noqa: E402
 from team_cluster import ServerProcess  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mlflow_anchor import run_mlflow_anchor  # noqa: E402
 
 
 def start_record(run_id: str, project: str) -> list[Any]:
@@ -105,8 +111,9 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
         n = 0
         while True:
             now = time.monotonic()
-            while next_row <= now and next_row < deadline:  # rows due (a late task logs them now)
-                run.log_row(time.time())
+            wall_now = time.time()
+            while next_row <= now and next_row < deadline:  # rows due, logged at their own times
+                run.log_row(wall_now - (now - next_row))
                 next_row += period
             done_logging = next_row >= deadline
             if (now >= next_batch or done_logging) and len(run.buf) > run.acked:
@@ -134,7 +141,10 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                 next_batch = time.monotonic() + args.batch_interval
             if done_logging and run.acked >= len(run.buf):
                 return
-            await asyncio.sleep(max(0.0, min(next_row, next_batch) - time.monotonic()))
+            # wake for the next batch only: the rows due by then are encoded at that moment, each
+            # with the time it was due (what a run's writer would have stamped it with)
+            wake = next_batch if done_logging else min(next_batch, max(deadline, next_row))
+            await asyncio.sleep(max(0.0, wake - time.monotonic()))
 
     await asyncio.gather(*(one(i, r) for i, r in enumerate(runs)))
     wall = time.monotonic() - start
@@ -229,10 +239,15 @@ def main() -> None:
     ap.add_argument("--in-flight", type=int, default=32)
     ap.add_argument("--chart-points", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=20)
-    ap.add_argument("--quick", action="store_true", help="a small run for CI smoke tests")
+    ap.add_argument("--mlflow-runs", type=int, default=None, help="runs of the MLflow anchor (default: --runs)")
+    ap.add_argument("--mlflow-drain", type=float, default=60.0,
+                    help="seconds MLflow gets after the load to take what is queued")
+    ap.add_argument("--no-mlflow", action="store_true", help="leave out the MLflow anchor")
+    ap.add_argument("--quick", action="store_true", help="a small run for CI smoke tests (no MLflow)")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.metrics, args.seconds, args.chart_points, args.repeat = 20, 10, 3.0, 20_000, 3
+        args.no_mlflow = True
     url = postgres_url()
     if url is None:
         sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
@@ -274,6 +289,12 @@ def main() -> None:
             s.stop()
         store.drop_schema()
         store.close()
+    try:
+        if not args.no_mlflow:
+            result.update(run_mlflow_anchor(url, tmp, args.mlflow_runs or args.runs, args.metrics, args.steps_per_s,
+                                            args.seconds, args.batch_interval, args.in_flight, args.mlflow_drain,
+                                            postgres_procs()))
+    finally:
         subprocess.run(["rm", "-rf", str(tmp)], check=False)
     print(f"{result['runs']} runs x {result['metrics']} metrics x {result['steps_per_s']:g} steps/s "
           f"(offered {result['offered_points_per_s']:,.0f} points/s) against 2 server processes on one PostgreSQL:")
@@ -289,6 +310,29 @@ def main() -> None:
           f"{result['chart_server_ms_p50']} ms p50 ({result['chart_server_ms_mean']} mean, "
           f"{result['chart_server_ms_max']} max); round trip {result['chart_wall_ms_p50']} ms p50 "
           f"({result['chart_wall_ms_mean']} mean)")
+    if "mlflow_points_per_s" in result:
+        ours_cpu = (result["cpu_servers_s"] + result["cpu_postgres_s"]) / max(result["points_indexed"], 1) * 1e6
+        ml_points = max(result["mlflow_points_accepted"], result["mlflow_points_stored"])
+        ml_cpu = (result["mlflow_cpu_server_s"] + result["mlflow_cpu_postgres_s"]) / max(ml_points, 1) * 1e6
+        ratio = result["points_per_s"] / max(result["mlflow_points_per_s"], 1)
+        result["ratio_points_per_s_vs_mlflow"] = round(ratio, 1)
+        result["cpu_us_per_point"] = round(ours_cpu, 2)
+        result["mlflow_cpu_us_per_point"] = round(ml_cpu, 2)
+        result["ratio_cpu_per_point_mlflow_vs_ours"] = round(ml_cpu / max(ours_cpu, 1e-9), 1)
+        print(f"  MLflow tracking server (2 workers, same PostgreSQL), {result['mlflow_runs']} runs, "
+              "MlflowClient.log_batch: "
+              f"{result['mlflow_points_per_s']:,} points/s ({result['mlflow_points_accepted']:,} of "
+              f"{result['mlflow_points_logged']:,} logged accepted in {result['mlflow_wall_s']} s, "
+              f"{result['mlflow_points_stored']:,} rows stored; errors {result['mlflow_errors']}); "
+              f"log->visible p50 {result['mlflow_visible_p50_s']} s, p99 {result['mlflow_visible_p99_s']} s")
+        print(f"  CPU: MLflow server {result['mlflow_cpu_server_s']} s, "
+              f"PostgreSQL {result['mlflow_cpu_postgres_s']} s, "
+              f"clients {result['mlflow_cpu_clients_s']} s")
+        print(f"  ratio runyard/MLflow: {result['ratio_points_per_s_vs_mlflow']}x points/s; server+PostgreSQL CPU per "
+              f"point {result['cpu_us_per_point']} us vs {result['mlflow_cpu_us_per_point']} us "
+              f"(MLflow {result['ratio_cpu_per_point_mlflow_vs_ours']}x ours)")
+    else:
+        print("  MLflow anchor: not run (--no-mlflow or --quick)")
     print(json.dumps(result))
 
 

@@ -4,7 +4,10 @@ what, and batches applied exactly once (docs/team-server.md)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ import runyard
 from runyard.server.app import create_app
 from runyard.server.auth import add_member, create_team, create_user
 from runyard.server.testing import InProcessClient
+from runyard.store import schema as s
 from runyard.store import team_schema as t
 from runyard.store.blobs import LocalBlobStore
 from runyard.store.fixtures import postgres_url, unique_schema
@@ -257,7 +261,37 @@ def test_live_updates_reach_a_viewer_on_another_server_process(team: tuple[InPro
     with InProcessClient(other_app) as other:
         since = other.get("/api/events?timeout=0.01", headers={"X-Api-Key": key}).text
         assert "event: hello" in since
-        seq = int(since.split('"seq": ')[1].split("}")[0])
+        seq = json.loads(since.split("data: ")[1].split("\n")[0])["seq"]
         send(client, key, run_id, 0, log, log[:16])  # ingested through the first process
         stream = other.get(f"/api/events?since={seq}&timeout=1", headers={"X-Api-Key": key}).text
     assert f'"id": "{run_id}"' in stream and '"state": "finished"' in stream
+
+
+def test_live_updates_are_notified_by_postgresql(team: tuple[InProcessClient, Any], tmp_path: Path) -> None:
+    """A viewer on another process is woken by LISTEN/NOTIFY: its stream polls only every 10 s
+    (``poll=10``) and closes after 4 s, yet it carries a run ingested by the first process after
+    the stream started; a change that rolled back notifies nothing."""
+    client, store = team
+    key = create_user(store, "alice")
+    other_app = create_app(None, store.url, schema=store.schema, blobs=LocalBlobStore(tmp_path / "blobs2"))
+    run_id, log = logged_run(30)
+    with InProcessClient(other_app) as other:
+        listener = other_app.state.listener
+        assert listener is not None and listener.listening.wait(30)
+        hello = other.get("/api/events?timeout=0.01", headers={"X-Api-Key": key}).text
+        doc = json.loads(hello.split("data: ")[1].split("\n")[0])
+        assert doc["wake"] == "notify"
+        woken = listener.wakeups
+        with store.begin() as conn:  # a transaction that rolls back notifies nothing
+            conn.execute(sa.update(s.runs).values(seq=s.runs.c.seq + 1))
+            conn.rollback()
+        streamed: list[str] = []
+        viewer = threading.Thread(target=lambda: streamed.append(other.get(
+            f"/api/events?since={doc['seq']}&timeout=4&poll=10", headers={"X-Api-Key": key}).text))
+        viewer.start()
+        time.sleep(0.5)  # the stream made its first query (nothing yet) and waits
+        assert listener.wakeups == woken
+        send(client, key, run_id, 0, log, log[:16])  # ingested through the first process
+        viewer.join(30)
+    assert listener.wakeups > woken
+    assert streamed and f'"id": "{run_id}"' in streamed[0] and '"state": "finished"' in streamed[0]

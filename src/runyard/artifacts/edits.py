@@ -55,6 +55,12 @@ def record_somewhere(root: Any, project: str | None, action: str, doc: dict[str,
         auto.finish()
 
 
+def _local_only(art: Artifact, what: str) -> None:
+    if art._pull is not None:
+        raise UsageError(f"{what}: {art.name!r} was read from the team server; editing or deleting a server's "
+                         "version is not supported yet (edit it where it was logged, then runyard sync)")
+
+
 def save(art: Artifact, project: str | None = None) -> None:
     from .artifact import PENDING
 
@@ -75,6 +81,7 @@ def save(art: Artifact, project: str | None = None) -> None:
             auto.finish()
         return
     art._require_committed("save()")
+    _local_only(art, "save()")
     assert art._doc is not None and art._ctx is not None and art._project is not None
     reg, number = art._ctx.registry, int(art._doc["version"])
     fields = {"description": art.description, "metadata": art.metadata, "ttl": art._ttl}
@@ -86,6 +93,7 @@ def save(art: Artifact, project: str | None = None) -> None:
 
 def delete(art: Artifact, delete_aliases: bool = False) -> None:
     art._require_committed("delete()")
+    _local_only(art, "delete()")
     assert art._doc is not None and art._ctx is not None and art._project is not None
     number = int(art._doc["version"])
     aliases = art._ctx.registry.resolve(art._project, art._name, f"v{number}")["aliases"]

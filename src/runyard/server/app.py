@@ -8,6 +8,7 @@ other non-API route serve the built web UI (``static.install_ui``, docs/ui.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -26,6 +27,7 @@ from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..log.state import RUNNING
 from ..store import queries as q
+from ..store.changes import ChangeListener, install_trigger, wait_for_change
 from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
 from . import files, history, importance, points, runinfo, tables, views
@@ -65,7 +67,11 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         with store.begin() as conn:
             migration_lock(conn)
             team_migrate(conn)
+            if team:
+                install_trigger(conn)
         auth = Auth(store)
+    # live updates of a team server on PostgreSQL: woken by the database (store/changes.py)
+    listener = ChangeListener(store) if team and store.dialect == "postgresql" else None
     ingestor = Ingestor(root_path, store)
     loop = IngestLoop(ingestor, interval)
 
@@ -76,6 +82,9 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
 
             app.state.sweeper = Sweeper(store)
             app.state.sweeper.start()
+        app.state.listener = listener
+        if listener is not None:
+            listener.start()
         if follow:  # the first pass starts at once in the background; the API answers meanwhile
             loop.start()
         else:
@@ -86,6 +95,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             loop.stop()
             if team:
                 app.state.sweeper.stop()
+            if listener is not None:
+                listener.stop()
             store.close()
             if blobs is not None:
                 blobs.close()
@@ -373,7 +384,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     async def events(request: Request, project: str | None = None,
                      since: int | None = Query(None, ge=0, le=INT64_MAX),
                      timeout: float = Query(0, ge=0, le=86_400, description="seconds; 0 keeps the stream open"),
-                     poll: float = Query(0.25, ge=0.05, le=10)) -> StreamingResponse:
+                     poll: float = Query(0.25, ge=0.05, le=10, description="seconds between database "
+                                         "polls where changes are not notified (SQLite)")) -> StreamingResponse:
         def latest() -> int:
             with store.read() as conn:
                 return q.max_seq(conn)
@@ -386,18 +398,29 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             known: dict[int, set[str]] = {}
             deadline = time.monotonic() + timeout if timeout else None
             last_beat = time.monotonic()
-            yield f"event: hello\ndata: {json.dumps({'seq': seq})}\n\n"
-            while deadline is None or time.monotonic() < deadline:
-                if await request.is_disconnected():
-                    return
-                changes = await anyio.to_thread.run_sync(_changes, seq, project, known, allowed)
-                for change in changes:
-                    seq = max(seq, change["seq"])
-                    yield f"id: {change['seq']}\nevent: run\ndata: {json.dumps(change)}\n\n"
-                if time.monotonic() - last_beat > 15:
-                    last_beat = time.monotonic()
-                    yield ": keep-alive\n\n"
-                await asyncio.sleep(poll)
+            woken = listener.subscribe() if listener is not None else None
+            wake = "notify" if listener is not None and listener.listening.is_set() else "poll"
+            try:
+                yield f"event: hello\ndata: {json.dumps({'seq': seq, 'wake': wake})}\n\n"
+                while deadline is None or time.monotonic() < deadline:
+                    if await request.is_disconnected():
+                        return
+                    changes = await anyio.to_thread.run_sync(_changes, seq, project, known, allowed)
+                    for change in changes:
+                        seq = max(seq, change["seq"])
+                        yield f"id: {change['seq']}\nevent: run\ndata: {json.dumps(change)}\n\n"
+                    if time.monotonic() - last_beat > 15:
+                        last_beat = time.monotonic()
+                        yield ": keep-alive\n\n"
+                    wait = wait_for_change(listener, woken, poll)
+                    if deadline is None:
+                        await wait
+                    else:
+                        with contextlib.suppress(asyncio.TimeoutError):
+                            await asyncio.wait_for(wait, max(0.0, deadline - time.monotonic()))
+            finally:
+                if listener is not None and woken is not None:
+                    listener.unsubscribe(woken)
 
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

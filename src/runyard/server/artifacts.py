@@ -27,12 +27,13 @@ def install_artifacts(app: FastAPI, store: Store, root: Path, team_blobs: Any = 
 
         return context(root).blobs
 
-    def nums(conn: Any) -> ai.Numbers | None:
-        return ai.team_numbers(conn) if team_blobs is not None else None
+    def nums(conn: Any, project: str | None = None) -> ai.Numbers | None:
+        """A team server's version numbers (of ``project``, or all for lineage across projects)."""
+        return ai.team_numbers(conn, project) if team_blobs is not None else None
 
     def version_or_404(project: str, name: str, version: str) -> dict[str, Any]:
         with store.read() as conn:
-            v = ai.artifact_version(conn, project, name, version, nums(conn))
+            v = ai.artifact_version(conn, project, name, version, nums(conn, project))
         if v is None:
             raise ApiError(404, f"no artifact {name}:{version} in project {project!r}")
         return v
@@ -49,18 +50,18 @@ def install_artifacts(app: FastAPI, store: Store, root: Path, team_blobs: Any = 
     @app.get("/api/projects/{project}/artifact-types", tags=["artifacts"])
     def artifact_types(project: str) -> dict[str, Any]:
         with store.read() as conn:
-            return {"types": ai.artifact_types(conn, project)}
+            return {"types": ai.artifact_types(conn, project, nums(conn, project))}
 
     @app.get("/api/projects/{project}/artifacts", tags=["artifacts"],
              description="Artifact collections of a project (name, type, version count, size, latest).")
     def artifact_collections(project: str, type: str | None = None) -> dict[str, Any]:
         with store.read() as conn:
-            return {"collections": ai.artifact_collections(conn, project, type, nums(conn))}
+            return {"collections": ai.artifact_collections(conn, project, type, nums(conn, project))}
 
     @app.get("/api/projects/{project}/artifacts/{name}/versions", tags=["artifacts"])
     def artifact_versions(project: str, name: str) -> dict[str, Any]:
         with store.read() as conn:
-            versions = ai.artifact_versions(conn, project, name, nums(conn))
+            versions = ai.artifact_versions(conn, project, name, nums(conn, project))
         if not versions:
             raise ApiError(404, f"no artifact {name!r} in project {project!r}")
         return {"versions": versions}

@@ -25,13 +25,16 @@ _ACTIONS = ("logged", "used", "linked", "updated", "deleted")
 Numbers = dict[tuple[str, str, str], int]
 
 
-def team_numbers(conn: sa.Connection) -> Numbers:
-    """Every version number a team server gave out (``team_schema.artifact_numbers``)."""
+def team_numbers(conn: sa.Connection, project: str | None = None) -> Numbers:
+    """The version numbers a team server gave out (``team_schema.artifact_numbers``), of one
+    project or of all."""
     from . import team_schema as t
 
     n = t.artifact_numbers
-    return {(p, nm, d): int(v) for p, nm, d, v in conn.execute(sa.select(n.c.project, n.c.name, n.c.digest,
-                                                                          n.c.version))}
+    q = sa.select(n.c.project, n.c.name, n.c.digest, n.c.version)
+    if project is not None:
+        q = q.where(n.c.project == project)
+    return {(p, nm, d): int(v) for p, nm, d, v in conn.execute(q)}
 
 
 def artifact_event_row(record: list[Any], offset: int) -> dict[str, Any] | None:
@@ -135,7 +138,12 @@ def _versions(events: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[s
     return out
 
 
-def artifact_types(conn: sa.Connection, project: str) -> list[dict[str, Any]]:
+def artifact_types(conn: sa.Connection, project: str, numbers: Numbers | None = None) -> list[dict[str, Any]]:
+    if numbers is not None:  # a team server: only collections with a version it numbered
+        counts: dict[str, int] = defaultdict(int)
+        for c in artifact_collections(conn, project, None, numbers):
+            counts[c["type"]] += 1
+        return [{"type": t, "collections": n} for t, n in sorted(counts.items())]
     e = s.artifact_events
     q = (sa.select(e.c.type, sa.func.count(sa.distinct(e.c.name)))
          .where(e.c.project == project, e.c.action != "used").group_by(e.c.type).order_by(e.c.type))
