@@ -49,7 +49,7 @@ class PendingRow:
     data: dict[str, Any]
     media: bool = False  # values hold Media the writer must encode
     extra: int = 0  # queue weight of that media beyond the row's values
-    raw: bool = False  # handed out by ``_pending_row()`` (run.history.row): check values at commit
+    raw: bool = False  # handed out by ``pending_row()`` (run.history.row): check values at commit
     floats: bool = False  # every value is a plain float: committed as FLOATS (into a block)
 
     def merge(self, row: dict[str, Any], media: bool, extra: int, floats: bool) -> None:
@@ -306,7 +306,7 @@ class Run(RunSurface):
                 if size > limit:
                     raise LogValueError(_too_large(key, size, self._max_record))
 
-    def _pending_row(self) -> dict[str, Any]:
+    def pending_row(self) -> dict[str, Any]:
         """The pending (not yet committed) row as a dict the caller may edit (``run.history.row``);
         its values are checked when it is committed."""
         with self._lock:
