@@ -297,3 +297,42 @@ def test_a_version_the_server_never_got_is_named_and_sync_sends_it(team: Team, t
     assert got.version == "v0" and got.logged_by().id == run.id
     assert read_all(Path(got.download(tmp_path / "dl"))) == files
     assert "synced 0 runs" in sync(team, root).output
+
+
+def test_concurrent_commits_get_distinct_numbers_and_a_digest_keeps_its_own(team: Team) -> None:
+    """Eight clients commit eight versions of one collection at once (and each one twice): the
+    server's numbers are 0-7, each digest has one, whatever the interleaving."""
+    import threading
+
+    from runyard.artifacts.manifest import Manifest, ManifestEntry
+    from runyard.artifacts.remote import send_version
+    from runyard.sdk.sender import Client
+    from runyard.store.blobs import LocalBlobStore
+
+    local = LocalBlobStore(Path(os.environ["RUNYARD_DIR"]) / "blobs")
+    digests = []
+    for i in range(8):
+        data = f"version {i}".encode()
+        f = local.put_bytes(data)
+        digests.append(local.put_bytes(Manifest({"x.txt": ManifestEntry("x.txt", f.digest, len(data))}).to_bytes()).digest)
+    got: dict[str, set[int]] = {d: set() for d in digests}
+    errors: list[BaseException] = []
+
+    def client(d: str) -> None:
+        c = Client(team.url, team.key)
+        try:
+            for _ in range(2):
+                got[d].add(int(send_version(c, local, "race-art", "c", "dataset", d)["version"]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=client, args=(d,)) for d in digests]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors
+    assert all(len(v) == 1 for v in got.values())
+    assert sorted(n for v in got.values() for n in v) == list(range(8))
