@@ -59,13 +59,13 @@ def _placeholder(attr):
     return type(attr, (), {})
 
 
-# Internal wandb modules (and `responses`, if not installed) some test files import at the top:
+# Internal wandb modules (and `responses` and `bokeh`, if not installed) some test files import at the top:
 # empty placeholders let the file load so its public-API tests can run; the tests that use them
 # are excluded below.
 for name in ("wandb.sdk.data_types", "wandb.sdk.data_types._dtypes", "wandb.sdk.data_types.utils",
              "wandb.sdk.data_types.base_types", "wandb.sdk.data_types.base_types.media",
              "wandb.sdk.data_types.table", "wandb.proto", "wandb.proto.wandb_internal_pb2",
-             "responses"):  # the HTTP-mocking library, used only by excluded tests
+             "responses", "bokeh", "bokeh.plotting"):  # used only by excluded tests, when not installed
     try:
         __import__(name)
     except ImportError:
