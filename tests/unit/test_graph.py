@@ -29,11 +29,18 @@ def test_graph_builds_logs_and_reads_back() -> None:
 
     run = runyard.init(project="graphs")
     run.log({"model": graph})
+    graph.add_node(id="later", name="not logged")  # what was logged is the graph at log()
+    bad = Graph()
+    bad.add_node(Node("x", "x", parameters=[object()]))
+    with pytest.raises(TypeError, match="a node attribute cannot be stored as JSON"):
+        run.log({"bad": bad})  # refused on the caller's thread; the run goes on
+    run.log({"after": 1})
     run.finish()
     view = runyard.Api().run(run.path).summary["model"]
     doc = json.loads(view.read_bytes())
     assert view.kind == "graph-file" and doc["edges"] == [["a", "b"]]
     assert doc["nodes"][0] == {"id": "a", "name": "Linear", "class_name": "Linear", "size": [4, 8], "num_parameters": 40}
+    assert len(doc["nodes"]) == 2 and runyard.Api().run(run.path).summary["after"] == 1
 
 
 def test_graph_with_a_value_json_cannot_hold_is_a_clear_error(tmp_path: Path) -> None:

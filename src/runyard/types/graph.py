@@ -78,6 +78,7 @@ class Graph(Media):
         self.nodes: list[Node] = []
         self.nodes_by_id: dict[Any, Node] = {}
         self.edges: list[Edge] = []
+        self._encoded: bytes | None = None
 
     def add_node(self, node: Node | None = None, **kwargs: Any) -> Node:
         node = node if node is not None else Node(**kwargs)
@@ -106,12 +107,22 @@ class Graph(Media):
         return {"format": self.format, "nodes": [n.to_json() for n in self.nodes],
                 "edges": [e.to_json() for e in self.edges]}
 
-    def to_ref(self, store: MediaStore) -> dict[str, Any]:
+    def _encode(self) -> bytes:
         try:
-            data = json.dumps(self._to_graph_json(), separators=(",", ":"), allow_nan=False).encode("utf-8")
+            return json.dumps(self._to_graph_json(), separators=(",", ":"), allow_nan=False).encode("utf-8")
         except (TypeError, ValueError) as e:
             raise TypeError(f"Graph: a node attribute cannot be stored as JSON ({e}); use numbers, strings, "
                             "lists and dicts") from e
+
+    def snapshot(self) -> Graph:
+        """Encoded on the caller's thread when logged: a bad attribute is an error at ``log()``, and
+        nodes added afterwards do not change what was logged."""
+        frozen = Graph(self.format)
+        frozen._encoded = self._encode()
+        return frozen
+
+    def to_ref(self, store: MediaStore) -> dict[str, Any]:
+        data = getattr(self, "_encoded", None) or self._encode()
         return {"_type": self._type, **store.put_bytes("graph", data, "graph.json")}
 
     def __repr__(self) -> str:
