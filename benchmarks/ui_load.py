@@ -71,6 +71,68 @@ INK_ALL = """() => {
 }"""
 
 
+# a line panel inside `root` (a CSS selector) whose canvas has ink
+INK_IN = """(root) => {
+  const panels = [...document.querySelectorAll(root + ' .panel[data-kind="line"]')];
+  return panels.some(p => {
+    const c = p.querySelector('canvas'); if (!c || !c.width) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4 * 7) if (d[i] !== 0) return true;
+    return false; });
+}"""
+
+ON_SCREEN = """() => [...document.querySelectorAll('.panel[data-panel]')].filter(p => {
+  const r = p.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0 && r.width > 0; }).length"""
+
+LAST_SECTION = """() => {
+  const s = [...document.querySelectorAll('details.section')].filter(d => d.querySelector('.panel[data-panel]'));
+  const last = s[s.length - 1]; return last ? last.dataset.section : null; }"""
+
+
+def heap_mb(cdp: Any) -> float:
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return round(metrics["JSHeapUsedSize"] / 2**20, 1)
+
+
+def workspace_scale(page: Any, url: str, repeat: int) -> dict[str, Any]:
+    """Opening the workspace: the first chart drawn, the API requests made against the panels on
+    screen, the JS heap, and scrolling to the last section until its first chart is drawn."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    out: dict[str, Any] = {"first_chart_s": [], "scroll_last_s": [], "requests": [], "panels_on_screen": [],
+                           "series_requests": [], "heap_mb": [], "heap_after_scroll_mb": []}
+    for _ in range(repeat):
+        reqs: list[str] = []
+
+        def on_request(r: Any, reqs: list[str] = reqs) -> None:
+            if "/api/" in r.url:
+                reqs.append(r.url)
+
+        page.on("request", on_request)
+        t0 = time.perf_counter()
+        page.goto(url + "/p/bench")
+        page.wait_for_function(INK_IN, arg="", timeout=300_000, polling=16)
+        out["first_chart_s"].append(round(time.perf_counter() - t0, 3))
+        page.wait_for_timeout(1500)  # let the other panels on screen load and the page settle
+        shown = page.evaluate(ON_SCREEN)
+        series = [u for u in reqs if "/series?" in u]
+        out["requests"].append(len(reqs))
+        out["series_requests"].append(len(series))
+        out["panels_on_screen"].append(shown)
+        out["heap_mb"].append(heap_mb(cdp))
+        last = page.evaluate(LAST_SECTION)
+        sel = f'details.section[data-section="{last}"]'
+        t1 = time.perf_counter()
+        page.locator(sel).scroll_into_view_if_needed()
+        page.wait_for_function(INK_IN, arg=sel, timeout=300_000, polling=16)
+        out["scroll_last_s"].append(round(time.perf_counter() - t1, 3))
+        out["last_section"] = last
+        page.wait_for_timeout(1000)
+        out["heap_after_scroll_mb"].append(heap_mb(cdp))
+        page.remove_listener("request", on_request)
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -127,6 +189,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--scale", action="store_true",
+                    help="also the workspace figures: first chart, scroll to the last section, JS heap, requests")
     a = ap.parse_args()
     root = a.dir.resolve()
     root.mkdir(parents=True, exist_ok=True)
@@ -152,6 +216,25 @@ def main() -> None:
                         pass
 
             page.on("response", on_response)
+            if a.scale:
+                load = os.getloadavg()
+                c0 = time.process_time()
+                ws = workspace_scale(page, url, a.repeat)
+                ws["server_cpu_s"] = round(time.process_time() - c0, 1)  # this process serves the API
+                ws["loadavg_before"] = [round(x, 2) for x in load]
+                ws["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+                out["workspace"] = ws
+                med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+                first, scroll = ws["first_chart_s"], ws["scroll_last_s"]
+                print(f"first chart after opening ({a.runs} runs x {a.metrics} keys x {a.steps} steps): "
+                      f"{min(first):.2f} s best, {med(first):.2f} s median (target <= 1.0 s)")
+                print(f"scroll to the last section ({ws['last_section']}) until drawn: {min(scroll):.2f} s best, "
+                      f"{med(scroll):.2f} s median (target <= 0.5 s)")
+                print(f"JS heap after the first screen: {max(ws['heap_mb'])} MB, after scrolling: "
+                      f"{max(ws['heap_after_scroll_mb'])} MB (target <= 300 MB)")
+                print(f"API requests on opening: {ws['requests']} ({ws['series_requests']} series) for "
+                      f"{ws['panels_on_screen']} panels on screen")
+                print(f"load average before {ws['loadavg_before']}, after {ws['loadavg_after']}")
             times = []
             for i in range(a.repeat):
                 scripts.clear()
@@ -186,8 +269,7 @@ def main() -> None:
     finally:
         server.should_exit = True
         thread.join(10)
-    if a.json:
-        print(json.dumps(out, indent=2))
+    print(json.dumps(out))  # the last line: one JSON object
 
 
 if __name__ == "__main__":

@@ -101,8 +101,8 @@ def test_history_pages_never_split_or_repeat_a_block(runs_dir: Path, page_size: 
 
 def test_float_rows_keep_step_rules_order_and_values(runs_dir: Path) -> None:
     """The caller fills a block of float rows directly (sdk/items.FloatRows): explicit steps,
-    commit=False, a reordered key set, numpy floats, records and a dict edited after log() all
-    come back as logged, in order."""
+    commit=False, a reordered key set, numpy floats (not plain floats: the general path), records
+    and a dict edited after log() all come back as logged, in order."""
     np = pytest.importorskip("numpy")
     run = runyard.init(project="p", id="block002")
     want: list[dict[str, object]] = []

@@ -17,7 +17,7 @@ import pytest
 import runyard
 from runyard.artifacts.context import reset_contexts
 from runyard.artifacts.names import ArtifactNotFoundError
-from runyard.errors import UsageError
+from runyard.errors import RunyardWarning, UsageError
 from runyard.server.auth import create_user
 from runyard.store import team_schema as t
 from runyard.store.blobs import BlobStore, open_blob_store
@@ -124,6 +124,14 @@ def test_online_versions_reach_the_server_numbered_by_it(team: Team, tmp_path: P
     linked = run.link_artifact(b, "online-art/golden-data", aliases=["golden"])
     assert linked.version == "v0"
     run.finish()
+    runyard.unset()
+    reset_contexts()
+    # another machine's folder numbers its first version v0; the server numbers it v2
+    other = runyard.init(project="online-art", mode="online", dir=tmp_path / "machine2")
+    make_dir(tmp_path / "v2", "c")
+    c = other.log_artifact(tmp_path / "v2", name="data", type="dataset").wait()
+    assert c.version == "v2" and c.name == "data:v2" and c._doc is not None and c._doc["version"] == 0
+    other.finish()
     for data in [*first.values(), *second.values()]:  # every file is in the server's store by its hash
         assert team.blobs.has(hashlib.sha256(data).hexdigest())
     parts = [hashlib.sha256(first["big.bin"][i:i + (1 << 20)]).hexdigest() for i in range(0, 3_500_000, 1 << 20)]
@@ -131,14 +139,15 @@ def test_online_versions_reach_the_server_numbered_by_it(team: Team, tmp_path: P
 
     api = runyard.Api(base_url=team.url, api_key=team.key)
     v1 = api.artifact("online-art/data:v1")
-    assert v1.type == "dataset" and set(v1.aliases) == {"best", "latest"}
+    assert v1.type == "dataset" and set(v1.aliases) == {"best"}
     assert v1.logged_by().id == run.id and v1.used_by() == []
     assert read_all(Path(v1.download(tmp_path / "dl1"))) == second
     v0 = api.artifact("online-art/data:raw")
     assert v0.version == "v0" and read_all(Path(v0.download(tmp_path / "dl0"))) == first
     v0.verify(tmp_path / "dl0")
-    assert [v.version for v in api.artifacts("dataset", "online-art/data")] == ["v0", "v1"]
-    assert [v.version for v in api.artifact_versions("dataset", "online-art/data")] == ["v0", "v1"]
+    assert [v.version for v in api.artifacts("dataset", "online-art/data")] == ["v0", "v1", "v2"]
+    assert [v.version for v in api.artifact_versions("dataset", "online-art/data")] == ["v0", "v1", "v2"]
+    assert api.artifact("online-art/data:latest").logged_by().id == other.id
     assert api.artifact_types("online-art") == ["dataset"]
     assert api.artifact_collections("online-art", "dataset") == ["data", "golden-data"]
     golden = api.artifact("online-art/golden-data:golden")
@@ -263,3 +272,67 @@ def test_online_use_artifact_reads_another_machines_version_and_the_lineage_show
     edges = {(e["source"], e["target"]) for e in graph["edges"]}
     assert edges == {(f"run:lineage-art/{maker.id}", "artifact:lineage-art/shared:v0"),
                      ("artifact:lineage-art/shared:v0", f"run:lineage-art/{user.id}")}
+
+
+def test_a_version_the_server_never_got_is_named_and_sync_sends_it(team: Team, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from team_cluster import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    monkeypatch.setenv("RUNYARD_BASE_URL", dead)
+    monkeypatch.setenv("RUNYARD_API_KEY", team.key)
+    monkeypatch.setenv("RUNYARD_UPLOAD_TIMEOUT", "1")
+    root = tmp_path / "runs"
+    files = make_dir(tmp_path / "d", "unsent")
+    run = runyard.init(project="unsent-art", mode="online", dir=root)
+    art = run.log_artifact(tmp_path / "d", name="d", type="dataset")
+    with pytest.warns(RunyardWarning, match=r"d:v0 is stored locally but was not sent to .*runyard sync"):
+        art.wait()
+    assert art.version == "v0"  # the local number: the server never numbered it
+    run.finish()
+    first = sync(team, root)
+    assert first.exit_code == 0 and "1 artifact versions sent" in first.output, first.output
+    api = runyard.Api(base_url=team.url, api_key=team.key)
+    got = api.artifact("unsent-art/d:latest")
+    assert got.version == "v0" and got.logged_by().id == run.id
+    assert read_all(Path(got.download(tmp_path / "dl"))) == files
+    assert "synced 0 runs" in sync(team, root).output
+
+
+def test_concurrent_commits_get_distinct_numbers_and_a_digest_keeps_its_own(team: Team) -> None:
+    """Eight clients commit eight versions of one collection at once (and each one twice): the
+    server's numbers are 0-7, each digest has one, whatever the interleaving."""
+    import threading
+
+    from runyard.artifacts.manifest import Manifest, ManifestEntry
+    from runyard.artifacts.remote import send_version
+    from runyard.sdk.sender import Client
+    from runyard.store.blobs import LocalBlobStore
+
+    local = LocalBlobStore(Path(os.environ["RUNYARD_DIR"]) / "blobs")
+    digests = []
+    for i in range(8):
+        data = f"version {i}".encode()
+        f = local.put_bytes(data)
+        digests.append(local.put_bytes(Manifest({"x.txt": ManifestEntry("x.txt", f.digest, len(data))}).to_bytes()).digest)
+    got: dict[str, set[int]] = {d: set() for d in digests}
+    errors: list[BaseException] = []
+
+    def client(d: str) -> None:
+        c = Client(team.url, team.key)
+        try:
+            for _ in range(2):
+                got[d].add(int(send_version(c, local, "race-art", "c", "dataset", d)["version"]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=client, args=(d,)) for d in digests]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors
+    assert all(len(v) == 1 for v in got.values())
+    assert sorted(n for v in got.values() for n in v) == list(range(8))

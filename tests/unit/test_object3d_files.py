@@ -5,6 +5,7 @@ loaded back with trimesh, a glTF 2.0 reader."""
 from __future__ import annotations
 
 import json
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,29 @@ def test_gltf1_external_buffer_is_inlined_and_text_files_work(tmp_path: Path) ->
         ref, stored, scene = _load_stored(tmp_path, Object3D(f))
     assert stored["buffers"][0]["uri"].startswith("data:application/octet-stream;base64,")
     assert np.allclose(scene.extents, (1.0, 2.0, 3.0))
+
+
+def test_binary_gltf1_is_upgraded_to_a_glb_2(tmp_path: Path) -> None:
+    doc, blob = gltf1_box()
+    doc["buffers"] = {"binary_glTF": {"byteLength": len(blob), "type": "arraybuffer", "uri": "data:,"}}
+    for view in doc["bufferViews"].values():
+        view["buffer"] = "binary_glTF"
+    doc["extensionsUsed"] = ["KHR_binary_glTF"]
+    scene = json.dumps(doc).encode()
+    scene += b" " * (-len(scene) % 4)
+    glb1 = struct.pack("<4sIIII", b"glTF", 1, 20 + len(scene) + len(blob), len(scene), 0) + scene + blob
+    (tmp_path / "box1.glb").write_bytes(glb1)
+    with pytest.warns(UserWarning, match="techniques"):
+        obj = Object3D(str(tmp_path / "box1.glb"))
+    ref = obj.to_ref(MediaStore(tmp_path / "run"))
+    stored = (tmp_path / "run" / ref["path"]).read_bytes()
+    assert ref["format"] == "glb" and stored[:4] == b"glTF" and struct.unpack_from("<I", stored, 4)[0] == 2
+    loaded = trimesh.load(str(tmp_path / "run" / ref["path"]), file_type="glb", force="scene")
+    assert len(loaded.geometry) == 2 and np.allclose(loaded.bounds, [[9.5, -1.0, -1.5], [10.5, 1.0, 1.5]])
+    bad = glb1[:12] + struct.pack("<I", 10**6) + glb1[16:]
+    (tmp_path / "bad.glb").write_bytes(bad)
+    with pytest.raises(ValueError, match="malformed header"):
+        Object3D(str(tmp_path / "bad.glb"))
 
 
 def test_gltf2_files_are_stored_unchanged(tmp_path: Path) -> None:

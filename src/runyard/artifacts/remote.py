@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..log.reader import RunFolder
+from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
 from ..sdk.sender import Client, Refused
 from ..store.blobs import BlobNotFoundError, BlobStore
@@ -97,24 +97,53 @@ def _key(project: str, name: str, digest: str) -> str:
     return f"{project}/{name}/{digest}"
 
 
-def sent_keys(folder: Path) -> set[str]:
-    """The versions of this run already sent to the server (``artifacts-sent.json``)."""
+def _state(folder: Path) -> dict[str, Any]:
+    """``{"sent": [keys], "checked": log size}`` (``checked``: every version the log held at that
+    size was sent, so a sync need not read an unchanged log again)."""
     try:
-        return {str(k) for k in json.loads((folder / SENT_NAME).read_text())}
-    except (OSError, ValueError, TypeError):
-        return set()
+        doc = json.loads((folder / SENT_NAME).read_text())
+        return {"sent": [str(k) for k in doc.get("sent", [])], "checked": int(doc.get("checked", -1))}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {"sent": [], "checked": -1}
 
 
-def mark_sent(folder: Path, project: str, name: str, digest: str) -> None:
-    done = sent_keys(folder) | {_key(project, name, digest)}
+def _save_state(folder: Path, state: dict[str, Any]) -> None:
     tmp = folder / f".{SENT_NAME}.tmp"
-    tmp.write_text(json.dumps(sorted(done)))
+    tmp.write_text(json.dumps({"sent": sorted(set(state["sent"])), "checked": state["checked"]}))
     tmp.replace(folder / SENT_NAME)
 
 
-def unsent_versions(folder: Path) -> int:
-    done = sent_keys(folder)
-    return sum(_key(str(d["project"]), str(d["name"]), d["digest"]) not in done for d in logged_versions(folder))
+def sent_keys(folder: Path) -> set[str]:
+    """The versions of this run already sent to the server (``artifacts-sent.json``)."""
+    return set(_state(folder)["sent"])
+
+
+def mark_sent(folder: Path, project: str, name: str, digest: str) -> None:
+    state = _state(folder)
+    state["sent"].append(_key(project, name, digest))
+    _save_state(folder, state)
+
+
+def _log_size(folder: Path) -> int:
+    try:
+        return (folder / LOG_NAME).stat().st_size
+    except OSError:
+        return -2
+
+
+def unsent_versions(folder: Path, record: bool = True) -> int:
+    """How many versions this run's log logged that were not sent (no log read when nothing
+    changed since the last check; ``record`` notes a check that found none)."""
+    state = _state(folder)
+    size = _log_size(folder)
+    if state["checked"] == size:
+        return 0
+    done = set(state["sent"])
+    left = sum(_key(str(d["project"]), str(d["name"]), d["digest"]) not in done for d in logged_versions(folder))
+    if left == 0 and record:
+        state["checked"] = size
+        _save_state(folder, state)
+    return left
 
 
 def send_logged(client: Client, blobs: BlobStore, folder: Path, entity: str | None) -> tuple[int, list[str]]:
@@ -138,6 +167,8 @@ def send_logged(client: Client, blobs: BlobStore, folder: Path, entity: str | No
             continue
         mark_sent(folder, str(d["project"]), str(d["name"]), d["digest"])
         sent += 1
+    if not problems:
+        unsent_versions(folder)  # records the log size checked
     return sent, problems
 
 

@@ -118,9 +118,9 @@ def commit(job: Job) -> None:
     if job.linked_from is not None:
         doc["linked_from"] = job.linked_from
     doc, created = ctx.registry.commit(doc, job.aliases)
-    art._bind(ctx, doc, manifest)
-    if job.remote is not None:
+    if job.remote is not None:  # before _bind wakes wait(): its version is the server's
         art._server_version = job.remote(doc)
+    art._bind(ctx, doc, manifest)
     if art._staging is not None:
         shutil.rmtree(art._staging, ignore_errors=True)
         art._staging = None

@@ -11,7 +11,7 @@ class _Logs(Protocol):
 
     def log(self, data: dict[str, Any]) -> None: ...
 
-    def _pending_row(self) -> dict[str, Any]: ...
+    def pending_row(self) -> dict[str, Any]: ...
 
 
 class History:
@@ -21,7 +21,7 @@ class History:
     @property
     def row(self) -> dict[str, Any]:
         """The pending (not yet committed) row; a mutable dict, committed by the next log()."""
-        return self._run._pending_row()
+        return self._run.pending_row()
 
     def add(self, data: dict[str, Any] | None = None) -> None:
         """Commit the pending row with ``data`` merged in, like ``log(data)``."""

@@ -37,7 +37,6 @@ _plain_only = PLAIN_TYPES.issuperset
 _NUMBERS = frozenset({float, int})
 _FLOATS = {float}
 _STEP_END = 2**63  # steps are int64 in the log and the index
-_as_float = float.__float__
 _CLOSED = FloatRows((), 0, 0)
 _CLOSED.open = False
 
@@ -49,7 +48,7 @@ class PendingRow:
     data: dict[str, Any]
     media: bool = False  # values hold Media the writer must encode
     extra: int = 0  # queue weight of that media beyond the row's values
-    raw: bool = False  # handed out by ``_pending_row()`` (run.history.row): check values at commit
+    raw: bool = False  # handed out by ``pending_row()`` (run.history.row): check values at commit
     floats: bool = False  # every value is a plain float: committed as FLOATS (into a block)
 
     def merge(self, row: dict[str, Any], media: bool, extra: int, floats: bool) -> None:
@@ -257,19 +256,13 @@ class Run(RunSurface):
     def _append_to_block(self, data: dict[str, Any]) -> bool:
         """The hot path of ``log(row)``: a row of floats under the keys of the open block, with no
         step given and no pending row, is committed by appending to the block. False: take the
-        general path. ``float.__float__`` checks each value is a float (a subclass such as
-        numpy.float64 gives its exact float) while the values are copied, in one pass."""
+        general path."""
         with self._lock:
             blk = self._block
-            if not (blk.open and self._pending is None and blk.n < blk.cap and blk.keys == tuple(data)):
+            if not (blk.open and self._pending is None and blk.n < blk.cap and blk.keys == tuple(data)
+                    and set(map(type, data.values())) == _FLOATS):
                 return False
-            values = blk.values
-            n = len(values)
-            try:
-                values.extend(map(_as_float, data.values()))
-            except TypeError:  # not all floats
-                del values[n:]
-                return False
+            blk.values.extend(data.values())
             blk.n += 1
             blk.steps.append(self._step)
             blk.ts.append(time.time())
@@ -306,7 +299,7 @@ class Run(RunSurface):
                 if size > limit:
                     raise LogValueError(_too_large(key, size, self._max_record))
 
-    def _pending_row(self) -> dict[str, Any]:
+    def pending_row(self) -> dict[str, Any]:
         """The pending (not yet committed) row as a dict the caller may edit (``run.history.row``);
         its values are checked when it is committed."""
         with self._lock:

@@ -68,10 +68,10 @@ def plan(folder: Path, base_url: str, api_key: str) -> Plan:
                 scan(folder / LOG_NAME).valid_end, sender.acked, state.state == RUNNING)
 
 
-def _versions_unsent(p: Plan) -> bool:
+def _versions_unsent(p: Plan, record: bool = True) -> bool:
     from ..artifacts.remote import unsent_versions
 
-    return unsent_versions(p.folder) > 0
+    return unsent_versions(p.folder, record) > 0
 
 
 def _send_artifacts(sender: Sender, p: Plan) -> tuple[bool, int, list[str]]:
@@ -180,7 +180,8 @@ def sync_command() -> Any:
         if not folders:
             raise click.ClickException(f"no runs under {', '.join(map(str, roots))}")
         plans = [plan(f, url, key) for f in folders]
-        todo = [p for p in plans if not p.running and (include_synced or p.unsent > 0 or _versions_unsent(p))]
+        todo = [p for p in plans
+                if not p.running and (include_synced or p.unsent > 0 or _versions_unsent(p, not dry_run))]
         running = [p for p in plans if p.running]
         if dry_run:
             for p in plans:

@@ -39,6 +39,8 @@ class PanelDoc(BaseModel):
     y_max: float | None = None
     max_runs: int | None = Field(default=None, ge=1, le=1000)
     width: int = Field(default=1, ge=1, le=3)
+    span: float | None = Field(default=None, ge=0.25, le=12, description="a width dragged freely, in columns")
+    height: int | None = Field(default=None, ge=120, le=4000, description="pixels")
     style: Literal["exact", "mean"] | None = None
 
 

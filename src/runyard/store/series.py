@@ -304,6 +304,16 @@ def _extend(conn: sa.Connection, spk: int, n0: int, mono: int, new: Points,
     return _Ext(n1, mono, c0, full, levels)
 
 
+# built once: building a statement costs more than running it for a short run's few series
+_DEL_CHUNKS = sa.delete(chunks).where(chunks.c.series_pk == sa.bindparam("d_spk"),
+                                      chunks.c.chunk_no >= sa.bindparam("d_from"))
+_SET_N = sa.update(series).where(series.c.pk == sa.bindparam("u_pk")).values(n=sa.bindparam("u_n"),
+                                                                           mono=sa.bindparam("u_mono"))
+_DEL_TIERS = sa.delete(tiers).where(tiers.c.series_pk == sa.bindparam("d_spk"),
+                                    tiers.c.level == sa.bindparam("d_level"),
+                                    tiers.c.chunk_no >= sa.bindparam("d_from"))
+
+
 def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) -> list[tuple[int, int]]:
     """Append points to many series at once: ``(series_pk, n, mono, points)`` each; return the new
     ``(n, mono)`` of each.
@@ -355,16 +365,12 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
         upd.append({"u_pk": spk, "u_n": ext.n1, "u_mono": ext.mono})
         out.append((ext.n1, ext.mono))
     if del_chunks:
-        conn.execute(sa.delete(chunks).where(chunks.c.series_pk == sa.bindparam("d_spk"),
-                                             chunks.c.chunk_no >= sa.bindparam("d_from")), del_chunks)
+        conn.execute(_DEL_CHUNKS, del_chunks)
     insert_rows(conn, chunks, ins_chunks)
     if upd:
-        conn.execute(sa.update(series).where(series.c.pk == sa.bindparam("u_pk"))
-                     .values(n=sa.bindparam("u_n"), mono=sa.bindparam("u_mono")), upd)
+        conn.execute(_SET_N, upd)
     if del_tiers:
-        conn.execute(sa.delete(tiers).where(tiers.c.series_pk == sa.bindparam("d_spk"),
-                                            tiers.c.level == sa.bindparam("d_level"),
-                                            tiers.c.chunk_no >= sa.bindparam("d_from")), del_tiers)
+        conn.execute(_DEL_TIERS, del_tiers)
     insert_rows(conn, tiers, ins_tiers)
     return out
 

@@ -10,6 +10,7 @@ from typing import Any
 
 _CLASSES = {
     "Audio": ".audio",
+    "Graph": ".graph",
     "Histogram": ".histogram",
     "Html": ".html",
     "Image": ".image",

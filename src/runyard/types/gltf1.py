@@ -1,7 +1,8 @@
 """glTF 1.0 → 2.0 for ``Object3D`` (docs/media-refs.md, ``object3D-file``).
 
 wandb accepts glTF 1.0 files; the UI's three.js ``GLTFLoader`` reads glTF 2.0 only. So a 1.0
-document is rewritten as 2.0 when it is logged: the stored file is what the viewer can draw.
+document (a ``.gltf``, or a ``.glb`` version 1) is rewritten as 2.0 when it is logged: the stored
+file is what the viewer can draw.
 
 Why hand-written: the maintained converter (Khronos' ``gltf-pipeline``) is a Node.js tool, and
 the Python glTF libraries (``pygltflib``, ``gltflib``) read 2.0 only. The upgrade here keeps what
@@ -14,10 +15,13 @@ animations, cameras and custom shaders (techniques), saying so in one warning.
 from __future__ import annotations
 
 import base64
+import json
 import os
+import struct
 import warnings
 from typing import Any
 
+BINARY_BUFFER = "binary_glTF"  # KHR_binary_glTF: the body of a binary glTF 1.0
 DROPPED = ("skins", "animations", "cameras", "techniques", "programs", "shaders")
 _ATTRIBUTES = {"JOINT": "JOINTS_0", "WEIGHT": "WEIGHTS_0", "TEXCOORD": "TEXCOORD_0", "COLOR": "COLOR_0"}
 _COMPONENT_SIZE = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
@@ -51,7 +55,13 @@ def _inline(uri: str, base_dir: str | None) -> str:
 
 
 def upgrade(doc: dict[str, Any], base_dir: str | None = None) -> dict[str, Any]:
-    """``doc`` (glTF 1.0) as a glTF 2.0 document; external files under ``base_dir`` are inlined."""
+    """``doc`` (glTF 1.0) as a glTF 2.0 document; external files under ``base_dir`` are inlined.
+
+    A binary glTF 1.0's body (the ``KHR_binary_glTF`` buffer ``binary_glTF``) becomes buffer 0
+    without a ``uri``: the BIN chunk of the GLB ``upgrade_glb`` writes."""
+    buffers = dict(doc.get("buffers") or {})
+    if BINARY_BUFFER in buffers:  # the GLB body must be buffer 0
+        doc = {**doc, "buffers": {BINARY_BUFFER: buffers.pop(BINARY_BUFFER), **buffers}}
     ids = {name: _index(doc.get(name)) for name in (
         "buffers", "bufferViews", "accessors", "meshes", "nodes", "scenes", "materials", "textures",
         "images", "samplers")}
@@ -64,8 +74,9 @@ def upgrade(doc: dict[str, Any], base_dir: str | None = None) -> dict[str, Any]:
                              f"its {section}") from None
 
     out: dict[str, Any] = {"asset": {"version": "2.0", "generator": "runyard (upgraded from glTF 1.0)"}}
-    out["buffers"] = [{"byteLength": int(b.get("byteLength", 0)), "uri": _inline(str(b.get("uri", "")), base_dir)}
-                      for b in (doc.get("buffers") or {}).values()]
+    out["buffers"] = [{"byteLength": int(b.get("byteLength", 0))} if key == BINARY_BUFFER else
+                      {"byteLength": int(b.get("byteLength", 0)), "uri": _inline(str(b.get("uri", "")), base_dir)}
+                      for key, b in (doc.get("buffers") or {}).items()]
     views = [{k: v for k, v in (("buffer", ref("buffers", bv.get("buffer"), f"bufferView {key!r}")),
                                  ("byteOffset", int(bv.get("byteOffset", 0))),
                                  ("byteLength", int(bv.get("byteLength", 0))),
@@ -135,7 +146,7 @@ def upgrade(doc: dict[str, Any], base_dir: str | None = None) -> dict[str, Any]:
         out["scene"] = 0
 
     out["materials"] = [_material(m, ids["textures"]) for m in (doc.get("materials") or {}).values()]
-    out["images"] = [{"uri": _inline(str(im.get("uri", "")), base_dir)} for im in (doc.get("images") or {}).values()]
+    out["images"] = [_image(im, ids["bufferViews"], base_dir) for im in (doc.get("images") or {}).values()]
     out["samplers"] = [{k: s[k] for k in ("magFilter", "minFilter", "wrapS", "wrapT") if k in s}
                        for s in (doc.get("samplers") or {}).values()]
     out["textures"] = [{k: v for k, v in (("source", ids["images"].get(t.get("source"))),
@@ -149,6 +160,37 @@ def upgrade(doc: dict[str, Any], base_dir: str | None = None) -> dict[str, Any]:
         warnings.warn(f"Object3D: the glTF 1.0 file was upgraded to glTF 2.0 for the viewer without its "
                       f"{', '.join(dropped)} (glTF 2.0 has no equivalent the viewer draws)", stacklevel=4)
     return out
+
+
+def _image(image: dict[str, Any], views: dict[str, int], base_dir: str | None) -> dict[str, Any]:
+    binary = (image.get("extensions") or {}).get("KHR_binary_glTF")
+    if isinstance(binary, dict) and binary.get("bufferView") in views:
+        return {"bufferView": views[binary["bufferView"]], "mimeType": str(binary.get("mimeType", "image/png"))}
+    return {"uri": _inline(str(image.get("uri", "")), base_dir)}
+
+
+def is_glb1(data: bytes) -> bool:
+    return len(data) >= 20 and data[:4] == b"glTF" and struct.unpack_from("<I", data, 4)[0] == 1
+
+
+def upgrade_glb(data: bytes) -> bytes:
+    """A binary glTF 1.0 (GLB version 1: a 20-byte header, the JSON scene, the body) as a GLB
+    version 2 of the upgraded scene."""
+    _, _, length, content_length, content_format = struct.unpack_from("<4sIIII", data, 0)
+    if content_format != 0 or 20 + content_length > len(data):
+        raise ValueError("Object3D: the glb file (binary glTF 1.0) has a malformed header")
+    try:
+        doc = json.loads(data[20:20 + content_length])
+    except ValueError as e:
+        raise ValueError(f"Object3D: the glb file's (binary glTF 1.0) scene is not valid JSON ({e})") from e
+    body = data[20 + content_length:length]
+    scene = json.dumps(upgrade(doc), separators=(",", ":")).encode("utf-8")
+    scene += b" " * (-len(scene) % 4)
+    body += b"\0" * (-len(body) % 4)
+    chunks = struct.pack("<II", len(scene), 0x4E4F534A) + scene
+    if body:
+        chunks += struct.pack("<II", len(body), 0x004E4942) + body
+    return struct.pack("<4sII", b"glTF", 2, 12 + len(chunks)) + chunks
 
 
 def _material(material: dict[str, Any], textures: dict[str, int]) -> dict[str, Any]:

@@ -243,6 +243,8 @@ class Object3D(Media):
             raise ValueError(
                 "Object3D: the glb data does not start with the glTF magic bytes; is it a glb file?"
             )
+        if self.format == "glb" and gltf1.is_glb1(self._bytes):
+            self._bytes = gltf1.upgrade_glb(self._bytes)
         if self.format == "gltf":
             try:
                 doc = json.loads(self._bytes)

@@ -6,7 +6,7 @@ import "../runinfo.css";
 import type { Run } from "../lib/api";
 import { clear, debounce, h } from "../lib/dom";
 import { fmtAgo, fmtDuration, fmtValue } from "../lib/format";
-import { RUN_COLUMNS, cellValue, dataColumns, flatRuns, matches, parseFilter, searchMatch, sortRuns, type Column, type FlatRun } from "../lib/runs";
+import { RUN_COLUMNS, arrangeColumns, cellValue, dataColumns, flatRuns, matches, moveColumn, parseFilter, searchMatch, sortRuns, type Column, type ColumnPrefs, type FlatRun } from "../lib/runs";
 
 const ROW = 28;
 const OVERSCAN = 8;
@@ -14,15 +14,24 @@ const OVERSCAN = 8;
 export interface RunsTableState {
   search: string; filter: string; sort: string; desc: boolean;
   hidden: Set<string>; hiddenColumns: Set<string>;
+  /** Media columns (an image or a chart in the summary) are hidden until shown here. */
+  shownMedia: Set<string>;
+  /** Column widths and order as the person arranged them (kept per project and in views). */
+  columns: ColumnPrefs;
 }
 
 export interface RunsTableOptions {
   project: string;
   state: RunsTableState;
   color: (id: string) => string;
-  /** Called with the runs in table order (after search and filter) whenever they change. */
-  onChange: (ordered: Run[], visible: Run[]) => void;
+  /** Called with the runs in table order (after search and filter) whenever they change; `visible`
+   * leaves out hidden runs and those `keep` drops, `unkept` only the hidden ones. */
+  onChange: (ordered: Run[], visible: Run[], unkept: Run[]) => void;
+  /** Runs outside this (the parallel-coordinate brushes) leave the table's shown runs. */
+  keep?: (run: Run) => boolean;
   onStateChange: () => void;
+  /** The columns' widths or order changed (by dragging). */
+  onColumnsChange?: () => void;
   /** A row is hovered (null: none): its lines are highlighted in every chart. */
   onHover?: (id: string | null) => void;
   /** A colour picked for a run (null: back to the automatic one). */
@@ -88,16 +97,26 @@ export class RunsTable {
       this.filterError.textContent = "";
       rows = rows.filter((r) => matches(r, conds));
     }
+    const unkept = (st.sort ? sortRuns(rows, st.sort, st.desc) : rows).filter((r) => !st.hidden.has(r.run.id));
+    const keep = this.opts.keep;
+    if (keep) rows = rows.filter((r) => keep(r.run));
     this.ordered = st.sort ? sortRuns(rows, st.sort, st.desc) : rows;
     const visible = this.ordered.filter((r) => !st.hidden.has(r.run.id));
-    this.countEl.textContent = `${visible.length} shown · ${this.ordered.length}${this.ordered.length !== this.rows.length ? ` of ${this.rows.length}` : ""} runs`;
+    const brushed = unkept.length - visible.length;
+    this.countEl.textContent = `${visible.length} shown · ${this.ordered.length}${this.ordered.length !== this.rows.length ? ` of ${this.rows.length}` : ""} runs${brushed ? ` (${brushed} outside the brushes)` : ""}`;
     this.layout();
-    this.opts.onChange(this.ordered.map((r) => r.run), visible.map((r) => r.run));
+    this.opts.onChange(this.ordered.map((r) => r.run), visible.map((r) => r.run), unkept.map((r) => r.run));
     this.opts.onStateChange();
   }
 
   private shownColumns(): Column[] {
-    return this.columns.filter((c) => c.id === "name" || !this.opts.state.hiddenColumns.has(c.id));
+    const st = this.opts.state;
+    return arrangeColumns(this.columns, st.columns).filter((c) => c.id === "name" || (!st.hiddenColumns.has(c.id) && (!c.media || st.shownMedia.has(c.id))));
+  }
+
+  /** Re-lays the columns after their widths or order changed from outside (a view opened). */
+  relayout(): void {
+    this.layout();
   }
 
   private layout(): void {
@@ -141,11 +160,26 @@ export class RunsTable {
       const c = cols[i];
       const sorted = st.sort === c.id;
       const label = c.group === "run" ? c.label : h("span", null, h("span.faint", null, c.group === "config" ? "c: " : "s: "), c.label);
-      this.head.append(h(`div.cell${i === 0 ? ".sticky" : ""}${sorted ? ".sorted" : ""}${c.numeric ? ".num" : ""}`, {
-        style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` }, title: `${c.group === "run" ? "" : c.group + "."}${c.label} — click to sort`,
-        role: "columnheader", dataset: { col: c.id },
+      const cell = h(`div.cell${i === 0 ? ".sticky" : ""}${sorted ? ".sorted" : ""}${c.numeric ? ".num" : ""}`, {
+        style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` }, title: `${c.group === "run" ? "" : c.group + "."}${c.label} — click to sort, drag to move, drag the edge to resize`,
+        role: "columnheader", dataset: { col: c.id }, draggable: i === 0 ? undefined : "true",
         onclick: () => { if (st.sort === c.id) { if (st.desc) { st.sort = ""; st.desc = false; } else st.desc = true; } else { st.sort = c.id; st.desc = false; } this.refresh(); },
-      }, label, sorted ? (st.desc ? " ↓" : " ↑") : ""));
+      }, label, sorted ? (st.desc ? " ↓" : " ↑") : "", this.resizer(c));
+      if (i > 0) {
+        cell.addEventListener("dragstart", (e) => { e.dataTransfer?.setData("text/x-runyard-column", c.id); });
+        cell.addEventListener("dragover", (e) => { if (e.dataTransfer?.types.includes("text/x-runyard-column")) { e.preventDefault(); cell.classList.add("drop"); } });
+        cell.addEventListener("dragleave", () => cell.classList.remove("drop"));
+        cell.addEventListener("drop", (e) => {
+          const from = e.dataTransfer?.getData("text/x-runyard-column");
+          cell.classList.remove("drop");
+          if (!from || from === c.id) return;
+          e.preventDefault();
+          st.columns.order = moveColumn(arrangeColumns(this.columns, st.columns), from, c.id);
+          this.layout();
+          this.opts.onColumnsChange?.();
+        });
+      }
+      this.head.append(cell);
     }
     // rows
     clear(this.inner);
@@ -162,6 +196,29 @@ export class RunsTable {
     }
   }
 
+  /** The right edge of a header cell: drag it to set the column's width (any width, remembered). */
+  private resizer(c: Column): HTMLElement {
+    const grip = h("span.col-resize", { title: "Drag to resize", "aria-label": `resize column ${c.label}`, onclick: (e: Event) => e.stopPropagation() });
+    grip.addEventListener("pointerdown", (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      grip.setPointerCapture(e.pointerId);
+      const x0 = e.clientX, w0 = c.width;
+      const move = (ev: PointerEvent) => {
+        this.opts.state.columns.widths[c.id] = Math.round(Math.max(40, Math.min(800, w0 + ev.clientX - x0)));
+        this.layout();
+      };
+      const up = () => {
+        grip.removeEventListener("pointermove", move);
+        grip.removeEventListener("pointerup", up);
+        this.opts.onColumnsChange?.();
+      };
+      grip.addEventListener("pointermove", move);
+      grip.addEventListener("pointerup", up);
+    });
+    return grip;
+  }
+
   private cell(fr: FlatRun, c: Column, hidden: boolean): Node | string {
     const run = fr.run;
     switch (c.id) {
@@ -175,7 +232,7 @@ export class RunsTable {
         const sw = h("label.swatch.pick", { style: { background: this.opts.color(run.id) }, title: "Change this run's colour (right-click: automatic)",
           oncontextmenu: (e: Event) => { e.preventDefault(); this.opts.onPickColor?.(run.id, null); } }, pick);
         return h("span", null, eye, sw,
-          h("a", { href: `/p/${encodeURIComponent(this.opts.project)}/r/${encodeURIComponent(run.id)}`, title: `${run.name} (${run.id})` }, run.name), alertFlag(run));
+          h("a", { href: `/p/${encodeURIComponent(this.opts.project)}/r/${encodeURIComponent(run.id)}`, title: `${run.name} (${run.id})` }, run.name), alertFlag(run), lossFlag(run));
       }
       case "state": return h(`span.state.${run.state}`, null, run.state);
       case "tags": return h("span", null, ...(run.tags ?? []).map((t) => h("span.tag", null, t)));
@@ -203,12 +260,14 @@ export class RunsTable {
       const needle = q.value.toLowerCase();
       for (const c of this.columns) {
         if (c.id === "name" || (needle && !`${c.group}.${c.label}`.toLowerCase().includes(needle))) continue;
-        const box = h("input", { type: "checkbox", checked: !st.hiddenColumns.has(c.id), onchange: () => {
-          if (box.checked) st.hiddenColumns.delete(c.id); else st.hiddenColumns.add(c.id);
+        const shown = c.media ? st.shownMedia.has(c.id) : !st.hiddenColumns.has(c.id);
+        const box = h("input", { type: "checkbox", checked: shown, onchange: () => {
+          if (c.media) { if (box.checked) st.shownMedia.add(c.id); else st.shownMedia.delete(c.id); }
+          else if (box.checked) st.hiddenColumns.delete(c.id); else st.hiddenColumns.add(c.id);
           this.layout();
           this.opts.onStateChange();
         } });
-        list.append(h("label", null, box, c.group === "run" ? c.label : `${c.group}.${c.label}`));
+        list.append(h("label", { title: c.media ? "Media in the summary: hidden until shown" : "" }, box, c.group === "run" ? c.label : `${c.group}.${c.label}`, c.media ? h("span.faint", null, " (media)") : ""));
       }
     };
     q.addEventListener("input", fill);
@@ -243,4 +302,14 @@ function range(a: number, b: number): number[] {
 function alertFlag(run: Run): HTMLElement | null {
   const a = run.flags?.alerts as { count: number; level: string; last: string } | undefined;
   return a ? h(`span.alert-flag.${a.level.toLowerCase()}`, { title: `${a.count} alert(s); last: ${a.last}` }, ` ⚑${a.count > 1 ? a.count : ""}`) : null;
+}
+
+/** A flag after the name of a run that lost rows (flags.lost: writes that failed) or could not be
+ * fully indexed (flags.index_error); the run page says what exactly. */
+function lossFlag(run: Run): HTMLElement | null {
+  const lost = run.flags?.lost as { rows?: number } | undefined;
+  const ie = run.flags?.index_error as { message?: string } | string | undefined;
+  if (!lost && !ie) return null;
+  const why = [lost ? `${lost.rows ?? 0} rows were not written` : "", ie ? `not fully indexed: ${typeof ie === "string" ? ie : ie.message ?? ""}` : ""].filter(Boolean).join("; ");
+  return h("span.loss-flag", { title: why, "aria-label": why }, " ⚠");
 }

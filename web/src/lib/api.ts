@@ -36,6 +36,11 @@ export interface TablePage {
 export interface HistMatrix { key: string; steps: number[]; bins: number[]; counts: number[][] }
 export interface OutputPage { items: { cursor: number; ts: number; stream: string; text: string }[]; next: number; more: boolean }
 
+export interface Importance {
+  target: string; runs: number; method: "random_forest" | "correlation"; note: string | null;
+  params: { key: string; kind: "number" | "category"; runs: number; correlation: number | null; importance: number | null }[];
+}
+
 export class ApiError extends Error {
   constructor(public status: number, message: string) {
     super(message);
@@ -88,6 +93,13 @@ export const api = {
   metrics: (project: string) =>
     fetchJson<{ metrics: { name: string; step_metric: string | null; runs: number }[] }>(`/api/projects/${enc(project)}/metrics`).then((r) => r.metrics),
   run: (project: string, id: string) => fetchJson<Run>(`/api/runs/${enc(project)}/${enc(id)}`),
+  /** Edits a finished run's name, tags or notes (an UPDATE record in its log). */
+  editRun: (project: string, id: string, fields: { name?: string; tags?: string[]; notes?: string | null }) =>
+    fetchJson<{ ok: boolean; run: Pick<Run, "id" | "name" | "tags" | "notes"> }>(`/api/runs/${enc(project)}/${enc(id)}`, {
+      method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(fields),
+    }).then((r) => r.run),
+  importance: (project: string, target: string, runs: string[]) =>
+    fetchJson<Importance>(`/api/projects/${enc(project)}/importance?${new URLSearchParams({ target, runs: runs.join(",") })}`),
   runKeys: (project: string, id: string) =>
     fetchJson<{ keys: KeyInfo[] }>(`/api/runs/${enc(project)}/${enc(id)}/keys`).then((r) => r.keys),
   series: (project: string, runs: string[], key: string, xAxis: string, maxPoints: number, range?: [number, number]) => {

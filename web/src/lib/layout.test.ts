@@ -39,3 +39,12 @@ describe("layouts", () => {
     expect(allGone.sections[0].panels).toEqual([]);
   });
 });
+
+describe("automatic layout", () => {
+  it("puts full-row panels after the others in a section, keeping their order", () => {
+    const lay = automaticLayout([{ name: "Media", panels: [
+      { key: "img", kind: "image", kinds: [] }, { key: "tbl", kind: "table", kinds: [] }, { key: "aud", kind: "audio", kinds: [] },
+      { key: "hist", kind: "histogram", kinds: [] }, { key: "vid", kind: "video", kinds: [] }] }]);
+    expect(lay.sections[0].panels.map((p) => p.id)).toEqual(["img", "aud", "vid", "tbl", "hist"]);
+  });
+});

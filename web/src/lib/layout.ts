@@ -8,6 +8,8 @@ export interface PanelDoc {
   id: string; kind: string; keys: string[];
   title?: string; x_axis?: string; smoothing?: number; log_y?: boolean;
   y_min?: number; y_max?: number; max_runs?: number; width?: number; style?: "exact" | "mean";
+  /** A width dragged freely, in columns (overrides `width`), and a height in pixels. */
+  span?: number; height?: number;
 }
 export interface SectionDoc { name: string; collapsed?: boolean; panels: PanelDoc[] }
 export interface LayoutDoc { sections: SectionDoc[]; settings: Record<string, unknown> }
@@ -15,9 +17,19 @@ export interface LayoutDoc { sections: SectionDoc[]; settings: Record<string, un
 /** What a saved view names that no longer exists: a panel's keys that nothing logs any more. */
 export interface Missing { section: string; panel: string; keys: string[] }
 
+/** Panels of these kinds take the whole row unless a person sizes them. */
+export function defaultWidth(kind: string): number {
+  return kind === "table" || kind === "html" || kind === "histogram" ? 3 : 1;
+}
+
+/** The layout made from the logged keys. In each section the full-row panels come after the
+ * others, so rows of panels are never left half empty before one (panels flow in order). */
 export function automaticLayout(sections: Section[]): LayoutDoc {
   return {
-    sections: sections.map((s) => ({ name: s.name, collapsed: false, panels: s.panels.map((p) => ({ id: p.key, kind: p.kind, keys: [p.key] })) })),
+    sections: sections.map((s) => ({ name: s.name, collapsed: false, panels: s.panels
+      .map((p, i) => ({ doc: { id: p.key, kind: p.kind, keys: [p.key] }, i }))
+      .sort((a, b) => Number(defaultWidth(a.doc.kind) >= 3) - Number(defaultWidth(b.doc.kind) >= 3) || a.i - b.i)
+      .map((x) => x.doc) })),
     settings: {},
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Run } from "./api";
-import { dataColumns, flatRuns, flatten, matches, parseFilter, searchMatch, sortRuns } from "./runs";
+import { arrangeColumns, dataColumns, flatRuns, flatten, matches, moveColumn, parseFilter, searchMatch, sortRuns, type Column } from "./runs";
 
 const run = (id: string, config: Record<string, unknown>, summary: Record<string, unknown>, extra: Partial<Run> = {}): Run => ({
   id, project: "p", name: `name-${id}`, state: "finished", created_at: 0, updated_at: 0, ended_at: 0, heartbeat_at: 0,
@@ -52,5 +52,28 @@ describe("define_metric summaries", () => {
     expect(flatten(s)).toEqual({ "loss.min": 1.48, "loss.last": 1.7912345678901234, acc: { max: 0.93 }, "val.f1": 0.5 });
     const kept = flatten(s, "", {}, true);
     expect(fmtValue(kept.loss)).toBe("min 1.48 · last 1.791");
+  });
+});
+
+describe("column arrangement", () => {
+  const cols: Column[] = ["name", "state", "config.lr", "summary.loss", "summary.img"].map((id) => ({ id, label: id, group: "run", width: 100 }));
+  it("puts named columns in the person's order, the rest after, name first", () => {
+    const out = arrangeColumns(cols, { widths: { "config.lr": 240, name: 300, "summary.loss": 5 }, order: ["summary.loss", "config.lr"] });
+    expect(out.map((c) => c.id)).toEqual(["name", "summary.loss", "config.lr", "state", "summary.img"]);
+    expect(out.map((c) => c.width)).toEqual([300, 40, 240, 100, 100]);
+  });
+  it("moves a dragged column to the place of the one it is dropped on", () => {
+    expect(moveColumn(cols, "summary.loss", "state")).toEqual(["summary.loss", "state", "config.lr", "summary.img"]);
+    expect(moveColumn(cols, "state", "summary.img")).toEqual(["config.lr", "summary.loss", "summary.img", "state"]);
+    expect(moveColumn(cols, "name", "state")).toEqual(["state", "config.lr", "summary.loss", "summary.img"]);
+  });
+});
+
+describe("media columns", () => {
+  it("marks summary keys holding media", () => {
+    const r = { id: "a", config: { lr: 1 }, summary: { loss: 1, sample: { _type: "image-file", path: "x.png" } } } as never;
+    const cols = dataColumns(flatRuns([r]));
+    expect(cols.find((c) => c.id === "summary.sample")?.media).toBe(true);
+    expect(cols.find((c) => c.id === "summary.loss")?.media).toBeUndefined();
   });
 });

@@ -3,7 +3,32 @@
 import type { Run } from "./api";
 import { asNumber, fmtValue, tagOf } from "./format";
 
-export interface Column { id: string; label: string; group: "run" | "config" | "summary"; width: number; numeric?: boolean }
+export interface Column { id: string; label: string; group: "run" | "config" | "summary"; width: number; numeric?: boolean; media?: boolean }
+
+/** How a person arranged the runs table's columns (docs/ui.md, Workspace): widths in pixels and an
+ * order, by column id; kept per project and in saved views. */
+export interface ColumnPrefs { widths: Record<string, number>; order: string[] }
+
+/** `cols` in the person's order (the name column stays first); columns the order does not name
+ * keep their own order after the ones it names, each width as the person set it. */
+export function arrangeColumns(cols: Column[], prefs: ColumnPrefs): Column[] {
+  const rank = new Map(prefs.order.map((id, i) => [id, i]));
+  const [first, ...rest] = cols;
+  const named = rest.filter((c) => rank.has(c.id)).sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
+  const others = rest.filter((c) => !rank.has(c.id));
+  const width = (c: Column) => { const w = prefs.widths[c.id]; return w ? { ...c, width: Math.max(40, Math.min(800, w)) } : c; };
+  return first ? [width(first), ...named.map(width), ...others.map(width)] : [];
+}
+
+/** The order after dragging column `from` onto column `to` (it takes `to`'s place). */
+export function moveColumn(cols: Column[], from: string, to: string): string[] {
+  const ids = cols.slice(1).map((c) => c.id);
+  const i = ids.indexOf(from), j = ids.indexOf(to);
+  if (i < 0 || j < 0 || i === j) return ids;
+  ids.splice(i, 1);
+  ids.splice(j, 0, from);
+  return ids;
+}
 
 const AGGREGATES = new Set(["min", "max", "mean", "first", "last", "best", "copy"]);
 
@@ -54,12 +79,17 @@ export function flatRuns(runs: Run[]): FlatRun[] {
 export function dataColumns(rows: FlatRun[]): Column[] {
   const cfg = new Map<string, boolean>();
   const sum = new Map<string, boolean>();
+  const media = new Set<string>(); // summary keys holding an image, a table, a chart...: hidden by default
   for (const r of rows) {
     for (const [k, v] of Object.entries(r.config)) cfg.set(k, (cfg.get(k) ?? true) && (v === null || asNumber(v) !== null));
-    for (const [k, v] of Object.entries(r.summary)) if (!k.startsWith("_")) sum.set(k, (sum.get(k) ?? true) && (v === null || asNumber(v) !== null));
+    for (const [k, v] of Object.entries(r.summary)) {
+      if (k.startsWith("_")) continue;
+      sum.set(k, (sum.get(k) ?? true) && (v === null || asNumber(v) !== null));
+      if (v && typeof v === "object" && "_type" in (v as object)) media.add(k);
+    }
   }
   const col = (group: "config" | "summary", k: string, numeric: boolean): Column =>
-    ({ id: `${group}.${k}`, label: k, group, width: Math.min(160, Math.max(70, k.length * 7 + 22)), numeric });
+    ({ id: `${group}.${k}`, label: k, group, width: Math.min(160, Math.max(70, k.length * 7 + 22)), numeric, ...(group === "summary" && media.has(k) ? { media: true } : {}) });
   return [...[...cfg].sort().map(([k, n]) => col("config", k, n)), ...[...sum].sort().map(([k, n]) => col("summary", k, n))];
 }
 

@@ -11,6 +11,7 @@ import { flatten } from "../lib/runs";
 import { linePanel } from "../panels/line";
 import type { Panel } from "../panels/panel";
 import { codeTab } from "./runCode";
+import { runEditor } from "./runEdit";
 import { alertsCard, environmentCard } from "./runEnv";
 import { filesTab } from "./runFiles";
 import { systemTab } from "./runSystem";
@@ -30,8 +31,15 @@ export async function runPage(main: HTMLElement, project: string, runId: string,
   const meta = h("span.muted");
   const fillMeta = () => { meta.textContent = `${run.id} · started ${fmtDate(run.created_at)} · ${fmtDuration(run.runtime)} · ${fmtNum(run.rows ?? 0)} rows`; };
   fillMeta();
+  const editor = runEditor(run, (r) => {
+    run = { ...run, name: r.name, tags: r.tags, notes: r.notes };
+    document.title = `${run.name} · ${project} · runyard`;
+    if (crumb) crumb.textContent = run.name;
+    onLive();
+  });
   page.append(
-    h("div.run-head", null, h("h1", null, h("span.swatch", { style: { background: colorOf(project, run.id), width: "14px", height: "14px" } }), run.name), stateEl, meta, alertBadge(run, base)),
+    h("div.run-head", null, h("h1", null, h("span.swatch", { style: { background: colorOf(project, run.id), width: "14px", height: "14px" } }), editor.name), stateEl, meta, alertBadge(run, base), lossFlags(run)),
+    editor.details,
     h("nav.tabs", null, ...TABS.map(([id, label]) => h(`a${id === tab ? ".active" : ""}`, { href: id === "overview" ? base : `${base}/${id}` }, label))),
   );
   const content = h("div");
@@ -205,6 +213,24 @@ async function logsTab(content: HTMLElement, project: string, runId: string): Pr
   };
   await more();
   return () => { void more(); };
+}
+
+/** What was not written or not indexed (docs/ui.md, Run page): the run log's LOSS totals
+ * (flags.lost: writes that failed, such as a full disk) and an ingest failure (flags.index_error). */
+export function lossFlags(run: Run): HTMLElement | null {
+  const lost = run.flags?.lost as { rows?: number; records?: number; first_step?: number; last_step?: number; error?: string } | undefined;
+  const ie = run.flags?.index_error as { message?: string } | string | undefined;
+  const idx = typeof ie === "string" ? ie : ie?.message;
+  if (!lost && !idx) return null;
+  const parts: HTMLElement[] = [];
+  if (lost) {
+    const n = lost.rows ?? 0;
+    const steps = lost.first_step !== undefined && lost.first_step !== null ? ` (steps ${lost.first_step}–${lost.last_step})` : "";
+    parts.push(h("span.loss-flag", { title: `The run could not write everything it logged${lost.error ? `: ${lost.error}` : ""}. Everything logged before and after is kept.` },
+      `⚠ ${n} row${n === 1 ? " was" : "s were"} not written${steps}${lost.records ? `, ${lost.records} other record${lost.records === 1 ? "" : "s"}` : ""}`));
+  }
+  if (idx) parts.push(h("span.loss-flag", { title: "The index could not read part of this run's log; what was indexed before stays, and the next successful pass replaces this." }, `⚠ not fully indexed: ${idx}`));
+  return h("span.loss-flags", null, ...parts);
 }
 
 /** "N alerts" next to the run's state when it raised any (run.alert); links to the overview's list. */

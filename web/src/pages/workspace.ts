@@ -8,11 +8,13 @@ import { RunsTable, type RunsTableState } from "../components/runsTable";
 import { Context, DEFAULT_MAX_RUNS, MAX_RUNS_LIMIT } from "../lib/context";
 import { clear, debounce, emptyState, h, releaseCanvases, whenVisible, whileVisible } from "../lib/dom";
 import { groupKeys, numericKeys, stepMetricOf, type PanelSpec } from "../lib/keys";
-import { addSection, automaticLayout, dropMissing, findPanel, movePanel, reconcile, renameSection, updatePanel, updateSection, type LayoutDoc, type Missing, type PanelDoc } from "../lib/layout";
+import { addSection, automaticLayout, defaultWidth, dropMissing, findPanel, movePanel, reconcile, renameSection, updatePanel, updateSection, type LayoutDoc, type Missing, type PanelDoc } from "../lib/layout";
 import { getParam, setParam } from "../lib/router";
-import { flatten } from "../lib/runs";
+import { flatten, type ColumnPrefs } from "../lib/runs";
 import { asNumber } from "../lib/format";
+import { passesBrushes } from "../lib/compare";
 import { linePanel, xLabel } from "../panels/line";
+import type { BrushState } from "../panels/parallel";
 import { systemLineSettings } from "./runSystem";
 import type { Panel } from "../panels/panel";
 
@@ -42,6 +44,8 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     search: getParam("q") ?? "", filter: getParam("filter") ?? "", sort: getParam("sort") ?? "",
     desc: getParam("desc") === "1", hidden: new Set((getParam("hide") ?? "").split(",").filter(Boolean)),
     hiddenColumns: new Set((getParam("cols") ?? "").split(",").filter(Boolean)),
+    shownMedia: new Set((getParam("mcols") ?? "").split(",").filter(Boolean)),
+    columns: loadColumnPrefs(project),
   };
   const saveState = debounce(() => {
     setParam("q", st.search);
@@ -50,6 +54,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     setParam("desc", st.desc ? "1" : null);
     setParam("hide", [...st.hidden].join(","));
     setParam("cols", [...st.hiddenColumns].join(","));
+    setParam("mcols", [...st.shownMedia].join(","));
     setParam("x", ctx.defaults.xAxis === "_step" ? null : ctx.defaults.xAxis);
     setParam("smooth", ctx.defaults.smoothing ? String(ctx.defaults.smoothing) : null);
     setParam("log", ctx.defaults.logY ? "1" : null);
@@ -84,11 +89,16 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   // series endpoint about a run that has not logged its key.
   let changeSeq = 0;
   let lastChange: Promise<void> = Promise.resolve();
+  // parallel-coordinate brushes (docs/ui.md, Comparing runs): runs outside them leave the shown runs
+  const brush: BrushState = { axes: [], ranges: new Map() };
+  let unbrushed: Run[] = [];
   const table = new RunsTable({
     project, state: st, color: (id) => ctx.color(id),
+    keep: (run) => !brush.ranges.size || passesBrushes(run, brush.axes, brush.ranges),
     onHover: (id) => ctx.setHighlight(id),
     onPickColor: (id, color) => { saveColor(project, id, color); ctx.colors = colors(); table.refresh(); ctx.emit("colors"); },
-    onChange: (_ordered, visible) => {
+    onChange: (_ordered, visible, unkept) => {
+      unbrushed = unkept;
       const my = ++changeSeq;
       const chartRuns = visible.slice(0, ctx.maxRuns);
       chartNote.textContent = visible.length > ctx.maxRuns ? `charts show the first ${ctx.maxRuns} of ${visible.length} shown runs` : "";
@@ -103,7 +113,9 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       });
     },
     onStateChange: saveState,
+    onColumnsChange: () => { saveColumnPrefs(project, st.columns); if (viewName) { dirty = true; renderViewBar(); } },
   });
+  const tableState = st;
   table.setRuns(allRuns);
   await lastChange;
 
@@ -195,7 +207,8 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const sectionsEl = h("div");
   panelsPane.append(sectionsEl);
 
-  const [{ isSummaryMedia, mediaPanel, summaryBarPanel, summaryMediaPanel }, { comparePanel }] = await Promise.all([import("../panels/media"), import("../panels/compare")]);
+  const [{ isSummaryMedia, mediaPanel, summaryBarPanel, summaryMediaPanel }, { comparePanel }, { parallelPanel }, { importancePanel }, { diffPanel }] = await Promise.all([
+    import("../panels/media"), import("../panels/compare"), import("../panels/parallel"), import("../panels/importance"), import("../panels/diff")]);
 
   // --- the layout: automatic from the keys, or a saved view (docs/ui.md) ----------------------
   let viewName: string | null = getParam("view");
@@ -212,7 +225,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     return saved ? reconcile(saved, auto, known()) : { layout: auto, missing: [] as Missing[] };
   };
   const settingsNow = (): Record<string, unknown> => ({ x: ctx.defaults.xAxis, smooth: ctx.defaults.smoothing, log: ctx.defaults.logY,
-    group: ctx.groupBy, band: ctx.groupBand, maxruns: ctx.maxRuns });
+    group: ctx.groupBy, band: ctx.groupBand, maxruns: ctx.maxRuns, columns: st.columns });
   function edit(next: LayoutDoc, rerender = true): void {
     saved = next;
     dirty = true;
@@ -250,6 +263,12 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     if (typeof st.group === "string" || st.group === null) ctx.groupBy = (st.group as string | null) || null;
     if (st.band === "std" || st.band === "minmax") ctx.groupBand = st.band;
     if (typeof st.maxruns === "number") ctx.maxRuns = Math.min(MAX_RUNS_LIMIT, Math.max(1, st.maxruns));
+    const cols = st.columns as Partial<ColumnPrefs> | undefined;
+    if (cols && typeof cols === "object" && Array.isArray(cols.order) && cols.widths && typeof cols.widths === "object") {
+      tableState.columns = { order: cols.order.filter((x): x is string => typeof x === "string"), widths: { ...cols.widths } };
+      saveColumnPrefs(project, tableState.columns);
+      table.relayout();
+    }
     xSel.value = ctx.defaults.xAxis; smooth.value = String(ctx.defaults.smoothing); logBox.checked = ctx.defaults.logY;
     groupSel.value = ctx.groupBy ?? ""; bandSel.value = ctx.groupBand; maxRunsSel.value = String(ctx.maxRuns);
     saveState();
@@ -304,20 +323,25 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   }, 15000);
   disposers.push(() => clearInterval(poll));
 
-  const defaultWidth = (kind: string) => (kind === "table" || kind === "html" || kind === "histogram" ? 3 : 1);
+  const defaultHeight = (kind: string) => (kind === "line" ? 320 : kind === "table" ? 440 : kind === "histogram" ? 380 : 400);
 
   function mountDoc(doc: PanelDoc, container: HTMLElement, section: string, gone: string[]): void {
     const key = doc.keys[0] ?? doc.id;
     const width = doc.width ?? defaultWidth(doc.kind);
-    const el = h(`div.panel${width >= 3 ? ".wide" : ""}`, { dataset: { key, kind: doc.kind, panel: doc.id, section }, style: width === 2 ? { gridColumn: "span 2" } : {} });
+    const wide = doc.span === undefined && width >= 3;
+    // every panel has its height from the start (its own, or its kind's), so nothing below moves
+    // while it loads; a dragged size is any width and height (docs/ui.md, Layout)
+    const el = h(`div.panel.sized${wide ? ".wide" : ""}`, { dataset: { key, kind: doc.kind, panel: doc.id, section },
+      style: { height: `${doc.height ?? defaultHeight(doc.kind)}px`, ...(wide ? {} : { "--span": String(doc.span ?? width) }) } });
     container.append(el);
+    resizable(el, doc);
     const allGone = gone.length && gone.length >= doc.keys.length;
     const build = () => {
       const grip = h("span.grip", { title: "Drag to move this panel (also into another section)" }, "⠿");
       grip.addEventListener("pointerdown", () => { el.draggable = true; });
       const tools = h("span.ptools", null,
         h("button", { title: "Full screen (Esc closes)", "aria-label": "full screen", onclick: () => toggleFull(el) }, "⤢"),
-        h("button", { title: "Width: one, two or all columns", "aria-label": "panel width", onclick: () => edit(updatePanel(effective().layout, doc.id, { width: (width % 3) + 1 })) }, "↔"),
+        h("button", { title: "Width: one, two or all columns (or drag the bottom-right corner to any size)", "aria-label": "panel width", onclick: () => edit(updatePanel(effective().layout, doc.id, { width: (width % 3) + 1, span: undefined })) }, "↔"),
         h("button", { title: "Edit: title, keys, x-axis, y-range, smoothing, runs", "aria-label": "edit panel", onclick: () => editPanel(doc) }, "✎"));
       el.replaceChildren(
         h("div.ph", null, grip, h("span.title", { title: doc.keys.join(", ") }, doc.title ?? key), h("span.badge", null, gone.length && !allGone ? `${gone.length} key gone` : ""), tools),
@@ -345,10 +369,45 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       panels.splice(panels.indexOf(p), 1);
       p = null;
       releaseCanvases(el);
-      const hgt = el.getBoundingClientRect().height;
       build();
-      el.style.minHeight = `${hgt}px`;
     }));
+  }
+
+  /** A corner grip: drag to any width (in fractions of a column) and height; kept in the layout. */
+  function resizable(el: HTMLElement, doc: PanelDoc): void {
+    const grip = h("span.panel-resize", { title: "Drag to resize this panel", "aria-label": "resize panel" });
+    el.append(grip);
+    new MutationObserver(() => { if (!grip.isConnected || grip.parentElement !== el) el.append(grip); }).observe(el, { childList: true });
+    grip.addEventListener("pointerdown", (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      grip.setPointerCapture(e.pointerId);
+      const grid = el.parentElement!;
+      const gap = 10;
+      const cols = Number(getComputedStyle(el).getPropertyValue("--cols")) || 1;
+      const colW = (grid.clientWidth - (cols - 1) * gap) / cols;
+      const r0 = el.getBoundingClientRect();
+      let span = doc.span ?? doc.width ?? 1, height = r0.height;
+      el.classList.remove("wide");
+      el.classList.add("resizing");
+      const move = (ev: PointerEvent) => {
+        const w = Math.max(colW * 0.25, Math.min(grid.clientWidth, r0.width + ev.clientX - e.clientX));
+        span = Math.round(((w + gap) / (colW + gap)) * 100) / 100;
+        height = Math.round(Math.max(160, Math.min(4000, r0.height + ev.clientY - e.clientY)));
+        el.style.setProperty("--span", String(span));
+        el.style.height = `${height}px`;
+      };
+      const up = () => {
+        grip.removeEventListener("pointermove", move);
+        grip.removeEventListener("pointerup", up);
+        el.classList.remove("resizing");
+        doc.span = span;
+        doc.height = height;
+        edit(updatePanel(effective().layout, doc.id, { span, height }), false);
+      };
+      grip.addEventListener("pointermove", move);
+      grip.addEventListener("pointerup", up);
+    });
   }
 
   function toggleFull(el: HTMLElement): void {
@@ -454,14 +513,26 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       for (const p of sec.panels) mountDoc(p, grid, sec.name, goneOf.get(p.id) ?? []);
     }
     renderViewBar();
-    // a scatter of config against summary (docs/ui.md, Workspace)
+    // comparing runs (docs/ui.md, Comparing runs): parallel coordinates, parameter importance,
+    // a scatter of config against summary, and a side-by-side diff
     if (allRuns.length >= 2 && sections.length && (!needle || "compare".includes(needle))) {
       const grid = h("div.grid");
       sectionsEl.append(h("details.section", { open: true, dataset: { section: "Compare" } },
-        h("summary", null, "Compare runs", h("span.count", null, "1")), grid));
-      const el = h("div.panel", { dataset: { kind: "compare" } }, h("div.ph", null, h("span.title", null, "Config against summary"), h("span.badge")), h("div.body"));
-      grid.append(el);
-      disposers.push(whenVisible(el, () => panels.push(comparePanel(el, ctx))));
+        h("summary", null, "Compare runs", h("span.count", null, "4")), grid));
+      const box = (kind: string, title: string, wide: boolean) => {
+        const el = h(`div.panel${wide ? ".wide" : ""}`, { dataset: { kind } }, h("div.ph", null, h("span.title", null, title), h("span.badge")), h("div.body"));
+        grid.append(el);
+        return el;
+      };
+      const pc = box("parallel", "Parallel coordinates", true);
+      const imp = box("importance", "Parameter importance", false);
+      const sc = box("compare", "Config against summary", false);
+      const df = box("diff", "Run diff", true);
+      let scatter: ReturnType<typeof comparePanel> | null = null;
+      disposers.push(whenVisible(pc, () => panels.push(parallelPanel(pc, ctx, () => unbrushed, brush, () => table.refresh()))));
+      disposers.push(whenVisible(imp, () => panels.push(importancePanel(imp, ctx, (key, target) => { scatter?.show(key, target); sc.scrollIntoView({ block: "nearest" }); }))));
+      disposers.push(whenVisible(sc, () => { scatter = comparePanel(sc, ctx); panels.push(scatter); }));
+      disposers.push(whenVisible(df, () => panels.push(diffPanel(df, ctx))));
     }
     // media and charts logged only to the summary (a figure, a custom chart, an image)
     const logged = new Set(projectKeys.map((k) => k.key));
@@ -554,4 +625,18 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     table.destroy();
     if (live) { live.textContent = ""; live.className = "live"; }
   };
+}
+
+/** Column widths and order of a project's runs table, remembered in this browser (a saved view
+ * carries its own, docs/ui.md). */
+function loadColumnPrefs(project: string): ColumnPrefs {
+  try {
+    const v = JSON.parse(localStorage.getItem(`runyard.columns.${project}`) ?? "null") as ColumnPrefs | null;
+    if (v && Array.isArray(v.order) && v.widths && typeof v.widths === "object") return v;
+  } catch { /* unreadable: start afresh */ }
+  return { widths: {}, order: [] };
+}
+
+function saveColumnPrefs(project: string, prefs: ColumnPrefs): void {
+  try { localStorage.setItem(`runyard.columns.${project}`, JSON.stringify(prefs)); } catch { /* storage full or off */ }
 }

@@ -92,7 +92,9 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     every: own.every ?? false,
   });
   const keysDrawn = () => [key, ...(own.extraKeys ?? [])];
-  const height = () => (el.classList.contains("fullscreen") ? Math.max(HEIGHT, window.innerHeight - 190) : HEIGHT);
+  // a panel with a set height (the workspace's) gives the chart what its body has left
+  const height = () => (el.classList.contains("fullscreen") ? Math.max(HEIGHT, window.innerHeight - 190)
+    : el.classList.contains("sized") && body.clientHeight ? Math.max(80, body.clientHeight) : HEIGHT);
 
   // per-chart controls (the gear button in the panel header shows them)
   const gear = h("button", { title: "Chart settings: x-axis, smoothing, log scale, line style", onclick: () => {
