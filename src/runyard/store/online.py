@@ -177,7 +177,8 @@ class _TeamIngestor(Ingestor):
             if stopped is None:
                 break
         ppk = sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk).scalar_subquery()
-        conn.execute(sa.update(s.projects).where(s.projects.c.pk == ppk).values(entity=owner))
+        conn.execute(sa.update(s.projects).where(s.projects.c.pk == ppk, s.projects.c.entity != owner)
+                     .values(entity=owner))  # only when it changes: see ingest._Queries.project_entity
         return records, points
 
 
