@@ -120,15 +120,18 @@ def run_keys(conn: sa.Connection, rpk: int) -> list[dict[str, Any]]:
 
 def project_keys(conn: sa.Connection, project: str) -> list[dict[str, Any]]:
     ppk = _project_pk(conn, project)
-    q = (sa.select(s.run_keys.c.key, s.run_keys.c.kinds).join(s.runs, s.runs.c.pk == s.run_keys.c.run_pk)
-         .where(s.runs.c.project_pk == ppk))
+    # grouped in the database: a project of 1,000 runs x 1,000 keys is a million rows, but only a
+    # few distinct (key, kinds) pairs; merged here in the order runs first logged them
+    q = (sa.select(s.run_keys.c.key, s.run_keys.c.kinds, sa.func.count(), sa.func.min(s.run_keys.c.run_pk))
+         .join(s.runs, s.runs.c.pk == s.run_keys.c.run_pk).where(s.runs.c.project_pk == ppk)
+         .group_by(s.run_keys.c.key, s.run_keys.c.kinds).order_by(sa.func.min(s.run_keys.c.run_pk)))
     merged: dict[str, tuple[list[str], int]] = {}
-    for key, kinds in conn.execute(q):
+    for key, kinds, n, _ in conn.execute(q):
         known, count = merged.get(key, ([], 0))
         for k in loads(kinds):
             if k not in known:
                 known.append(k)
-        merged[key] = (known, count + 1)
+        merged[key] = (known, count + int(n))
     return [{"key": k, "kinds": v[0], "runs": v[1]} for k, v in sorted(merged.items())]
 
 

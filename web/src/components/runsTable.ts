@@ -51,6 +51,7 @@ export class RunsTable {
   private filterError: HTMLElement;
   private menu: HTMLElement | null = null;
   private highlighted: string | null = null;
+  private resizedAt = 0;
 
   constructor(private opts: RunsTableOptions) {
     const st = opts.state;
@@ -163,7 +164,7 @@ export class RunsTable {
       const cell = h(`div.cell${i === 0 ? ".sticky" : ""}${sorted ? ".sorted" : ""}${c.numeric ? ".num" : ""}`, {
         style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` }, title: `${c.group === "run" ? "" : c.group + "."}${c.label} — click to sort, drag to move, drag the edge to resize`,
         role: "columnheader", dataset: { col: c.id }, draggable: i === 0 ? undefined : "true",
-        onclick: () => { if (st.sort === c.id) { if (st.desc) { st.sort = ""; st.desc = false; } else st.desc = true; } else { st.sort = c.id; st.desc = false; } this.refresh(); },
+        onclick: () => { if (Date.now() - this.resizedAt < 400) return; if (st.sort === c.id) { if (st.desc) { st.sort = ""; st.desc = false; } else st.desc = true; } else { st.sort = c.id; st.desc = false; } this.refresh(); },
       }, label, sorted ? (st.desc ? " ↓" : " ↑") : "", this.resizer(c));
       if (i > 0) {
         cell.addEventListener("dragstart", (e) => { e.dataTransfer?.setData("text/x-runyard-column", c.id); });
@@ -202,19 +203,20 @@ export class RunsTable {
     grip.addEventListener("pointerdown", (e) => {
       e.preventDefault();
       e.stopPropagation();
-      grip.setPointerCapture(e.pointerId);
       const x0 = e.clientX, w0 = c.width;
+      // on the window: the header is redrawn while dragging, and the grip with it
       const move = (ev: PointerEvent) => {
         this.opts.state.columns.widths[c.id] = Math.round(Math.max(40, Math.min(800, w0 + ev.clientX - x0)));
         this.layout();
       };
       const up = () => {
-        grip.removeEventListener("pointermove", move);
-        grip.removeEventListener("pointerup", up);
+        window.removeEventListener("pointermove", move);
+        window.removeEventListener("pointerup", up);
+        this.resizedAt = Date.now(); // the click that ends a drag does not sort
         this.opts.onColumnsChange?.();
       };
-      grip.addEventListener("pointermove", move);
-      grip.addEventListener("pointerup", up);
+      window.addEventListener("pointermove", move);
+      window.addEventListener("pointerup", up);
     });
     return grip;
   }

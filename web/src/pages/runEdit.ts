@@ -14,19 +14,34 @@ export function runEditor(run: Run, onSaved: (r: Run) => void): { name: HTMLElem
   const tagsEl = h("span.run-tags");
   const notesEl = h("div.run-notes");
 
-  async function save(fields: { name?: string; tags?: string[]; notes?: string | null }): Promise<boolean> {
-    error.textContent = "";
-    try {
-      const r = await api.editRun(cur.project, cur.id, fields);
-      cur = { ...cur, ...r };
-      onSaved(cur);
-      paint();
-      return true;
-    } catch (e) {
-      error.textContent = `Not saved: ${(e as Error).message}`;
-      return false;
-    }
+  type Fields = { name?: string; tags?: string[]; notes?: string | null };
+  // edits go one after the other, each computed from the run as the previous one left it (two
+  // tags typed quickly are both kept)
+  let queue: Promise<unknown> = Promise.resolve();
+  function save(fields: Fields | (() => Fields)): Promise<boolean> {
+    const next = queue.then(async () => {
+      error.textContent = "";
+      try {
+        const r = await api.editRun(cur.project, cur.id, typeof fields === "function" ? fields() : fields);
+        cur = { ...cur, ...r };
+        onSaved(cur);
+        paint();
+        return true;
+      } catch (e) {
+        error.textContent = `Not saved: ${(e as Error).message}`;
+        return false;
+      }
+    });
+    queue = next;
+    return next;
   }
+  const add = h("input.tag-input", { type: "text", placeholder: "+ tag", "aria-label": "add tag", maxlength: "64" });
+  add.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || !add.value.trim()) return;
+    const t = add.value.trim();
+    add.value = "";
+    void save(() => ({ tags: (cur.tags ?? []).includes(t) ? cur.tags : [...(cur.tags ?? []), t] }));
+  });
 
   function editName(): void {
     const input = h("input.name-input", { type: "text", value: cur.name, "aria-label": "run name", maxlength: "200" });
@@ -50,15 +65,10 @@ export function runEditor(run: Run, onSaved: (r: Run) => void): { name: HTMLElem
 
   function paint(): void {
     nameEl.textContent = cur.name;
-    const add = h("input.tag-input", { type: "text", placeholder: "+ tag", "aria-label": "add tag", maxlength: "64" });
-    add.addEventListener("keydown", (e) => {
-      if (e.key !== "Enter" || !add.value.trim()) return;
-      const t = add.value.trim();
-      if (!(cur.tags ?? []).includes(t)) void save({ tags: [...(cur.tags ?? []), t] });
-      else add.value = "";
-    });
+    const typing = document.activeElement === add;
     tagsEl.replaceChildren(...(cur.tags ?? []).map((t) => h("span.tag.editable", { dataset: { tag: t } }, t,
-      h("button.untag", { title: `Remove tag ${t}`, "aria-label": `remove tag ${t}`, onclick: () => void save({ tags: cur.tags.filter((x) => x !== t) }) }, "×"))), add);
+      h("button.untag", { title: `Remove tag ${t}`, "aria-label": `remove tag ${t}`, onclick: () => void save(() => ({ tags: cur.tags.filter((x) => x !== t) })) }, "×"))), add);
+    if (typing) add.focus();
     const shown = h("div.notes-text", { title: "Click to edit the notes", tabindex: "0", role: "button", "aria-label": "edit notes" },
       cur.notes ? cur.notes : h("span.faint", null, "Add notes…"));
     const editNotes = () => {

@@ -72,6 +72,13 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const disposers: (() => void)[] = [];
   const chartNote = h("span.faint");
 
+  // When every key is logged by every run (a sweep), each run's keys are the project's: known
+  // without one request per run, so the first charts wait for nothing else.
+  const everyRunHasEveryKey = () => projectKeys.length > 0 && projectKeys.every((k) => (k.runs ?? 0) >= allRuns.length);
+  if (everyRunHasEveryKey()) {
+    const all = new Set(projectKeys.map((k) => k.key));
+    for (const r of allRuns) ctx.runKeys.set(r.id, all); // shared, and copied before a live event adds to it
+  }
   const pendingKeys = new Map<string, Promise<void>>();
   const fetchKeys = (runs: Run[]) => Promise.all(runs.filter((r) => !ctx.runKeys.has(r.id)).map((r) => {
     let p = pendingKeys.get(r.id);
@@ -332,7 +339,8 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     // every panel has its height from the start (its own, or its kind's), so nothing below moves
     // while it loads; a dragged size is any width and height (docs/ui.md, Layout)
     const el = h(`div.panel.sized${wide ? ".wide" : ""}`, { dataset: { key, kind: doc.kind, panel: doc.id, section },
-      style: { height: `${doc.height ?? defaultHeight(doc.kind)}px`, ...(wide ? {} : { "--span": String(doc.span ?? width) }) } });
+      style: { height: `${doc.height ?? defaultHeight(doc.kind)}px` } });
+    if (!wide) el.style.setProperty("--span", String(doc.span ?? width)); // a custom property: not settable by assignment
     container.append(el);
     resizable(el, doc);
     const allGone = gone.length && gone.length >= doc.keys.length;
@@ -381,7 +389,6 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     grip.addEventListener("pointerdown", (e) => {
       e.preventDefault();
       e.stopPropagation();
-      grip.setPointerCapture(e.pointerId);
       const grid = el.parentElement!;
       const gap = 10;
       const cols = Number(getComputedStyle(el).getPropertyValue("--cols")) || 1;
@@ -398,15 +405,15 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
         el.style.height = `${height}px`;
       };
       const up = () => {
-        grip.removeEventListener("pointermove", move);
-        grip.removeEventListener("pointerup", up);
+        window.removeEventListener("pointermove", move);
+        window.removeEventListener("pointerup", up);
         el.classList.remove("resizing");
         doc.span = span;
         doc.height = height;
         edit(updatePanel(effective().layout, doc.id, { span, height }), false);
       };
-      grip.addEventListener("pointermove", move);
-      grip.addEventListener("pointerup", up);
+      window.addEventListener("pointermove", move); // on the window: the panel may redraw under the pointer
+      window.addEventListener("pointerup", up);
     });
   }
 
@@ -597,7 +604,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     Object.assign(known, { state: ev.state, last_step: ev.last_step, rows: ev.rows, runtime: ev.runtime, summary: ev.summary });
     table.refresh();
     if (ev.new_keys.length) {
-      const mine = ctx.runKeys.get(ev.id) ?? new Set<string>();
+      const mine = new Set(ctx.runKeys.get(ev.id) ?? []);
       ev.new_keys.forEach((k) => mine.add(k));
       ctx.runKeys.set(ev.id, mine);
       if (ev.new_keys.some((k) => !projectKeys.some((pk) => pk.key === k))) refreshKeys();
