@@ -57,6 +57,10 @@ def run_mlflow_anchor(pg_url: str, tmp: Path, runs: int, metrics: int, steps_per
                       batch_interval: float, in_flight: int, drain_s: float,
                       postgres_procs: list[psutil.Process]) -> dict[str, Any]:
     """Run the workload against a fresh MLflow tracking server; return its figures."""
+    # a call gets one retry and at most 60 s (MLflow's own default, 7 retries with backoff, would
+    # keep this process alive for many minutes after the server is gone)
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
     from mlflow import MlflowClient
     from mlflow.entities import Metric
 

@@ -295,3 +295,45 @@ def test_live_updates_are_notified_by_postgresql(team: tuple[InProcessClient, An
         viewer.join(30)
     assert listener.wakeups > woken
     assert streamed and f'"id": "{run_id}"' in streamed[0] and '"state": "finished"' in streamed[0]
+
+
+def test_reindex_rebuilds_the_index_from_the_logs_it_holds(team: tuple[InProcessClient, Any]) -> None:
+    """``runyard server reindex``: the index emptied and rebuilt from ``log_segments`` answers as
+    before (runs, summaries, keys, history, chart series); users and keys are kept."""
+    from click.testing import CliRunner
+
+    from runyard.cli import main
+
+    client, store = team
+    key = create_user(store, "alice")
+    h = {"X-Api-Key": key}
+    runs = [logged_run(n) for n in (40, 300)]
+    for run_id, log in runs:  # in several batches, cut between frames
+        ends = frame_ends(log)
+        cuts = [0, ends[len(ends) // 3], ends[2 * len(ends) // 3], len(log)]
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            assert send(client, key, run_id, a, log[a:b], log[:16]).status_code == 200
+
+    def reads() -> list[Any]:
+        out: list[Any] = []
+        for run_id, _ in runs:
+            doc = client.get(f"/api/runs/vision/{run_id}", headers=h).json()
+            out.append({k: v for k, v in doc.items() if k not in ("updated_at", "seq")})
+            out.append(client.get(f"/api/runs/vision/{run_id}/keys", headers=h).json())
+            out.append(client.get(f"/api/runs/vision/{run_id}/history?page_size=1000", headers=h).json()["rows"])
+            series = client.get(f"/api/runs/vision/{run_id}/series?key=loss&max_points=50", headers=h).json()
+            out.append({k: v for k, v in series.items() if k != "elapsed_ms"})
+        out.append([{k: v for k, v in p.items() if k != "updated_at"}  # the time of the latest ingest
+                    for p in client.get("/api/projects", headers=h).json()["projects"]])
+        return out
+
+    before = reads()
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar_one() == 2
+    url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    done = CliRunner().invoke(main, ["server", "reindex", "--db", url, "--db-schema", store.schema],
+                              catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "reindexed 2 run(s)" in done.output
+    assert reads() == before
+    assert client.get("/api/whoami", headers=h).json()["user"] == "alice"  # keys kept

@@ -161,6 +161,13 @@ def test_glb_from_a_text_stream_without_a_file_needs_bytes(tmp_path: Path) -> No
         Object3D(io.StringIO("glTF..."), file_type="glb")
 
 
+def test_a_box_without_corners_is_kept_as_wandb_keeps_it(tmp_path: Path) -> None:
+    obj = Object3D.from_point_cloud(points=[], boxes=[{"corners": [], "label": "empty", "color": [0, 0, 0]}])
+    ref = obj.to_ref(MediaStore(tmp_path))
+    scene = json.loads((tmp_path / ref["path"]).read_text())
+    assert scene["boxes"] == [{"corners": [], "label": "empty", "color": [0, 0, 0]}] and scene["points"] == []
+
+
 def test_bad_box_and_vector_shapes_fail() -> None:
     scene = _reference_scene()
     scene["boxes"][1]["corners"] = [[0, 0, 0]] * 7

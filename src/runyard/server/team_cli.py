@@ -94,6 +94,20 @@ def server_command() -> Any:
             uvicorn.run("runyard.server.team_cli:app_from_env", factory=True, host=host, port=port,
                         workers=workers, log_level=level)
 
+    @server.command("reindex", help="Rebuild the team server's index from the run logs it holds (users, keys "
+                                    "and logs are kept). Servers may keep running: a batch for a run not "
+                                    "rebuilt yet is answered 503 and retried by its sender.")
+    @_db_option
+    def reindex(db: str, db_schema: str | None) -> None:
+        from ..store.online import reindex as rebuild
+
+        store = _store(db, db_schema)
+        try:
+            runs, records, points = rebuild(store, lambda p, r, n, k: click.echo(f"  {p}/{r}: {n} records, {k} points"))
+        finally:
+            store.close()
+        click.echo(f"reindexed {runs} run(s): {records} records, {points} points")
+
     @server.group("admin", help="Manage the team server's users, teams and keys (straight in its database).")
     def admin() -> None:
         pass

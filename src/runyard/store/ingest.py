@@ -589,8 +589,11 @@ class _Queries:
         self.next_seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)
         self.insert_run = sa.insert(s.runs)
         self.insert_cursor = sa.insert(s.cursors)
+        # only when it changes: an UPDATE that changes nothing would still lock the project's row,
+        # which every batch of every run of the project would then queue for
         self.project_entity = sa.update(s.projects).where(
-            s.projects.c.pk == sa.select(s.runs.c.project_pk).where(s.runs.c.pk == pk).scalar_subquery()
+            s.projects.c.pk == sa.select(s.runs.c.project_pk).where(s.runs.c.pk == pk).scalar_subquery(),
+            s.projects.c.entity != sa.bindparam("v_entity"),
         ).values(entity=sa.bindparam("v_entity"))
         self.insert = {t.name: sa.insert(t) for t in (s.run_fields, s.run_keys, s.series, s.hists, s.media,
                                                       s.output, s.artifact_events)}

@@ -18,6 +18,7 @@ the index can be rebuilt from them, and ``SegmentStream`` reads them back like a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,8 +177,35 @@ class _TeamIngestor(Ingestor):
             if stopped is None:
                 break
         ppk = sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk).scalar_subquery()
-        conn.execute(sa.update(s.projects).where(s.projects.c.pk == ppk).values(entity=owner))
+        conn.execute(sa.update(s.projects).where(s.projects.c.pk == ppk, s.projects.c.entity != owner)
+                     .values(entity=owner))  # only when it changes: see ingest._Queries.project_entity
         return records, points
+
+
+def reindex(store: Store, progress: Callable[[str, str, int, int], None] | None = None) -> tuple[int, int, int]:
+    """Rebuild a team server's index from the run logs it holds (``log_segments``), as ``runyard
+    reindex`` rebuilds a folder's from its files: the index tables are emptied, then each run's
+    log is ingested from offset 0 in one transaction of its own. The team tables (users, keys,
+    owners, the logs themselves, file hashes) are kept. A batch that arrives meanwhile for a run
+    not rebuilt yet is answered 503 (its index is behind its log) and its sender retries.
+    ``progress(project, run_id, records, points)`` follows each run. Returns (runs, records, points)."""
+    with store.read() as conn:
+        held = conn.execute(sa.select(t.online_runs.c.project, t.online_runs.c.run_id, t.online_runs.c.end_offset)
+                            .where(t.online_runs.c.end_offset > 0)
+                            .order_by(t.online_runs.c.project, t.online_runs.c.run_id)).all()
+        owners = dict(conn.execute(sa.select(t.project_owners.c.project, t.entities.c.name).select_from(
+            t.project_owners.join(t.entities, t.entities.c.pk == t.project_owners.c.entity_pk))).all())
+    store.clear()
+    total_records = total_points = 0
+    for project, run_id, end in held:
+        with store.begin() as conn:
+            records, points = _TeamIngestor(_ROOT, store).apply(
+                conn, project, run_id, owners.get(project, "local"), SegmentStream(conn, project, run_id), 0, int(end))
+        total_records += records
+        total_points += points
+        if progress is not None:
+            progress(project, run_id, records, points)
+    return len(held), total_records, total_points
 
 
 def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:

@@ -8,7 +8,8 @@ Point clouds and scenes are stored as one compact JSON file a three.js viewer lo
     {"type": "points" | "lidar/beta",
      "format": "xyz" | "xyzc" | "xyzrgb",
      "points": [[x, y, z], ...] | [[x, y, z, c], ...] | [[x, y, z, r, g, b], ...],
-     "boxes": [{"corners": [[x, y, z] × 8], "label"?: str, "color"?: [r, g, b], "score"?: num}],
+     "boxes": [{"corners": [[x, y, z] × 8] (or [], kept, not drawn), "label"?: str, "color"?: [r, g, b],
+                "score"?: num}],
      "vectors": [{"start": [x, y, z], "end": [x, y, z]}]}
 
 Categories ``c`` and colours ``r, g, b`` are integers; colours are clipped to 0–255 (the
@@ -112,7 +113,9 @@ def _box(box: Any, i: int) -> dict[str, Any]:
         corners = np.asarray(box["corners"], dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise ValueError(f"Object3D: boxes[{i}]['corners'] must be 8 points [x, y, z]") from e
-    if corners.shape != (8, 3):
+    if corners.size == 0:
+        corners = corners.reshape(0, 3)  # no corners, as wandb accepts: the box is kept and not drawn
+    elif corners.shape != (8, 3):
         raise ValueError(f"Object3D: boxes[{i}]['corners'] must have shape 8×3, got {corners.shape}")
     if not np.all(np.isfinite(corners)):
         raise ValueError(f"Object3D: boxes[{i}]['corners'] holds NaN or infinity")
