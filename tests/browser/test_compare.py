@@ -174,6 +174,9 @@ def test_compare_in_dark(browser: Any, sweep: Served) -> None:
             page.locator('.panel[data-kind="diff"]').scroll_into_view_if_needed()
             page.wait_for_timeout(300)
             shot(page, f"compare-{size[0]}-dark-diff")
+            page.goto(sweep.url + "/p/losses/r/lossy001")
+            expect(page.locator(".run-head .loss-flag")).to_be_visible()
+            shot(page, f"run-edit-and-losses-{size[0]}-dark")
         finally:
             context.close()
 
@@ -235,6 +238,8 @@ def test_losses_are_shown(page: Any, sweep: Served) -> None:
     page.goto(sweep.url + "/p/losses/r/lossy001")
     expect(page.locator(".run-head .loss-flag")).to_have_text("⚠ 3 rows were not written (steps 5–7), 1 other record")
     expect(page.locator(".run-head .loss-flag")).to_have_attribute("title", "The run could not write everything it logged: [Errno 28] No space left on device. Everything logged before and after is kept.")
-    shot(page, "run-lost-rows-1400-light")
+    for size in ((1400, 900), (1280, 800)):
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        shot(page, f"run-lost-rows-{size[0]}-light")
     page.goto(sweep.url + "/p/losses/r/badstep1")
     expect(page.locator(".run-head .loss-flag")).to_contain_text("not fully indexed")

@@ -1,8 +1,8 @@
 """Which config values matter for a summary metric (docs/ui.md, "Comparing runs"): for each
 config key, its correlation with the metric across runs, and, when scikit-learn is installed,
-a random forest's importance (mean decrease in impurity over 100 trees, seeded, so the same runs
-give the same table). Computed here rather than in the browser: the forest is scikit-learn's,
-and the runs' config and summary are already in the index."""
+a random forest's importance (mean decrease in impurity over 100 trees, seeded and fed the runs
+in id order, so the same runs give the same table). Computed here rather than in the browser:
+the forest is scikit-learn's, and the runs' config and summary are already in the index."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def install(app: FastAPI, store: Store) -> None:
         with store.read() as conn:
             ppk = q._project_pk(conn, project)
             rows = conn.execute(sa.select(s.runs.c.run_id, s.runs.c.config, s.runs.c.summary)
-                                .where(s.runs.c.project_pk == ppk)).all()
+                                .where(s.runs.c.project_pk == ppk).order_by(s.runs.c.run_id)).all()
         docs = [{"config": loads(r[1]), "summary": loads(r[2])} for r in rows if wanted is None or r[0] in wanted]
         return importance(docs, target)
 

@@ -63,7 +63,7 @@ export function comparePanel(el: HTMLElement, ctx: Context): ComparePanel {
     canvas.height = H * dpr;
     const g = canvas.getContext("2d")!;
     g.scale(dpr, dpr);
-    const pad = { l: 56, r: 12, t: 10, b: 28 };
+    const pad = { l: 56, r: 26, t: 10, b: 28 };
     const data = ctx.runs.map((run) => ({ run, x: asNumber(flatten(run.config ?? {})[xSel.value]), y: asNumber(flatten(run.summary ?? {})[ySel.value]) }))
       .filter((p) => p.x !== null && p.y !== null && Number.isFinite(p.x) && Number.isFinite(p.y)) as { run: Run; x: number; y: number }[];
     if (autoLog) {
