@@ -209,7 +209,9 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
     # -- blobs -------------------------------------------------------------------------------------
 
     @app.post("/api/blobs/missing", tags=["blobs"],
-              description='Which of these sha256 hashes the blob store lacks: `{"hashes": [...]}` → `{missing}`.')
+              description='Which of these sha256 hashes the blob store lacks: `{"hashes": [...]}` → `{missing, '
+                          'uploads}`; `uploads` maps each missing hash to a presigned `{url, headers}` when the '
+                          'store presigns (S3), to PUT the bytes to directly.')
     def blobs_missing(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
         _user(request)
         hashes = body.get("hashes")
@@ -219,7 +221,11 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             wanted = [check_digest(h) for h in hashes]
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
-        return {"missing": blob_call(blobs.missing, wanted)}
+        missing = blob_call(blobs.missing, wanted)
+        # a store that presigns (S3): each missing blob may go straight to it, checked by its hash
+        presign = getattr(blobs, "presign_put", None)
+        uploads = {d: u for d in missing if (u := presign(d)) is not None} if presign is not None else {}
+        return {"missing": missing, "uploads": uploads}
 
     @app.put("/api/blobs/{digest}", tags=["blobs"],
              description="Upload a blob; refused (400) when the body's sha256 is not `digest`.")

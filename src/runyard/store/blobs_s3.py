@@ -15,6 +15,7 @@ invariants of ``blobs.py`` on S3, which has no rename:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import tempfile
@@ -63,6 +64,7 @@ class S3BlobStore(BlobStore):
             boto3, bconfig = _boto3()
             endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL") or None
             config = bconfig.Config(
+                signature_version="s3v4",  # presigned URLs that carry a checksum (presign_put)
                 max_pool_connections=max(10, 2 * self.parallel),
                 retries={"max_attempts": 5, "mode": "standard"},
                 s3={"addressing_style": "path"} if endpoint else None,
@@ -72,6 +74,21 @@ class S3BlobStore(BlobStore):
                 config=config,
             )
         self.client = client
+
+    def presign_put(self, digest: str, expires: int = 3600) -> dict[str, Any] | None:
+        """A URL a client may PUT blob ``digest`` to, straight to the bucket: ``{url, headers}``.
+
+        The URL is signed (SigV4) with the blob's sha256 as its ``x-amz-checksum-sha256``, so the
+        store itself refuses bytes whose hash is not ``digest`` (checked on SeaweedFS:
+        ``BadDigest``), as the server does for uploads through it. None when the client was not
+        made for SigV4 (an older signature cannot carry the checksum)."""
+        if getattr(self.client.meta.config, "signature_version", None) != "s3v4":
+            return None
+        checksum = base64.b64encode(bytes.fromhex(digest)).decode()
+        url = self.client.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": self._key(digest), "ChecksumSHA256": checksum},
+            ExpiresIn=expires)
+        return {"url": url, "headers": {"x-amz-checksum-sha256": checksum}}
 
     def _key(self, digest: str) -> str:
         key = blob_key(digest)
