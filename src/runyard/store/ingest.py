@@ -418,7 +418,7 @@ class Ingestor:
                 {"run_pk": run_pk, "key": k, "kinds": texts.get(tuple(v)) or texts.setdefault(tuple(v), dumps(v))}
                 for k, v in all_kinds.items()])
         if batch.series or batch.shapes or batch.blocks:
-            self._write_series(conn, run_pk, batch, new_run=fresh)
+            self._write_series(conn, run_pk, batch, new_run=fresh, ended=state.state != RUNNING)
         for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
                              (s.artifact_events, batch.artifacts)):
             if items:
@@ -433,7 +433,8 @@ class Ingestor:
         conn.execute(q.insert_cursor, dict(run_pk=run_pk, offset=offset, state=blob, updated_at=time.time()))
 
     @staticmethod
-    def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False) -> None:
+    def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False,
+                      ended: bool = False) -> None:
         existing = {} if new_run else {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
             _queries().series, {"p_pk": run_pk})}
         points, first = _key_points(batch)
@@ -451,7 +452,7 @@ class Ingestor:
         for key, pts in points.items():
             spk, n, mono, held = existing[key]
             items.append((spk, n, mono, held, pts))
-        ser.append_live(conn, items)
+        ser.append_live(conn, items, seal=ended)  # a run that has ended gets no more points: no tail
 
     def _check_liveness(self, folder: Path) -> RunReport | None:
         """A quiet running run: re-check now and then whether its process is still alive."""
