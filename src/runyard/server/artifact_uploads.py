@@ -25,9 +25,9 @@ from fastapi import Body, FastAPI, Request
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
 from ..store.db import Store
-from .auth import Auth, AuthError
+from .auth import Auth
 from .errors import ApiError
-from .team import _user, blob_call
+from .team import _user, blob_call, owner_for_write
 
 MAX_PARTS = 10_000
 
@@ -83,16 +83,7 @@ def _compose(blobs: BlobStore, digest: str, parts: list[str], size: int) -> dict
 
 def install_artifact_uploads(app: FastAPI, store: Store, blobs: BlobStore, auth: Auth) -> None:
     def writable(request: Request, project: str, entity: str | None) -> None:
-        user = _user(request)
-        wanted = entity or user.name
-        if wanted not in user.entities:
-            raise ApiError(403, f"your key cannot write to entity {wanted!r}")
-        try:
-            owner = auth.claim_project(project, wanted)
-        except AuthError as exc:
-            raise ApiError(403, str(exc)) from None
-        if owner not in user.entities:
-            raise ApiError(403, "your key has no access to this project")
+        owner_for_write(auth, _user(request), project, entity)
 
     @app.post("/api/artifacts/blobs/{digest}/compose", tags=["artifacts"],
               description='Join uploaded part blobs into one blob: `{"parts": [sha256, ...], "size": N}`; '

@@ -47,6 +47,21 @@ _PATH = re.compile(r"^(media|files)/[^\x00]+$")
 MAX_BLOB_BYTES = 256 << 20  # one media file or run file sent through the server (held in memory)
 
 
+def owner_for_write(auth: Auth, user: User, project: str, entity: str | None) -> str:
+    """The entity owning ``project`` (claimed for ``entity`` or the user when new); 403 when the
+    caller may not write to it."""
+    wanted = entity or user.name
+    if wanted not in user.entities:
+        raise ApiError(403, f"your key cannot write to entity {wanted!r}")
+    try:
+        owner = auth.claim_project(project, wanted)
+    except AuthError as exc:
+        raise ApiError(403, str(exc)) from None
+    if owner not in user.entities:
+        raise ApiError(403, "your key has no access to this project")
+    return owner
+
+
 def _user(request: Request) -> User:
     user = request.scope.get("state", {}).get("user")
     if not isinstance(user, User):  # the middleware lets nothing else through
@@ -113,18 +128,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
     app.add_exception_handler(sa.exc.InterfaceError, _database_down)
 
     def owner_of(user: User, project: str, entity: str | None) -> str:
-        """The entity owning ``project`` (claimed for ``entity`` or the user when new); 403 when
-        the caller may not write to it."""
-        wanted = entity or user.name
-        if wanted not in user.entities:
-            raise ApiError(403, f"your key cannot write to entity {wanted!r}")
-        try:
-            owner = auth.claim_project(project, wanted)
-        except AuthError as exc:
-            raise ApiError(403, str(exc)) from None
-        if owner not in user.entities:
-            raise ApiError(403, "your key has no access to this project")
-        return owner
+        return owner_for_write(auth, user, project, entity)
 
     # -- sign-in ---------------------------------------------------------------------------------
 
