@@ -55,12 +55,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from runyard.log.framing import MAGIC, frame  # noqa: E402
 from runyard.log.records import Kind, encode  # noqa: E402
-from runyard.server.auth import create_user  # noqa: E402
 from runyard.store import schema as s_schema  # noqa: E402
-from runyard.store import team_schema  # noqa: E402
-from runyard.store.db import Store, migration_lock  # noqa: E402
-from runyard.store.fixtures import postgres_url, unique_schema  # noqa: E402
-from team_cluster import ServerProcess  # noqa: E402
+from runyard.store.fixtures import postgres_url  # noqa: E402
+from team_cluster import ServerProcess, team_store  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlflow_anchor import run_mlflow_anchor  # noqa: E402
@@ -251,12 +248,7 @@ def main() -> None:
     url = postgres_url()
     if url is None:
         sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-    schema = unique_schema()
-    store = Store(url, schema=schema)
-    with store.begin() as conn:
-        migration_lock(conn)
-        team_schema.migrate(conn)
-    key = create_user(store, "bench")
+    store, schema, key = team_store(url, "bench")
     tmp = Path(tempfile.mkdtemp(prefix="runyard-server-load-"))
     argv = ["--db", url, "--db-schema", schema, "--blobs", str(tmp / "blobs")]
     servers = [ServerProcess(argv, {"RUNYARD_LOG_LEVEL": "error"}, tmp / f"server{i}.log") for i in range(2)]

