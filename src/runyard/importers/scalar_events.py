@@ -45,6 +45,22 @@ class Scalars:
     tag: npt.NDArray[np.int64]  # index into ``tags``
     tags: list[str]
 
+    def take(self, index: npt.NDArray[np.int64]) -> Scalars:
+        """These events at ``index``, in that order."""
+        return Scalars(self.record[index], self.step[index], self.wall[index], self.value[index], self.tag[index],
+                       self.tags)
+
+    @staticmethod
+    def concat(parts: list[Scalars], tags: list[str]) -> Scalars:
+        """The events of ``parts`` one after the other; their ``tag`` indices must be into ``tags``."""
+        if not parts:
+            none = _none()
+            none.tags = tags
+            return none
+        return Scalars(np.concatenate([p.record for p in parts]), np.concatenate([p.step for p in parts]),
+                       np.concatenate([p.wall for p in parts]), np.concatenate([p.value for p in parts]),
+                       np.concatenate([p.tag for p in parts]), tags)
+
 
 def _rows(buf: npt.NDArray[np.uint8], pos: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.uint8]:
     """``buf[p : p + width]`` for every ``p``, as an ``(n, width)`` array; bytes past the end of

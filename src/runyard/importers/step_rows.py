@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .scalar_events import Scalars
+
 _BLOCK_BYTES = 1 << 20  # a ROWS record stays near this size
 
 
@@ -28,28 +30,16 @@ class Block:
     values: npt.NDArray[np.float64]
 
 
-@dataclass
-class Loose:
-    """Scalars of steps that also hold other values: they join those rows one by one."""
-
-    step: npt.NDArray[np.int64]
-    seq: npt.NDArray[np.int64]
-    wall: npt.NDArray[np.float64]
-    tag: npt.NDArray[np.int64]
-    value: npt.NDArray[np.float64]
-
-
-def gather(step: npt.NDArray[np.int64], seq: npt.NDArray[np.int64], wall: npt.NDArray[np.float64],
-           tag: npt.NDArray[np.int64], value: npt.NDArray[np.float64], tags: list[str],
-           other_steps: npt.NDArray[np.int64]) -> tuple[list[Block], Loose]:
-    """Blocks of the scalars at steps not in ``other_steps`` (sorted), and the loose scalars at
-    those steps. ``seq`` orders events as they came in the files."""
-    order = np.lexsort((seq, tag, step))
-    step, seq, wall, tag, value = step[order], seq[order], wall[order], tag[order], value[order]
-    loose_mask = np.isin(step, other_steps)
-    loose = Loose(step[loose_mask], seq[loose_mask], wall[loose_mask], tag[loose_mask], value[loose_mask])
-    keep = ~loose_mask
-    step, wall, tag, value = step[keep], wall[keep], tag[keep], value[keep]
+def gather(sc: Scalars, other_steps: npt.NDArray[np.int64]) -> tuple[list[Block], Scalars]:
+    """Blocks of the scalars at steps not in ``other_steps`` (sorted), and the scalars at those
+    steps, which join those steps' other values one by one. ``sc.record`` orders events as they
+    came in the files."""
+    order = np.lexsort((sc.record, sc.tag, sc.step))
+    sc = sc.take(order)
+    loose_mask = np.isin(sc.step, other_steps)
+    loose = sc.take(np.flatnonzero(loose_mask))
+    rest = sc.take(np.flatnonzero(~loose_mask))
+    step, wall, tag, value, tags = rest.step, rest.wall, rest.tag, rest.value, rest.tags
     if len(step) == 0:
         return [], loose
     row_start = np.flatnonzero(np.r_[True, step[1:] != step[:-1]])

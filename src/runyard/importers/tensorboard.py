@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .report import ImportReport
 from .scalar_events import Scalars, decode
@@ -72,10 +71,8 @@ class _Run:
         self.plugins: dict[str, str] = {}  # tag -> plugin name (only the first event carries it)
         self.config: dict[str, Any] = {}
         self.first_time: float | None = None
-        self.tags: dict[str, int] = {}
-        self.scalars: list[tuple[npt.NDArray[np.int64], ...]] = []  # step, seq, tag id; wall; value
-        self.scalar_walls: list[npt.NDArray[np.float64]] = []
-        self.scalar_values: list[npt.NDArray[np.float64]] = []
+        self.tags: dict[str, int] = {}  # tag -> its index in the run's scalars
+        self.scalars: list[Scalars] = []  # each file's, records numbered across files, tags the run's
 
     def put(self, step: int, wall_time: float, key: str, value: Any, seq: int) -> None:
         row = self.rows.get(step)
@@ -92,9 +89,8 @@ class _Run:
 
     def add_scalars(self, sc: Scalars, seq_base: int) -> None:
         ids = np.array([self.tags.setdefault(t, len(self.tags)) for t in sc.tags], np.int64)
-        self.scalars.append((sc.step, sc.record + seq_base, ids[sc.tag] if len(ids) else sc.tag))
-        self.scalar_walls.append(sc.wall)
-        self.scalar_values.append(sc.value)
+        self.scalars.append(Scalars(sc.record + seq_base, sc.step, sc.wall, sc.value,
+                                    ids[sc.tag] if len(ids) else sc.tag, []))
         if len(sc.wall):
             self.seen(float(sc.wall.min()))
 
@@ -102,19 +98,14 @@ class _Run:
         """The scalar blocks, and the other rows (scalars of their steps merged in) by step."""
         other = np.array(sorted(self.rows), np.int64)
         names = list(self.tags)
-        if self.scalars:
-            step, seq, tag = (np.concatenate([part[i] for part in self.scalars]) for i in range(3))
-            blocks, loose = gather(step, seq, np.concatenate(self.scalar_walls), tag,
-                                   np.concatenate(self.scalar_values), names, other)
-            for st, sq, w, t, v in zip(loose.step.tolist(), loose.seq.tolist(), loose.wall.tolist(),
-                                       loose.tag.tolist(), loose.value.tolist(), strict=True):
-                wall, values = self.rows[st]
-                if names[t] not in values or values[names[t]][0] < sq:
-                    values[names[t]] = (sq, v)
-                if w > wall:
-                    self.rows[st] = (w, values)
-        else:
-            blocks = []
+        blocks, loose = gather(Scalars.concat(self.scalars, names), other)
+        for sq, st, w, v, t in zip(loose.record.tolist(), loose.step.tolist(), loose.wall.tolist(),
+                                   loose.value.tolist(), loose.tag.tolist(), strict=True):
+            wall, values = self.rows[st]
+            if names[t] not in values or values[names[t]][0] < sq:
+                values[names[t]] = (sq, v)
+            if w > wall:
+                self.rows[st] = (w, values)
         rows = [(st, self.rows[st][0], {k: v for k, (_, v) in self.rows[st][1].items()}) for st in other.tolist()]
         return blocks, rows
 
