@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,12 +21,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def served_team(tmp_path: Path) -> Iterator[ServedTeam]:
-    """A team server in this process (uvicorn on loopback) on PostgreSQL, in a schema of its own
-    that is dropped after, with its blobs in a folder and one user, alice."""
+def team_app(tmp_path: Path) -> Iterator[Any]:
+    """A team server's app (FastAPI) on PostgreSQL, in a schema of its own that is dropped after,
+    with its blobs in a folder."""
     from runyard.server.app import create_app
-    from runyard.server.auth import create_user
-    from runyard.server.testing import serve_in_thread
     from runyard.store.blobs import LocalBlobStore
     from runyard.store.fixtures import postgres_url, unique_schema
 
@@ -33,10 +32,19 @@ def served_team(tmp_path: Path) -> Iterator[ServedTeam]:
     if url is None:
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
     app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
-    store = app.state.store
     try:
-        key = create_user(store, "alice")
-        with serve_in_thread(app) as base:
-            yield ServedTeam(base, key, store)
+        yield app
     finally:
-        store.drop_schema()
+        app.state.store.drop_schema()
+
+
+@pytest.fixture
+def served_team(team_app: Any) -> Iterator[ServedTeam]:
+    """``team_app`` served in this process (uvicorn on loopback), with one user, alice."""
+    from runyard.server.auth import create_user
+    from runyard.server.testing import serve_in_thread
+
+    store = team_app.state.store
+    key = create_user(store, "alice")
+    with serve_in_thread(team_app) as base:
+        yield ServedTeam(base, key, store)

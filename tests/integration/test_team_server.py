@@ -22,7 +22,6 @@ from runyard.server.testing import InProcessClient
 from runyard.store import schema as s
 from runyard.store import team_schema as t
 from runyard.store.blobs import LocalBlobStore
-from runyard.store.fixtures import postgres_url, unique_schema
 from team_cluster import ServedTeam
 
 pytestmark = pytest.mark.postgres
@@ -30,17 +29,9 @@ _u32 = struct.Struct("<I").unpack_from
 
 
 @pytest.fixture
-def team(tmp_path: Path) -> Iterator[tuple[InProcessClient, Any]]:
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
-    store = app.state.store
-    try:
-        with InProcessClient(app) as client:
-            yield client, store
-    finally:
-        store.drop_schema()
+def team(team_app: Any) -> Iterator[tuple[InProcessClient, Any]]:
+    with InProcessClient(team_app) as client:
+        yield client, team_app.state.store
 
 
 def logged_run(n: int = 300) -> tuple[str, bytes]:
