@@ -114,7 +114,6 @@ class ImportedRun:
         data = self._values(values, f"step {step}")
         if not data:
             return
-        self._flush_floats()
         self.last_step = step
         self.last_ts = max(self.last_ts, timestamp)
         self._append([Kind.ROW, step, timestamp, max(0.0, timestamp - self.created_at), data])
@@ -126,10 +125,7 @@ class ImportedRun:
         rows, self._floats = self._floats, []
         steps = np.fromiter((r[0] for r in rows), np.int64, len(rows))
         ts = np.fromiter((r[1] for r in rows), np.float64, len(rows))
-        values = np.array([r[2] for r in rows], np.float64)
-        self._append(rows_record(RowsBlock(list(self._floats_keys), steps, ts,
-                                           np.maximum(ts - self.created_at, 0.0), values)))
-        self.report.points += int(values.size)
+        self._append_rows(list(self._floats_keys), steps, ts, np.array([r[2] for r in rows], np.float64))
 
     def rows(self, steps: npt.NDArray[np.int64], timestamps: npt.NDArray[np.float64], keys: list[str],
              values: npt.NDArray[np.float64]) -> None:
@@ -142,6 +138,10 @@ class ImportedRun:
             raise ValueError(f"rows of {self.project}/{self.run_id} must come in increasing step order")
         self.last_step = int(steps[-1])
         self.last_ts = max(self.last_ts, float(timestamps.max()))
+        self._append_rows(keys, steps, timestamps, values)
+
+    def _append_rows(self, keys: list[str], steps: npt.NDArray[np.int64], timestamps: npt.NDArray[np.float64],
+                     values: npt.NDArray[np.float64]) -> None:
         runtimes = np.maximum(timestamps - self.created_at, 0.0)
         self._append(rows_record(RowsBlock(keys, steps, timestamps, runtimes, values)))
         self.report.points += int(values.size)
