@@ -18,7 +18,6 @@ decodes), so each byte is read once.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -149,14 +148,6 @@ def verify_payloads(data: bytes, starts: npt.NDArray[np.int64], lengths: npt.NDA
     bad = np.flatnonzero(want != got)
     if len(bad):
         raise RecordError(f"record at offset {int(starts[bad[0]]) - 12} has a bad data checksum")
-
-
-def read_records(path: str | Path) -> list[bytes]:
-    """The payload of each record of ``path``, checksums verified (``read_spans`` says how)."""
-    data = Path(path).read_bytes()
-    starts, lengths = read_spans(data)
-    verify_payloads(data, starts, lengths)
-    return [data[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
 
 
 def write_record(out: bytearray, payload: bytes) -> None:
