@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
@@ -153,6 +153,17 @@ def migration_lock(conn: sa.Connection) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
 
 
+def driver_executemany(conn: sa.Connection, sql: str, params: Iterable[Sequence[Any]]) -> None:
+    """``sql`` (qmark parameters) once per item of ``params`` through the SQLite driver's own
+    executemany, inside the caller's transaction: SQLAlchemy's handling of each row's parameters
+    costs more than SQLite's statement does (about 8 µs a row)."""
+    cur: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.executemany(sql, params)  # sqlite3 takes any iterable
+    finally:
+        cur.close()
+
+
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows (dicts with the same keys) into ``table`` inside the caller's transaction: one
     COPY on PostgreSQL (per row about a fifth of what an executemany costs the client, and less for
@@ -166,11 +177,8 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     if conn.dialect.name == "sqlite":
         names = ", ".join(f'"{c}"' for c in cols)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
-        cur = dbapi.cursor()
-        try:
-            cur.executemany(sql, map(itemgetter(*cols), rows) if len(cols) > 1 else ((row[cols[0]],) for row in rows))
-        finally:
-            cur.close()
+        driver_executemany(conn, sql, map(itemgetter(*cols), rows) if len(cols) > 1
+                           else ((row[cols[0]],) for row in rows))
         return
     if conn.dialect.name != "postgresql":
         conn.execute(sa.insert(table), rows)

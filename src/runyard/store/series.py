@@ -45,7 +45,7 @@ from .codec import (
     encode_values,
     join_points,
 )
-from .db import insert_rows
+from .db import driver_executemany, insert_rows
 from .schema import chunks, series, tails, tiers
 
 CHUNK = 4096
@@ -367,13 +367,9 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
     if del_chunks:
         conn.execute(_DEL_CHUNKS, del_chunks)
     insert_rows(conn, chunks, ins_chunks)
-    if upd and conn.dialect.name == "sqlite":  # the driver's executemany: SQLAlchemy's per-row handling
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # cost 8 µs a series
-        try:
-            cur.executemany("UPDATE series SET n = ?, mono = ? WHERE pk = ?",
-                            [(u["u_n"], u["u_mono"], u["u_pk"]) for u in upd])
-        finally:
-            cur.close()
+    if upd and conn.dialect.name == "sqlite":
+        driver_executemany(conn, "UPDATE series SET n = ?, mono = ? WHERE pk = ?",
+                           [(u["u_n"], u["u_mono"], u["u_pk"]) for u in upd])
     elif upd:
         conn.execute(_SET_N, upd)
     if del_tiers:
@@ -426,12 +422,8 @@ def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Point
         insert_rows(conn, tails, [{"series_pk": spk, "start": n, "n": len(new.steps), "data": _raw(new, axes)}
                                   for spk, n, new in to_tail])
         if conn.dialect.name != "postgresql":  # the driver's executemany: no statement to build per call
-            cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cur.executemany("UPDATE series SET n = n + ? WHERE pk = ?",
-                                [(len(new.steps), spk) for spk, _, new in to_tail])
-            finally:
-                cur.close()
+            driver_executemany(conn, "UPDATE series SET n = n + ? WHERE pk = ?",
+                               [(len(new.steps), spk) for spk, _, new in to_tail])
             return
         bumps: dict[int, list[int]] = {}
         for spk, _, new in to_tail:
