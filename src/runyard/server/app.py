@@ -19,7 +19,7 @@ from typing import Any
 
 import anyio
 from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from .. import __version__, jsonvalue
 from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
@@ -153,7 +153,10 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         limit: int = Query(100, ge=1, le=10_000),
         offset: int = Query(0, ge=0, le=INT64_MAX),
         search: str | None = Query(None, description="substring of the run name or id"),
-    ) -> dict[str, Any]:
+        fields: str | None = Query(None, description="comma-separated fields of each run to answer (id always "
+                                   "comes), e.g. id,name,state,config: a first screen that does without the "
+                                   "summaries; default: every field"),
+    ) -> Response:
         parsed = None
         if filters:
             try:
@@ -162,8 +165,10 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                 raise ApiError(400, f"filters is not valid JSON: {exc}") from None
             except RecursionError:
                 raise ApiError(400, "filters is nested too deeply to read") from None
+        wanted = q.run_fields(fields)
         with store.read() as conn:
-            return q.list_runs(conn, project, parsed, order, limit, offset, search)
+            body = q.list_runs_json(conn, project, parsed, order, limit, offset, search, wanted)
+        return Response(body, media_type="application/json")
 
     @app.get("/api/projects/{project}/keys", tags=["keys"])
     def project_keys(project: str) -> dict[str, Any]:

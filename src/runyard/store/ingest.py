@@ -35,6 +35,7 @@ from ..log.framing import LogFormatError, ScanResult, read_frame_runs
 from ..log.reader import LOG_NAME, resolve_crash
 from ..log.rowblock import RowTemplate
 from ..log.state import RUNNING, RunState
+from . import derived
 from . import schema as s
 from . import series as ser
 from .db import Store, insert_rows
@@ -316,6 +317,7 @@ class Ingestor:
         else:
             state, kinds, flags = RunState(), {}, {}
         keys_before = key_kinds(state, kinds) if saved is not None else None
+        metrics_before = derived.metric_defs(state) if saved is not None else None
         batch = _Batch()
         scan = ScanResult(offset, 0)
         next_offset = offset
@@ -346,7 +348,8 @@ class Ingestor:
         report.records, report.points = batch.records, batch.points
         if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
             report.changed = True
-            self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head, keys_before, fresh)
+            self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head, keys_before, fresh,
+                        metrics_before)
         report.flags = dict(flags)
         if more:
             report.flags["_more"] = True
@@ -386,9 +389,11 @@ class Ingestor:
 
     def _write(self, conn: sa.Connection, run_pk: int, folder: Path, state: RunState,
                kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int,
-               head: bytes = b"", keys_before: dict[str, list[str]] | None = None, fresh: bool = False) -> None:
+               head: bytes = b"", keys_before: dict[str, list[str]] | None = None, fresh: bool = False,
+               metrics_before: dict[str, str | None] | None = None) -> None:
         """Write what a pass derived. ``keys_before``: the run's key kinds before the pass, when
-        known; unchanged, the ``run_keys`` rows are left as they are. ``fresh``: the run has no
+        known; unchanged, the ``run_keys`` rows are left as they are (and ``metrics_before``, its
+        ``define_metric`` declarations, the ``run_metrics`` rows). ``fresh``: the run has no
         indexed rows yet (nothing to delete or read back first)."""
         shown = copy.copy(state)
         resolve_crash(shown, folder / LOG_NAME)
@@ -411,12 +416,23 @@ class Ingestor:
         insert_rows(conn, s.run_fields, field_rows(run_pk, state, summary))
         all_kinds = key_kinds(state, kinds)
         if all_kinds != keys_before:
+            texts: dict[tuple[str, ...], str] = {}  # most keys share their kinds: encode each list once
+
+            def text(v: list[str]) -> str:
+                return texts.get(tuple(v)) or texts.setdefault(tuple(v), dumps(v))
+
+            pairs = [(k, text(v)) for k, v in all_kinds.items()]
+            if fresh:
+                before: Any = ()
+            elif keys_before is not None:
+                before = [(k, text(v)) for k, v in keys_before.items()]
+            else:
+                before = derived.run_key_pairs(conn, run_pk)
             if not fresh:
                 conn.execute(q.delete_keys, {"p_pk": run_pk})
-            texts: dict[tuple[str, ...], str] = {}  # most keys share their kinds: encode each list once
-            insert_rows(conn, s.run_keys, [
-                {"run_pk": run_pk, "key": k, "kinds": texts.get(tuple(v)) or texts.setdefault(tuple(v), dumps(v))}
-                for k, v in all_kinds.items()])
+            insert_rows(conn, s.run_keys, [{"run_pk": run_pk, "key": k, "kinds": kn} for k, kn in pairs])
+            derived.count_keys(conn, run_pk, before, pairs)
+        derived.write_metrics(conn, run_pk, derived.metric_defs(state), metrics_before, fresh)
         if batch.series or batch.shapes or batch.blocks:
             self._write_series(conn, run_pk, batch, new_run=fresh, ended=state.state != RUNNING)
         for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
@@ -621,6 +637,7 @@ def _delete_run_data(conn: sa.Connection, run_pk: int, keep_run: bool) -> None:
     conn.execute(sa.delete(s.tiers).where(s.tiers.c.series_pk.in_(spks)))
     conn.execute(sa.delete(s.tails).where(s.tails.c.series_pk.in_(spks)))
     conn.execute(sa.delete(s.series).where(s.series.c.run_pk == run_pk))
+    derived.count_keys(conn, run_pk, derived.run_key_pairs(conn, run_pk), ())
     for table in s.RUN_TABLES:
         conn.execute(sa.delete(table).where(table.c.run_pk == run_pk))
     if not keep_run:

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from ..log.framing import MAGIC, LogFormatError, ScanResult, read_frame_runs, read_frames
 from ..log.state import RunState
+from . import derived
 from . import schema as s
 from . import team_schema as t
 from .db import Store
@@ -158,6 +159,7 @@ class _TeamIngestor(Ingestor):
         written = saved is not None  # run_keys rows hold the kinds of ``state`` and ``kinds``
         while offset < end:
             keys_before = key_kinds(state, kinds) if written else None
+            metrics_before = derived.metric_defs(state) if written else None
             batch = _Batch()
             scan = ScanResult(offset, 0)
             frames = read_frame_runs(stream, offset, scan)
@@ -170,7 +172,8 @@ class _TeamIngestor(Ingestor):
             if not head and offset > 0:
                 stream.seek(0)
                 head = stream.read(HEAD_SIZE)
-            self._write(conn, run_pk, folder, state, kinds, flags, batch, offset, head, keys_before)
+            self._write(conn, run_pk, folder, state, kinds, flags, batch, offset, head, keys_before,
+                        metrics_before=metrics_before)
             written = True
             records += batch.records
             points += batch.points

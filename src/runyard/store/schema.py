@@ -11,6 +11,9 @@ Tables
     runs               one row per run: columns the runs table sorts on, config/summary/... as JSON
     run_fields         flattened config/summary/tags values of each run (EAV), for filter and sort
     run_keys           keys of each run's history with their value kinds (docs/semantics.md, "One key, one kind")
+    project_keys       per project, each (key, kinds) pair and how many runs log it: ``run_keys`` summed
+                       up by ingest as it writes them, so a project's keys are read, not grouped
+    run_metrics        each run's ``define_metric`` declarations (name, step metric)
     cursors            how far each run log was ingested, with the derived state at that offset
     series             one numeric series per (run, key): point count and monotonic axes
     chunks             the points of a series, CHUNK points per row, compressed (``codec``)
@@ -31,7 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -102,6 +105,24 @@ run_keys = sa.Table(
     sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("kinds", sa.Text, nullable=False),  # JSON list, in order of first appearance
+)
+
+project_keys = sa.Table(
+    "project_keys",
+    metadata,
+    sa.Column("project_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("kinds", sa.Text, primary_key=True),  # as in run_keys
+    sa.Column("runs", BigInt, nullable=False),  # runs whose run_keys hold this (key, kinds)
+    sa.Column("first_run", BigInt, nullable=False),  # the smallest run_pk that did: merge order
+)
+
+run_metrics = sa.Table(
+    "run_metrics",
+    metadata,
+    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.Text, primary_key=True),  # a key or a "prefix/*" glob
+    sa.Column("step_metric", sa.Text),
 )
 
 cursors = sa.Table(
@@ -255,18 +276,44 @@ for _table in metadata.tables.values():
             _column.type = AnyText()
 
 # Tables holding data of one run, keyed by run_pk: what deleting a run (or re-ingesting it) clears.
-RUN_TABLES = (run_fields, run_keys, cursors, hists, media, output, artifact_events)
+RUN_TABLES = (run_fields, run_keys, run_metrics, cursors, hists, media, output, artifact_events)
 
 # Compatible steps: version -> what brings the schema from the version before it. Logs written
 # before a step's version hold none of the records its tables index, so creating them is enough.
-_STEPS = {2: (artifact_events,), 3: (tails,)}
+_STEPS = {2: (artifact_events,), 3: (tails,), 4: (project_keys, run_metrics)}
+# ... and what fills a step's tables from what the index already holds (the logs need not be read)
+
+
+def _fill_4(conn: sa.Connection) -> None:
+    """``project_keys`` summed from ``run_keys``; ``run_metrics`` from each run's saved state."""
+    import msgpack
+
+    rk = run_keys
+    conn.execute(sa.insert(project_keys).from_select(
+        ["project_pk", "key", "kinds", "runs", "first_run"],
+        sa.select(runs.c.project_pk, rk.c.key, rk.c.kinds, sa.func.count(), sa.func.min(rk.c.run_pk))
+        .join(runs, runs.c.pk == rk.c.run_pk).group_by(runs.c.project_pk, rk.c.key, rk.c.kinds)))
+    rows: list[dict[str, Any]] = []
+    for run_pk, blob in conn.execute(sa.select(cursors.c.run_pk, cursors.c.state)):
+        try:
+            metrics = msgpack.unpackb(bytes(blob), raw=False, strict_map_key=False)["state"]["summary"]["metrics"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        named = {str(m.get("name")): m.get("step_metric") for m in metrics if isinstance(m, dict)}
+        rows.extend({"run_pk": run_pk, "name": n, "step_metric": sm} for n, sm in named.items())
+    if rows:
+        conn.execute(sa.insert(run_metrics), rows)
+
+
+_FILLS = {4: _fill_4}
 
 
 def migrate(conn: sa.Connection) -> None:
     """Bring the schema to ``SCHEMA_VERSION``.
 
     Version 1 is the first schema; version 2 adds ``artifact_events`` and version 3 ``tails``
-    (compatible steps: an older index holds no rows they would index). The
+    (compatible steps: an older index holds no rows they would index); version 4 adds
+    ``project_keys`` and ``run_metrics``, filled from ``run_keys`` and ``cursors`` (``derived``). The
     index is a cache, so an incompatible version drops every table and lets ingest rebuild them
     from the logs; compatible changes add a step to ``_STEPS``.
     """
@@ -282,6 +329,8 @@ def migrate(conn: sa.Connection) -> None:
         for version in missing:
             for table in _STEPS[version]:
                 table.create(conn, checkfirst=True)
+            if version in _FILLS:
+                _FILLS[version](conn)
             conn.execute(sa.insert(schema_migrations).values(version=version, applied_at=time.time()))
         return
     if SCHEMA_VERSION not in applied:
