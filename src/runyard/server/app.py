@@ -188,14 +188,18 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     # -- series -----------------------------------------------------------------------------
 
     def _series(project: str, runs: list[str], key: str, x_axis: str, x_min: float | None,
-                x_max: float | None, max_points: int) -> dict[str, Any]:
+                x_max: float | None, max_points: int) -> Response:
         if (x_min is None) != (x_max is None):
             raise ApiError(400, "give both x_min and x_max, or neither")
         x_range = (x_min, x_max) if x_min is not None and x_max is not None else None
         started = time.perf_counter()
         with store.read() as conn:
             out = q.series_query(conn, project, runs, key, x_axis, x_range, max_points)
-        return {"series": out, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3)}
+        # encoded here: the values are plain floats and tags already, and FastAPI's generic
+        # encoder took longer over a chart of 100 runs than the query did
+        body = json.dumps({"series": out, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3)},
+                          separators=(",", ":"), allow_nan=False)
+        return Response(body, media_type="application/json")
 
     series_doc = ("Per run, buckets of the series (x, x_last, min, max, mean, first, last, count, "
                   "nonfinite flags: 1 NaN, 2 +inf, 4 -inf); non-finite values are tagged "
@@ -210,7 +214,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         x_axis: str = Query("_step", description="_step, _runtime, _timestamp or a logged numeric key"),
         x_min: float | None = None, x_max: float | None = None,
         max_points: int = Query(1000, ge=1, le=q.MAX_POINTS),
-    ) -> dict[str, Any]:
+    ) -> Response:
         ids = [r for r in runs.split(",") if r]
         if not ids:
             raise ApiError(400, "runs must name at least one run id")
@@ -221,7 +225,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         project: str, run_id: str, key: str = Query(...), x_axis: str = "_step",
         x_min: float | None = None, x_max: float | None = None,
         max_points: int = Query(1000, ge=1, le=q.MAX_POINTS),
-    ) -> dict[str, Any]:
+    ) -> Response:
         return _series(project, [run_id], key, x_axis, x_min, x_max, max_points)
 
     # -- media, tables, histograms, output ----------------------------------------------

@@ -129,10 +129,13 @@ class Reader:
     exactly as sealing would store them (``_extend``, the code ``append_many`` writes with), so
     a read cannot tell a tail from sealed points. Without a tail it reads the rows as they are."""
 
-    def __init__(self, conn: sa.Connection, spk: int, mono: int) -> None:
+    def __init__(self, conn: sa.Connection, spk: int, mono: int,
+                 held: dict[int, tuple[int, Points]] | None = None) -> None:
+        """``held``: ``tails_of`` the series, when read already for several series at once."""
         self.conn, self.spk, self.mono = conn, spk, mono
         self.ext: _Ext | None = None
-        held = _tail_points(conn, [spk])
+        if held is None:
+            held = _tail_points(conn, [spk])
         if spk in held:
             sealed, new = held[spk]
             new = _quantized(new)
@@ -449,6 +452,11 @@ def _unraw(data: bytes, n: int) -> Points:
     return Points(steps, rest[:n], rest[n : 2 * n], rest[2 * n :])
 
 
+def tails_of(conn: sa.Connection, spks: list[int]) -> dict[int, tuple[int, Points]]:
+    """The tails (points not sealed yet) of several series in one query, for ``query(held=)``."""
+    return _tail_points(conn, spks)
+
+
 def _tail_points(conn: sa.Connection, spks: list[int]) -> dict[int, tuple[int, Points]]:
     """The tail of each series that has one: ``{series_pk: (index of its first point, points)}``."""
     parts: dict[int, list[tuple[int, Points]]] = {}
@@ -578,13 +586,14 @@ def _axis_x(b: Buckets, axis: str) -> tuple[F64, F64]:
 
 def query(
     conn: sa.Connection, spk: int, n: int, mono: int, axis: str, x_range: tuple[float, float] | None,
-    max_points: int, x_series: tuple[int, int] | None = None,
+    max_points: int, x_series: tuple[int, int] | None = None, held: dict[int, tuple[int, Points]] | None = None,
 ) -> Result:
     """Downsample one series for a chart (see the module docstring).
 
     ``axis`` is a built-in axis or, with ``x_series=(pk, n)`` of the x key's series, a logged key.
+    ``held``: ``tails_of`` a set of series including this one (one query for a chart's runs).
     """
-    r = Reader(conn, spk, mono)
+    r = Reader(conn, spk, mono, held)
     if axis in AXES and r.mono & AXES[axis]:
         return _query_ordered(r, n, axis, x_range, max_points)
     return _query_general(r, n, axis, x_range, max_points, x_series)
