@@ -94,21 +94,32 @@ def heap_mb(cdp: Any) -> float:
     return round(metrics["JSHeapUsedSize"] / 2**20, 1)
 
 
-def workspace_scale(page: Any, url: str, repeat: int) -> dict[str, Any]:
+def workspace_scale(page: Any, url: str, repeat: int, waterfall_out: list[dict[str, Any]] | None = None
+                    ) -> dict[str, Any]:
     """Opening the workspace: the first chart drawn, the API requests made against the panels on
-    screen, the JS heap, and scrolling to the last section until its first chart is drawn."""
+    screen, the JS heap, and scrolling to the last section until its first chart is drawn.
+    ``waterfall_out`` gets each API request of the first opening: when it was sent and when its
+    answer had arrived, in seconds after navigation started."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
     out: dict[str, Any] = {"first_chart_s": [], "scroll_last_s": [], "requests": [], "panels_on_screen": [],
                            "series_requests": [], "heap_mb": [], "heap_after_scroll_mb": []}
-    for _ in range(repeat):
+    for i in range(repeat):
         reqs: list[str] = []
+        sent: dict[Any, float] = {}
+        waterfall: list[dict[str, Any]] = []
 
-        def on_request(r: Any, reqs: list[str] = reqs) -> None:
+        def on_request(r: Any, reqs: list[str] = reqs, sent: dict[Any, float] = sent) -> None:
             if "/api/" in r.url:
                 reqs.append(r.url)
+                sent[r] = time.perf_counter()
+
+        def on_finished(r: Any, sent: dict[Any, float] = sent, waterfall: list[dict[str, Any]] = waterfall) -> None:
+            if r in sent:
+                waterfall.append({"url": r.url.split("/api/", 1)[1][:90], "sent": sent[r], "done": time.perf_counter()})
 
         page.on("request", on_request)
+        page.on("requestfinished", on_finished)
         t0 = time.perf_counter()
         page.goto(url + "/p/bench")
         page.wait_for_function(INK_IN, arg="", timeout=300_000, polling=16)
@@ -130,6 +141,10 @@ def workspace_scale(page: Any, url: str, repeat: int) -> dict[str, Any]:
         page.wait_for_timeout(1000)
         out["heap_after_scroll_mb"].append(heap_mb(cdp))
         page.remove_listener("request", on_request)
+        page.remove_listener("requestfinished", on_finished)
+        if waterfall_out is not None and i == 0:  # the API requests of the first opening, in order
+            waterfall_out.extend({"url": w["url"], "start_s": round(w["sent"] - t0, 3),
+                                 "end_s": round(w["done"] - t0, 3)} for w in sorted(waterfall, key=lambda x: x["sent"]))
     return out
 
 
@@ -189,6 +204,9 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--waterfall", action="store_true",
+                    help="with --scale: print the API requests of the first opening (sent, answered)")
+    ap.add_argument("--scale-only", action="store_true", help="with --scale: skip the other measurements")
     ap.add_argument("--scale", action="store_true",
                     help="also the workspace figures: first chart, scroll to the last section, JS heap, requests")
     a = ap.parse_args()
@@ -219,7 +237,12 @@ def main() -> None:
             if a.scale:
                 load = os.getloadavg()
                 c0 = time.process_time()
-                ws = workspace_scale(page, url, a.repeat)
+                waterfall: list[dict[str, Any]] = []
+                ws = workspace_scale(page, url, a.repeat, waterfall)
+                if a.waterfall:
+                    ws["waterfall"] = waterfall
+                    for w in waterfall:
+                        print(f"  {w['start_s']:7.3f} -> {w['end_s']:7.3f} s  {w['url']}")
                 ws["server_cpu_s"] = round(time.process_time() - c0, 1)  # this process serves the API
                 ws["loadavg_before"] = [round(x, 2) for x in load]
                 ws["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -236,7 +259,7 @@ def main() -> None:
                       f"{ws['panels_on_screen']} panels on screen")
                 print(f"load average before {ws['loadavg_before']}, after {ws['loadavg_after']}")
             times = []
-            for i in range(a.repeat):
+            for i in range(0 if a.scale and a.scale_only else a.repeat):
                 scripts.clear()
                 t0 = time.perf_counter()
                 page.goto(url + "/p/bench")
@@ -246,10 +269,11 @@ def main() -> None:
                     out["initial_js_gzip_kb"] = round(sum(scripts.values()) / 1024, 1)
                     out["initial_js_files"] = sorted(u.rsplit("/", 1)[-1] for u in scripts)
             out["first_screen_s"] = [round(x, 3) for x in times]
-            print(f"first screen of charts ({a.runs} runs x {a.metrics} metrics x {a.steps} steps): "
-                  f"{min(times):.2f} s best, {sorted(times)[len(times) // 2]:.2f} s median (target <= 2 s)")
-            print(f"initial JavaScript (gzip): {out['initial_js_gzip_kb']} kB in {len(scripts)} files "
-                  "(target <= 300 kB)")
+            if times:
+                print(f"first screen of charts ({a.runs} runs x {a.metrics} metrics x {a.steps} steps): "
+                      f"{min(times):.2f} s best, {sorted(times)[len(times) // 2]:.2f} s median (target <= 2 s)")
+                print(f"initial JavaScript (gzip): {out['initial_js_gzip_kb']} kB in {len(scripts)} files "
+                      "(target <= 300 kB)")
             if a.big:
                 big_times = []
                 for _ in range(a.repeat):

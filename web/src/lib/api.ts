@@ -71,8 +71,10 @@ export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> 
 
 export const api = {
   projects: () => fetchJson<{ projects: Project[] }>("/api/projects").then((r) => r.projects),
-  runs: (project: string, opts: { limit?: number; offset?: number; order?: string; search?: string; filters?: unknown } = {}) => {
+  /** `fields`: comma-separated fields of each run to answer (docs/http-api.md); default all. */
+  runs: (project: string, opts: { limit?: number; offset?: number; order?: string; search?: string; filters?: unknown; fields?: string } = {}) => {
     const p = new URLSearchParams({ limit: String(opts.limit ?? 1000), offset: String(opts.offset ?? 0) });
+    if (opts.fields) p.set("fields", opts.fields);
     if (opts.order) p.set("order", opts.order);
     if (opts.search) p.set("search", opts.search);
     if (opts.filters) p.set("filters", JSON.stringify(opts.filters));

@@ -21,9 +21,17 @@ import type { Panel } from "../panels/panel";
 export async function workspacePage(main: HTMLElement, project: string): Promise<() => void> {
   document.title = `${project} · runyard`;
   const ctx = new Context(project);
-  const [runsRes, keys, metricDefs] = await Promise.all([api.runs(project, { limit: 10000 }), api.projectKeys(project),
+  // The first screen does without the runs' summaries (1,000 runs of 1,000 keys are 36 MB): they
+  // follow once the charts on screen have asked for their data, unless the table is sorted or
+  // filtered by them (docs/ui.md, "Scale").
+  const needSummaries = (getParam("sort") ?? "").startsWith("summary.") || !!(getParam("filter") ?? "").trim();
+  const [runsRes, keys, metricDefs] = await Promise.all([
+    api.runs(project, { limit: 10000, fields: needSummaries ? undefined : LIGHT_FIELDS }), api.projectKeys(project),
     api.metrics(project).catch(() => [])]);
   let allRuns: Run[] = runsRes.runs;
+  for (const r of allRuns) r.summary ??= {};
+  let summaries: Promise<void> | null = needSummaries ? Promise.resolve() : null;
+  let summariesReady = needSummaries; // the sections made from them wait for them
   let projectKeys: KeyInfo[] = keys;
   ctx.numericKeys = numericKeys(projectKeys);
   const fillStepMetrics = () => {
@@ -129,7 +137,8 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   // --- the panel grid ------------------------------------------------------------------
   const panelsPane = h("div.panels-pane");
   const handle = h("div.pane-handle", { role: "separator", "aria-label": "resize the runs table", title: "Drag to resize the runs table" });
-  const wsEl = h("div.workspace", null, table.el, handle, panelsPane);
+  // data-summaries: "loaded" once the runs' summaries are in (their columns, compare and summary sections)
+  const wsEl = h("div.workspace", { dataset: { summaries: needSummaries ? "loaded" : "loading" } }, table.el, handle, panelsPane);
   main.append(wsEl);
   const widthKey = `runyard.runsWidth.${project}`;
   const savedWidth = Number(localStorage.getItem(widthKey));
@@ -155,10 +164,10 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   const tableView = h("button", { title: "The runs table on the whole page (again: back to the charts)", "aria-label": "table view", onclick: () => {
     wsEl.classList.toggle("runs-full");
     tableView.classList.toggle("on", wsEl.classList.contains("runs-full"));
-    setParam("view", wsEl.classList.contains("runs-full") ? "table" : null);
+    setParam("runs", wsEl.classList.contains("runs-full") ? "full" : null); // not "view": that names a saved view
   } }, "▦ Table");
   table.el.querySelector(".runs-tools")?.append(tableView);
-  if (getParam("view") === "table") { wsEl.classList.add("runs-full"); tableView.classList.add("on"); }
+  if (getParam("runs") === "full") { wsEl.classList.add("runs-full"); tableView.classList.add("on"); }
 
   const xSel = h("select", { "aria-label": "default x-axis", onchange: () => { ctx.defaults.xAxis = xSel.value; saveState(); ctx.emit("defaults"); } });
   const fillX = () => {
@@ -212,7 +221,12 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     h("label", { title: "Moves every media panel to this step (each shows its nearest earlier step)" }, "media step ", stepSlider, stepVal),
     panelSearch, chartNote));
   const sectionsEl = h("div");
-  panelsPane.append(sectionsEl);
+  // the sections made from the runs' summaries (compare, summary media, summary bars): drawn
+  // again when the summaries arrive, without touching the charts above
+  const extrasEl = h("div");
+  panelsPane.append(sectionsEl, extrasEl);
+  const extraPanels: Panel[] = [];
+  const extraDisposers: (() => void)[] = [];
 
   const [{ isSummaryMedia, mediaPanel, summaryBarPanel, summaryMediaPanel }, { comparePanel }, { parallelPanel }, { importancePanel }, { diffPanel }] = await Promise.all([
     import("../panels/media"), import("../panels/compare"), import("../panels/parallel"), import("../panels/importance"), import("../panels/diff")]);
@@ -222,6 +236,8 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   let viewVersion: number | null = null;
   let saved: LayoutDoc | null = null; // null: the automatic layout
   let dirty = false;
+  // sizes of the panels outside the layout, by "compare:parallel", "summary-media:KEY", "bar:KEY"
+  let extraSizes: Record<string, { span: number; height: number }> = {};
   let notice: HTMLElement | string = "";
   const viewBar = h("div.view-bar");
   const viewNote = h("div.view-note");
@@ -232,7 +248,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     return saved ? reconcile(saved, auto, known()) : { layout: auto, missing: [] as Missing[] };
   };
   const settingsNow = (): Record<string, unknown> => ({ x: ctx.defaults.xAxis, smooth: ctx.defaults.smoothing, log: ctx.defaults.logY,
-    group: ctx.groupBy, band: ctx.groupBand, maxruns: ctx.maxRuns, columns: st.columns });
+    group: ctx.groupBy, band: ctx.groupBand, maxruns: ctx.maxRuns, columns: st.columns, sizes: extraSizes });
   function edit(next: LayoutDoc, rerender = true): void {
     saved = next;
     dirty = true;
@@ -249,7 +265,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     setParam("view", name);
     notice = "";
     if (!name) {
-      saved = null; viewVersion = null; dirty = false;
+      saved = null; viewVersion = null; dirty = false; extraSizes = {};
     } else {
       try {
         const v = await api.view(project, name);
@@ -270,6 +286,12 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     if (typeof st.group === "string" || st.group === null) ctx.groupBy = (st.group as string | null) || null;
     if (st.band === "std" || st.band === "minmax") ctx.groupBand = st.band;
     if (typeof st.maxruns === "number") ctx.maxRuns = Math.min(MAX_RUNS_LIMIT, Math.max(1, st.maxruns));
+    extraSizes = {};
+    if (st.sizes && typeof st.sizes === "object") {
+      for (const [id, v] of Object.entries(st.sizes as Record<string, { span?: unknown; height?: unknown }>)) {
+        if (v && typeof v.span === "number" && typeof v.height === "number") extraSizes[id] = { span: v.span, height: v.height };
+      }
+    }
     const cols = st.columns as Partial<ColumnPrefs> | undefined;
     if (cols && typeof cols === "object" && Array.isArray(cols.order) && cols.widths && typeof cols.widths === "object") {
       tableState.columns = { order: cols.order.filter((x): x is string => typeof x === "string"), widths: { ...cols.widths } };
@@ -342,7 +364,11 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       style: { height: `${doc.height ?? defaultHeight(doc.kind)}px` } });
     if (!wide) el.style.setProperty("--span", String(doc.span ?? width)); // a custom property: not settable by assignment
     container.append(el);
-    resizable(el, doc);
+    resizable(el, () => doc.span ?? doc.width ?? 1, (span, height) => {
+      doc.span = span;
+      doc.height = height;
+      edit(updatePanel(effective().layout, doc.id, { span, height }), false);
+    });
     const allGone = gone.length && gone.length >= doc.keys.length;
     const build = () => {
       const grip = h("span.grip", { title: "Drag to move this panel (also into another section)" }, "⠿");
@@ -381,8 +407,26 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     }));
   }
 
+  /** A panel outside the layout (compare, summary media, summary bars) with a corner grip like
+   * the layout's panels; its size, by `id`, is kept in the view's settings (`sizes`). */
+  function sizedExtra(el: HTMLElement, id: string): void {
+    const s = extraSizes[id];
+    if (s) {
+      el.classList.remove("wide");
+      el.classList.add("sized");
+      el.style.setProperty("--span", String(s.span));
+      el.style.height = `${s.height}px`;
+    }
+    el.dataset.sizeId = id;
+    resizable(el, () => extraSizes[id]?.span ?? (el.classList.contains("wide") ? 3 : 1), (span, height) => {
+      el.classList.add("sized");
+      extraSizes = { ...extraSizes, [id]: { span, height } };
+      edit(effective().layout, false);
+    });
+  }
+
   /** A corner grip: drag to any width (in fractions of a column) and height; kept in the layout. */
-  function resizable(el: HTMLElement, doc: PanelDoc): void {
+  function resizable(el: HTMLElement, startSpan: () => number, done: (span: number, height: number) => void): void {
     const grip = h("span.panel-resize", { title: "Drag to resize this panel", "aria-label": "resize panel" });
     el.append(grip);
     new MutationObserver(() => { if (!grip.isConnected || grip.parentElement !== el) el.append(grip); }).observe(el, { childList: true });
@@ -394,7 +438,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       const cols = Number(getComputedStyle(el).getPropertyValue("--cols")) || 1;
       const colW = (grid.clientWidth - (cols - 1) * gap) / cols;
       const r0 = el.getBoundingClientRect();
-      let span = doc.span ?? doc.width ?? 1, height = r0.height;
+      let span = startSpan(), height = r0.height;
       el.classList.remove("wide");
       el.classList.add("resizing");
       const move = (ev: PointerEvent) => {
@@ -408,9 +452,7 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
         window.removeEventListener("pointermove", move);
         window.removeEventListener("pointerup", up);
         el.classList.remove("resizing");
-        doc.span = span;
-        doc.height = height;
-        edit(updatePanel(effective().layout, doc.id, { span, height }), false);
+        done(span, height);
       };
       window.addEventListener("pointermove", move); // on the window: the panel may redraw under the pointer
       window.addEventListener("pointerup", up);
@@ -520,15 +562,27 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       for (const p of sec.panels) mountDoc(p, grid, sec.name, goneOf.get(p.id) ?? []);
     }
     renderViewBar();
+    if (summariesReady) renderExtras(sections.length > 0);
+  }
+
+  function renderExtras(anySection: boolean): void {
+    for (const p of extraPanels.splice(0)) p.destroy();
+    for (const d of extraDisposers.splice(0)) d();
+    // sections opened or closed by hand stay so when drawn again
+    const wasOpen = new Map([...extrasEl.querySelectorAll<HTMLDetailsElement>("details.section")].map((d) => [d.dataset.section, d.open]));
+    clear(extrasEl);
+    const needle = panelSearch.value.trim().toLowerCase();
+    const panels = extraPanels, disposers = extraDisposers;
     // comparing runs (docs/ui.md, Comparing runs): parallel coordinates, parameter importance,
     // a scatter of config against summary, and a side-by-side diff
-    if (allRuns.length >= 2 && sections.length && (!needle || "compare".includes(needle))) {
+    if (allRuns.length >= 2 && anySection && (!needle || "compare".includes(needle))) {
       const grid = h("div.grid");
-      sectionsEl.append(h("details.section", { open: true, dataset: { section: "Compare" } },
+      extrasEl.append(h("details.section", { open: wasOpen.get("Compare") ?? true, dataset: { section: "Compare" } },
         h("summary", null, "Compare runs", h("span.count", null, "4")), grid));
       const box = (kind: string, title: string, wide: boolean) => {
         const el = h(`div.panel${wide ? ".wide" : ""}`, { dataset: { kind } }, h("div.ph", null, h("span.title", null, title), h("span.badge")), h("div.body"));
         grid.append(el);
+        sizedExtra(el, `compare:${kind}`);
         return el;
       };
       const pc = box("parallel", "Parallel coordinates", true);
@@ -549,11 +603,12 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     }
     if (sumMedia.size) {
       const grid = h("div.grid");
-      sectionsEl.append(h("details.section", { open: true, dataset: { section: "Summary media" } },
+      extrasEl.append(h("details.section", { open: wasOpen.get("Summary media") ?? true, dataset: { section: "Summary media" } },
         h("summary", null, "Summary media", h("span.count", null, String(sumMedia.size))), grid));
       for (const k of [...sumMedia].sort()) {
         const el = h("div.panel.wide", { dataset: { summaryKey: k, kind: "summary-media" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
         grid.append(el);
+        sizedExtra(el, `summary-media:${k}`);
         disposers.push(whenVisible(el, () => panels.push(summaryMediaPanel(el, ctx, k))));
       }
     }
@@ -562,11 +617,12 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}))) if (asNumber(v) !== null && !k.startsWith("_") && (!needle || k.toLowerCase().includes(needle))) sumKeys.add(k);
     if (sumKeys.size) {
       const grid = h("div.grid");
-      sectionsEl.append(h("details.section", { open: false, dataset: { section: "Summary" } },
+      extrasEl.append(h("details.section", { open: wasOpen.get("Summary") ?? false, dataset: { section: "Summary" } },
         h("summary", null, "Summary across runs", h("span.count", null, String(sumKeys.size))), grid));
       for (const k of [...sumKeys].sort()) {
         const el = h("div.panel", { dataset: { summaryKey: k, kind: "bar" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
         grid.append(el);
+        sizedExtra(el, `bar:${k}`);
         disposers.push(whenVisible(el, () => panels.push(summaryBarPanel(el, ctx, k))));
       }
     }
@@ -577,14 +633,27 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
   void refreshViewList();
   const offCtx = ctx.on((c, e) => {
     if (c === "highlight") table.highlight(ctx.highlight);
-    for (const p of panels) p.update(c, e);
+    for (const p of [...panels, ...extraPanels]) p.update(c, e);
   });
+  // the summaries, once the panels on screen have sent their requests (or at once when a
+  // summary-only panel, the compare section or the Columns menu wants them)
+  const loadSummaries = (): Promise<void> => summaries ??= api.runs(project, { limit: 10000, fields: "summary" }).then((res) => {
+    const byId = new Map(res.runs.map((r) => [r.id, r.summary]));
+    for (const r of allRuns) r.summary = byId.get(r.id) ?? r.summary ?? {};
+    summariesReady = true;
+    wsEl.dataset.summaries = "loaded";
+    table.setRuns(allRuns);
+    renderExtras(sectionsEl.querySelector(".panel[data-panel]") !== null);
+  }, () => { summaries = null; });
+  const later = summaries ? null : setTimeout(() => void loadSummaries(), 300);
 
   // --- live updates ------------------------------------------------------------------------
   const live = document.getElementById("live-status");
   const refreshRuns = debounce(async () => {
     const res = await api.runs(project, { limit: 10000 });
     allRuns = res.runs;
+    summaries = Promise.resolve();
+    if (!summariesReady) { summariesReady = true; wsEl.dataset.summaries = "loaded"; renderExtras(sectionsEl.querySelector(".panel[data-panel]") !== null); }
     ctx.colors = colors();
     table.setRuns(allRuns);
     fillGroup();
@@ -627,12 +696,16 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     close();
     offCtx();
     document.removeEventListener("keydown", onKey);
-    for (const p of panels) p.destroy();
-    for (const d of disposers) d();
+    if (later) clearTimeout(later);
+    for (const p of [...panels, ...extraPanels]) p.destroy();
+    for (const d of [...disposers, ...extraDisposers]) d();
     table.destroy();
     if (live) { live.textContent = ""; live.className = "live"; }
   };
 }
+
+/** Every field of a run but its summary (docs/http-api.md, "fields"): what the first screen needs. */
+const LIGHT_FIELDS = "name,state,created_at,updated_at,ended_at,heartbeat_at,runtime,last_step,rows,exit_code,error,group,job_type,notes,tags,config,flags,seq";
 
 /** Column widths and order of a project's runs table, remembered in this browser (a saved view
  * carries its own, docs/ui.md). */
