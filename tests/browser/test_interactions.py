@@ -222,6 +222,7 @@ def test_runs_table_is_virtualised(page: Any, served: Served, console_errors: li
     expect(loss.locator(".badge")).to_have_text("300 pts", timeout=30_000)  # after the keys of 300 runs arrive
     expect(page.locator(".ws-tools")).not_to_contain_text("charts show the first")
     assert "maxruns=1000" in page.url
+    page.locator('.workspace[data-summaries="loaded"]').wait_for()  # the summary columns have joined the table
     reveal_column(page, "config.i").click()
     page.locator('.runs-grid .head .cell[data-col="config.i"]').click()
     expect(page.locator(".runs-grid .row .cell.sticky a").first).to_have_text("r299")

@@ -84,6 +84,7 @@ def test_sections_axes_aggregates_and_layout(page: Any, served: Served, console_
     # a define_metric summary of min and last: one column per aggregate, and a bar each
     from test_interactions import reveal_column
 
+    page.locator('.workspace[data-summaries="loaded"]').wait_for()  # the summaries follow the first screen
     expect(reveal_column(page, "summary.train/loss.min")).to_have_count(1)
     expect(reveal_column(page, "summary.train/loss.last")).to_have_count(1)
     page.set_viewport_size({"width": 1280, "height": 800})

@@ -5,6 +5,7 @@ import "./style.css";
 import { route, startRouter } from "./lib/router";
 import { h, clear } from "./lib/dom";
 import { fetchJson } from "./lib/api";
+import { workspaceData } from "./lib/workspaceData";
 import { applyTheme, currentTheme, nextTheme, setTheme, themeLabel } from "./lib/theme";
 
 applyTheme();
@@ -21,6 +22,10 @@ async function render(): Promise<void> {
   const r = route();
   const main = h("main");
   app.append(header(r.project, r.run), main);
+  // a workspace's code and first data are asked for while the health check is under way
+  const workspace = r.page === "workspace" ? { page: import("./pages/workspace"), data: workspaceData(r.project!) } : null;
+  workspace?.data.catch(() => undefined); // its error, if any, is shown by the page (or dropped while indexing)
+  workspace?.page.catch(() => undefined);
   try {
     // The server answers at once and indexes the folder in the background: say so, and draw the
     // page when the first pass is done.
@@ -40,9 +45,9 @@ async function render(): Promise<void> {
     if (r.page === "projects") {
       const { projectsPage } = await import("./pages/projects");
       teardown = await projectsPage(main);
-    } else if (r.page === "workspace") {
-      const { workspacePage } = await import("./pages/workspace");
-      teardown = await workspacePage(main, r.project!);
+    } else if (workspace) {
+      const { workspacePage } = await workspace.page;
+      teardown = await workspacePage(main, r.project!, workspace.data);
     } else if (r.page === "apidocs") {
       const { apiDocsPage } = await import("./pages/apidocs");
       teardown = await apiDocsPage(main);

@@ -96,15 +96,23 @@ def _mono_bits(p: Points) -> int:
 # --- reading ---------------------------------------------------------------------------------
 
 
+# built once: a chart of 100 runs reads 100 series, and building the statement cost as much as
+# running it
+_CHUNKS = (sa.select(chunks.c.data).where(chunks.c.series_pk == sa.bindparam("spk"),
+                                          chunks.c.chunk_no.between(sa.bindparam("c0"), sa.bindparam("c1")))
+           .order_by(chunks.c.chunk_no))
+_TIERS = (sa.select(tiers.c.data).where(tiers.c.series_pk == sa.bindparam("spk"),
+                                        tiers.c.level == sa.bindparam("level"),
+                                        tiers.c.chunk_no.between(sa.bindparam("c0"), sa.bindparam("c1")))
+          .order_by(tiers.c.chunk_no))
+
+
 def _stored_points(conn: sa.Connection, spk: int, lo: int, hi: int) -> Points:
     """Points ``lo .. hi-1`` of a series from its chunks (not its tail)."""
     if hi <= lo:
         return _no_points()
     c0, c1 = lo // CHUNK, (hi - 1) // CHUNK
-    rows = conn.execute(
-        sa.select(chunks.c.data).where(chunks.c.series_pk == spk, chunks.c.chunk_no.between(c0, c1))
-        .order_by(chunks.c.chunk_no)
-    ).all()
+    rows = conn.execute(_CHUNKS, {"spk": spk, "c0": c0, "c1": c1}).all()
     p = Points.concat([Points(*decode_points(r[0])) for r in rows])
     return p.slice(lo - c0 * CHUNK, hi - c0 * CHUNK)
 
@@ -112,10 +120,7 @@ def _stored_points(conn: sa.Connection, spk: int, lo: int, hi: int) -> Points:
 def _stored_buckets(conn: sa.Connection, spk: int, level: int, lo: int, hi: int) -> Buckets:
     """Buckets ``lo .. hi-1`` of one tier level as stored (without the tail)."""
     c0, c1 = lo // TIER_CHUNK, (hi - 1) // TIER_CHUNK
-    rows = conn.execute(
-        sa.select(tiers.c.data).where(tiers.c.series_pk == spk, tiers.c.level == level,
-                                      tiers.c.chunk_no.between(c0, c1)).order_by(tiers.c.chunk_no)
-    ).all()
+    rows = conn.execute(_TIERS, {"spk": spk, "level": level, "c0": c0, "c1": c1}).all()
     b = Buckets.concat([Buckets.decode(r[0]) for r in rows])
     return b.slice(lo - c0 * TIER_CHUNK, hi - c0 * TIER_CHUNK)
 

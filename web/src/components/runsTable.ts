@@ -82,6 +82,11 @@ export class RunsTable {
       this.filterError, this.grid);
   }
 
+  /** Every run with its config and summary flattened (as the columns name them). */
+  flatRows(): readonly FlatRun[] {
+    return this.rows;
+  }
+
   setRuns(runs: Run[]): void {
     this.rows = flatRuns(runs);
     this.columns = [...RUN_COLUMNS, ...dataColumns(this.rows)];

@@ -69,6 +69,31 @@ export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> 
   return (await res.json()) as T;
 }
 
+// Series requests go at most SERIES_AT_ONCE at a time, in the order the charts asked (top of the
+// screen first): one server process answers them one after the other anyway, so with all nine of
+// a first screen sent at once every chart got its data at the end; in turn the first chart draws
+// after one answer (docs/ui.md, "Scale").
+const SERIES_AT_ONCE = 2;
+let running = 0;
+const queued: (() => void)[] = [];
+
+/** Series requests answered so far, and when the last one was (performance.now()). */
+export const seriesActivity = { answered: 0, lastAt: 0, busy: () => running > 0 || queued.length > 0 };
+
+async function inTurn<T>(f: () => Promise<T>): Promise<T> {
+  if (running >= SERIES_AT_ONCE) await new Promise<void>((go) => queued.push(go));
+  else running++;
+  try {
+    return await f();
+  } finally {
+    seriesActivity.answered++;
+    seriesActivity.lastAt = performance.now();
+    const next = queued.shift(); // the slot passes to the next request, or is freed
+    if (next) next();
+    else running--;
+  }
+}
+
 export const api = {
   projects: () => fetchJson<{ projects: Project[] }>("/api/projects").then((r) => r.projects),
   /** `fields`: comma-separated fields of each run to answer (docs/http-api.md); default all. */
@@ -110,7 +135,7 @@ export const api = {
       p.set("x_min", String(range[0]));
       p.set("x_max", String(range[1]));
     }
-    return fetchJson<{ series: Series[]; elapsed_ms: number }>(`/api/projects/${enc(project)}/series?${p}`);
+    return inTurn(() => fetchJson<{ series: Series[]; elapsed_ms: number }>(`/api/projects/${enc(project)}/series?${p}`));
   },
   /** Every point of a series, unsampled (little-endian float64: x values, then y values). */
   points: async (project: string, run: string, key: string, xAxis: string): Promise<{ x: Float64Array; y: Float64Array }> => {

@@ -69,23 +69,55 @@ export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number)
   };
 }
 
+/** One IntersectionObserver per margin for every element watched with it (a workspace of 1,000
+ * panels made 2,000 observers before), calling each element's own callbacks with its entry. */
+const pools = new Map<string, { io: IntersectionObserver; cbs: Map<Element, Set<(e: IntersectionObserverEntry) => void>> }>();
+
+function watch(el: Element, margin: string, cb: (e: IntersectionObserverEntry) => void): () => void {
+  let pool = pools.get(margin);
+  if (!pool) {
+    const cbs = new Map<Element, Set<(e: IntersectionObserverEntry) => void>>();
+    const io = new IntersectionObserver((entries) => {
+      for (const e of entries) for (const f of [...(cbs.get(e.target) ?? [])]) f(e);
+    }, { rootMargin: margin });
+    pool = { io, cbs };
+    pools.set(margin, pool);
+  }
+  const { io, cbs } = pool;
+  let set = cbs.get(el);
+  if (!set) {
+    set = new Set();
+    cbs.set(el, set);
+    io.observe(el);
+  }
+  set.add(cb);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const s = cbs.get(el);
+    if (!s) return;
+    s.delete(cb);
+    if (!s.size) {
+      cbs.delete(el);
+      io.unobserve(el);
+    }
+  };
+}
+
 /** Calls `draw` once the element first comes near the screen (virtualised panels, docs/ui.md). */
 export function whenVisible(el: Element, draw: () => void, margin = "300px"): () => void {
   if (typeof IntersectionObserver === "undefined") {
     draw();
     return () => {};
   }
-  const io = new IntersectionObserver(
-    (entries) => {
-      if (entries.some((e) => e.isIntersecting)) {
-        io.disconnect();
-        draw();
-      }
-    },
-    { rootMargin: margin },
-  );
-  io.observe(el);
-  return () => io.disconnect();
+  const stop = watch(el, margin, (e) => {
+    if (e.isIntersecting) {
+      stop();
+      draw();
+    }
+  });
+  return stop;
 }
 
 /** Calls `show` when the element comes near the screen and `hide` when it is scrolled far away
@@ -96,15 +128,9 @@ export function whileVisible(el: Element, show: () => void, hide: () => void, ne
     return () => {};
   }
   let shown = false;
-  const nearIo = new IntersectionObserver((entries) => {
-    if (!shown && entries.some((e) => e.isIntersecting)) { shown = true; show(); }
-  }, { rootMargin: near });
-  const farIo = new IntersectionObserver((entries) => {
-    if (shown && entries.every((e) => !e.isIntersecting)) { shown = false; hide(); }
-  }, { rootMargin: far });
-  nearIo.observe(el);
-  farIo.observe(el);
-  return () => { nearIo.disconnect(); farIo.disconnect(); };
+  const stopNear = watch(el, near, (e) => { if (!shown && e.isIntersecting) { shown = true; show(); } });
+  const stopFar = watch(el, far, (e) => { if (shown && !e.isIntersecting) { shown = false; hide(); } });
+  return () => { stopNear(); stopFar(); };
 }
 
 /** Gives back the GPU and memory of the canvases under `el` (WebGL contexts are lost at once,

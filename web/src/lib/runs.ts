@@ -45,9 +45,14 @@ export function isAggregates(v: unknown): v is Record<string, unknown> {
  * aggregate ("loss.min", "loss.last"), unless `keepAggregates` (the run overview shows them
  * together). */
 export function flatten(obj: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}, keepAggregates = false): Record<string, unknown> {
-  for (const [k, v] of Object.entries(obj ?? {})) {
+  for (const k in obj ?? {}) {
+    const v = obj[k];
     const path = prefix ? `${prefix}.${k}` : k;
-    const isDict = v !== null && typeof v === "object" && !Array.isArray(v);
+    if (v === null || typeof v !== "object") { // most values: numbers and strings, kept as they are
+      out[path] = v;
+      continue;
+    }
+    const isDict = !Array.isArray(v);
     const keys = isDict ? Object.keys(v as object) : [];
     if (isAggregates(v) && keys.length > 1 && !keepAggregates) {
       for (const a of keys) out[`${path}.${a}`] = v[a];
@@ -81,10 +86,16 @@ export function dataColumns(rows: FlatRun[]): Column[] {
   const sum = new Map<string, boolean>();
   const media = new Set<string>(); // summary keys holding an image, a table, a chart...: hidden by default
   for (const r of rows) {
-    for (const [k, v] of Object.entries(r.config)) cfg.set(k, (cfg.get(k) ?? true) && (v === null || asNumber(v) !== null));
-    for (const [k, v] of Object.entries(r.summary)) {
-      if (k.startsWith("_")) continue;
-      sum.set(k, (sum.get(k) ?? true) && (v === null || asNumber(v) !== null));
+    for (const k in r.config) {
+      const v = r.config[k];
+      cfg.set(k, (cfg.get(k) ?? true) && (v === null || asNumber(v) !== null));
+    }
+    for (const k in r.summary) {
+      if (k.charCodeAt(0) === 95) continue; // "_"
+      const v = r.summary[k];
+      const numeric = typeof v === "number" || v === null || asNumber(v) !== null;
+      const was = sum.get(k);
+      if (was === undefined || (was && !numeric)) sum.set(k, numeric);
       if (v && typeof v === "object" && "_type" in (v as object)) media.add(k);
     }
   }

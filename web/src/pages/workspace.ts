@@ -2,7 +2,7 @@
 // keys, grouped by prefix. Panels draw and fetch only when they come near the screen;
 // live events update the table and the charts of runs that changed (docs/ui.md).
 
-import { api, subscribe, type KeyInfo, type Run, type RunEvent } from "../lib/api";
+import { api, seriesActivity, subscribe, type KeyInfo, type Run, type RunEvent } from "../lib/api";
 import { assignColors, rememberAssigned, saveColor, savedColors } from "../lib/colors";
 import { RunsTable, type RunsTableState } from "../components/runsTable";
 import { Context, DEFAULT_MAX_RUNS, MAX_RUNS_LIMIT } from "../lib/context";
@@ -10,6 +10,7 @@ import { clear, debounce, emptyState, h, releaseCanvases, whenVisible, whileVisi
 import { groupKeys, numericKeys, stepMetricOf, type PanelSpec } from "../lib/keys";
 import { addSection, automaticLayout, defaultWidth, dropMissing, findPanel, movePanel, reconcile, renameSection, updatePanel, updateSection, type LayoutDoc, type Missing, type PanelDoc } from "../lib/layout";
 import { getParam, setParam } from "../lib/router";
+import { workspaceData, type WorkspaceData } from "../lib/workspaceData";
 import { flatten, type ColumnPrefs } from "../lib/runs";
 import { asNumber } from "../lib/format";
 import { passesBrushes } from "../lib/compare";
@@ -18,18 +19,17 @@ import type { BrushState } from "../panels/parallel";
 import { systemLineSettings } from "./runSystem";
 import type { Panel } from "../panels/panel";
 
-export async function workspacePage(main: HTMLElement, project: string): Promise<() => void> {
+export async function workspacePage(main: HTMLElement, project: string, prefetched?: Promise<WorkspaceData>): Promise<() => void> {
   document.title = `${project} · runyard`;
   const ctx = new Context(project);
   // The first screen does without the runs' summaries (1,000 runs of 1,000 keys are 36 MB): they
-  // follow once the charts on screen have asked for their data, unless the table is sorted or
-  // filtered by them (docs/ui.md, "Scale").
-  const needSummaries = (getParam("sort") ?? "").startsWith("summary.") || !!(getParam("filter") ?? "").trim();
-  const [runsRes, keys, metricDefs] = await Promise.all([
-    api.runs(project, { limit: 10000, fields: needSummaries ? undefined : LIGHT_FIELDS }), api.projectKeys(project),
-    api.metrics(project).catch(() => [])]);
-  let allRuns: Run[] = runsRes.runs;
-  for (const r of allRuns) r.summary ??= {};
+  // follow once the charts on screen have their data, unless the table is sorted or filtered by
+  // them (docs/ui.md, "Scale"). main.ts may have asked for this already.
+  const data = await (prefetched ?? workspaceData(project));
+  const needSummaries = data.summaries;
+  const metricDefs = data.metrics;
+  let allRuns: Run[] = data.runs;
+  const keys = data.keys;
   let summaries: Promise<void> | null = needSummaries ? Promise.resolve() : null;
   let summariesReady = needSummaries; // the sections made from them wait for them
   let projectKeys: KeyInfo[] = keys;
@@ -595,11 +595,18 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
       disposers.push(whenVisible(sc, () => { scatter = comparePanel(sc, ctx); panels.push(scatter); }));
       disposers.push(whenVisible(df, () => panels.push(diffPanel(df, ctx))));
     }
-    // media and charts logged only to the summary (a figure, a custom chart, an image)
+    // media and charts logged only to the summary (a figure, a custom chart, an image); the
+    // summaries as the runs table flattened them (media refs are kept whole there too)
     const logged = new Set(projectKeys.map((k) => k.key));
     const sumMedia = new Set<string>();
-    for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}, "", {}, true))) {
-      if (!logged.has(k) && !k.startsWith("_") && isSummaryMedia(v) && v._type !== "histogram" && (!needle || k.toLowerCase().includes(needle))) sumMedia.add(k);
+    const sumKeys = new Set<string>();
+    for (const r of table.flatRows()) for (const k in r.summary) {
+      if (k.startsWith("_") || (needle && !k.toLowerCase().includes(needle))) continue;
+      const v = r.summary[k];
+      if (v !== null && typeof v === "object") {
+        if (!logged.has(k) && isSummaryMedia(v) && v._type !== "histogram") sumMedia.add(k);
+        else if (asNumber(v) !== null) sumKeys.add(k);
+      } else if (asNumber(v) !== null) sumKeys.add(k);
     }
     if (sumMedia.size) {
       const grid = h("div.grid");
@@ -612,19 +619,26 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
         disposers.push(whenVisible(el, () => panels.push(summaryMediaPanel(el, ctx, k))));
       }
     }
-    // bar charts of summary values across runs (docs/ui.md, Workspace)
-    const sumKeys = new Set<string>();
-    for (const r of allRuns) for (const [k, v] of Object.entries(flatten(r.summary ?? {}))) if (asNumber(v) !== null && !k.startsWith("_") && (!needle || k.toLowerCase().includes(needle))) sumKeys.add(k);
+    // bar charts of summary values across runs (docs/ui.md, Workspace); closed at first, its
+    // panels made when it is first opened (a project of 1,000 summary keys has 1,000 of them)
     if (sumKeys.size) {
       const grid = h("div.grid");
-      extrasEl.append(h("details.section", { open: wasOpen.get("Summary") ?? false, dataset: { section: "Summary" } },
-        h("summary", null, "Summary across runs", h("span.count", null, String(sumKeys.size))), grid));
-      for (const k of [...sumKeys].sort()) {
-        const el = h("div.panel", { dataset: { summaryKey: k, kind: "bar" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
-        grid.append(el);
-        sizedExtra(el, `bar:${k}`);
-        disposers.push(whenVisible(el, () => panels.push(summaryBarPanel(el, ctx, k))));
-      }
+      const det = h("details.section", { open: wasOpen.get("Summary") ?? false, dataset: { section: "Summary" } },
+        h("summary", null, "Summary across runs", h("span.count", null, String(sumKeys.size))), grid);
+      extrasEl.append(det);
+      let made = false;
+      const make = () => {
+        if (made || !det.open) return;
+        made = true;
+        for (const k of [...sumKeys].sort()) {
+          const el = h("div.panel", { dataset: { summaryKey: k, kind: "bar" } }, h("div.ph", null, h("span.title", null, k), h("span.badge")), h("div.body"));
+          grid.append(el);
+          sizedExtra(el, `bar:${k}`);
+          disposers.push(whenVisible(el, () => panels.push(summaryBarPanel(el, ctx, k))));
+        }
+      };
+      det.addEventListener("toggle", make);
+      make();
     }
   }
   panelSearch.addEventListener("input", debounce(() => { setParam("panels", panelSearch.value); renderSections(); }, 200));
@@ -645,7 +659,18 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     table.setRuns(allRuns);
     renderExtras(sectionsEl.querySelector(".panel[data-panel]") !== null);
   }, () => { summaries = null; });
-  const later = summaries ? null : setTimeout(() => void loadSummaries(), 300);
+  // ... once the charts on screen have their data and no chart has asked for any for a second
+  // (the summaries of a large project take the browser a second or more to read), or after 5 s
+  const opened = performance.now();
+  const later = summaries ? null : setInterval(() => {
+    const now = performance.now();
+    const quiet = seriesActivity.answered > 0 && !seriesActivity.busy() && now - seriesActivity.lastAt > 1000;
+    if (quiet || now - opened > 5000) void loadSummaries();
+    if (summaries && later) clearInterval(later);
+  }, 200);
+  // a filter can name summary keys, and the Columns menu lists them: those want them now
+  table.el.addEventListener("input", () => void loadSummaries());
+  table.el.addEventListener("click", (e) => { if ((e.target as Element).closest?.("button")?.textContent === "Columns") void loadSummaries(); });
 
   // --- live updates ------------------------------------------------------------------------
   const live = document.getElementById("live-status");
@@ -696,16 +721,13 @@ export async function workspacePage(main: HTMLElement, project: string): Promise
     close();
     offCtx();
     document.removeEventListener("keydown", onKey);
-    if (later) clearTimeout(later);
+    if (later) clearInterval(later);
     for (const p of [...panels, ...extraPanels]) p.destroy();
     for (const d of [...disposers, ...extraDisposers]) d();
     table.destroy();
     if (live) { live.textContent = ""; live.className = "live"; }
   };
 }
-
-/** Every field of a run but its summary (docs/http-api.md, "fields"): what the first screen needs. */
-const LIGHT_FIELDS = "name,state,created_at,updated_at,ended_at,heartbeat_at,runtime,last_step,rows,exit_code,error,group,job_type,notes,tags,config,flags,seq";
 
 /** Column widths and order of a project's runs table, remembered in this browser (a saved view
  * carries its own, docs/ui.md). */

@@ -97,12 +97,16 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
     : el.classList.contains("sized") && body.clientHeight ? Math.max(80, body.clientHeight) : HEIGHT);
 
   // per-chart controls (the gear button in the panel header shows them)
+  // built when first shown (the x-axis list names every numeric key: 1,000 options a chart)
+  let controlsBuilt = false;
   const gear = h("button", { title: "Chart settings: x-axis, smoothing, log scale, line style", onclick: () => {
+    if (!controlsBuilt) buildControls();
     controls.hidden = !controls.hidden;
     gear.classList.toggle("on", !controls.hidden);
   } }, "⚙");
   el.querySelector(".ph")!.append(gear);
   function buildControls(): void {
+    controlsBuilt = true;
     controls.replaceChildren();
     const cur = s();
     const xSel = h("select", { "aria-label": "x-axis", onchange: () => { own.xAxis = xSel.value; zoom = null; load(); } },
@@ -121,8 +125,6 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
       h("label", null, "line ", style),
       h("label", { title: "Read every logged point instead of the index's buckets (the same picture; slower for long series)" }, every, "every point"));
   }
-  buildControls();
-
   function chartRuns() {
     const runs = ctx.runsWith(key);
     return runs.slice(0, own.maxRuns ?? ctx.maxRuns);
@@ -497,7 +499,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
   return {
     update(change, ev) {
       if (change === "runs" || change === "group") load();
-      else if (change === "defaults") { buildControls(); zoom = null; load(); }
+      else if (change === "defaults") { if (controlsBuilt) buildControls(); zoom = null; load(); }
       else if (change === "live" && ev && ev.rows !== null) liveUpdate(ev.id);
       else if (change === "highlight" || change === "colors") { items = drawnItems(); renderLegend(); plot?.redraw(false, false); }
     },
