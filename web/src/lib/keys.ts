@@ -63,6 +63,10 @@ export function sectionOf(key: string, kind: PanelKind = "line"): string {
   return i > 0 ? key.slice(0, i) : kind === "line" ? "Charts" : "Media";
 }
 
+// one collator for every comparison (localeCompare with options makes one per call: 1,000 keys
+// took 125 ms to sort)
+const byKey = new Intl.Collator(undefined, { numeric: true }).compare;
+
 /** Sections in their automatic order (`orderSections`); panels inside a section sort by key. */
 export function groupKeys(keys: KeyInfo[]): Section[] {
   const sections = new Map<string, PanelSpec[]>();
@@ -76,7 +80,7 @@ export function groupKeys(keys: KeyInfo[]): Section[] {
   }
   return orderSections([...sections.keys()].map((name) => ({
     name,
-    panels: sections.get(name)!.sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true })),
+    panels: sections.get(name)!.sort((a, b) => byKey(a.key, b.key)),
   })));
 }
 

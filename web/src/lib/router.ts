@@ -39,6 +39,7 @@ export function getParam(name: string): string | null {
 /** Write a view setting into the URL (replaceState: no history entry per keystroke). */
 export function setParam(name: string, value: string | null): void {
   const p = new URLSearchParams(location.search);
+  if ((p.get(name) ?? "") === (value ?? "")) return; // unchanged: no history call (they are slow)
   if (value === null || value === "") p.delete(name);
   else p.set(name, value);
   const q = p.toString();
