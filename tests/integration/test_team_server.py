@@ -320,3 +320,53 @@ def test_reindex_rebuilds_the_index_from_the_logs_it_holds(team: tuple[InProcess
     assert "reindexed 2 run(s)" in done.output
     assert reads() == before
     assert client.get("/api/whoami", headers=h).json()["user"] == "alice"  # keys kept
+
+
+def test_batches_of_many_runs_are_applied_together_exactly_once(team: tuple[InProcessClient, Any]) -> None:
+    """``GroupIngest`` applies concurrent batches in one transaction: a run sent twice in one
+    group goes in a later round, and a group with a refused batch is applied batch by batch, so
+    every batch gets its own answer and nothing is lost or doubled."""
+    from concurrent.futures import Future
+
+    from runyard.store.online import BatchError, GroupIngest, _Pending
+
+    client, store = team
+    key = create_user(store, "alice")
+    logs = dict(logged_run() for _ in range(3))
+    (ra, la), (rb, lb), (rc, lc) = logs.items()
+    cut = {r: frame_ends(log)[len(frame_ends(log)) // 2] for r, log in logs.items()}
+    group = GroupIngest(store, workers=0)
+
+    def pending(run_id: str, start: int, data: bytes) -> _Pending:
+        return _Pending("vision", run_id, "alice", start, data, logs[run_id][:16], Future())
+
+    first = [pending(r, 0, log[: cut[r]]) for r, log in logs.items()]
+    group.apply(first)
+    assert group.together == 3  # one transaction
+    assert [(p.future.result().offset, p.future.result().applied) for p in first] == \
+        [(cut[r], cut[r]) for r in logs]
+    second = [pending(ra, 0, la[: cut[ra]]),  # sent again: nothing new
+              pending(ra, cut[ra], la[cut[ra]:]),  # the same run again: a later round
+              pending(rb, cut[rb], lb[cut[rb]:]),
+              pending(rc, cut[rc] + 8, lc[cut[rc] + 8:])]  # a gap: refused, the others still apply
+    group.apply(second)
+    assert group.together == 3 and group.alone == 4  # the refused batch's round went batch by batch
+    assert second[0].future.result().applied == 0
+    assert second[1].future.result().offset == len(la)
+    assert second[2].future.result().offset == len(lb)
+    refused = second[3].future.exception()
+    assert isinstance(refused, BatchError) and refused.expected == cut[rc]
+    last = [pending(rc, cut[rc], lc[cut[rc]:])]
+    group.apply(last)
+    assert last[0].future.result().offset == len(lc)
+    h = {"X-Api-Key": key}
+    for run_id, log in logs.items():
+        doc = client.get(f"/api/runs/vision/{run_id}", headers=h).json()
+        assert doc["state"] == "finished" and doc["rows"] == 300
+        rows = client.get(f"/api/runs/vision/{run_id}/history?page_size=1000", headers=h).json()["rows"]
+        assert [r["_step"] for r in rows] == list(range(300))
+        keys = {k["key"]: k["points"] for k in client.get(f"/api/runs/vision/{run_id}/keys", headers=h).json()["keys"]}
+        assert keys["loss"] == 300 and keys["acc"] == 300
+        with store.read() as conn:
+            assert b"".join(conn.execute(sa.select(t.log_segments.c.data).where(t.log_segments.c.run_id == run_id)
+                                         .order_by(t.log_segments.c.start)).scalars()) == log

@@ -136,6 +136,7 @@ class Auth:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._cache: dict[str, tuple[float, User | None]] = {}
+        self._owners: dict[str, str] = {}  # project -> owning entity (claim_project)
         self._lock = threading.Lock()
 
     def _user(self, conn: sa.Connection, upk: int) -> User | None:
@@ -194,9 +195,11 @@ class Auth:
                 .where(t.project_owners.c.project == project)).scalar()
 
     def claim_project(self, project: str, entity: str) -> str:
-        """The owner of ``project``, made ``entity`` when the project is new."""
-        owner = self.project_owner(project)
+        """The owner of ``project``, made ``entity`` when the project is new. A project's owner never
+        changes, so it is remembered in this process (every ingest request asks)."""
+        owner = self._owners.get(project) or self.project_owner(project)
         if owner is not None:
+            self._owners[project] = owner
             return owner
         with self.store.begin() as conn:
             epk = _entity_pk(conn, entity)

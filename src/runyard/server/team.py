@@ -8,6 +8,7 @@ route; it replaces the folder-reading routes by name and adds the team routes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -34,7 +35,7 @@ from ..store import schema as s
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
 from ..store.db import Store
-from ..store.online import BatchError, SegmentStream, apply_batch, held_offset
+from ..store.online import BatchError, GroupIngest, SegmentStream, apply_batch, held_offset
 from . import files, history, tables
 from .auth import SESSION_COOKIE, SESSION_DAYS, Auth, AuthError, User, safe_next, signin_page
 from .edits import run_fields
@@ -168,6 +169,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
     if blob_store is None:  # keys on a local ``runyard ui``: runs still come from its folder
         return
     blobs: BlobStore = blob_store
+    group_ingest = GroupIngest(store)  # concurrent batches of this process, applied together
     app.router.routes[:] = [r for r in app.router.routes
                             if not (isinstance(r, Route) and r.name in FOLDER_ROUTES)]
 
@@ -201,7 +203,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
         data = await request.body()
         owner = await anyio.to_thread.run_sync(owner_of, user, project, entity)
         try:
-            ack = await anyio.to_thread.run_sync(apply_batch, store, project, run_id, owner, start, data, head)
+            ack = await asyncio.wrap_future(group_ingest.submit(project, run_id, owner, start, data, head))
         except BatchError as exc:
             body: dict[str, Any] = {"ok": False, "error": str(exc), "status": exc.status}
             if exc.expected is not None:
