@@ -369,7 +369,8 @@ class Sender:
         failures, delay, first = 0, BACKOFF_FIRST, True
         try:
             try:  # the server's word, not this machine's memory (a server restored from a backup)
-                held = self.client.json("GET", f"/api/ingest/{_q(self.project)}/{_q(self.run_id)}")["offset"]
+                params = f"?entity={_q(self.entity)}" if self.entity else ""
+                held = self.client.json("GET", f"/api/ingest/{_q(self.project)}/{_q(self.run_id)}{params}")["offset"]
                 if isinstance(held, int) and held != self.acked:
                     self.acked = min(held, target)
             except Retry:
