@@ -208,6 +208,7 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
             for i in range(args.runs)]
     sem = asyncio.Semaphore(args.in_flight)
     latencies: list[float] = []
+    round_trips: list[float] = []  # of those batches: request sent -> acknowledged
     accepted = 0
     errors: dict[str, int] = {}
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
@@ -227,6 +228,7 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                 if end < run.durable:  # whole frames only
                     body = body[:whole_frames(body, run.acked == 0)]
                 async with sem:
+                    sent_at = time.monotonic()
                     try:
                         status, doc = await clients[n % len(clients)].post(
                             f"/api/ingest/{run.project}/{run.run_id}", body,
@@ -244,6 +246,7 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                         run.rows_acked += 1
                     if run.rows_acked > first:  # the batch's oldest row: logged -> readable
                         latencies.append(acked_at - run.logged[first])
+                        round_trips.append(time.monotonic() - sent_at)
                 elif status:
                     errors[str(status)] = errors.get(str(status), 0) + 1
                     if doc.get("expected_offset") is not None:
@@ -265,6 +268,7 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
             got = await reader.get(f"/api/runs/{r.project}/{r.run_id}", headers={"X-Api-Key": key})
             visible += int(got.json().get("last_step", -1) == r.step - 1)
     lat = sorted(latencies)
+    rtt = sorted(round_trips)
     offered = args.runs * args.metrics * args.steps_per_s
     return {"runs": args.runs, "metrics": args.metrics, "steps_per_s": args.steps_per_s,
             "fsync_interval": args.fsync_interval, "offered_points_per_s": offered, "wall_s": round(wall, 2),
@@ -273,6 +277,8 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
             "visible_p50_s": round(lat[len(lat) // 2], 3) if lat else None,
             "visible_p99_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3) if lat else None,
             "visible_mean_s": round(statistics.fmean(lat), 3) if lat else None,
+            "request_p50_s": round(rtt[len(rtt) // 2], 3) if rtt else None,
+            "request_p99_s": round(rtt[min(len(rtt) - 1, int(len(rtt) * 0.99))], 3) if rtt else None,
             "sample_visible": f"{visible}/{len(sample)}", "errors": errors}
 
 
@@ -425,7 +431,8 @@ def main() -> None:
           f"{result['points_logged']:,} logged points indexed in {result['wall_s']} s; errors retried: "
           f"{result['errors']})")
     print(f"  log->visible per batch: p50 {result['visible_p50_s']} s, p99 {result['visible_p99_s']} s, "
-          f"mean {result['visible_mean_s']} s (read back: {result['sample_visible']})")
+          f"mean {result['visible_mean_s']} s (read back: {result['sample_visible']}); of which the request "
+          f"itself: p50 {result['request_p50_s']} s, p99 {result['request_p99_s']} s")
     print(f"  CPU over the load: servers {result['cpu_servers_s']} s, PostgreSQL {result['cpu_postgres_s']} s, "
           f"clients {result['cpu_clients_s']} s on {result['cores']} cores (busy {result['cpu_busy_fraction']:.0%}; "
           f"machine load average {result['load_avg_1m']})")
