@@ -99,7 +99,8 @@ def one_opening(page: Any, url: str, runs: int) -> dict[str, Any]:
     return {"response_to_drawn_ms": round(draw["end"] - resp["responseEnd"], 1),
             "parsed_to_drawn_ms": round(draw["duration"], 1), "lines": draw["detail"]["lines"],
             "buckets": draw["detail"]["buckets"], "points": draw["detail"]["points"],
-            "response_bytes": resp["bytes"], "response_json_bytes": resp["decoded"], "series_url": resp["url"]}
+            "response_bytes": resp["bytes"], "response_json_bytes": resp["decoded"],
+            "max_points": int(resp["url"].rsplit("max_points=", 1)[-1].split("&")[0])}
 
 
 def summarize(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
