@@ -161,9 +161,11 @@ class _TeamIngestor(Ingestor):
         head = bytes(saved.get("head", b"")) if saved else b""
         records = points = 0
         written = saved is not None  # run_keys rows hold the kinds of ``state`` and ``kinds``
+        passes = 0
         while offset < end:
-            if defer is not None and written and records:  # a second pass reads what the first wrote
+            if defer is not None and passes:  # a second pass reads what the first wrote
                 defer.flush(conn)
+            passes += 1
             keys_before = key_kinds(state, kinds) if written else None
             batch = _Batch()
             scan = ScanResult(offset, 0)
@@ -404,7 +406,12 @@ class GroupIngest:
                     break
                 group.append(item)
                 size += len(item.data)
-            self.apply(group)
+            try:
+                self.apply(group)
+            except BaseException as exc:  # noqa: BLE001 - the thread must live on, and no request wait forever
+                for p in group:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
 
     def apply(self, group: list[_Pending]) -> None:
         """Apply a group: in rounds that hold each run once (a run's deferred writes must land
