@@ -24,6 +24,9 @@ local SQLite store, synchronous and asynchronous, Trackio, Aim, tensorboardX) ru
 "LIB: not installed" when it cannot import them. A worker that fails or times out is reported with
 the last line of its error; the run goes on.
 
+runyard logs offline; with ``RUNYARD_MODE=online`` (and ``RUNYARD_BASE_URL``/``RUNYARD_API_KEY``
+of a team server) it logs in online mode, its sender streaming the run meanwhile.
+
 The baseline copies the same dict and appends the copy to a list, inline with no function call:
 the physical floor a Python ``log()`` can reach. A memory workload logs 1,000,000 rows of 10 floats
 through runyard as fast as possible (no per-call timer) and reports the peak RSS.
@@ -151,7 +154,9 @@ def _adapter(lib: str, folder: Path) -> Adapter:
             sys.path.insert(0, str(REPO_SRC))
         import runyard
 
-        run = runyard.init(project="bench", dir=str(folder), mode="offline", settings={"console": "off"})
+        # $RUNYARD_MODE=online measures log() while the sender streams the run to $RUNYARD_BASE_URL
+        mode = "online" if os.environ.get("RUNYARD_MODE") == "online" else "offline"
+        run = runyard.init(project="bench", dir=str(folder), mode=mode, settings={"console": "off"})
         a.version = str(getattr(runyard, "__version__", ""))
         a.log = run.log
         a.finish = run.finish  # type: ignore[method-assign]

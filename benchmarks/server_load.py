@@ -4,21 +4,24 @@
 Setup: two ``runyard server`` processes (real subprocesses, uvicorn, on loopback) against one
 PostgreSQL (127.0.0.1:5432, database ``test``, a fresh schema) and one blob folder.
 
-Load: ``--runs`` simulated online runs (asyncio tasks in this process; ``httpx``), each logging
-``--metrics`` numbers per step at ``--steps-per-s`` steps per second for ``--seconds`` seconds.
-A simulated run does what the SDK's sender does, minus the local file: it encodes each row as a
-run-log frame (the SDK's own ``frame``/``encode``) the moment it is "logged", and every
-``--batch-interval`` seconds (default 2, the SDK's ``fsync_interval``: its sender ships only what
-is durable) posts the frames since its last acknowledged offset to ``POST /api/ingest``,
-alternating between the two server processes; at most ``--in-flight`` requests are in the air at
-once (bounded clients). Reported:
+Load: ``--runs`` simulated online runs (asyncio tasks in this process, on a small HTTP/1.1 client
+of their own), each logging ``--metrics`` numbers per step at ``--steps-per-s`` steps per second
+for ``--seconds`` seconds. A simulated run does what the SDK does, minus the local file
+(``SimRun``): its rows are encoded as the writer encodes them (a row alone is one ROW record,
+rows due within one writer nap one columnar ROWS record; at 10 steps/s every row is alone), they
+are durable at the writer's fsync ticks (``--fsync-interval``, default the SDK's
+``online_fsync_interval``), and its sender, woken by each fsync, posts what is durable past its
+last acknowledged offset to ``POST /api/ingest`` (at most 4 MB of whole frames), one request at a
+time, sending again at once when more became durable meanwhile. Requests alternate between the
+two server processes; at most ``--in-flight`` are in the air at once (bounded clients).
+Reported:
 
 * points/s ingested: points in the index after the load (``series.n``) / wall time of the load
   phase, beside the points offered;
 * log→visible latency per batch: from the moment its oldest row was logged to the moment the
   server acknowledged it (the batch is indexed and readable in that same transaction — checked by
-  reading ``last_step`` back through the API for a sample of runs); p50, p99, mean. A real client
-  adds its ``fsync_interval`` (the sender ships only what is durable locally);
+  reading ``last_step`` back through the API for a sample of runs); p50, p99, mean. This includes
+  the wait for the writer's fsync, as a real client's does;
 * CPU seconds of the server processes, of PostgreSQL's processes and of this client process over
   the load phase, to say what bounds the ceiling.
 
@@ -44,10 +47,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import psutil
 import sqlalchemy as sa
 
@@ -55,6 +60,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from runyard.log.framing import MAGIC, frame  # noqa: E402
 from runyard.log.records import Kind, encode  # noqa: E402
+from runyard.log.rowblock import RowsBlock, rows_record  # noqa: E402
+from runyard.sdk.sender import MAX_BATCH  # noqa: E402
+from runyard.settings import SETTINGS  # noqa: E402
 from runyard.store import schema as s_schema  # noqa: E402
 from runyard.store.fixtures import postgres_url  # noqa: E402
 from team_cluster import ServerProcess, team_store  # noqa: E402
@@ -63,106 +71,226 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlflow_anchor import run_mlflow_anchor  # noqa: E402
 
 
+def setting_default(name: str) -> object:
+    return next(st.default for st in SETTINGS if st.name == name)
+
+
 def start_record(run_id: str, project: str) -> list[Any]:
     return [Kind.START, {"id": run_id, "project": project, "entity": "bench", "name": run_id, "config": {},
                          "tags": [], "group": None, "job_type": None, "notes": None, "metadata": {},
                          "created_at": time.time(), "pid": 1, "host": "simulated-client", "pid_start": ""}]
 
 
+WRITER_NAP = 0.02  # sdk/writer.py: rows queued within one nap of the writer's are written as one block
+
+
 class SimRun:
-    def __init__(self, i: int, project: str, metrics: int) -> None:
+    """One simulated online run: its run log as the SDK's writer would write it, made durable at the
+    writer's fsync ticks, and the sender's acknowledged offset.
+
+    Rows are materialised lazily (``advance``), each with the time it was due: a row due alone is
+    one ROW record (the writer takes a block of one row as a ROW, which is what 10 steps/s gives);
+    rows due within one writer nap of each other form one columnar ROWS record, as the writer
+    encodes a ``FloatRows`` block. The log is durable up to the last fsync tick (every
+    ``fsync_interval`` from the run's own phase), which is where the SDK's sender may read to."""
+
+    def __init__(self, i: int, project: str, metrics: int, period: float, fsync: float, start: float,
+                 wall0: float) -> None:
         self.run_id = f"sim{i:05d}"
         self.project = project
         self.keys = [f"m{k:03d}" for k in range(metrics)]
         self.buf = bytearray(MAGIC + frame(encode(start_record(self.run_id, project))))
         self.head = bytes(self.buf[:16])
         self.acked = 0
-        self.pending: list[float] = []  # log times of rows not yet acknowledged
+        self.durable = len(self.buf)
+        self.logged: list[float] = []  # wall time each row was logged
+        self.row_ends: list[int] = []  # the log offset after each row's record
+        self.rows_acked = 0  # rows the server acknowledged
         self.step = 0
-        self.points = 0
+        self.period, self.fsync = period, fsync
+        self.next_row = start + (i % 97) / 97 * period  # spread the runs over one period
+        self.first_tick = start + (i % 89) / 89 * fsync
+        self.start, self.wall0 = start, wall0
 
-    def log_row(self, now: float) -> None:
-        row = {k: float(self.step * 0.001 + j) for j, k in enumerate(self.keys)}
-        self.buf += frame(encode([Kind.ROW, self.step, now, 0.0, row]))
-        self.pending.append(now)
-        self.step += 1
+    def tick_at_or_before(self, t: float) -> float:
+        return self.first_tick + max(0, int((t - self.first_tick) // self.fsync)) * self.fsync
+
+    def next_tick(self, t: float) -> float:
+        return self.first_tick + (int((t - self.first_tick) // self.fsync) + 1) * self.fsync if t >= self.first_tick \
+            else self.first_tick
+
+    def _rows(self, upto: float, deadline: float) -> None:
+        """Write the rows due before ``upto`` (monotonic), grouped as the writer would."""
+        while self.next_row <= upto and self.next_row < deadline:
+            t0 = self.next_row
+            steps, times = [], []
+            while self.next_row <= upto and self.next_row < deadline and self.next_row - t0 <= WRITER_NAP:
+                steps.append(self.step)
+                times.append(self.wall0 + (self.next_row - self.start))
+                self.step += 1
+                self.next_row += self.period
+            values = np.array([[s * 0.001 + j for j in range(len(self.keys))] for s in steps], np.float64)
+            if len(steps) == 1:
+                record = [Kind.ROW, steps[0], times[0], 0.0, dict(zip(self.keys, values[0].tolist(), strict=True))]
+            else:
+                ts = np.array(times, np.float64)
+                record = rows_record(RowsBlock(self.keys, np.array(steps, np.int64), ts, ts - self.wall0, values))
+            self.buf += frame(encode(record))
+            self.logged.extend(times)
+            self.row_ends.extend([len(self.buf)] * len(times))
+
+    def advance(self, now: float, deadline: float) -> None:
+        """Bring the log and its durable end up to ``now``: rows up to the last fsync tick are durable
+        (the writer fsyncs at its ticks, and at ``finish`` once logging ends)."""
+        tick = deadline if now >= deadline else self.tick_at_or_before(now)
+        if tick < self.first_tick:
+            return
+        self._rows(tick, deadline)
+        self.durable = len(self.buf)
+
+
+class Http:
+    """A small HTTP/1.1 client over kept-alive asyncio connections: the load generator shares the
+    machine's 2 cores with the servers, so it spends as little CPU per request as it can."""
+
+    def __init__(self, url: str, size: int) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.pool: asyncio.LifoQueue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = asyncio.LifoQueue()
+        for _ in range(size):
+            self.pool.put_nowait(None)
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        try:
+            return await self._post(path, body, headers)
+        except (ConnectionError, asyncio.IncompleteReadError):  # a kept-alive connection the server closed
+            return await self._post(path, body, headers)
+
+    async def _post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        conn = await self.pool.get()
+        try:
+            if conn is None:
+                conn = await asyncio.open_connection(self.host, self.port)
+            reader, writer = conn
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n{head}Content-Length: {len(body)}\r\n\r\n"
+                         .encode() + body)
+            status_line = await reader.readline()
+            if not status_line:
+                raise ConnectionError("the server closed the connection")
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            data = await reader.readexactly(length)
+            result = int(status_line.split()[1]), json.loads(data) if data else {}
+        except BaseException:
+            if conn is not None:
+                conn[1].close()
+            self.pool.put_nowait(None)
+            raise
+        self.pool.put_nowait(conn)
+        return result
+
+    async def close(self) -> None:
+        while not self.pool.empty():
+            conn = self.pool.get_nowait()
+            if conn is not None:
+                conn[1].close()
 
 
 async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[str, Any]:
-    runs = [SimRun(i, "load", args.metrics) for i in range(args.runs)]
+    start = time.monotonic()
+    wall0 = time.time()
+    deadline = start + args.seconds
+    runs = [SimRun(i, "load", args.metrics, 1.0 / args.steps_per_s, args.fsync_interval, start, wall0)
+            for i in range(args.runs)]
     sem = asyncio.Semaphore(args.in_flight)
     latencies: list[float] = []
+    round_trips: list[float] = []  # of those batches: request sent -> acknowledged
     accepted = 0
     errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=args.in_flight, max_keepalive_connections=args.in_flight)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
-    clients = [httpx.AsyncClient(base_url=u, limits=limits, timeout=60) for u in urls]
-    start = time.monotonic()
-    deadline = start + args.seconds
+    clients = [Http(u, args.in_flight) for u in urls]
 
     async def one(i: int, run: SimRun) -> None:
+        # the SDK's sender: woken by each fsync; one request at a time; after an answer it sends
+        # again at once when more is durable, else waits for the next fsync
         nonlocal accepted
-        period = 1.0 / args.steps_per_s
-        next_row = start + (i % 97) / 97 * period  # spread the runs over one period
-        next_batch = start + (i % 89) / 89 * args.batch_interval
-        n = 0
+        n = i
         while True:
             now = time.monotonic()
-            wall_now = time.time()
-            while next_row <= now and next_row < deadline:  # rows due, logged at their own times
-                run.log_row(wall_now - (now - next_row))
-                next_row += period
-            done_logging = next_row >= deadline
-            if (now >= next_batch or done_logging) and len(run.buf) > run.acked:
-                body = bytes(run.buf[run.acked:])
-                sent_rows = len(run.pending)
+            run.advance(now, deadline)
+            if run.durable > run.acked:
+                end = min(run.durable, run.acked + MAX_BATCH)
+                body = bytes(run.buf[run.acked:end])
+                if end < run.durable:  # whole frames only
+                    body = body[:whole_frames(body, run.acked == 0)]
                 async with sem:
+                    sent_at = time.monotonic()
                     try:
-                        r = await clients[n % len(clients)].post(
-                            f"/api/ingest/{run.project}/{run.run_id}", content=body,
-                            headers={**headers, "X-Runyard-Offset": str(run.acked), "X-Runyard-Head": run.head.hex()})
-                    except httpx.HTTPError as exc:
+                        status, doc = await clients[n % len(clients)].post(
+                            f"/api/ingest/{run.project}/{run.run_id}", body,
+                            {**headers, "X-Runyard-Offset": str(run.acked), "X-Runyard-Head": run.head.hex()})
+                    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                         errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-                        r = None
+                        status, doc = 0, {}
                 n += 1
-                if r is not None and r.status_code == 200:
+                if status == 200:
                     acked_at = time.time()
-                    doc = r.json()
                     run.acked = int(doc["offset"])
                     accepted += int(doc["points"])
-                    if run.pending:
-                        latencies.append(acked_at - run.pending[0])
-                    run.pending = run.pending[sent_rows:]
-                elif r is not None:
-                    errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
-                next_batch = time.monotonic() + args.batch_interval
-            if done_logging and run.acked >= len(run.buf):
+                    first = run.rows_acked
+                    while run.rows_acked < len(run.row_ends) and run.row_ends[run.rows_acked] <= run.acked:
+                        run.rows_acked += 1
+                    if run.rows_acked > first:  # the batch's oldest row: logged -> readable
+                        latencies.append(acked_at - run.logged[first])
+                        round_trips.append(time.monotonic() - sent_at)
+                elif status:
+                    errors[str(status)] = errors.get(str(status), 0) + 1
+                    if doc.get("expected_offset") is not None:
+                        run.acked = int(doc["expected_offset"])
+                continue
+            if now >= deadline:
                 return
-            # wake for the next batch only: the rows due by then are encoded at that moment, each
-            # with the time it was due (what a run's writer would have stamped it with)
-            wake = next_batch if done_logging else min(next_batch, max(deadline, next_row))
-            await asyncio.sleep(max(0.0, wake - time.monotonic()))
+            await asyncio.sleep(max(0.0, min(run.next_tick(now), deadline) - time.monotonic()) + 1e-4)
 
     await asyncio.gather(*(one(i, r) for i, r in enumerate(runs)))
     wall = time.monotonic() - start
+    for c in clients:
+        await c.close()
     # visible: read back the last step of a sample of runs through the API
     sample = runs[:: max(1, len(runs) // 20)]
     visible = 0
-    for r in sample:
-        got = await clients[0].get(f"/api/runs/{r.project}/{r.run_id}", headers={"X-Api-Key": key})
-        visible += int(got.json().get("last_step", -1) == r.step - 1)
-    for c in clients:
-        await c.aclose()
+    async with httpx.AsyncClient(base_url=urls[0], timeout=60) as reader:
+        for r in sample:
+            got = await reader.get(f"/api/runs/{r.project}/{r.run_id}", headers={"X-Api-Key": key})
+            visible += int(got.json().get("last_step", -1) == r.step - 1)
     lat = sorted(latencies)
+    rtt = sorted(round_trips)
     offered = args.runs * args.metrics * args.steps_per_s
     return {"runs": args.runs, "metrics": args.metrics, "steps_per_s": args.steps_per_s,
-            "offered_points_per_s": offered, "wall_s": round(wall, 2), "points_accepted": accepted,
-            "points_logged": sum(r.step for r in runs) * args.metrics,
+            "fsync_interval": args.fsync_interval, "offered_points_per_s": offered, "wall_s": round(wall, 2),
+            "points_accepted": accepted, "points_logged": sum(r.step for r in runs) * args.metrics,
             "points_per_s": round(accepted / wall), "batches": len(lat),
             "visible_p50_s": round(lat[len(lat) // 2], 3) if lat else None,
             "visible_p99_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3) if lat else None,
             "visible_mean_s": round(statistics.fmean(lat), 3) if lat else None,
+            "request_p50_s": round(rtt[len(rtt) // 2], 3) if rtt else None,
+            "request_p99_s": round(rtt[min(len(rtt) - 1, int(len(rtt) * 0.99))], 3) if rtt else None,
             "sample_visible": f"{visible}/{len(sample)}", "errors": errors}
+
+
+def whole_frames(body: bytes, at_start: bool) -> int:
+    """How many bytes of ``body`` are whole frames (the sender's ``_batch``)."""
+    pos = cut = len(MAGIC) if at_start else 0
+    while pos + 8 <= len(body):
+        stop = pos + 8 + int.from_bytes(body[pos:pos + 4], "little")
+        if stop > len(body):
+            break
+        cut = pos = stop
+    return cut
 
 
 def cpu_of(procs: list[psutil.Process]) -> float:
@@ -177,6 +305,12 @@ def cpu_of(procs: list[psutil.Process]) -> float:
         except psutil.Error:
             pass
     return total
+
+
+def own_cpu(me: psutil.Process) -> float:
+    """This process's CPU alone (the server processes are its children, counted apart)."""
+    t = me.cpu_times()
+    return float(t.user + t.system)
 
 
 def postgres_procs() -> list[psutil.Process]:
@@ -231,14 +365,17 @@ def main() -> None:
     ap.add_argument("--metrics", type=int, default=100)
     ap.add_argument("--steps-per-s", type=float, default=10.0)
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--batch-interval", type=float, default=2.0,
-                    help="seconds between a run's batches (the SDK's default fsync_interval: it sends what is durable)")
-    ap.add_argument("--in-flight", type=int, default=32)
+    ap.add_argument("--fsync-interval", type=float, default=float(setting_default("online_fsync_interval")),
+                    help="seconds between a simulated writer's fsyncs (default: the SDK's online_fsync_interval; "
+                         "its sender ships only what is durable)")
+    ap.add_argument("--in-flight", type=int, default=64)
     ap.add_argument("--chart-points", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--mlflow-runs", type=int, default=None, help="runs of the MLflow anchor (default: --runs)")
     ap.add_argument("--mlflow-drain", type=float, default=60.0,
                     help="seconds MLflow gets after the load to take what is queued")
+    ap.add_argument("--mlflow-batch-interval", type=float, default=2.0,
+                    help="seconds between an MLflow client's log_batch calls")
     ap.add_argument("--no-mlflow", action="store_true", help="leave out the MLflow anchor")
     ap.add_argument("--quick", action="store_true", help="a small run for CI smoke tests (no MLflow)")
     args = ap.parse_args()
@@ -261,9 +398,9 @@ def main() -> None:
         server_procs = [psutil.Process(s.proc.pid) for s in servers if s.proc is not None]
         pg = postgres_procs()
         me = psutil.Process()
-        before = (cpu_of(server_procs), cpu_of(pg), cpu_of([me]))
+        before = (cpu_of(server_procs), cpu_of(pg), own_cpu(me))
         load = asyncio.run(run_load([s.url for s in servers], key, args))
-        after = (cpu_of(server_procs), cpu_of(pg), cpu_of([me]))
+        after = (cpu_of(server_procs), cpu_of(pg), own_cpu(me))
         with store.read() as conn:  # what the index holds (an acknowledgment lost to a timeout still counts)
             load["points_indexed"] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(s_schema.series.c.n), 0)))
                                          .scalar_one())
@@ -284,7 +421,7 @@ def main() -> None:
     try:
         if not args.no_mlflow:
             result.update(run_mlflow_anchor(url, tmp, args.mlflow_runs or args.runs, args.metrics, args.steps_per_s,
-                                            args.seconds, args.batch_interval, args.in_flight, args.mlflow_drain,
+                                            args.seconds, args.mlflow_batch_interval, args.in_flight, args.mlflow_drain,
                                             postgres_procs()))
     finally:
         subprocess.run(["rm", "-rf", str(tmp)], check=False)
@@ -294,7 +431,8 @@ def main() -> None:
           f"{result['points_logged']:,} logged points indexed in {result['wall_s']} s; errors retried: "
           f"{result['errors']})")
     print(f"  log->visible per batch: p50 {result['visible_p50_s']} s, p99 {result['visible_p99_s']} s, "
-          f"mean {result['visible_mean_s']} s (read back: {result['sample_visible']})")
+          f"mean {result['visible_mean_s']} s (read back: {result['sample_visible']}); of which the request "
+          f"itself: p50 {result['request_p50_s']} s, p99 {result['request_p99_s']} s")
     print(f"  CPU over the load: servers {result['cpu_servers_s']} s, PostgreSQL {result['cpu_postgres_s']} s, "
           f"clients {result['cpu_clients_s']} s on {result['cores']} cores (busy {result['cpu_busy_fraction']:.0%}; "
           f"machine load average {result['load_avg_1m']})")

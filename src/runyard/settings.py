@@ -33,6 +33,9 @@ SETTINGS: tuple[Setting, ...] = (
             "wrap: keep a copy of stdout/stderr in the run log (the terminal is unchanged); off: don't."),
     Setting("fsync_interval", float, 2.0, "RUNYARD_FSYNC_INTERVAL",
             "Seconds between fsyncs of the run log (0: after every write batch). finish() always fsyncs."),
+    Setting("online_fsync_interval", float, 0.2, "RUNYARD_ONLINE_FSYNC_INTERVAL",
+            "Online mode: seconds between fsyncs of the run log, when fsync_interval is not lower. The sender "
+            "ships only what is durable, so this bounds how soon a row reaches the server."),
     Setting("flush_interval", float, 0.1, "RUNYARD_FLUSH_INTERVAL",
             "Longest time a logged row waits in memory before the writer hands it to the OS."),
     Setting("heartbeat_interval", float, 5.0, "RUNYARD_HEARTBEAT_INTERVAL",

@@ -59,6 +59,11 @@ def test_million_points_downsampled_equals_every_point(page: Any, million: Serve
     page.wait_for_timeout(200)
     first = answers[0].json()["series"][0]
     assert first["full_resolution"] is False and len(first["x"]) <= 4000
+    # the User Timing entry benchmarks/chart_draw.py reads: what was drawn, once the data was read
+    draws = page.evaluate("() => performance.getEntriesByName('runyard:chart-draw')"
+                          ".map(e => ({duration: e.duration, ...e.detail})).filter(d => d.key === 'y')")
+    assert len(draws) == 1 and draws[0]["duration"] >= 0
+    assert (draws[0]["lines"], draws[0]["buckets"], draws[0]["points"]) == (1, len(first["x"]), 1_000_000)
     over = panel.locator(".u-over")
     down = [pixels(page, sel)]
     shot(panel, "m4-downsampled-0")

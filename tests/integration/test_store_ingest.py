@@ -100,9 +100,9 @@ def test_killed_mid_ingest_ends_as_if_never_stopped(
     calls = {"n": 0}
     real_write = Ingestor._write
 
-    def dying_write(self: Ingestor, *args: Any) -> None:
+    def dying_write(self: Ingestor, *args: Any, **kw: Any) -> None:
         calls["n"] += 1
-        real_write(self, *args)
+        real_write(self, *args, **kw)
         if calls["n"] == 4:  # the process dies inside the 4th transaction, after its writes
             raise KeyboardInterrupt("killed")
 

@@ -135,9 +135,11 @@ def test_entities_teams_and_nothing_leaks(team: tuple[InProcessClient, Any]) -> 
     assert client.post(f"/api/ingest/other/{run_id}?entity=lab", content=log,
                        headers={"X-Api-Key": bob, "X-Runyard-Offset": "0"}).status_code == 403
     for path in (f"/api/runs/vision/{run_id}", "/api/projects/vision/runs", f"/api/runs/vision/{run_id}/history",
-                 f"/api/ingest/vision/{run_id}"):
+                 f"/api/ingest/vision/{run_id}?entity=lab"):
         denied = client.get(path, headers={"X-Api-Key": bob})
         assert denied.status_code == 403 and run_id not in denied.text and "vision" not in denied.json()["error"]
+    # bob's own project "vision" (names are unique per entity) holds nothing of that run
+    assert client.get(f"/api/ingest/vision/{run_id}", headers={"X-Api-Key": bob}).json() == {"offset": 0}
     assert client.get("/api/projects", headers={"X-Api-Key": bob}).json()["projects"] == []
     events = client.get("/api/events?since=0&timeout=0.3", headers={"X-Api-Key": bob}).text
     assert run_id not in events
@@ -320,3 +322,172 @@ def test_reindex_rebuilds_the_index_from_the_logs_it_holds(team: tuple[InProcess
     assert "reindexed 2 run(s)" in done.output
     assert reads() == before
     assert client.get("/api/whoami", headers=h).json()["user"] == "alice"  # keys kept
+
+
+def test_batches_of_many_runs_are_applied_together_exactly_once(team: tuple[InProcessClient, Any]) -> None:
+    """``GroupIngest`` applies concurrent batches in one transaction: a run sent twice in one
+    group goes in a later round, and a group with a refused batch is applied batch by batch, so
+    every batch gets its own answer and nothing is lost or doubled."""
+    from concurrent.futures import Future
+
+    from runyard.store.online import BatchError, GroupIngest, _Pending
+
+    client, store = team
+    key = create_user(store, "alice")
+    logs = dict(logged_run() for _ in range(3))
+    (ra, la), (rb, lb), (rc, lc) = logs.items()
+    cut = {r: frame_ends(log)[len(frame_ends(log)) // 2] for r, log in logs.items()}
+    group = GroupIngest(store, workers=0)
+
+    def pending(run_id: str, start: int, data: bytes) -> _Pending:
+        return _Pending("vision", run_id, "alice", start, data, logs[run_id][:16], Future())
+
+    first = [pending(r, 0, log[: cut[r]]) for r, log in logs.items()]
+    group.apply(first)
+    assert group.together == 3  # one transaction
+    assert [(p.future.result().offset, p.future.result().applied) for p in first] == \
+        [(cut[r], cut[r]) for r in logs]
+    second = [pending(ra, 0, la[: cut[ra]]),  # sent again: nothing new
+              pending(ra, cut[ra], la[cut[ra]:]),  # the same run again: a later round
+              pending(rb, cut[rb], lb[cut[rb]:]),
+              pending(rc, cut[rc] + 8, lc[cut[rc] + 8:])]  # a gap: refused, the others still apply
+    group.apply(second)
+    assert group.together == 3 and group.alone == 4  # the refused batch's round went batch by batch
+    assert second[0].future.result().applied == 0
+    assert second[1].future.result().offset == len(la)
+    assert second[2].future.result().offset == len(lb)
+    refused = second[3].future.exception()
+    assert isinstance(refused, BatchError) and refused.expected == cut[rc]
+    last = [pending(rc, cut[rc], lc[cut[rc]:])]
+    group.apply(last)
+    assert last[0].future.result().offset == len(lc)
+    h = {"X-Api-Key": key}
+    for run_id, log in logs.items():
+        doc = client.get(f"/api/runs/vision/{run_id}", headers=h).json()
+        assert doc["state"] == "finished" and doc["rows"] == 300
+        rows = client.get(f"/api/runs/vision/{run_id}/history?page_size=1000", headers=h).json()["rows"]
+        assert [r["_step"] for r in rows] == list(range(300))
+        keys = {k["key"]: k["points"] for k in client.get(f"/api/runs/vision/{run_id}/keys", headers=h).json()["keys"]}
+        assert keys["loss"] == 300 and keys["acc"] == 300
+        with store.read() as conn:
+            assert b"".join(conn.execute(sa.select(t.log_segments.c.data).where(t.log_segments.c.run_id == run_id)
+                                         .order_by(t.log_segments.c.start)).scalars()) == log
+
+
+def ingest(client: InProcessClient, key: str, project: str, log: bytes, entity: str | None = None) -> Any:
+    run_id = runyard_run_id(log)
+    query = f"?entity={entity}" if entity else ""
+    r = client.post(f"/api/ingest/{project}/{run_id}{query}", content=log,
+                    headers={"X-Api-Key": key, "X-Runyard-Offset": "0", "X-Runyard-Head": log[:16].hex()})
+    assert r.status_code == 200, r.text
+    return r
+
+
+def runyard_run_id(log: bytes) -> str:
+    from runyard.log.framing import read_frames
+    from runyard.log.records import decode
+
+    for _, payload in read_frames(OffsetBytes(log), 0, None):
+        return str(decode(payload)[1]["id"])
+    raise AssertionError("no START record")
+
+
+class OffsetBytes:
+    def __init__(self, data: bytes) -> None:
+        from runyard.store.online import OffsetStream
+
+        self._s = OffsetStream(data, 0)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s, name)
+
+
+def test_project_names_are_unique_per_entity(team: tuple[InProcessClient, Any]) -> None:
+    """Two entities can each have a project "mnist"; one entity cannot have two. A project's key
+    (in URLs) is its name when no other project had it first, else ``entity:name``; a name two
+    projects visible to the caller hold is answered 409, naming only entities the caller sees."""
+    client, store = team
+    alice, bob = create_user(store, "alice"), create_user(store, "bob")
+    create_team(store, "lab", ["alice", "bob"])  # (keys' entities are cached: the team first)
+    (ra, la), (rb, lb), (rc, lc), (rl, ll) = (logged_run(10) for _ in range(4))
+    ingest(client, alice, "mnist", la)
+    ingest(client, bob, "mnist", lb)
+    ingest(client, alice, "mnist", lc)  # alice's "mnist" again: the same project
+    with store.read() as conn:
+        owners = conn.execute(sa.select(t.project_owners.c.project, t.project_owners.c.name)
+                              .order_by(t.project_owners.c.project)).all()
+    assert [tuple(r) for r in owners] == [("bob:mnist", "mnist"), ("mnist", "mnist")]
+
+    def listed(key: str) -> list[tuple[str, str]]:
+        return [(p["name"], p["entity"]) for p in client.get("/api/projects", headers={"X-Api-Key": key})
+                .json()["projects"]]
+
+    def runs(key: str, project: str, query: str = "") -> Any:
+        return client.get(f"/api/projects/{project}/runs{query}", headers={"X-Api-Key": key})
+
+    assert listed(alice) == [("mnist", "alice")]
+    assert listed(bob) == [("bob:mnist", "bob")]
+    assert sorted(r["id"] for r in runs(alice, "mnist").json()["runs"]) == sorted([ra, rc])
+    # bob's "mnist" by its name, its key, or entity and name; alice's run is not in it
+    for project, query in (("mnist", ""), ("bob:mnist", ""), ("mnist", "?entity=bob")):
+        assert [r["id"] for r in runs(bob, project, query).json()["runs"]] == [rb]
+    assert client.get(f"/api/runs/mnist/{ra}", headers={"X-Api-Key": bob}).status_code == 404
+    assert client.get(f"/api/runs/mnist/{rb}", headers={"X-Api-Key": bob}).json()["rows"] == 10
+    assert runs(bob, "mnist", "?entity=alice").status_code == 403
+    # a team of both: its own "mnist"; a member who sees two projects of that name must choose
+    ingest(client, alice, "mnist", ll, entity="lab")
+    assert listed(bob) == [("bob:mnist", "bob"), ("lab:mnist", "lab")]
+    ambiguous = runs(bob, "mnist")
+    assert ambiguous.status_code == 409 and "bob, lab" in ambiguous.json()["error"]
+    assert "alice" not in ambiguous.text
+    assert [r["id"] for r in runs(bob, "mnist", "?entity=lab").json()["runs"]] == [rl]
+    assert [r["id"] for r in runs(bob, "lab:mnist").json()["runs"]] == [rl]
+    assert [r["id"] for r in runs(alice, "alice:mnist").json()["runs"]] != []  # alice's by entity:name
+    assert client.get(f"/api/ingest/mnist/{rl}?entity=lab", headers={"X-Api-Key": bob}).json()["offset"] == len(ll)
+
+
+def test_project_claims_race_and_the_migration_runs_once(team: tuple[InProcessClient, Any]) -> None:
+    """Several processes claiming one entity's new project at once make one project; the
+    version-3 migration (names per entity) run by several processes at once fills the names of
+    the projects made before and applies once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from runyard.server.auth import Auth
+    from runyard.store.db import Store, migration_lock
+
+    _, store = team
+    create_user(store, "alice")
+    create_user(store, "bob")
+    auths = [Auth(store) for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda a: a[1].claim_project("race", "bob" if a[0] % 2 else "alice"),
+                             enumerate(auths)))
+    assert sorted(set(keys)) == ["bob:race", "race"] or sorted(set(keys)) == ["alice:race", "race"]
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.project_owners)).scalar() == 2
+    # back to a version-2 schema: no name column, and a project made then
+    with store.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE project_owners DROP COLUMN name"))
+        conn.execute(sa.update(t.team_migrations).where(t.team_migrations.c.version == 3).values(version=2))
+        conn.execute(sa.text("INSERT INTO project_owners (project, entity_pk, created_at) "
+                             "SELECT 'old', pk, 0 FROM entities WHERE name = 'alice'"))
+
+    def migrate(_: int) -> None:
+        other = Store(store.url, schema=store.schema)
+        try:
+            with other.begin() as conn:
+                migration_lock(conn)
+                t.migrate(conn)
+        finally:
+            other.engine.dispose()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(migrate, range(4)))
+    with store.read() as conn:
+        names = dict(conn.execute(sa.select(t.project_owners.c.project, t.project_owners.c.name)).all())
+        versions = conn.execute(sa.select(t.team_migrations.c.version)).scalars().all()
+    assert names["old"] == "old" and sorted(versions).count(3) == 1
+    assert Auth(store).claim_project("old", "alice") == "old"  # the same project, not a second one
+    with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:  # one entity, one project per name
+        conn.execute(sa.text("INSERT INTO project_owners (project, entity_pk, created_at, name) "
+                             "SELECT 'alice:old', pk, 0, 'old' FROM entities WHERE name = 'alice'"))

@@ -57,6 +57,13 @@ class Api:
                 raise ValueError(f"expected a project path like 'entity/project' or 'project', got {path!r}")
         return tuple(parts)
 
+    def _on_server(self, entity: str, project: str) -> str:
+        """How a server with keys is asked for ``entity``'s project: ``entity:project`` (project
+        names are unique per entity there; docs/team-server.md, "Projects and entities")."""
+        if self._http is not None and self._http.api_key and entity not in ("", "local") and ":" not in project:
+            return f"{entity}:{project}"
+        return project
+
     def projects(self) -> list[str]:
         """Names of the projects that hold at least one run."""
         if self._http is not None:
@@ -72,7 +79,7 @@ class Api:
         """One run by ``entity/project/run_id`` (``run.path`` of a live run works too)."""
         entity, project, run_id = self._split(path, want_run=True)
         if self._http is not None:
-            return HttpRun(self._http, project, run_id, entity)
+            return HttpRun(self._http, self._on_server(entity, project), run_id, entity)
         folder = self.root / project / run_id
         if not (folder / LOG_NAME).is_file():
             raise UsageError(f"no run {run_id!r} in project {project!r} under {self.root}")
@@ -88,7 +95,7 @@ class Api:
             path = projects[0]
         entity, project = self._split(path, want_run=False)
         if self._http is not None:
-            return list_runs(self._http, project, entity, filters, order, max(per_page, 100))
+            return list_runs(self._http, self._on_server(entity, project), entity, filters, order, max(per_page, 100))
         node = parse_filter(filters)  # a malformed filter is refused even where no run exists
         folder = self.root / project
         if not folder.is_dir():

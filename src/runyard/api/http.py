@@ -87,7 +87,7 @@ class HttpRun(HistoryReads):
         doc = doc if doc is not None else client.get(self._base)
         self._doc = doc
         self.id: str = doc["id"]
-        self.project: str = project
+        self.project: str = project.split(":", 1)[-1]  # a team server's "entity:name" (Api._on_server) names it
         self.entity = entity
         self.name: str = doc["name"]
         self.tags: list[str] = list(doc.get("tags") or [])

@@ -26,10 +26,11 @@ class FloatRows:
     one, after that item); the writer closes it under the run's lock before it reads it. ``cap``
     keeps the record well within max_record_bytes."""
 
-    __slots__ = ("cap", "keys", "n", "open", "steps", "ts", "values", "weight")
+    __slots__ = ("cap", "keys", "n", "open", "steps", "ts", "types", "values", "weight")
 
     def __init__(self, keys: tuple[str, ...], cap: int, weight: int) -> None:
         self.keys = keys
+        self.types = (float,) * len(keys)  # what ``tuple(map(type, row.values()))`` of a row is
         self.cap = cap
         self.weight = weight  # queue weight of one row (values plus the writer's ROW_OVERHEAD)
         self.open = True

@@ -213,6 +213,8 @@ def _start(
 
         run._sender = start_sender(folder, lambda: writer.log.durable_end, resolved, project, state.id,
                                    entity, say)
+        if run._sender is not None:
+            writer.on_durable = run._sender.wake  # the sender sends as soon as a batch is durable
     if resolved["console"] == "wrap":
         run._console = ConsoleCapture(run._emit_output)
         run._console.start()

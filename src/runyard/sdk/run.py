@@ -184,15 +184,31 @@ class Run(RunSurface):
             sync: bool | None = None) -> None:
         """Record ``data`` into one step of the history (docs/semantics.md, "Steps and commits");
         ``log()`` with no data commits the pending row (or an empty one), as in wandb."""
+        # The hot path: a row of floats under the keys of the open block, with no step given and no
+        # pending row, is committed by appending to the block (items.FloatRows). Its checks are the
+        # cheapest that are exact (the key tuple, then each value's type); the block's ``open``,
+        # checked under the lock, also stands for "the run accepts rows" (finish() closes it).
+        blk = self._block
+        if (step is None and commit is not False and type(data) is dict and blk.keys == tuple(data)
+                and tuple(map(type, data.values())) == blk.types):
+            with self._lock:
+                hot = blk.open and blk.n < blk.cap and self._pending is None
+                if hot:
+                    blk.values.extend(data.values())
+                    blk.n += 1
+                    blk.steps.append(self._step)
+                    blk.ts.append(time.time())
+                    self._step += 1
+                    self._queued_weight += blk.weight
+            if hot:
+                if self._queued_weight - self._writer.done_weight > self._queue_limit:
+                    self._backpressure()
+                return
         if not self._accepting:
             self._reject()
             return
         if type(data) is not dict:
             data = _as_dict(data)
-        if step is None and commit is not False and self._append_to_block(data):
-            if self._queued_weight - self._writer.done_weight > self._queue_limit:
-                self._backpressure()
-            return
         if not self._known_keys.issuperset(data):  # a key not seen before: is it a string?
             self._check_new_keys(data)
         errors = None
@@ -252,23 +268,6 @@ class Run(RunSurface):
             self._backpressure()  # outside the lock: the writer takes it to close a block
         if errors:
             raise LogValueError("\n".join(errors) + "\n(the call's other keys were logged)")
-
-    def _append_to_block(self, data: dict[str, Any]) -> bool:
-        """The hot path of ``log(row)``: a row of floats under the keys of the open block, with no
-        step given and no pending row, is committed by appending to the block. False: take the
-        general path."""
-        with self._lock:
-            blk = self._block
-            if not (blk.open and self._pending is None and blk.n < blk.cap and blk.keys == tuple(data)
-                    and set(map(type, data.values())) == _FLOATS):
-                return False
-            blk.values.extend(data.values())
-            blk.n += 1
-            blk.steps.append(self._step)
-            blk.ts.append(time.time())
-            self._step += 1
-            self._queued_weight += blk.weight
-        return True
 
     def _check_new_keys(self, data: dict[Any, Any]) -> None:
         bad = [k for k in data if type(k) is not str]

@@ -41,6 +41,7 @@ MAX_BATCH = 4 * 1024 * 1024
 _HEAD = 16
 _SERVED = ("media", "files")
 BACKOFF_FIRST, BACKOFF_CAP = 0.25, 5.0
+IDLE_WAIT = 1.0  # longest nap of an idle sender; the writer's ``on_durable`` wakes it at once
 _u32 = struct.Struct("<I").unpack_from
 
 
@@ -315,12 +316,12 @@ class Sender:
         delay = BACKOFF_FIRST
         while not self._stop.is_set():
             try:
+                self._wake.clear()  # before looking: a wake during step() is not lost
                 sent = self.step()
                 delay = BACKOFF_FIRST
                 self.last_error = None
-                if not sent:
-                    self._wake.wait(0.2)
-                    self._wake.clear()
+                if not sent:  # the writer wakes the sender after each fsync; the timeout is a fallback
+                    self._wake.wait(IDLE_WAIT)
             except Refused as exc:
                 self.refused = str(exc)
                 self.say(f"{exc} — the run goes on offline; send it later with: runyard sync {self.folder}")
@@ -368,7 +369,8 @@ class Sender:
         failures, delay, first = 0, BACKOFF_FIRST, True
         try:
             try:  # the server's word, not this machine's memory (a server restored from a backup)
-                held = self.client.json("GET", f"/api/ingest/{_q(self.project)}/{_q(self.run_id)}")["offset"]
+                params = f"?entity={_q(self.entity)}" if self.entity else ""
+                held = self.client.json("GET", f"/api/ingest/{_q(self.project)}/{_q(self.run_id)}{params}")["offset"]
                 if isinstance(held, int) and held != self.acked:
                     self.acked = min(held, target)
             except Retry:

@@ -4,8 +4,10 @@ written through ``RunLog`` (the one owner of the file, which holds the run's loc
 It takes items off a ``SimpleQueue`` in batches, encodes media (``Media.to_ref``), frames and
 appends records with one ``write()`` per batch, keeps the run's derived state (summary, step,
 keys) up to date, heartbeats while the run is quiet, snapshots the state now and then, and fsyncs
-by the ``fsync_interval`` setting. The caller's thread only counts what it queued against what
-the writer has done, and waits when the backlog passes ``queue_limit`` (backpressure, no drops).
+by the ``fsync_interval`` setting (``online_fsync_interval`` in online mode, when lower; a sender
+waiting for durable data is woken by ``on_durable`` after each fsync). The caller's thread only
+counts what it queued against what the writer has done, and waits when the backlog passes
+``queue_limit`` (backpressure, no drops).
 
 The hot path: consecutive rows of floats under the same keys arrive as one ``FloatRows`` block
 the caller's thread filled (``items.FloatRows``); the writer closes it, turns it into one columnar
@@ -79,6 +81,9 @@ class Writer:
         self.closed = False
         self._flush_interval = float(settings["flush_interval"])
         self._fsync_interval = float(settings["fsync_interval"])
+        if settings.get("mode") == "online":  # the sender ships only what is durable: fsync sooner
+            self._fsync_interval = min(self._fsync_interval, float(settings["online_fsync_interval"]))
+        self.on_durable: Callable[[], None] | None = None  # called after each fsync (the online sender's wake)
         self._heartbeat_interval = float(settings["heartbeat_interval"])
         self._last_fsync = self._last_beat = self._last_snapshot = time.monotonic()
         self._dirty_since_fsync = False
@@ -114,8 +119,11 @@ class Writer:
         get = self.queue.get
         get_nowait = self.queue.get_nowait
         while True:
+            timeout = self._heartbeat_interval
+            if self._dirty_since_fsync:  # a quiet run still makes what it wrote durable on time
+                timeout = min(timeout, max(0.0, self._last_fsync + self._fsync_interval - time.monotonic()))
             try:
-                item: Item | None = get(timeout=self._heartbeat_interval)
+                item: Item | None = get(timeout=timeout)
             except queue.Empty:
                 item = None
             syncs: list[SyncItem] = []
@@ -240,10 +248,12 @@ class Writer:
             self._row((step, ts, data, FLOATS, 0), buf)
             self.done_weight -= len(keys) + ROW_OVERHEAD  # _row counted it
             return
-        ts_arr = np.array(block.ts, np.float64)
-        rows = RowsBlock(list(keys), np.array(block.steps, np.int64), ts_arr,
+        # np.fromiter with a count converts lists of Python numbers faster than np.array, which
+        # first discovers a dtype and shape; the writer holds the GIL meanwhile, and log() waits
+        ts_arr = np.fromiter(block.ts, np.float64, n)
+        rows = RowsBlock(list(keys), np.fromiter(block.steps, np.int64, n), ts_arr,
                          (self.runtime_offset + ts_arr) - self.session_start,
-                         np.array(block.values, np.float64).reshape(n, len(keys)))
+                         np.fromiter(block.values, np.float64, n * len(keys)).reshape(n, len(keys)))
         first, last = block.steps[0], block.steps[-1]
         try:
             if not self.state.numeric_keys.issuperset(keys):
@@ -363,6 +373,8 @@ class Writer:
             self.reporter.once("fsync", f"could not fsync the run log — {e} — data may be lost on power failure")
         self._dirty_since_fsync = False
         self._last_fsync = time.monotonic()
+        if self.on_durable is not None:
+            self.on_durable()
 
     def _snapshot(self) -> None:
         self._last_snapshot = self._last_beat = time.monotonic()

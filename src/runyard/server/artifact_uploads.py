@@ -82,8 +82,9 @@ def _compose(blobs: BlobStore, digest: str, parts: list[str], size: int) -> dict
 
 
 def install_artifact_uploads(app: FastAPI, store: Store, blobs: BlobStore, auth: Auth) -> None:
-    def writable(request: Request, project: str, entity: str | None) -> None:
-        owner_for_write(auth, _user(request), project, entity)
+    def writable(request: Request, project: str, entity: str | None) -> str:
+        """The key of the project written to (see ``owner_for_write``)."""
+        return owner_for_write(auth, _user(request), project, entity)[1]
 
     @app.post("/api/artifacts/blobs/{digest}/compose", tags=["artifacts"],
               description='Join uploaded part blobs into one blob: `{"parts": [sha256, ...], "size": N}`; '
@@ -116,14 +117,14 @@ def install_artifact_uploads(app: FastAPI, store: Store, blobs: BlobStore, auth:
         from ..artifacts.names import check_name
 
         try:
-            check_name("project", project)
+            check_name("project", project.split(":", 1)[-1])  # a project's key may be entity:name
             check_name("name", name)
             type_ = check_name("type", str(body.get("type", "")))
             digest = check_digest(str(body.get("digest", "")))
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
         entity = body.get("entity")
-        writable(request, project, entity if isinstance(entity, str) and entity else None)
+        project = writable(request, project, entity if isinstance(entity, str) and entity else None)
         try:
             manifest = Manifest.from_bytes(blob_call(blobs.read_bytes, digest))
         except BlobNotFoundError:

@@ -136,6 +136,7 @@ class Auth:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._cache: dict[str, tuple[float, User | None]] = {}
+        self._owners: dict[tuple[str, str], str] = {}  # (entity, project name) -> project key (claim_project)
         self._lock = threading.Lock()
 
     def _user(self, conn: sa.Connection, upk: int) -> User | None:
@@ -188,24 +189,74 @@ class Auth:
             self._cache.pop(key_hash("session:" + token), None)
 
     def project_owner(self, project: str) -> str | None:
+        """The entity owning the project of key ``project``, if any."""
         with self.store.read() as conn:
             return conn.execute(sa.select(t.entities.c.name).select_from(
                 t.project_owners.join(t.entities, t.entities.c.pk == t.project_owners.c.entity_pk))
                 .where(t.project_owners.c.project == project)).scalar()
 
+    def projects_named(self, name: str) -> list[tuple[str, str, str]]:
+        """``(entity, key, name)`` of every project of this name or of this key."""
+        po, e = t.project_owners, t.entities
+        with self.store.read() as conn:
+            return [(str(r[0]), str(r[1]), str(r[2])) for r in conn.execute(
+                sa.select(e.c.name, po.c.project, po.c.name).select_from(po.join(e, e.c.pk == po.c.entity_pk))
+                .where(sa.or_(po.c.name == name, po.c.project == name)).order_by(e.c.name))]
+
     def claim_project(self, project: str, entity: str) -> str:
-        """The owner of ``project``, made ``entity`` when the project is new."""
-        owner = self.project_owner(project)
-        if owner is not None:
-            return owner
-        with self.store.begin() as conn:
-            epk = _entity_pk(conn, entity)
-            if epk is None:
-                raise AuthError(f"no entity {entity!r}")
-            insert_ignore(conn, t.project_owners, {"project": project, "entity_pk": epk, "created_at": time.time()})
-        owner = self.project_owner(project)
-        assert owner is not None
-        return owner
+        """The key of ``entity``'s project named ``project``, made when it is new (project names are
+        unique per entity). A new project's key is its name when no project has that key yet, else
+        ``entity:name``; a project keeps its key. Remembered in this process (every ingest asks)."""
+        key = self._owners.get((entity, project))
+        if key is not None:
+            return key
+        po = t.project_owners
+        for candidate in (project, f"{entity}:{project}"):
+            with self.store.begin() as conn:
+                epk = _entity_pk(conn, entity)
+                if epk is None:
+                    raise AuthError(f"no entity {entity!r}")
+                found = conn.execute(sa.select(po.c.project).where(po.c.entity_pk == epk,
+                                                                   po.c.name == project)).scalar()
+                if found is None:  # a key taken (by another entity's project) or a race: both are ignored
+                    insert_ignore(conn, po, {"project": candidate, "entity_pk": epk, "name": project,
+                                             "created_at": time.time()})
+                    found = conn.execute(sa.select(po.c.project).where(po.c.entity_pk == epk,
+                                                                       po.c.name == project)).scalar()
+            if found is not None:
+                self._owners[(entity, project)] = str(found)
+                return str(found)
+        raise AuthError(f"could not name project {project!r} of entity {entity!r}; try again")
+
+    def resolve(self, user: User, segment: str, entity: str | None) -> tuple[str | None, str | None]:
+        """The key of the project a request names, as ``(key, error)``: ``segment`` (a path's
+        project part) is a key, a name, or ``entity:name``; ``entity`` (the request's ``entity``
+        parameter) picks that entity's project of the name. A key names its project; a name, the
+        one project of that name among the user's entities (two: an error saying how to choose,
+        naming only entities the user sees). ``(None, None)``: no such project (yet)."""
+        split = entity is None and ":" in segment and not self.projects_named(segment)
+        if split:
+            entity, segment = segment.split(":", 1)
+        found = self.projects_named(segment)
+        if entity is not None:
+            mine = [k for e, k, n in found if e == entity and n == segment]
+            if mine and entity not in user.entities:
+                return None, "your key has no access to this project"
+            if split and not found:  # no project claims that name: a folder's project (runyard ui)
+                return segment, None
+            return (mine[0] if mine else None), None
+        keyed = [(e, k) for e, k, _ in found if k == segment]
+        if keyed and keyed[0][0] in user.entities:
+            return segment, None
+        named = [(e, k) for e, k, n in found if n == segment and e in user.entities]
+        if len(named) > 1:
+            return None, (f"project {segment!r} exists under several entities you can see "
+                          f"({', '.join(e for e, _ in named)}): add ?entity=NAME or name it as ENTITY:{segment}")
+        if named:
+            return named[0][1], None
+        if found:
+            return None, "your key has no access to this project"
+        return None, None
 
 
 # -- the ASGI middleware --------------------------------------------------------------------------
@@ -226,6 +277,25 @@ def _cookie(scope: Scope, name: str) -> str | None:
         if k == name:
             return v
     return None
+
+
+def _query_param(scope: Scope, name: str) -> str | None:
+    values = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
+    return values[0] if values else None
+
+
+def _with_project(scope: Scope, key: str) -> Scope:
+    """``scope`` with the project part of its path (``_project_in``) replaced by ``key``."""
+    parts = scope["path"].split("/")
+    parts[3] = key
+    path = "/".join(parts)
+    raw = scope.get("raw_path")
+    out = dict(scope)
+    out["path"] = path
+    if raw is not None:
+        out["raw_path"] = "/".join([*raw.decode("latin-1").split("/")[:3], urllib.parse.quote(key, safe=":"),
+                                    *raw.decode("latin-1").split("/")[4:]]).encode("latin-1")
+    return out
 
 
 def _project_in(path: str) -> str | None:
@@ -292,10 +362,13 @@ class AuthMiddleware:
             return
         project = _project_in(path)
         if project is not None and not path.startswith("/api/ingest/"):
-            owner = await anyio.to_thread.run_sync(self.auth.project_owner, project)
-            if owner is not None and owner not in user.entities:
-                await _send_json(send, 403, "your key has no access to this project")
+            entity = _query_param(scope, "entity")
+            key, error = await anyio.to_thread.run_sync(self.auth.resolve, user, project, entity)
+            if error is not None:
+                await _send_json(send, 403 if "no access" in error else 409, error)
                 return
+            if key is not None and key != project:  # the routes below see the project's key
+                scope = _with_project(scope, key)
         scope.setdefault("state", {})["user"] = user
         await self.app(scope, receive, send)
 

@@ -8,6 +8,7 @@ route; it replaces the folder-reading routes by name and adds the team routes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -34,7 +35,7 @@ from ..store import schema as s
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
 from ..store.db import Store
-from ..store.online import BatchError, SegmentStream, apply_batch, held_offset
+from ..store.online import BatchError, GroupIngest, SegmentStream, apply_batch, held_offset
 from . import files, history, tables
 from .auth import SESSION_COOKIE, SESSION_DAYS, Auth, AuthError, User, safe_next, signin_page
 from .edits import run_fields
@@ -47,19 +48,24 @@ _PATH = re.compile(r"^(media|files)/[^\x00]+$")
 MAX_BLOB_BYTES = 256 << 20  # one media file or run file sent through the server (held in memory)
 
 
-def owner_for_write(auth: Auth, user: User, project: str, entity: str | None) -> str:
-    """The entity owning ``project`` (claimed for ``entity`` or the user when new); 403 when the
-    caller may not write to it."""
+def owner_for_write(auth: Auth, user: User, project: str, entity: str | None) -> tuple[str, str]:
+    """``(owner, key)`` of the project a write names: ``entity``'s (default: the user's own) project
+    named ``project``, made when new (project names are unique per entity), or the project of key
+    ``project`` when it is a key ``entity:name``; 403 when the caller may not write to it."""
+    if ":" in project:  # a key (names hold no ':'), as the read routes pass it on
+        owner = auth.project_owner(project)
+        if owner is not None:
+            if owner not in user.entities:
+                raise ApiError(403, "your key has no access to this project")
+            return owner, project
+        entity, project = project.split(":", 1)
     wanted = entity or user.name
     if wanted not in user.entities:
         raise ApiError(403, f"your key cannot write to entity {wanted!r}")
     try:
-        owner = auth.claim_project(project, wanted)
+        return wanted, auth.claim_project(project, wanted)
     except AuthError as exc:
         raise ApiError(403, str(exc)) from None
-    if owner not in user.entities:
-        raise ApiError(403, "your key has no access to this project")
-    return owner
 
 
 def _user(request: Request) -> User:
@@ -127,7 +133,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
     app.add_exception_handler(sa.exc.OperationalError, _database_down)
     app.add_exception_handler(sa.exc.InterfaceError, _database_down)
 
-    def owner_of(user: User, project: str, entity: str | None) -> str:
+    def owner_of(user: User, project: str, entity: str | None) -> tuple[str, str]:
         return owner_for_write(auth, user, project, entity)
 
     # -- sign-in ---------------------------------------------------------------------------------
@@ -168,6 +174,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
     if blob_store is None:  # keys on a local ``runyard ui``: runs still come from its folder
         return
     blobs: BlobStore = blob_store
+    group_ingest = GroupIngest(store)  # concurrent batches of this process, applied together
     app.router.routes[:] = [r for r in app.router.routes
                             if not (isinstance(r, Route) and r.name in FOLDER_ROUTES)]
 
@@ -175,13 +182,15 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
 
     @app.get("/api/ingest/{project}/{run_id}", tags=["ingest"],
              description="How much of a run's log the server holds: `{offset}` (0: nothing).")
-    def ingest_offset(project: str, run_id: str, request: Request) -> dict[str, Any]:
+    def ingest_offset(project: str, run_id: str, request: Request, entity: str | None = None) -> dict[str, Any]:
         user = _user(request)
-        owner = auth.project_owner(project)
-        if owner is not None and owner not in user.entities:
-            raise ApiError(403, "your key has no access to this project")
+        key, error = auth.resolve(user, project, entity or (None if ":" in project else user.name))
+        if error is not None:
+            raise ApiError(403, error)
+        if key is None:
+            return {"offset": 0}
         with store.read() as conn:
-            return {"offset": held_offset(conn, project, run_id)}
+            return {"offset": held_offset(conn, key, run_id)}
 
     @app.post("/api/ingest/{project}/{run_id}", tags=["ingest"],
               description="Append a batch of run-log frames at `offset` (header `X-Runyard-Offset`; the "
@@ -199,9 +208,9 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             raise ApiError(400, "send the batch's log offset in X-Runyard-Offset (an integer) and the "
                                 "log's head in X-Runyard-Head (hex)") from None
         data = await request.body()
-        owner = await anyio.to_thread.run_sync(owner_of, user, project, entity)
+        owner, key = await anyio.to_thread.run_sync(owner_of, user, project, entity)
         try:
-            ack = await anyio.to_thread.run_sync(apply_batch, store, project, run_id, owner, start, data, head)
+            ack = await asyncio.wrap_future(group_ingest.submit(key, run_id, owner, start, data, head))
         except BatchError as exc:
             body: dict[str, Any] = {"ok": False, "error": str(exc), "status": exc.status}
             if exc.expected is not None:
@@ -259,6 +268,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
         items = body.get("files")
         if not isinstance(items, list):
             raise ApiError(400, 'body must be {"files": [{"path", "sha256", "size"}]}')
+        _, key = owner_of(user, project, entity)
         rows = []
         for it in items:
             if not isinstance(it, dict) or not isinstance(it.get("path"), str) or \
@@ -266,17 +276,16 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
                     not isinstance(it.get("size"), int):
                 raise ApiError(400, f"bad file entry {it!r}: path under media/ or files/, sha256, size")
             try:
-                rows.append({"project": project, "run_id": run_id, "path": it["path"],
+                rows.append({"project": key, "run_id": run_id, "path": it["path"],
                              "sha256": check_digest(it.get("sha256", "")), "size": int(it["size"])})
             except ValueError as exc:
                 raise ApiError(400, str(exc)) from None
-        owner_of(user, project, entity)
         missing = blob_call(blobs.missing, [r["sha256"] for r in rows])
         if missing:
             raise ApiError(409, f"upload these blobs first: {', '.join(missing[:20])}")
         with store.begin() as conn:
             for r in rows:
-                conn.execute(sa.delete(t.run_blobs).where(t.run_blobs.c.project == project,
+                conn.execute(sa.delete(t.run_blobs).where(t.run_blobs.c.project == key,
                                                           t.run_blobs.c.run_id == run_id,
                                                           t.run_blobs.c.path == r["path"]))
             if rows:

@@ -35,9 +35,52 @@ def run_key_pairs(conn: sa.Connection, run_pk: int) -> set[tuple[str, str]]:
         sa.select(s.run_keys.c.key, s.run_keys.c.kinds).where(s.run_keys.c.run_pk == run_pk))}
 
 
+class KeyCounts:
+    """Changes of ``project_keys``' counts collected over many runs (a group of team batches in
+    one transaction), applied together in (project, key, kinds) order: transactions that lock the
+    same rows lock them in the same order (one run at a time would not, across runs)."""
+
+    def __init__(self) -> None:
+        self.delta: dict[tuple[int, str, str], list[int]] = {}  # -> [runs added, smallest run pk]
+
+    def add(self, ppk: int, pairs: Pairs, run_pk: int) -> None:
+        for (k, kinds), d in pairs.items():
+            cur = self.delta.setdefault((ppk, k, kinds), [0, run_pk])
+            cur[0] += d
+            cur[1] = min(cur[1], run_pk)
+
+    def apply(self, conn: sa.Connection) -> None:
+        if not self.delta:
+            return
+        rows = [(p, k, kinds, d, first) for (p, k, kinds), (d, first) in sorted(self.delta.items()) if d]
+        gone = {p for (p, _, _), (d, _) in self.delta.items() if d < 0}
+        self.delta = {}
+        _upsert(conn, rows)
+        for ppk in sorted(gone):
+            conn.execute(sa.delete(s.project_keys).where(s.project_keys.c.project_pk == ppk,
+                                                         s.project_keys.c.runs <= 0))
+
+
+def _upsert(conn: sa.Connection, rows: list[tuple[int, str, str, int, int]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        driver_executemany(conn, _SQLITE_UPSERT, rows)
+        return
+    from sqlalchemy.dialects.postgresql import insert
+
+    ins = insert(s.project_keys)
+    t = s.project_keys.c
+    stmt = ins.on_conflict_do_update(
+        index_elements=[t.project_pk, t.key, t.kinds],
+        set_={"runs": t.runs + ins.excluded.runs, "first_run": sa.func.least(t.first_run, ins.excluded.first_run)})
+    conn.execute(stmt, [dict(project_pk=p, key=k, kinds=kn, runs=d, first_run=r) for p, k, kn, d, r in rows])
+
+
 def count_keys(conn: sa.Connection, run_pk: int, before: Iterable[tuple[str, str]],
-               after: Iterable[tuple[str, str]]) -> None:
-    """Adds a run's change of ``run_keys`` rows (``before`` -> ``after``) to ``project_keys``."""
+               after: Iterable[tuple[str, str]], later: KeyCounts | None = None) -> None:
+    """Adds a run's change of ``run_keys`` rows (``before`` -> ``after``) to ``project_keys``, at
+    once or, given ``later``, when it is applied."""
     old, new = set(before), set(after)
     delta: Pairs = {p: 1 for p in new - old}
     delta.update((p, -1) for p in old - new)
@@ -46,20 +89,10 @@ def count_keys(conn: sa.Connection, run_pk: int, before: Iterable[tuple[str, str
     ppk = conn.execute(sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk)).scalar()
     if ppk is None:
         return
-    rows = [(int(ppk), k, kinds, d, run_pk) for (k, kinds), d in sorted(delta.items())]
-    if conn.dialect.name == "sqlite":
-        driver_executemany(conn, _SQLITE_UPSERT, rows)
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-
-        ins = insert(s.project_keys)
-        t = s.project_keys.c
-        stmt = ins.on_conflict_do_update(
-            index_elements=[t.project_pk, t.key, t.kinds],
-            set_={"runs": t.runs + ins.excluded.runs, "first_run": sa.func.least(t.first_run, ins.excluded.first_run)})
-        conn.execute(stmt, [dict(project_pk=p, key=k, kinds=kn, runs=d, first_run=r) for p, k, kn, d, r in rows])
-    if any(d < 0 for d in delta.values()):
-        conn.execute(sa.delete(s.project_keys).where(s.project_keys.c.project_pk == ppk, s.project_keys.c.runs <= 0))
+    counts = later if later is not None else KeyCounts()
+    counts.add(int(ppk), delta, run_pk)
+    if later is None:
+        counts.apply(conn)
 
 
 def metric_defs(state: Any) -> dict[str, str | None]:

@@ -120,6 +120,8 @@ class Ingestor:
         self._pruned_at = -PRUNE_EVERY
         self._lock = threading.RLock()  # one ingest at a time: two would insert the same records
         self._templates: dict[int, list[RowTemplate]] = {}  # row layouts learnt, shared by the runs (_Pass)
+        self.project_pks: dict[str, int] | None = None  # a cache of project pks, for one transaction only
+        self.prefetched: Prefetched | None = None  # what one transaction read for many runs at once
 
     def run_folders(self) -> Iterator[Path]:
         if not self.root.is_dir():
@@ -349,7 +351,7 @@ class Ingestor:
         if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
             report.changed = True
             self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head, keys_before, fresh,
-                        metrics_before)
+                        metrics_before=metrics_before)
         report.flags = dict(flags)
         if more:
             report.flags["_more"] = True
@@ -365,8 +367,15 @@ class Ingestor:
                      seq: int | None = None) -> tuple[int, int, bytes | None, bool]:
         """``_cursor``, and whether the run holds no indexed data (no cursor row). ``seq``: the seq
         of a new runs row, when the caller's ``_write`` will set the real one (one query less)."""
+        if self.prefetched is not None and (project, run_id) in self.prefetched.cursors:
+            known = self.prefetched.cursors.pop((project, run_id))
+            return known[0], known[1], known[2], known[2] is None
         q = _queries()
-        ppk = conn.execute(q.project_pk, {"p_name": project}).scalar()
+        ppk: int | None = self.project_pks.get(project) if self.project_pks is not None else None
+        if ppk is None:
+            ppk = conn.execute(q.project_pk, {"p_name": project}).scalar()
+            if ppk is not None and self.project_pks is not None:
+                self.project_pks[project] = int(ppk)
         if ppk is None:
             ppk = _insert_pk(conn, sa.insert(s.projects).values(entity="local", name=project,
                                                                 created_at=time.time()))
@@ -390,15 +399,21 @@ class Ingestor:
     def _write(self, conn: sa.Connection, run_pk: int, folder: Path, state: RunState,
                kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int,
                head: bytes = b"", keys_before: dict[str, list[str]] | None = None, fresh: bool = False,
+               defer: Deferred | None = None, cursor_exists: bool = False,
                metrics_before: dict[str, str | None] | None = None) -> None:
         """Write what a pass derived. ``keys_before``: the run's key kinds before the pass, when
         known; unchanged, the ``run_keys`` rows are left as they are (and ``metrics_before``, its
         ``define_metric`` declarations, the ``run_metrics`` rows). ``fresh``: the run has no
-        indexed rows yet (nothing to delete or read back first)."""
+        indexed rows yet (nothing to delete or read back first). ``defer``: the writes to the runs,
+        fields, keys and cursors tables (and the counts of ``project_keys``) are collected there
+        (for many runs at once) instead of executed; ``cursor_exists`` then says whether the run's
+        cursor row is there to update."""
         shown = copy.copy(state)
         resolve_crash(shown, folder / LOG_NAME)
         summary = state.summary.current()
         q = _queries()
+        execute: Any = conn.execute if defer is None else defer.execute
+        copy_rows: Any = (lambda table, rows: insert_rows(conn, table, rows)) if defer is None else defer.copy
         values = dict(
             name=state.name or folder.name, state=shown.state, created_at=state.created_at,
             updated_at=time.time(), ended_at=state.ended_at, heartbeat_at=state.heartbeat_at,
@@ -406,14 +421,14 @@ class Ingestor:
             exit_code=state.exit_code, error=state.error, group_name=state.group,
             job_type=state.job_type, notes=state.notes, tags=dumps(state.tags),
             config=dumps(state.config), summary=dumps(summary), metadata=dumps(state.metadata),
-            flags=dumps(_shown_flags(flags, state)), seq=_next_seq(conn),
+            flags=dumps(_shown_flags(flags, state)), seq=_next_seq(conn) if defer is None else defer.seq(conn),
         )
-        conn.execute(q.run_update, {"p_pk": run_pk, **{f"v_{k}": v for k, v in values.items()}})
+        execute(q.run_update, {"p_pk": run_pk, **{f"v_{k}": v for k, v in values.items()}})
         if state.entity:
-            conn.execute(q.project_entity, {"p_pk": run_pk, "v_entity": state.entity})
+            execute(q.project_entity, {"p_pk": run_pk, "v_entity": state.entity})
         if not fresh:
-            conn.execute(q.delete_fields, {"p_pk": run_pk})
-        insert_rows(conn, s.run_fields, field_rows(run_pk, state, summary))
+            execute(q.delete_fields, {"p_pk": run_pk})
+        copy_rows(s.run_fields, field_rows(run_pk, state, summary))
         all_kinds = key_kinds(state, kinds)
         if all_kinds != keys_before:
             texts: dict[tuple[str, ...], str] = {}  # most keys share their kinds: encode each list once
@@ -429,12 +444,14 @@ class Ingestor:
             else:
                 before = derived.run_key_pairs(conn, run_pk)
             if not fresh:
-                conn.execute(q.delete_keys, {"p_pk": run_pk})
-            insert_rows(conn, s.run_keys, [{"run_pk": run_pk, "key": k, "kinds": kn} for k, kn in pairs])
-            derived.count_keys(conn, run_pk, before, pairs)
+                execute(q.delete_keys, {"p_pk": run_pk})
+            copy_rows(s.run_keys, [{"run_pk": run_pk, "key": k, "kinds": kn} for k, kn in pairs])
+            derived.count_keys(conn, run_pk, before, pairs, None if defer is None else defer.key_counts)
         derived.write_metrics(conn, run_pk, derived.metric_defs(state), metrics_before, fresh)
         if batch.series or batch.shapes or batch.blocks:
-            self._write_series(conn, run_pk, batch, new_run=fresh, ended=state.state != RUNNING)
+            known = self.prefetched.series.pop(run_pk, None) if self.prefetched is not None else None
+            self._write_series(conn, run_pk, batch, new_run=fresh, ended=state.state != RUNNING, known=known,
+                               defer=defer)
         for table, items in ((s.hists, batch.hists), (s.media, batch.media), (s.output, batch.output),
                              (s.artifact_events, batch.artifacts)):
             if items:
@@ -443,6 +460,13 @@ class Ingestor:
                 conn.execute(q.insert[table.name], items)
         blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags, "head": head},
                              default=_pack_default)
+        if defer is not None:
+            if cursor_exists:
+                defer.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
+                                                "v_updated_at": time.time()})
+            else:
+                defer.execute(q.insert_cursor, dict(run_pk=run_pk, offset=offset, state=blob, updated_at=time.time()))
+            return
         if not fresh and conn.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
                                                         "v_updated_at": time.time()}).rowcount:
             return
@@ -450,9 +474,12 @@ class Ingestor:
 
     @staticmethod
     def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False,
-                      ended: bool = False) -> None:
-        existing = {} if new_run else {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
-            _queries().series, {"p_pk": run_pk})}
+                      ended: bool = False, known: dict[str, tuple[int, int, int, int]] | None = None,
+                      defer: Deferred | None = None) -> None:
+        """``known``: the run's series as ``_queries().series`` reads them, read already."""
+        existing = {} if new_run else known if known is not None else {
+            r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+            for r in conn.execute(_queries().series, {"p_pk": run_pk})}
         points, first = _key_points(batch)
         # new series in order of their first point in the log, whichever way rows were read
         fresh = sorted((k for k in points if k not in existing), key=first.__getitem__)
@@ -468,7 +495,7 @@ class Ingestor:
         for key, pts in points.items():
             spk, n, mono, held = existing[key]
             items.append((spk, n, mono, held, pts))
-        ser.append_live(conn, items, seal=ended)  # a run that has ended gets no more points: no tail
+        ser.append_live(conn, items, seal=ended, defer=defer)  # a run that has ended gets no more points: no tail
 
     def _check_liveness(self, folder: Path) -> RunReport | None:
         """A quiet running run: re-check now and then whether its process is still alive."""
@@ -579,6 +606,83 @@ def _pack_default(obj: Any) -> Any:
     raise TypeError(f"cannot store {type(obj).__name__} in an ingest cursor")
 
 
+class Deferred:
+    """Writes of many runs' batches, collected in one transaction and sent together at its end
+    (``flush``): each statement once with all its parameter sets (psycopg pipelines an
+    executemany), each table's new rows in one COPY. Reads are not deferred: a caller defers only
+    writes that no later read of the same transaction looks at (each run appears once), and
+    ``flush`` keeps one order of tables (``ORDER``) so a run's delete of its old rows comes before
+    the insert of its new ones."""
+
+    def __init__(self) -> None:
+        self.ops: dict[Any, list[dict[str, Any]]] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.bumps: dict[int, list[int]] = {}  # points added -> series pks (series.append_live)
+        # changes of project_keys' counts, applied together in one order (derived.count_keys)
+        self.key_counts = derived.KeyCounts()
+        self._seq: int | None = None
+        self.order = _deferred_order()
+
+    def execute(self, stmt: Any, params: dict[str, Any]) -> None:
+        if not any(stmt is op for op in self.order):
+            raise ValueError(f"not a deferrable statement: {stmt}")
+        self.ops.setdefault(stmt, []).append(params)
+
+    def copy(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.rows.setdefault(table.name, []).extend(rows)
+
+    def seq(self, conn: sa.Connection) -> int:
+        """The next ``seq`` for a run of this transaction (one read for all of them)."""
+        self._seq = _next_seq(conn) if self._seq is None else self._seq + 1
+        return self._seq
+
+    def bump(self, k: int, series_pk: int) -> None:
+        self.bumps.setdefault(k, []).append(series_pk)
+
+    def flush(self, conn: sa.Connection) -> None:
+        """Send what was collected (at any point: later reads then see it)."""
+        if self.bumps:
+            ser.bump_counts(conn, self.bumps)
+            self.bumps = {}
+        for op in self.order:
+            if isinstance(op, sa.Table):
+                rows = self.rows.pop(op.name, None)
+                if rows:
+                    insert_rows(conn, op, rows)
+            else:
+                params = self.ops.pop(op, None)
+                if params:
+                    conn.execute(op, params)
+        assert not self.ops and not self.rows, "a deferred write has no place in Deferred's order"
+        self.key_counts.apply(conn)
+
+
+def defer_after(*ops: Any) -> None:
+    """Add statements (or tables, for COPY) to the end of ``Deferred``'s order (a caller's own
+    writes, such as the team server's log segments)."""
+    order = _deferred_order()
+    order.extend(op for op in ops if not any(op is o for o in order))
+
+
+@functools.cache
+def _deferred_order() -> list[Any]:
+    q = _queries()
+    return [q.run_update, q.project_entity, q.delete_fields, s.run_fields, q.delete_keys, s.run_keys,
+            q.insert_cursor, q.cursor_update, s.tails]
+
+
+@dataclass
+class Prefetched:
+    """What a transaction applying many runs' batches read for all of them at once: each run's
+    ``(run pk, cursor offset, saved state)`` by (project, run id), and its series as
+    ``_queries().series`` reads them (key -> (pk, n, mono, points in the tail)) by run pk. Each
+    entry is taken once: after the run's writes it would be stale."""
+
+    cursors: dict[tuple[str, str], tuple[int, int, bytes | None]] = field(default_factory=dict)
+    series: dict[int, dict[str, tuple[int, int, int, int]]] = field(default_factory=dict)
+
+
 class _Queries:
     """The statements ingest runs for every run, built once: building a SQLAlchemy statement costs
     more than executing it on a small run."""
@@ -598,8 +702,11 @@ class _Queries:
         self.delete_keys = sa.delete(s.run_keys).where(s.run_keys.c.run_pk == pk)
         self.cursor_update = sa.update(s.cursors).where(s.cursors.c.run_pk == pk).values(
             {c: sa.bindparam(f"v_{c}") for c in ("offset", "state", "updated_at")})
-        held = (sa.select(sa.func.coalesce(sa.func.sum(s.tails.c.n), 0)).where(s.tails.c.series_pk == s.series.c.pk)
-                .scalar_subquery())  # points of the series in its tail (series.append_live)
+        # points of the series in its tail (series.append_live): the tail's rows hold its last
+        # points, from the first row's start to n, so one index lookup per series counts them (a
+        # sum over the rows grew with every batch the tail took)
+        first = sa.select(sa.func.min(s.tails.c.start)).where(s.tails.c.series_pk == s.series.c.pk).scalar_subquery()
+        held = sa.func.coalesce(s.series.c.n - first, 0)
         self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono, held).where(
             s.series.c.run_pk == pk)
         self.series_pks = sa.select(s.series.c.key, s.series.c.pk).where(s.series.c.run_pk == pk)

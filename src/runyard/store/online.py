@@ -17,8 +17,11 @@ the index can be rebuilt from them, and ``SegmentStream`` reads them back like a
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,12 +30,13 @@ import msgpack
 import sqlalchemy as sa
 
 from ..log.framing import MAGIC, LogFormatError, ScanResult, read_frame_runs, read_frames
+from ..log.rowblock import RowTemplate
 from ..log.state import RunState
 from . import derived
 from . import schema as s
 from . import team_schema as t
 from .db import Store
-from .ingest import Ingestor, key_kinds
+from .ingest import Deferred, Ingestor, Prefetched, defer_after, key_kinds
 from .ingest_pass import _Batch, _Pass
 
 HEAD_SIZE = 16  # header + the first frame's length and checksum: a log's identity
@@ -143,8 +147,9 @@ class _TeamIngestor(Ingestor):
     finds no log file to look at)."""
 
     def apply(self, conn: sa.Connection, project: str, run_id: str, owner: str, stream: Any,
-              offset: int, end: int) -> tuple[int, int]:
-        """Ingest the frames of ``stream`` from ``offset`` to ``end``; return (records, points)."""
+              offset: int, end: int, defer: Deferred | None = None) -> tuple[int, int]:
+        """Ingest the frames of ``stream`` from ``offset`` to ``end``; return (records, points).
+        ``defer``: collect the writes that can wait for the end of a group (``GroupIngest``)."""
         folder = _ROOT / project / run_id
         run_pk, cursor, blob = self._cursor(conn, project, run_id, folder)
         if cursor != offset:
@@ -157,13 +162,17 @@ class _TeamIngestor(Ingestor):
         head = bytes(saved.get("head", b"")) if saved else b""
         records = points = 0
         written = saved is not None  # run_keys rows hold the kinds of ``state`` and ``kinds``
+        passes = 0
         while offset < end:
+            if defer is not None and passes:  # a second pass reads what the first wrote
+                defer.flush(conn)
+            passes += 1
             keys_before = key_kinds(state, kinds) if written else None
             metrics_before = derived.metric_defs(state) if written else None
             batch = _Batch()
             scan = ScanResult(offset, 0)
             frames = read_frame_runs(stream, offset, scan)
-            stopped = _Pass(state, batch, kinds, flags).run(frames)
+            stopped = _Pass(state, batch, kinds, flags, templates=self._templates).run(frames)
             frames.close()
             if "corrupt" in flags:
                 raise BatchError(400, f"a record at offset {flags['corrupt'].get('offset')} cannot be read "
@@ -173,16 +182,39 @@ class _TeamIngestor(Ingestor):
                 stream.seek(0)
                 head = stream.read(HEAD_SIZE)
             self._write(conn, run_pk, folder, state, kinds, flags, batch, offset, head, keys_before,
-                        metrics_before=metrics_before)
+                        defer=defer, cursor_exists=written, metrics_before=metrics_before)
             written = True
             records += batch.records
             points += batch.points
             if stopped is None:
                 break
-        ppk = sa.select(s.runs.c.project_pk).where(s.runs.c.pk == run_pk).scalar_subquery()
-        conn.execute(sa.update(s.projects).where(s.projects.c.pk == ppk, s.projects.c.entity != owner)
-                     .values(entity=owner))  # only when it changes: see ingest._Queries.project_entity
+        # only when it changes: see ingest._Queries.project_entity
+        (conn.execute if defer is None else defer.execute)(_Q.owner, {"p_pk": run_pk, "v_owner": owner})
         return records, points
+
+
+class _TeamQueries:
+    """The team ingest's own writes, built once (and deferrable: ``ingest.Deferred``)."""
+
+    def __init__(self) -> None:
+        ppk = sa.select(s.runs.c.project_pk).where(s.runs.c.pk == sa.bindparam("p_pk")).scalar_subquery()
+        self.owner = sa.update(s.projects).where(s.projects.c.pk == ppk, s.projects.c.entity != sa.bindparam("v_owner")
+                                                 ).values(entity=sa.bindparam("v_owner"))
+        self.segment = sa.insert(t.log_segments)
+        where = (t.online_runs.c.project == sa.bindparam("p_project"), t.online_runs.c.run_id == sa.bindparam("p_run"))
+        self.lock_held = sa.select(t.online_runs.c.end_offset, t.online_runs.c.head).where(*where).with_for_update()
+        self.held = sa.update(t.online_runs).where(*where).values(
+            end_offset=sa.bindparam("v_end"), updated_at=sa.bindparam("v_at"))
+        self.held_first = sa.update(t.online_runs).where(*where).values(
+            end_offset=sa.bindparam("v_end"), updated_at=sa.bindparam("v_at"), head=sa.bindparam("v_head"))
+        defer_after(self.owner, t.log_segments, self.held, self.held_first)
+
+
+_Q = _TeamQueries()
+_FIRST = sa.select(sa.func.min(s.tails.c.start)).where(s.tails.c.series_pk == s.series.c.pk).scalar_subquery()
+_SERIES_OF_RUNS = sa.select(s.series.c.run_pk, s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono,
+                            sa.func.coalesce(s.series.c.n - _FIRST, 0)).where(
+    s.series.c.run_pk.in_(sa.bindparam("p_pks", expanding=True)))
 
 
 def reindex(store: Store, progress: Callable[[str, str, int, int], None] | None = None) -> tuple[int, int, int]:
@@ -238,37 +270,188 @@ def apply_batch(store: Store, project: str, run_id: str, owner: str, start: int,
 
 
 def _apply(store: Store, project: str, run_id: str, owner: str, start: int, data: bytes, head: bytes) -> Ack:
-    held = sa.select(t.online_runs.c.end_offset, t.online_runs.c.head).where(
-        t.online_runs.c.project == project, t.online_runs.c.run_id == run_id).with_for_update()
     if start == 0:  # a new run (or a resend of its start): the project row first, on its own, since
-        with store.begin() as conn:  # the runs of one new project race here
-            insert_ignore(conn, s.projects, {"entity": owner, "name": project, "created_at": time.time()})
+        _project_row(store, project, owner)  # the runs of one new project race here
     with store.begin() as conn:
-        row = conn.execute(held).first()
-        if row is None:
-            if start > 0:
-                raise BatchError(409, f"the server holds nothing of run {project}/{run_id}; send from offset 0",
-                                 expected=0)
-            insert_ignore(conn, t.online_runs, {"project": project, "run_id": run_id, "end_offset": 0,
-                                                 "head": b"", "updated_at": time.time()})
-            row = conn.execute(held).one()
-        end, held_head = int(row[0]), bytes(row[1])
-        if held_head and head and held_head != head[: len(held_head)]:
-            raise BatchError(409, f"run {project}/{run_id} on this server holds another log (a different run "
-                                  "with the same id); start the run under a new id")
-        if start > end:
-            raise BatchError(409, f"the server holds run {project}/{run_id} up to offset {end}; send from "
-                                  "there", expected=end)
-        new = data[end - start :]
-        if not new:
-            return Ack(end, 0)
-        check_frames(new, end)
-        records, points = _TeamIngestor(_ROOT, store).apply(conn, project, run_id, owner,
-                                                           OffsetStream(new, end), end, end + len(new))
-        conn.execute(sa.insert(t.log_segments).values(project=project, run_id=run_id, start=end, data=new))
-        values: dict[str, Any] = {"end_offset": end + len(new), "updated_at": time.time()}
-        if end == 0:
-            values["head"] = new[:HEAD_SIZE]
-        conn.execute(sa.update(t.online_runs).where(
-            t.online_runs.c.project == project, t.online_runs.c.run_id == run_id).values(**values))
-        return Ack(end + len(new), len(new), records, points)
+        return _apply_in(conn, store, project, run_id, owner, start, data, head)
+
+
+def _project_row(store: Store, project: str, owner: str) -> None:
+    with store.begin() as conn:
+        insert_ignore(conn, s.projects, {"entity": owner, "name": project, "created_at": time.time()})
+
+
+def _apply_in(conn: sa.Connection, store: Store, project: str, run_id: str, owner: str, start: int, data: bytes,
+              head: bytes, defer: Deferred | None = None, ingestor: _TeamIngestor | None = None,
+              prefetched: dict[tuple[str, str], Any] | None = None) -> Ack:
+    """Apply one batch in the open transaction ``conn`` (see ``apply_batch``); with ``defer``, the
+    writes that can wait are collected there for the caller to flush before it commits;
+    ``prefetched``: the run's ``online_runs`` row (end offset, head), read and locked already."""
+    key = {"p_project": project, "p_run": run_id}
+    row = prefetched.pop((project, run_id), None) if prefetched is not None else None
+    if row is None:
+        row = conn.execute(_Q.lock_held, key).first()
+    if row is None:
+        if start > 0:
+            raise BatchError(409, f"the server holds nothing of run {project}/{run_id}; send from offset 0",
+                             expected=0)
+        insert_ignore(conn, t.online_runs, {"project": project, "run_id": run_id, "end_offset": 0,
+                                             "head": b"", "updated_at": time.time()})
+        row = conn.execute(_Q.lock_held, key).one()
+    end, held_head = int(row[0]), bytes(row[1])
+    if held_head and head and held_head != head[: len(held_head)]:
+        raise BatchError(409, f"run {project}/{run_id} on this server holds another log (a different run "
+                              "with the same id); start the run under a new id")
+    if start > end:
+        raise BatchError(409, f"the server holds run {project}/{run_id} up to offset {end}; send from "
+                              "there", expected=end)
+    new = data[end - start :]
+    if not new:
+        return Ack(end, 0)
+    check_frames(new, end)
+    ingestor = ingestor or _TeamIngestor(_ROOT, store)
+    records, points = ingestor.apply(conn, project, run_id, owner, OffsetStream(new, end), end, end + len(new), defer)
+    segment = {"project": project, "run_id": run_id, "start": end, "data": new}
+    moved: dict[str, Any] = {"p_project": project, "p_run": run_id, "v_end": end + len(new), "v_at": time.time()}
+    if defer is not None:
+        defer.copy(t.log_segments, [segment])
+    else:
+        conn.execute(_Q.segment, segment)
+    (conn.execute if defer is None else defer.execute)(
+        _Q.held_first if end == 0 else _Q.held, {**moved, "v_head": new[:HEAD_SIZE]} if end == 0 else moved)
+    return Ack(end + len(new), len(new), records, points)
+
+
+def _prefetch(conn: sa.Connection, runs: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], Any], Prefetched]:
+    """Read (and lock, in one order) what applying a batch reads first, for many runs at once: their
+    ``online_runs`` rows, their index rows and cursors, and their series."""
+    pairs = sorted(set(runs))
+    o, r, p, c = t.online_runs, s.runs, s.projects, s.cursors
+    held = {(row[0], row[1]): (row[2], row[3]) for row in conn.execute(
+        sa.select(o.c.project, o.c.run_id, o.c.end_offset, o.c.head)
+        .where(sa.tuple_(o.c.project, o.c.run_id).in_(pairs)).order_by(o.c.project, o.c.run_id).with_for_update())}
+    out = Prefetched()
+    for name, run_id, rpk, offset, blob in conn.execute(
+            sa.select(p.c.name, r.c.run_id, r.c.pk, c.c.offset, c.c.state)
+            .select_from(r.join(p, p.c.pk == r.c.project_pk).outerjoin(c, c.c.run_pk == r.c.pk))
+            .where(sa.tuple_(p.c.name, r.c.run_id).in_(pairs)).order_by(p.c.name, r.c.run_id)
+            .with_for_update(of=r)):
+        out.cursors[(name, run_id)] = (int(rpk), int(offset or 0), bytes(blob) if blob is not None else None)
+    indexed = [rpk for rpk, _, blob in out.cursors.values() if blob is not None]
+    if indexed:
+        for run_pk, key, spk, n, mono, tail in conn.execute(_SERIES_OF_RUNS, {"p_pks": indexed}):
+            out.series.setdefault(int(run_pk), {})[key] = (int(spk), int(n), int(mono), int(tail))
+    return held, out
+
+
+@dataclass
+class _Pending:
+    project: str
+    run_id: str
+    owner: str
+    start: int
+    data: bytes
+    head: bytes
+    future: Future[Ack]
+
+
+class GroupIngest:
+    """Applies the batches of one server process's concurrent requests together: a worker thread
+    takes every batch waiting (up to ``MAX_GROUP`` batches or ``MAX_GROUP_BYTES``) and applies them
+    in one transaction, in (project, run, offset) order so that two server processes lock runs in
+    the same order. One commit, one connection checkout and one notification then serve many runs'
+    batches, and the answers go out after that commit: each batch is still applied exactly once,
+    with its run's held end, as ``apply_batch`` applies it. Under light load a group is one batch,
+    so nothing waits for company. When anything in a group fails (a batch refused, two processes
+    racing to create a run, a deadlock), the group is rolled back and each of its batches is
+    applied alone, so every batch gets its own answer."""
+
+    MAX_GROUP = 64
+    MAX_GROUP_BYTES = 32 * 1024 * 1024
+
+    def __init__(self, store: Store, workers: int = 2) -> None:
+        """``workers``: threads applying groups (0: none; the caller calls ``apply``)."""
+        self.store = store
+        self.together = self.alone = 0  # batches applied in a group's transaction / on their own
+        self._templates: dict[int, list[RowTemplate]] = {}  # row layouts learnt (ingest_pass._Pass)
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        # SQLite has one writer: a second thread would only wait for the first
+        self._threads = [threading.Thread(target=self._run, name=f"runyard-ingest-{i}", daemon=True)
+                         for i in range(workers if store.dialect == "postgresql" else min(workers, 1))]
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def submit(self, project: str, run_id: str, owner: str, start: int, data: bytes, head: bytes) -> Future[Ack]:
+        """Queue a batch; the future holds its ``Ack`` or the ``BatchError`` (or database error)."""
+        if start < 0:
+            raise BatchError(400, "offset must be 0 or more")
+        if len(data) > MAX_BATCH_BYTES:
+            raise BatchError(413, f"a batch holds at most {MAX_BATCH_BYTES} bytes, this one {len(data)}")
+        if not self._started:  # on the first batch: an app that never ingests starts no thread
+            with self._start_lock:
+                if not self._started:
+                    for th in self._threads:
+                        th.start()
+                    self._started = True
+        fut: Future[Ack] = Future()
+        self._queue.put(_Pending(project, run_id, owner, start, data, head, fut))
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            size = len(group[0].data)
+            while len(group) < self.MAX_GROUP and size < self.MAX_GROUP_BYTES:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                group.append(item)
+                size += len(item.data)
+            try:
+                self.apply(group)
+            except BaseException as exc:  # noqa: BLE001 - the thread must live on, and no request wait forever
+                for p in group:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+
+    def apply(self, group: list[_Pending]) -> None:
+        """Apply a group: in rounds that hold each run once (a run's deferred writes must land
+        before its next batch reads its held end), each round one transaction."""
+        rounds: list[list[_Pending]] = []
+        seen: dict[tuple[str, str], int] = {}
+        for p in sorted(group, key=lambda p: (p.project, p.run_id, p.start)):
+            i = seen[(p.project, p.run_id)] = seen.get((p.project, p.run_id), -1) + 1
+            if i == len(rounds):
+                rounds.append([])
+            rounds[i].append(p)
+        for one in rounds:
+            self._apply_round(one)
+
+    def _apply_round(self, group: list[_Pending]) -> None:
+        if len(group) > 1:
+            try:
+                for owner, project in sorted({(p.owner, p.project) for p in group if p.start == 0}):
+                    _project_row(self.store, project, owner)
+                ingestor = _TeamIngestor(_ROOT, self.store)
+                ingestor.project_pks = {}
+                ingestor._templates = self._templates
+                defer = Deferred()
+                with self.store.begin() as conn:
+                    held, ingestor.prefetched = _prefetch(conn, [(p.project, p.run_id) for p in group])
+                    acks = [_apply_in(conn, self.store, p.project, p.run_id, p.owner, p.start, p.data, p.head,
+                                      defer, ingestor, held) for p in group]
+                    defer.flush(conn)
+            except Exception:  # noqa: BLE001 - rolled back: each batch alone gets its own answer
+                pass
+            else:
+                self.together += len(group)
+                for p, ack in zip(group, acks, strict=True):
+                    p.future.set_result(ack)
+                return
+        self.alone += len(group)
+        for p in group:
+            try:
+                p.future.set_result(apply_batch(self.store, p.project, p.run_id, p.owner, p.start, p.data, p.head))
+            except BaseException as exc:  # noqa: BLE001 - handed to the request that waits for it
+                p.future.set_exception(exc)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -391,7 +392,8 @@ def append_many(conn: sa.Connection, items: list[tuple[int, int, int, Points]]) 
 LIVE_BATCH = 256  # an append of fewer points than this goes to the series' tail
 
 
-def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Points]], seal: bool = False) -> None:
+def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Points]], seal: bool = False,
+                defer: Any = None) -> None:
     """Append points to many series, cheaply when each gets a few: ``(series_pk, n, mono, tail_n,
     points)`` each, ``tail_n`` the points of the series held in ``tails``.
 
@@ -407,7 +409,10 @@ def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Point
     every tier level of every series (about 120 ms of CPU for 100 series).
 
     ``seal`` (a run that has ended: no point will follow) stores every series compressed, its
-    tail included: a tail is for series that grow, and raw points take several times the space."""
+    tail included: a tail is for series that grow, and raw points take several times the space.
+
+    ``defer`` (``ingest.Deferred``): the new tail rows and the counts' bumps are collected there,
+    to be written with other runs' at the end of the transaction."""
     to_tail: list[tuple[int, int, Points]] = []
     to_seal: list[tuple[int, int, int, int, Points]] = []
     for spk, n, mono, tail_n, new in items:
@@ -427,17 +432,27 @@ def append_live(conn: sa.Connection, items: list[tuple[int, int, int, int, Point
                            for spk, n, mono, tail_n, new in to_seal])
     if to_tail:
         axes: dict[tuple[int, int, int], bytes] = {}
-        insert_rows(conn, tails, [{"series_pk": spk, "start": n, "n": len(new.steps), "data": _raw(new, axes)}
-                                  for spk, n, new in to_tail])
-        if conn.dialect.name != "postgresql":  # the driver's executemany: no statement to build per call
-            driver_executemany(conn, "UPDATE series SET n = n + ? WHERE pk = ?",
-                               [(len(new.steps), spk) for spk, _, new in to_tail])
+        rows = [{"series_pk": spk, "start": n, "n": len(new.steps), "data": _raw(new, axes)} for spk, n, new in to_tail]
+        if defer is not None:
+            defer.copy(tails, rows)
+            for spk, _, new in to_tail:
+                defer.bump(len(new.steps), spk)
             return
+        insert_rows(conn, tails, rows)
         bumps: dict[int, list[int]] = {}
         for spk, _, new in to_tail:
             bumps.setdefault(len(new.steps), []).append(spk)
-        for k, pks in bumps.items():  # one array parameter: no statement to build per size
-            conn.exec_driver_sql("UPDATE series SET n = n + %s WHERE pk = ANY(%s)", (k, pks))
+        bump_counts(conn, bumps)
+
+
+def bump_counts(conn: sa.Connection, bumps: dict[int, list[int]]) -> None:
+    """Add points to series' counts: ``{points added: [series pk, ...]}``."""
+    if conn.dialect.name != "postgresql":  # the driver's executemany: no statement to build per call
+        driver_executemany(conn, "UPDATE series SET n = n + ? WHERE pk = ?",
+                           [(k, spk) for k, pks in bumps.items() for spk in pks])
+        return
+    for k, pks in bumps.items():  # one array parameter: no statement to build per size
+        conn.exec_driver_sql("UPDATE series SET n = n + %s WHERE pk = ANY(%s)", (k, pks))
 
 
 def _raw(p: Points, axes: dict[tuple[int, int, int], bytes]) -> bytes:

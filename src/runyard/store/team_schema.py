@@ -13,7 +13,9 @@ Tables
     members          which users belong to which team entities
     api_keys         sha256 of each key (never the key), with a short prefix to tell keys apart
     sessions         sha256 of each sign-in session token, with its expiry
-    project_owners   which entity owns each project (project names are unique on a server)
+    project_owners   each project: its key (what URLs, the index and the tables below name it
+                     by), its owning entity and its name, unique per entity (docs/team-server.md,
+                     "Projects and entities")
     online_runs      per streamed run: the acknowledged end offset of its log and the log's head
     log_segments     the run logs: the bytes of each accepted batch, at its offset
     run_blobs        per run, each file path (``media/...``, ``files/...``) and its content hash
@@ -30,7 +32,7 @@ import sqlalchemy as sa
 
 from .schema import BigInt
 
-TEAM_SCHEMA_VERSION = 2  # 2: artifact_numbers
+TEAM_SCHEMA_VERSION = 3  # 2: artifact_numbers; 3: project names unique per entity (project_owners.name)
 
 metadata = sa.MetaData()
 
@@ -82,10 +84,12 @@ sessions = sa.Table(
 
 project_owners = sa.Table(
     "project_owners", metadata,
-    sa.Column("project", sa.Text, primary_key=True),
+    sa.Column("project", sa.Text, primary_key=True),  # the key: the name, or "entity:name" (see above)
     sa.Column("entity_pk", BigInt, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("name", sa.Text),  # the project's name within its entity (version 3; filled by the migration)
 )
+owner_names = sa.Index("project_owners_entity_name", project_owners.c.entity_pk, project_owners.c.name, unique=True)
 
 online_runs = sa.Table(
     "online_runs", metadata,
@@ -133,5 +137,18 @@ def migrate(conn: sa.Connection) -> None:
         raise RuntimeError(f"the team tables were written by a newer runyard (version {max(applied)} > "
                            f"{TEAM_SCHEMA_VERSION}); upgrade runyard")
     if TEAM_SCHEMA_VERSION not in applied:
+        if sa.inspect(conn).has_table("project_owners"):  # made by version 1 or 2
+            _names_per_entity(conn)
         metadata.create_all(conn, checkfirst=True)
         conn.execute(sa.insert(team_migrations).values(version=TEAM_SCHEMA_VERSION, applied_at=time.time()))
+
+
+def _names_per_entity(conn: sa.Connection) -> None:
+    """Version 3: a project's name is unique per entity, not per server. Projects made before keep
+    their key, which was their name; the name column is added and filled from it, and one entity
+    can then not have two projects of one name (the unique index ``create_all`` adds)."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("project_owners")}
+    if "name" not in columns:
+        conn.execute(sa.text("ALTER TABLE project_owners ADD COLUMN name TEXT"))
+    conn.execute(sa.update(project_owners).where(project_owners.c.name.is_(None)).values(name=project_owners.c.project))
+    owner_names.create(conn, checkfirst=True)

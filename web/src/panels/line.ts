@@ -82,6 +82,9 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
   let hovering = false;
   let seq = 0;
   let destroyed = false;
+  // when the data of the last load arrived: the next paint ends a "runyard:chart-draw" measure
+  // (docs/ui.md, "Line charts")
+  let arrived: number | null = null;
   const tooltip = h("div.tooltip", { hidden: true });
 
   const s = () => ({
@@ -169,6 +172,7 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
       shown = tracks;
       if (zoom && !s().every) shown = await fetchTracks(tracks.map((t) => t.run.split("\u0000")[0]), zoom);
       if (my !== seq || destroyed) return;
+      arrived = performance.now();
       draw();
     } catch (e) {
       if (my !== seq || destroyed) return;
@@ -318,6 +322,12 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
       }
     }
     g.restore();
+    if (arrived !== null) {
+      const buckets = items.reduce((n, d) => n + (d.track ? d.track.x0.length : 0), 0);
+      const points = items.reduce((n, d) => n + (d.track ? d.track.total : 0), 0);
+      performance.measure("runyard:chart-draw", { start: arrived, end: performance.now(), detail: { key, lines: items.length, buckets, points } });
+      arrived = null;
+    }
   }
 
   function renderLegend(): void {
