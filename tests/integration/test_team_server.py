@@ -236,6 +236,31 @@ def test_online_mode_then_the_read_api_with_the_stored_key(monkeypatch: pytest.M
     assert len(image) == 1 and remote.download(image[0]) == local
 
 
+def test_a_quiet_online_run_reaches_the_server_before_finish(monkeypatch: pytest.MonkeyPatch,
+                                                             served_team: ServedTeam) -> None:
+    """Online mode fsyncs on its own interval, also when the run then goes quiet (no heartbeat to
+    wait for), and the writer wakes the sender: the rows reach the server while the run is open."""
+    monkeypatch.setenv("RUNYARD_BASE_URL", served_team.url)
+    monkeypatch.setenv("RUNYARD_API_KEY", served_team.key)
+    run = runyard.init(project="vision", mode="online", settings={"heartbeat_interval": 600.0, "system_metrics": False,
+                                                                  "console": "off"})
+    assert run._writer._fsync_interval == 0.2  # online_fsync_interval, below fsync_interval's 2 s
+    for i in range(5):
+        run.log({"loss": 1.0 / (i + 1)})
+    api = runyard.Api(base_url=served_team.url, api_key=served_team.key)
+    deadline = time.monotonic() + 60  # a liveness bound: without the fsync, only finish() would send
+    while time.monotonic() < deadline:
+        try:
+            if api.run(f"vision/{run.id}").summary["loss"] == 1.0 / 5:
+                break
+        except Exception:  # noqa: BLE001 - not there yet
+            pass
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the rows of a quiet online run did not reach the server while it was open")
+    run.finish()
+
+
 def test_live_updates_reach_a_viewer_on_another_server_process(team: tuple[InProcessClient, Any],
                                                                tmp_path: Path) -> None:
     client, store = team

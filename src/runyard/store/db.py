@@ -186,6 +186,11 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     escape = [isinstance(table.c[c].type, s.AnyText) for c in cols]
     names = ", ".join(f'"{c}"' for c in cols)
     with dbapi.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        if not any(escape):  # no text column: the values as they are
+            get = itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
+            for row in rows:
+                copy.write_row(get(row))
+            return
         for row in rows:
             copy.write_row([s._escape_nul(row[c]) if e else row[c] for c, e in zip(cols, escape, strict=True)])
 

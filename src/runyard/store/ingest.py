@@ -547,9 +547,18 @@ def _key_points(batch: _Batch) -> tuple[dict[str, ser.Points], dict[str, tuple[i
     steps, ts, rt = batch.row_arrays()
     first: dict[str, tuple[int, int]] = {}
     same: dict[tuple[int, ...], list[str]] = {}  # keys found in the same pieces
+    sigs: dict[str, tuple[int, ...]] = {}
+    starts = [int(piece[0][0]) for piece in pieces]
     for key, where in member.items():
-        first[key] = min((int(pieces[p][0][0]), j) for p, _, j in where)
-        same.setdefault(tuple(p for p, _, _ in where), []).append(key)
+        if len(where) == 1:
+            p, _, j = where[0]
+            first[key] = (starts[p], j)
+            sig: tuple[int, ...] = (p,)
+        else:
+            first[key] = min((starts[p], j) for p, _, j in where)
+            sig = tuple(p for p, _, _ in where)
+        sigs[key] = sig
+        same.setdefault(sig, []).append(key)
     values: dict[str, Any] = {}
     axes: dict[tuple[int, ...], tuple[Any, Any, Any]] = {}
     for sig, keys in same.items():
@@ -568,8 +577,8 @@ def _key_points(batch: _Batch) -> tuple[dict[str, ser.Points], dict[str, tuple[i
                 values[key] = matrix[:, i]
         axes[sig] = (steps, ts, rt) if len(idx) == len(steps) else (steps[idx], ts[idx], rt[idx])
     points = {}
-    for key, where in member.items():
-        points[key] = ser.Points(*axes[tuple(p for p, _, _ in where)], values[key])
+    for key, sig in sigs.items():
+        points[key] = ser.Points(*axes[sig], values[key])
     return points, first
 
 
