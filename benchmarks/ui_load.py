@@ -32,7 +32,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -186,22 +185,36 @@ def log_data(root: Path, runs: int, metrics: int, steps: int, big: int, jobs: in
     print(f"logged {runs} x {metrics} x {steps} (+ {big} big) in {time.perf_counter() - started:.1f} s")
 
 
-def serve(root: Path) -> tuple[str, Any, threading.Thread]:
-    import uvicorn
+SERVE = """
+import sys, uvicorn
+from runyard.server import create_app
+uvicorn.run(create_app(sys.argv[1], follow=False), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
 
-    from runyard.server import create_app
 
+def serve(root: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """The server in a process of its own, as `runyard ui` runs beside a browser (in this process
+    its threads shared one interpreter lock with the measuring client's)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(root, follow=False), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, str(root), str(port)])
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 3600  # the first start indexes everything
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
             raise SystemExit("the server did not start")
-        time.sleep(0.1)
-    return f"http://127.0.0.1:{port}", server, thread
+        try:
+            with urlopen(url + "/api/health", timeout=5) as r:
+                if json.load(r).get("ok"):
+                    return url, proc
+        except OSError:
+            time.sleep(0.2)
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -224,7 +237,7 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     log_data(root, a.runs, a.metrics, a.steps, a.big, a.jobs)
     t = time.perf_counter()
-    url, server, thread = serve(root)
+    url, server = serve(root)
     print(f"server up (index built) in {time.perf_counter() - t:.1f} s")
 
     from playwright.sync_api import sync_playwright
@@ -246,14 +259,14 @@ def main() -> None:
             page.on("response", on_response)
             if a.scale:
                 load = os.getloadavg()
-                c0 = time.process_time()
+                c0 = cpu_s(server.pid)
                 waterfall: list[dict[str, Any]] = []
                 ws = workspace_scale(page, url, a.repeat, waterfall)
                 if a.waterfall:
                     ws["waterfall"] = waterfall
                     for w in waterfall:
                         print(f"  {w['start_s']:7.3f} -> {w['end_s']:7.3f} s  {w['url']}")
-                ws["server_cpu_s"] = round(time.process_time() - c0, 1)  # this process serves the API
+                ws["server_cpu_s"] = round(cpu_s(server.pid) - c0, 1)  # the server process's CPU
                 ws["loadavg_before"] = [round(x, 2) for x in load]
                 ws["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
                 out["workspace"] = ws
@@ -302,8 +315,8 @@ def main() -> None:
                       f"(server query {q['elapsed_ms']:.0f} ms; target <= 300 ms)")
             browser.close()
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.terminate()
+        server.wait(30)
     print(json.dumps(out))  # the last line: one JSON object
 
 
