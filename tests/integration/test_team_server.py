@@ -397,6 +397,15 @@ def test_batches_of_many_runs_are_applied_together_exactly_once(team: tuple[InPr
         with store.read() as conn:
             assert b"".join(conn.execute(sa.select(t.log_segments.c.data).where(t.log_segments.c.run_id == run_id)
                                          .order_by(t.log_segments.c.start)).scalars()) == log
+    # the project's keys, counted as the group's deferred writes went in, are what grouping gives
+    from test_derived_index import grouped_keys
+
+    from runyard.store import queries as q
+
+    with store.read() as conn:
+        assert q.project_keys(conn, "vision") == grouped_keys(conn, "vision")
+    keys = {k["key"]: k["runs"] for k in client.get("/api/projects/vision/keys", headers=h).json()["keys"]}
+    assert keys["loss"] == 3 and keys["acc"] == 3
 
 
 def ingest(client: InProcessClient, key: str, project: str, log: bytes, entity: str | None = None) -> Any:
