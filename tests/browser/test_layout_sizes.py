@@ -241,6 +241,8 @@ def test_column_widths_and_order_saved_in_a_view_are_restored(page: Any, served:
     page.wait_for_function("() => document.querySelector('.runs-grid .head .cell:nth-child(2)')?.dataset.col === 'config.lr'")
     assert _cols(page)[:3] == ["name", "config.lr", "state"]
     assert abs(page.locator('.runs-grid .head .cell[data-col="runtime"]').bounding_box()["width"] - (w0 + 90)) <= 2
+    page.locator('.workspace[data-summaries="loaded"]').wait_for(timeout=3000)  # the whole-page table wants them at once
+    assert _cols(page)[:3] == ["name", "config.lr", "state"] and any(c.startswith("summary.") for c in _cols(page))
     shot(page, "runs-columns-from-view-1400-light")
     page.evaluate("() => localStorage.clear()")
     assert console_errors == []

@@ -144,6 +144,7 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
   const savedWidth = Number(localStorage.getItem(widthKey));
   if (savedWidth > 0) wsEl.style.setProperty("--runs-width", `${savedWidth}px`);
   handle.addEventListener("pointerdown", (e) => {
+    void loadSummaries(); // a wider table shows summary columns
     e.preventDefault();
     handle.setPointerCapture(e.pointerId);
     handle.classList.add("dragging");
@@ -162,6 +163,7 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
     handle.addEventListener("pointerup", up);
   });
   const tableView = h("button", { title: "The runs table on the whole page (again: back to the charts)", "aria-label": "table view", onclick: () => {
+    void loadSummaries(); // the whole table shows summary columns
     wsEl.classList.toggle("runs-full");
     tableView.classList.toggle("on", wsEl.classList.contains("runs-full"));
     setParam("runs", wsEl.classList.contains("runs-full") ? "full" : null); // not "view": that names a saved view
@@ -684,10 +686,12 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
   const later = summaries ? null : setInterval(() => {
     const now = performance.now();
     const quiet = seriesActivity.answered > 0 && !seriesActivity.busy() && now - seriesActivity.lastAt > 1000;
-    if (quiet || now - opened > 5000) void loadSummaries();
+    // the table on the whole page (no charts to wait for) shows summary columns at once
+    if (quiet || now - opened > 5000 || wsEl.classList.contains("runs-full")) void loadSummaries();
     if (summaries && later) clearInterval(later);
   }, 200);
-  // a filter can name summary keys, and the Columns menu lists them: those want them now
+  // a filter can name summary keys, and the Columns menu lists them: those want them now (and so
+  // do the table on the whole page and a widened table, above)
   table.el.addEventListener("input", () => void loadSummaries());
   table.el.addEventListener("click", (e) => { if ((e.target as Element).closest?.("button")?.textContent === "Columns") void loadSummaries(); });
 
