@@ -3,8 +3,8 @@
 
 Data: ``--runs`` runs (default 100) each logging one key, ``loss``, for ``--steps`` steps (default
 1,000,000) through the SDK, with spikes in both directions, in ``--jobs`` processes. The data is
-reused when it is already in ``--dir``. It is served by ``runyard.server.create_app`` on a free
-loopback port (the first start indexes it), and the project's workspace is opened ``--repeat``
+reused when it is already in ``--dir``. It is served by ``runyard.server.create_app`` in a process of
+its own on a free loopback port (the first start indexes it), and the project's workspace is opened ``--repeat``
 times in Debian's chromium (Playwright) at 1400x900.
 
 The chart records a ``runyard:chart-draw`` User Timing entry when it has drawn newly loaded data
@@ -130,7 +130,7 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     log_data(root, a.runs, a.steps, a.jobs)
     t = time.perf_counter()
-    url, server, thread = serve(root)
+    url, server = serve(root)  # a process of its own
     print(f"server up (index built) in {time.perf_counter() - t:.1f} s")
 
     from playwright.sync_api import sync_playwright
@@ -150,8 +150,8 @@ def main() -> None:
         out["server_query_ms"] = q["elapsed_ms"]
         print(f"the server's own time for the {a.runs}-run query: {q['elapsed_ms']:.0f} ms")
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.terminate()
+        server.wait(30)
     out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     print(f"load average before {out['loadavg_before']}, after {out['loadavg_after']}")
     print(json.dumps(out))  # the last line: one JSON object
