@@ -18,6 +18,27 @@ def _cols(page: Any) -> list[str]:
     return page.locator(".runs-grid .head .cell").evaluate_all("els => els.map(e => e.dataset.col)")
 
 
+def _drag_corner(page: Any, panel: Any, dx: int, dy: int) -> None:
+    panel.scroll_into_view_if_needed()
+    panel.hover()
+    grip = panel.locator(".panel-resize").bounding_box()
+    page.mouse.move(grip["x"] + 7, grip["y"] + 7)
+    page.mouse.down()
+    page.mouse.move(grip["x"] + 7 + dx // 2, grip["y"] + 7 + dy // 2, steps=4)
+    page.mouse.move(grip["x"] + 7 + dx, grip["y"] + 7 + dy, steps=4)
+    page.mouse.up()
+
+
+def _drag_column_edge(page: Any, cell: Any, dx: int) -> None:
+    """Drag a runs-table header cell's right edge ``dx`` pixels."""
+    grip = cell.locator(".col-resize").bounding_box()
+    page.mouse.move(grip["x"] + 3, grip["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(grip["x"] + 3 + dx // 2, grip["y"] + 5, steps=3)
+    page.mouse.move(grip["x"] + 3 + dx, grip["y"] + 5, steps=3)
+    page.mouse.up()
+
+
 def test_media_columns_hidden_widths_and_order_remembered(page: Any, served: Served, console_errors: list[str]) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(served.url + "/p/rich")
@@ -37,12 +58,7 @@ def test_media_columns_hidden_widths_and_order_remembered(page: Any, served: Ser
     # drag the state column's right edge 130 px wider (any width, not steps)
     state = page.locator('.runs-grid .head .cell[data-col="state"]')
     w0 = state.bounding_box()["width"]
-    grip = state.locator(".col-resize").bounding_box()
-    page.mouse.move(grip["x"] + 3, grip["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(grip["x"] + 70, grip["y"] + 5, steps=3)
-    page.mouse.move(grip["x"] + 133, grip["y"] + 5, steps=3)
-    page.mouse.up()
+    _drag_column_edge(page, state, 130)
     assert abs(state.bounding_box()["width"] - (w0 + 130)) <= 2
     # drag the loss column onto the state column: it takes that place
     page.locator('.runs-grid .head .cell[data-col="summary.loss"]').drag_to(state)
@@ -69,13 +85,7 @@ def test_panels_resize_freely_and_keep_their_size_in_a_view(page: Any, served: S
     panel = page.locator(LOSS)
     before = panel.bounding_box()
     canvas_h = page.locator(f"{LOSS} canvas").first.bounding_box()["height"]
-    panel.hover()
-    grip = panel.locator(".panel-resize").bounding_box()
-    page.mouse.move(grip["x"] + 7, grip["y"] + 7)
-    page.mouse.down()
-    page.mouse.move(grip["x"] + 80, grip["y"] + 60, steps=4)
-    page.mouse.move(grip["x"] + 7 + 137, grip["y"] + 7 + 111, steps=4)
-    page.mouse.up()
+    _drag_corner(page, panel, 137, 111)
     after = panel.bounding_box()
     assert abs(after["width"] - (before["width"] + 137)) <= 2, (before, after)  # not a whole column: free
     assert abs(after["height"] - (before["height"] + 111)) <= 2
@@ -112,17 +122,6 @@ def test_a_lower_panel_keeps_its_place_while_the_ones_above_load(page: Any, serv
     last = dict(page.evaluate(tops_js))
     moved = {k: (first[k], last[k]) for k in first if abs(first[k] - last[k]) > 1}
     assert len(first) >= 5 and not moved, moved
-
-
-def _drag_corner(page: Any, panel: Any, dx: int, dy: int) -> None:
-    panel.scroll_into_view_if_needed()
-    panel.hover()
-    grip = panel.locator(".panel-resize").bounding_box()
-    page.mouse.move(grip["x"] + 7, grip["y"] + 7)
-    page.mouse.down()
-    page.mouse.move(grip["x"] + 7 + dx // 2, grip["y"] + 7 + dy // 2, steps=4)
-    page.mouse.move(grip["x"] + 7 + dx, grip["y"] + 7 + dy, steps=4)
-    page.mouse.up()
 
 
 def _settled(page: Any, panel: Any) -> Any:
@@ -213,12 +212,7 @@ def test_column_widths_and_order_saved_in_a_view_are_restored(page: Any, served:
     runtime = page.locator('.runs-grid .head .cell[data-col="runtime"]')
     page.locator('.workspace[data-summaries="loaded"]').wait_for()  # the summaries follow the first screen
     w0 = runtime.bounding_box()["width"]
-    grip = runtime.locator(".col-resize").bounding_box()
-    page.mouse.move(grip["x"] + 3, grip["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(grip["x"] + 50, grip["y"] + 5, steps=3)
-    page.mouse.move(grip["x"] + 93, grip["y"] + 5, steps=3)
-    page.mouse.up()
+    _drag_column_edge(page, runtime, 90)
     assert abs(runtime.bounding_box()["width"] - (w0 + 90)) <= 2
     page.locator('.runs-grid .head .cell[data-col="config.lr"]').drag_to(page.locator('.runs-grid .head .cell[data-col="state"]'))
     saved_cols = _cols(page)
