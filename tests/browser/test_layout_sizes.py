@@ -78,19 +78,34 @@ def test_media_columns_hidden_widths_and_order_remembered(page: Any, served: Ser
     assert console_errors == []
 
 
+def _wait_chart_fills_body(page: Any, panel: str, min_body: float) -> None:
+    """Wait until the panel's body is at least ``min_body`` px tall and its chart fills it."""
+    js = f"""() => {{
+        const b = document.querySelector('{panel} .body'), u = b && b.querySelector('.uplot');
+        return {{ body: b ? b.clientHeight : null, chart: u ? u.getBoundingClientRect().height : null }};
+    }}"""
+    try:
+        page.wait_for_function(f"() => {{ const m = ({js})(); return m.chart !== null && m.body >= {min_body} "
+                               f"&& Math.abs(m.chart - m.body) <= 2; }}", timeout=15000)
+    except Exception as e:  # say what was on screen, not only that the wait ran out
+        raise AssertionError(f"the chart did not take its panel's size: {page.evaluate(js)}, body wanted >= {min_body}") from e
+
+
 def test_panels_resize_freely_and_keep_their_size_in_a_view(page: Any, served: Served, console_errors: list[str]) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(served.url + "/p/vision")
     wait_ink(page, f"{LOSS} canvas", 500)
     panel = page.locator(LOSS)
     before = panel.bounding_box()
-    canvas_h = page.locator(f"{LOSS} canvas").first.bounding_box()["height"]
+    body_h = page.locator(f"{LOSS} .body").evaluate("b => b.clientHeight")
     _drag_corner(page, panel, 137, 111)
     after = panel.bounding_box()
     assert abs(after["width"] - (before["width"] + 137)) <= 2, (before, after)  # not a whole column: free
     assert abs(after["height"] - (before["height"] + 111)) <= 2
     expect(page.locator(".view-bar")).to_contain_text("unsaved changes")
-    page.wait_for_function(f"h => document.querySelector('{LOSS} canvas').getBoundingClientRect().height > h + 100", arg=canvas_h)
+    # the chart takes the grown body's height (measured on the body: the legend below it may
+    # still be changing when the drag starts)
+    _wait_chart_fills_body(page, LOSS, body_h + 100)
     page.once("dialog", lambda d: d.accept("sized"))
     page.get_by_role("button", name="Save as…").click()
     expect(page.locator(".view-note")).to_contain_text('Saved "sized"')

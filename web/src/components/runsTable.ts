@@ -52,6 +52,11 @@ export class RunsTable {
   private menu: HTMLElement | null = null;
   private highlighted: string | null = null;
   private resizedAt = 0;
+  /** What a press in the header or on a row's eye began on: the click that ends it acts on that
+   * even when the table was redrawn in between (the summaries or a live update arriving), which
+   * sends the click to the grid instead of the cell that is gone. */
+  private pressed: { col?: string; eye?: string } = {};
+  private headKey = "";
 
   constructor(private opts: RunsTableOptions) {
     const st = opts.state;
@@ -75,11 +80,40 @@ export class RunsTable {
       if (row) opts.onHover?.(row.dataset.run!);
     });
     this.inner.addEventListener("mouseleave", () => opts.onHover?.(null));
+    this.head.addEventListener("pointerdown", (e) => { this.pressed = { col: (e.target as Element).closest?.<HTMLElement>(".cell[data-col]")?.dataset.col }; });
+    this.head.addEventListener("click", (e) => {
+      const t = e.target as Element;
+      const col = t.closest?.<HTMLElement>(".cell[data-col]")?.dataset.col ?? (t === this.head ? this.pressed.col : undefined);
+      this.pressed = {};
+      if (col && !t.closest?.(".col-resize")) this.sortBy(col);
+    });
+    this.inner.addEventListener("pointerdown", (e) => { this.pressed = { eye: (e.target as Element).closest?.("button.eye")?.closest<HTMLElement>(".row[data-run]")?.dataset.run }; });
+    this.inner.addEventListener("click", (e) => {
+      const t = e.target as Element;
+      const eye = t.closest?.("button.eye") ? t.closest<HTMLElement>(".row[data-run]")?.dataset.run : (t === this.inner ? this.pressed.eye : undefined);
+      this.pressed = {};
+      if (eye) this.toggleHidden(eye);
+    });
     new ResizeObserver(() => this.paint()).observe(this.grid);
     this.el = h("div.runs-pane", null,
       h("div.runs-tools", null, search, cols),
       h("div.runs-tools", null, filter, showAll, hideAll, this.countEl),
       this.filterError, this.grid);
+  }
+
+  private sortBy(col: string): void {
+    if (Date.now() - this.resizedAt < 400) return; // the click that ends a column drag does not sort
+    const st = this.opts.state;
+    if (st.sort === col) {
+      if (st.desc) { st.sort = ""; st.desc = false; } else st.desc = true;
+    } else { st.sort = col; st.desc = false; }
+    this.refresh();
+  }
+
+  private toggleHidden(id: string): void {
+    const hidden = this.opts.state.hidden;
+    if (hidden.has(id)) hidden.delete(id); else hidden.add(id);
+    this.refresh();
   }
 
   /** Every run with its config and summary flattened (as the columns name them). */
@@ -160,32 +194,35 @@ export class RunsTable {
     const shown = [0, ...range(c0, c1)];
     const padLeft = (i: number) => (i === shown[1] ? this.offsets[i] - cols[0].width : 0);
     const st = this.opts.state;
-    // header
-    clear(this.head);
-    for (const i of shown) {
-      const c = cols[i];
-      const sorted = st.sort === c.id;
-      const label = c.group === "run" ? c.label : h("span", null, h("span.faint", null, c.group === "config" ? "c: " : "s: "), c.label);
-      const cell = h(`div.cell${i === 0 ? ".sticky" : ""}${sorted ? ".sorted" : ""}${c.numeric ? ".num" : ""}`, {
-        style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` }, title: `${c.group === "run" ? "" : c.group + "."}${c.label} — click to sort, drag to move, drag the edge to resize`,
-        role: "columnheader", dataset: { col: c.id }, draggable: i === 0 ? undefined : "true",
-        onclick: () => { if (Date.now() - this.resizedAt < 400) return; if (st.sort === c.id) { if (st.desc) { st.sort = ""; st.desc = false; } else st.desc = true; } else { st.sort = c.id; st.desc = false; } this.refresh(); },
-      }, label, sorted ? (st.desc ? " ↓" : " ↑") : "", this.resizer(c));
-      if (i > 0) {
-        cell.addEventListener("dragstart", (e) => { e.dataTransfer?.setData("text/x-runyard-column", c.id); });
-        cell.addEventListener("dragover", (e) => { if (e.dataTransfer?.types.includes("text/x-runyard-column")) { e.preventDefault(); cell.classList.add("drop"); } });
-        cell.addEventListener("dragleave", () => cell.classList.remove("drop"));
-        cell.addEventListener("drop", (e) => {
-          const from = e.dataTransfer?.getData("text/x-runyard-column");
-          cell.classList.remove("drop");
-          if (!from || from === c.id) return;
-          e.preventDefault();
-          st.columns.order = moveColumn(arrangeColumns(this.columns, st.columns), from, c.id);
-          this.layout();
-          this.opts.onColumnsChange?.();
-        });
+    // header: redrawn only when what it shows changed (not on every vertical scroll)
+    const headKey = JSON.stringify([shown.map((i) => [cols[i].id, cols[i].width, cols[i].numeric, padLeft(i)]), st.sort, st.desc]);
+    if (headKey !== this.headKey) {
+      this.headKey = headKey;
+      clear(this.head);
+      for (const i of shown) {
+        const c = cols[i];
+        const sorted = st.sort === c.id;
+        const label = c.group === "run" ? c.label : h("span", null, h("span.faint", null, c.group === "config" ? "c: " : "s: "), c.label);
+        const cell = h(`div.cell${i === 0 ? ".sticky" : ""}${sorted ? ".sorted" : ""}${c.numeric ? ".num" : ""}`, {
+          style: { width: `${c.width}px`, marginLeft: `${padLeft(i)}px` }, title: `${c.group === "run" ? "" : c.group + "."}${c.label} — click to sort, drag to move, drag the edge to resize`,
+          role: "columnheader", dataset: { col: c.id }, draggable: i === 0 ? undefined : "true",
+        }, label, sorted ? (st.desc ? " ↓" : " ↑") : "", this.resizer(c));
+        if (i > 0) {
+          cell.addEventListener("dragstart", (e) => { e.dataTransfer?.setData("text/x-runyard-column", c.id); });
+          cell.addEventListener("dragover", (e) => { if (e.dataTransfer?.types.includes("text/x-runyard-column")) { e.preventDefault(); cell.classList.add("drop"); } });
+          cell.addEventListener("dragleave", () => cell.classList.remove("drop"));
+          cell.addEventListener("drop", (e) => {
+            const from = e.dataTransfer?.getData("text/x-runyard-column");
+            cell.classList.remove("drop");
+            if (!from || from === c.id) return;
+            e.preventDefault();
+            st.columns.order = moveColumn(arrangeColumns(this.columns, st.columns), from, c.id);
+            this.layout();
+            this.opts.onColumnsChange?.();
+          });
+        }
+        this.head.append(cell);
       }
-      this.head.append(cell);
     }
     // rows
     clear(this.inner);
@@ -232,7 +269,6 @@ export class RunsTable {
       case "name": {
         const eye = h(`button.eye${hidden ? ".off" : ""}`, {
           title: hidden ? "Show this run in the charts" : "Hide this run from the charts", "aria-label": hidden ? "show run" : "hide run",
-          onclick: () => { if (this.opts.state.hidden.has(run.id)) this.opts.state.hidden.delete(run.id); else this.opts.state.hidden.add(run.id); this.refresh(); },
         }, hidden ? "○" : "●");
         const pick = h("input", { type: "color", value: this.opts.color(run.id), "aria-label": "run colour",
           onchange: () => this.opts.onPickColor?.(run.id, pick.value) });
