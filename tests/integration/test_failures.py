@@ -97,16 +97,23 @@ def test_full_disk_warns_once_keeps_earlier_rows_and_never_hangs(runs_dir: Path,
     assert doc["flags"]["lost"]["rows"] == 1000 and doc["rows"] == 2
 
 
-def test_backpressure_bounds_the_queue_and_drops_nothing(capfd: pytest.CaptureFixture[str]) -> None:
-    run = runyard.init(project="p", settings={"queue_limit": 1000})
+@pytest.mark.parametrize(("width", "limit", "rows"), [(2, 1000, 50_000), (3000, 60_000, 400)])
+def test_backpressure_bounds_the_queue_and_drops_nothing(capfd: pytest.CaptureFixture[str], width: int, limit: int,
+                                                         rows: int) -> None:
+    """Narrow rows and wide ones (a block of those holds a few dozen rows): the queue's weight
+    stays within its limit, both sides count the same rows, and every row is written."""
+    run = runyard.init(project="p", settings={"queue_limit": limit})
+    keys = [f"k{j}" for j in range(width)]
     peak = 0
-    for i in range(50_000):
-        run.log({"a": float(i), "b": float(i)})
+    for i in range(rows):
+        run.log(dict.fromkeys(keys, float(i)))
         peak = max(peak, run._queued_weight - run._writer.done_weight)
     run.finish()
-    assert peak <= 1000 + 2
-    assert "log() now waits" in capfd.readouterr().err
-    assert runyard.Api().run(run.path).history_rows == 50_000
+    assert 0 < peak <= limit + width + 4
+    assert run._queued_weight == run._writer.done_weight
+    if width == 2:
+        assert "log() now waits" in capfd.readouterr().err
+    assert runyard.Api().run(run.path).history_rows == rows
 
 
 def test_reader_of_an_empty_or_foreign_file(runs_dir: Path) -> None:

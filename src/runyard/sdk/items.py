@@ -24,15 +24,26 @@ class FloatRows:
     a row costs three list appends there and no Python work at all on the writer, which turns the
     whole block into numpy arrays. Queuing any other item closes the block (later rows go to a new
     one, after that item); the writer closes it under the run's lock before it reads it. ``cap``
-    keeps the record well within max_record_bytes."""
+    keeps the record well within max_record_bytes.
 
-    __slots__ = ("cap", "keys", "n", "open", "steps", "ts", "types", "values", "weight")
+    A block's rows count towards the queue's weight (the backpressure check) by the group of
+    ``mask + 1`` rows, on both sides: the caller adds a group's weight when ``n`` reaches a
+    multiple of it, the writer the weight of the whole groups it wrote. That keeps a row's
+    bookkeeping on the caller's thread to one bit test; the rows outside a whole group (fewer than
+    ``mask + 1``, an eighth of the queue's limit at most) are not counted.
+    """
 
-    def __init__(self, keys: tuple[str, ...], cap: int, weight: int) -> None:
+    __slots__ = ("cap", "keys", "mask", "n", "open", "steps", "ts", "values", "weight", "width")
+
+    def __init__(self, keys: tuple[str, ...], cap: int, weight: int, queue_limit: int = 0) -> None:
         self.keys = keys
-        self.types = (float,) * len(keys)  # what ``tuple(map(type, row.values()))`` of a row is
+        self.width = len(keys)  # a row of the block has this many values of type float
         self.cap = cap
         self.weight = weight  # queue weight of one row (values plus the writer's ROW_OVERHEAD)
+        group = 1  # rows counted together: a power of two, within the cap and an eighth of the limit
+        while group < 256 and group * 2 <= cap and group * 2 * weight * 8 <= queue_limit:
+            group *= 2
+        self.mask = group - 1
         self.open = True
         self.n = 0
         self.steps: list[int] = []

@@ -242,7 +242,8 @@ class Writer:
         with self.rows_lock:  # the caller appends under this lock while the block is open
             block.open = False
         n, keys = block.n, block.keys
-        self.done_weight += n * (len(keys) + ROW_OVERHEAD)
+        # the caller counted whole groups of rows (items.FloatRows)
+        self.done_weight += (n & ~block.mask) * block.weight
         if n == 1:
             step, ts, data = block.steps[0], block.ts[0], dict(zip(keys, block.values, strict=True))
             self._row((step, ts, data, FLOATS, 0), buf)
