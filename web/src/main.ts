@@ -5,6 +5,7 @@ import "./style.css";
 import { route, startRouter } from "./lib/router";
 import { h, clear } from "./lib/dom";
 import { fetchJson } from "./lib/api";
+import { projectEntity, projectName } from "./lib/format";
 import { workspaceData } from "./lib/workspaceData";
 import { applyTheme, currentTheme, nextTheme, setTheme, themeLabel } from "./lib/theme";
 
@@ -69,7 +70,9 @@ async function render(): Promise<void> {
 function header(project?: string, run?: string): HTMLElement {
   const crumbs = h("span.crumbs");
   if (project) {
-    crumbs.append("/", h("a", { href: `/p/${encodeURIComponent(project)}` }, project));
+    const entity = projectEntity(project); // a team server's key of a name two entities hold
+    if (entity) crumbs.append("/", h("span.faint", null, entity));
+    crumbs.append("/", h("a", { href: `/p/${encodeURIComponent(project)}`, title: project }, projectName(project)));
     // the run page puts the run's name here once it has it
     if (run) crumbs.append("/", h("a.run-crumb", { href: `/p/${encodeURIComponent(project)}/r/${encodeURIComponent(run)}`, title: run }, run));
     crumbs.append(" ", h("a.faint", { href: `/p/${encodeURIComponent(project)}/artifacts`, dataset: { nav: "artifacts" } }, "Artifacts"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asNumber, decodeValue, encodeValue, fmtBytes, fmtDuration, fmtNum, fmtValue, fmtAgo, tagOf } from "./format";
+import { asNumber, decodeValue, encodeValue, fmtBytes, fmtDuration, fmtNum, fmtValue, fmtAgo, tagOf, projectEntity, projectName } from "./format";
 
 describe("fmtNum", () => {
   it("keeps small integers and short decimals", () => {
@@ -95,5 +95,16 @@ describe("other formats", () => {
     expect(fmtAgo(1000, 1010)).toBe("just now");
     expect(fmtAgo(1000, 1000 + 600)).toBe("10 min ago");
     expect(fmtAgo(1000, 1000 + 7200)).toBe("2 h ago");
+  });
+});
+
+describe("project keys", () => {
+  it("names a project without its entity", () => {
+    expect(projectName("bob:mnist", "bob")).toBe("mnist");
+    expect(projectName("mnist", "alice")).toBe("mnist"); // the first "mnist" keeps its bare key
+    expect(projectName("bob:mnist")).toBe("mnist");
+    expect(projectName("demo")).toBe("demo");
+    expect(projectEntity("lab:mnist")).toBe("lab");
+    expect(projectEntity("demo")).toBeNull();
   });
 });

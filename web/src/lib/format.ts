@@ -160,3 +160,17 @@ export function asNumber(v: unknown): number | null {
   }
   return null;
 }
+
+/** A project's name without its entity: a team server's project key is ``entity:name`` when
+ * another entity's project had the name first (docs/team-server.md, "Projects and entities"). */
+export function projectName(key: string, entity?: string | null): string {
+  if (entity) return key.startsWith(`${entity}:`) ? key.slice(entity.length + 1) : key;
+  const i = key.indexOf(":");
+  return i > 0 ? key.slice(i + 1) : key;
+}
+
+/** The entity a project key names (``entity:name``), if any. */
+export function projectEntity(key: string): string | null {
+  const i = key.indexOf(":");
+  return i > 0 ? key.slice(0, i) : null;
+}
