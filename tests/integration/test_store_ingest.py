@@ -3,6 +3,7 @@ corrupt middles; reindex from the logs alone; run filters, orders and pages."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,15 @@ def test_filters_orders_and_pages(store: Store, tmp_path: Path) -> None:
     page1 = ids(order="+created_at", limit=10, offset=0)
     page2 = ids(order="+created_at", limit=10, offset=10)
     assert page1[0] == "run00000" and page2[0] == "run00010" and not set(page1) & set(page2)
+    # every later page is the same slice of the whole list (a later page finds its rows by key
+    # first), for any order and filter, and so are the JSON pages of chosen fields
+    for order, filters in (("-summary_metrics.acc", None), ("+name", {"config.opt": "adam"}), (None, None)):
+        whole = ids(order=order, filters=filters, limit=100)
+        assert [x for o in range(0, 30, 7) for x in ids(order=order, filters=filters, limit=7, offset=o)] == whole
+        with store.read() as conn:
+            doc = json.loads(q.list_runs_json(conn, "p", filters, order, 7, 7, None, q.run_fields("name,summary")))
+        assert [r["id"] for r in doc["runs"]] == whole[7:14] and doc["offset"] == 7
+        assert all(set(r) == {"id", "project", "name", "summary"} for r in doc["runs"])
     assert ids(filters={"config.missing": {"$exists": True}}) == []
     assert ids(search="NAME-29") == ["run00029"]
     with store.read() as conn, pytest.raises(q.QueryError):

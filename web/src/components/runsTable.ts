@@ -6,7 +6,7 @@ import "../runinfo.css";
 import type { Run } from "../lib/api";
 import { clear, debounce, h } from "../lib/dom";
 import { fmtAgo, fmtDuration, fmtValue } from "../lib/format";
-import { RUN_COLUMNS, arrangeColumns, cellValue, dataColumns, flatRuns, matches, moveColumn, parseFilter, searchMatch, sortRuns, type Column, type ColumnPrefs, type FlatRun } from "../lib/runs";
+import { RUN_COLUMNS, arrangeColumns, cellValue, dataColumns, flatRuns, flatten, matches, moveColumn, parseFilter, searchMatch, sortRuns, type Column, type ColumnPrefs, type FlatRun } from "../lib/runs";
 
 const ROW = 28;
 const OVERSCAN = 8;
@@ -44,6 +44,7 @@ export class RunsTable {
   private inner: HTMLElement;
   private head: HTMLElement;
   private rows: FlatRun[] = [];
+  private rowById: Map<string, FlatRun> | null = null;
   private ordered: FlatRun[] = [];
   private columns: Column[] = [];
   private offsets: number[] = [];
@@ -123,6 +124,22 @@ export class RunsTable {
 
   setRuns(runs: Run[]): void {
     this.rows = flatRuns(runs);
+    this.rowById = null;
+    this.refreshColumns();
+  }
+
+  /** Some runs' summaries arrived (the workspace reads them after its first screen, a page of
+   * runs at a time): their rows take them. `refreshColumns()` once they are all in. */
+  setSummaries(runs: Run[]): void {
+    const byId = this.rowById ??= new Map(this.rows.map((r) => [r.run.id, r]));
+    for (const run of runs) {
+      const row = byId.get(run.id);
+      if (row) row.summary = flatten(run.summary);
+    }
+  }
+
+  /** Derives the columns from the rows again and redraws. */
+  refreshColumns(): void {
     this.columns = [...RUN_COLUMNS, ...dataColumns(this.rows)];
     this.refresh();
   }

@@ -19,6 +19,9 @@ import type { BrushState } from "../panels/parallel";
 import { systemLineSettings } from "./runSystem";
 import type { Panel } from "../panels/panel";
 
+/** Runs whose summaries one request reads (the workspace reads them after its first screen). */
+const SUMMARY_PAGE = 100;
+
 export async function workspacePage(main: HTMLElement, project: string, prefetched?: Promise<WorkspaceData>): Promise<() => void> {
   document.title = `${project} · runyard`;
   const ctx = new Context(project);
@@ -672,14 +675,27 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
   });
   // the summaries, once the panels on screen have sent their requests (or at once when a
   // summary-only panel, the compare section or the Columns menu wants them)
-  const loadSummaries = (): Promise<void> => summaries ??= api.runs(project, { limit: 10000, fields: "summary" }).then((res) => {
-    const byId = new Map(res.runs.map((r) => [r.id, r.summary]));
-    for (const r of allRuns) r.summary = byId.get(r.id) ?? r.summary ?? {};
+  // They come a page of runs at a time: 1,000 runs' summaries in one answer (36 MB) held the
+  // browser for half a second at once, and the server as long; a page is parsed and taken by
+  // the table between frames, and a chart's request waits behind one page at most.
+  const loadSummaries = (): Promise<void> => summaries ??= (async () => {
+    const byId = new Map(allRuns.map((r) => [r.id, r]));
+    for (let offset = 0, total = 1; offset < total; offset += SUMMARY_PAGE) {
+      const res = await api.runs(project, { limit: SUMMARY_PAGE, offset, fields: "summary" });
+      total = res.total;
+      const got: Run[] = [];
+      for (const s of res.runs) {
+        const r = byId.get(s.id);
+        if (r) { r.summary = s.summary ?? {}; got.push(r); }
+      }
+      table.setSummaries(got);
+      if (!res.runs.length) break;
+    }
     summariesReady = true;
     wsEl.dataset.summaries = "loaded";
-    table.setRuns(allRuns);
+    table.refreshColumns();
     renderExtras(sectionsEl.querySelector(".panel[data-panel]") !== null);
-  }, () => { summaries = null; });
+  })().catch(() => { summaries = null; });
   // ... once the charts on screen have their data and no chart has asked for any for a second
   // (the summaries of a large project take the browser a second or more to read), or after 5 s
   const opened = performance.now();
