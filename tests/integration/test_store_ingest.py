@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from index_stores import dump
+from index_stores import dump, index_store
 from runyard.log.records import Kind
 from runyard.store import Ingestor, Store, reindex
 from runyard.store import ingest as ingest_mod
@@ -332,3 +332,40 @@ def test_malformed_record_with_a_good_checksum(store: Store, tmp_path: Path) -> 
     with store.read() as conn:
         doc = q.run_doc(q.run_row(conn, "p", "run00001"), "p")
     assert doc["rows"] == 10 and doc["flags"]["corrupt"]["offset"] == bad_at
+
+
+def test_fields_of_a_growing_run_are_rewritten_exactly(store: Store, tmp_path: Path) -> None:
+    """A run indexed batch after batch (a live run: PostgreSQL rewrites only the fields that
+    changed) has, after each batch, the same ``run_fields`` rows as the same log indexed from
+    scratch: values changed, unchanged, new and removed, NaN and infinities, config and tags
+    edited, two runs in one pass."""
+    root = tmp_path / "runs"
+    writers = [LogWriter(root, "p", f"grow{i:04d}", config={"lr": 0.1, "opt": {"name": "adam"}}, tags=["a"])
+               for i in range(2)]
+    ing = Ingestor(root, store)
+
+    def fields(st: Store) -> list[tuple[Any, ...]]:
+        with st.read() as conn:
+            return sorted(conn.execute(sa.select(s.runs.c.run_id, s.run_fields.c.field, s.run_fields.c.num,
+                                                 s.run_fields.c.text)
+                                       .join(s.runs, s.runs.c.pk == s.run_fields.c.run_pk)).all(),
+                          key=repr)
+
+    steps = [
+        lambda w, i: w.row({"loss": 1.0 + i, "acc": 0.5}),
+        lambda w, i: w.row({"loss": 0.5 + i, "acc": 0.5, "lr_now": 0.01}),  # loss changed, acc not, a new key
+        lambda w, i: w.write([Kind.SUMMARY, {"best": float("nan"), "worst": float("inf")}, ["acc"]]),  # one gone
+        lambda w, i: w.write([Kind.CONFIG, {"lr": 0.2, "opt": {"name": "sgd", "momentum": 0.9}}],
+                             [Kind.UPDATE, {"tags": ["b", "c"] if i else []}]),
+        lambda w, i: (w.row({"loss": 0.25, "acc": 0.75}), w.end()),
+    ]
+    for n, step in enumerate(steps):
+        for i, w in enumerate(writers):
+            step(w, i)
+        ing.ingest_all()
+        with index_store("sqlite", tmp_path / f"scratch{n}") as scratch:
+            Ingestor(root, scratch).ingest_all()
+            assert fields(store) == fields(scratch), f"after batch {n}"
+    final = fields(store)
+    assert ("grow0001", "tags", None, "c") in final and ("grow0000", "config.opt.momentum", 0.9, None) in final
+    assert ("grow0000", "summary.best", None, '{"$float":"NaN"}') in final and ("grow0000", "summary.loss", 0.25, None) in final
