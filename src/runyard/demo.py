@@ -196,6 +196,8 @@ def serve(root: Path, host: str, port: int) -> None:
     import uvicorn
 
     from .server import create_app
+    from .server.app import SHUTDOWN_GRACE_S
 
-    uvicorn.run(create_app(root), host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"))
+    uvicorn.run(create_app(root), host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"),
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 

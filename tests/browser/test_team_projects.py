@@ -1,7 +1,7 @@
 """The team server's project list in the browser (docs/team-server.md, "Projects and entities"):
 a user who sees projects of several entities gets them under each entity's name, each shown by
-its name (two entities each have a project "mnist"), and the header names a key `lab:mnist` as
-`lab / mnist`."""
+its name (two entities each have a project "mnist"), the header names a key `lab:mnist` as
+`lab / mnist`, and it says who is signed in, with a way to sign out."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def team_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         store.drop_schema()
 
 
-def test_projects_of_several_entities_are_listed_under_each(page: Any, team_server: tuple[str, dict[str, str]]) -> None:
+def test_projects_of_several_entities_are_listed_under_each(team_server: tuple[str, dict[str, str]], page: Any) -> None:
+    # (the server first: it is stopped after the page, whose live-events stream would hold it open)
     base, keys = team_server
     page.goto(base + "/")
     expect(page).to_have_url(re.compile(r"/signin"))
@@ -75,9 +76,13 @@ def test_projects_of_several_entities_are_listed_under_each(page: Any, team_serv
     expect(page.locator(".runs-grid .row")).to_have_count(1)
     expect(page.locator(".runs-grid .row")).to_contain_text("lab-run")
     expect(page.locator("header .crumbs")).to_contain_text("lab/mnist")
-    # alice's own "mnist" (the first on the server: its key is the bare name) shows no entity
-    page.context.clear_cookies()
+    # the header says who is signed in, and signs out
+    expect(page.locator("header .who")).to_contain_text("bob")
+    page.locator("header .who").get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/signin"))
     page.goto(base + "/")
+    expect(page).to_have_url(re.compile(r"/signin"))  # the session is gone
+    # alice's own "mnist" (the first on the server: its key is the bare name) shows no entity
     page.get_by_label("API key").fill(keys["alice"])
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     expect(page.locator("h2.entity")).to_have_text(["alice", "lab"])

@@ -57,16 +57,24 @@ def test_ui_command_serves(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert body is not None, proc.stdout.read().decode() if proc.poll() is not None and proc.stdout else ""
         assert [r["id"] for r in body["runs"]] == ["run00001"]
+        # a browser tab's live-events stream is open when Ctrl+C comes: it must not hold the server
+        stream = socket.create_connection(("127.0.0.1", port), timeout=10)
+        stream.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        assert b"event: hello" in stream.recv(4096) + stream.recv(4096)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(10)
+            stopped = proc.wait(10)
         except subprocess.TimeoutExpired:
+            stopped = None
             proc.kill()
             proc.wait(10)
         out = proc.stdout.read().decode() if proc.stdout else ""
         if proc.stdout:
             proc.stdout.close()
+    stream.close()
+    assert stopped is not None, "runyard ui did not stop on Ctrl+C with a live-events stream open"
+    assert "Traceback" not in out and "ERROR" not in out, out
     assert f"serving {root}" in out
     bad = CliRunner().invoke(ui_command(), [str(tmp_path / "nope")])
     assert bad.exit_code != 0 and "not a folder of runs" in bad.output

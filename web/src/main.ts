@@ -30,7 +30,8 @@ async function render(): Promise<void> {
   try {
     // The server answers at once and indexes the folder in the background: say so, and draw the
     // page when the first pass is done.
-    const health = await fetchJson<{ ingested?: boolean }>("/api/health").catch(() => ({ ingested: true }));
+    const health = await fetchJson<{ ingested?: boolean; keys?: boolean }>("/api/health").catch(() => ({ ingested: true, keys: false }));
+    if (health.keys) void showUser();
     if (health.ingested === false) {
       main.append(h("div.page", null, h("div.empty", { dataset: { indexing: "1" } }, h("strong", null, "Indexing the runs in this folder…"),
         h("p", null, "runyard reads every run's log once when it starts; this page appears as soon as that is done."))));
@@ -88,9 +89,21 @@ function header(project?: string, run?: string): HTMLElement {
     crumbs,
     h("span.spacer"),
     h("span.live#live-status"),
+    h("span.who#who"),
     theme,
     h("a.faint", { href: "/api-docs", title: "HTTP API documentation" }, "API"),
   );
+}
+
+// On a server with keys: who is signed in, and a way out (docs/team-server.md, "Users, teams, keys")
+let whoami: Promise<{ user: string; entities: string[] } | null> | null = null;
+async function showUser(): Promise<void> {
+  whoami ??= fetchJson<{ user: string; entities: string[] }>("/api/whoami").catch(() => null);
+  const me = await whoami;
+  const slot = document.getElementById("who");
+  if (!me || !slot) return;
+  slot.replaceChildren(h("span", { title: `signed in; sees the projects of ${me.entities.join(", ")}` }, me.user),
+    h("form", { method: "post", action: "/api/signout" }, h("button.signout", { type: "submit", title: "Sign out of this server" }, "Sign out")));
 }
 
 // "?" lists the keyboard shortcuts (docs/ui.md, Look and feel)

@@ -7,8 +7,6 @@ other non-API route serve the built web UI (``static.install_ui``, docs/ui.md).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import os
 import time
@@ -35,6 +33,11 @@ from .door import DEFAULT_MAX_BODY, INT64_MAX, DoorMiddleware, document_errors
 from .edits import run_fields
 from .errors import ApiError, install
 from .live import IngestLoop
+from .stopping import Stopping, first_of
+
+# How long a stopping server (Ctrl+C, SIGTERM) waits for the requests still open before it ends
+# them (the live-event streams end at once: stopping.py)
+SHUTDOWN_GRACE_S = 2
 
 
 def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike[str] | None = None, *,
@@ -77,6 +80,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        app.state.stopping.install()
         if team:  # online runs that went silent become crashed (team.Sweeper)
             from .team import Sweeper
 
@@ -108,6 +112,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                     '`{"ok": false, "error": "...", "status": N}`.',
     )
     app.state.store, app.state.ingestor, app.state.root, app.state.loop = store, ingestor, root_path, loop
+    app.state.stopping = Stopping()  # the live streams end when the server is asked to stop
     install(app)
     if auth is not None:
         from .auth import AuthMiddleware
@@ -402,6 +407,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         start = since if since is not None else await anyio.to_thread.run_sync(latest)
         allowed = visible(request)
 
+        stopping: Stopping = app.state.stopping
+
         async def stream() -> AsyncIterator[str]:
             seq = start
             known: dict[int, set[str]] = {}
@@ -411,7 +418,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             wake = "notify" if listener is not None and listener.listening.is_set() else "poll"
             try:
                 yield f"event: hello\ndata: {json.dumps({'seq': seq, 'wake': wake})}\n\n"
-                while deadline is None or time.monotonic() < deadline:
+                while (deadline is None or time.monotonic() < deadline) and not stopping.event.is_set():
                     if await request.is_disconnected():
                         return
                     changes = await anyio.to_thread.run_sync(_changes, seq, project, known, allowed)
@@ -421,12 +428,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
                     if time.monotonic() - last_beat > 15:
                         last_beat = time.monotonic()
                         yield ": keep-alive\n\n"
-                    wait = wait_for_change(listener, woken, poll)
-                    if deadline is None:
-                        await wait
-                    else:
-                        with contextlib.suppress(asyncio.TimeoutError):
-                            await asyncio.wait_for(wait, max(0.0, deadline - time.monotonic()))
+                    await first_of(wait_for_change(listener, woken, poll), stopping,
+                                   None if deadline is None else max(0.0, deadline - time.monotonic()))
             finally:
                 if listener is not None and woken is not None:
                     listener.unsubscribe(woken)

@@ -70,7 +70,7 @@ def server_command() -> Any:
             import uvicorn
 
             from ..store.blobs import open_blob_store
-            from .app import create_app
+            from .app import SHUTDOWN_GRACE_S, create_app
         except ImportError as exc:
             raise click.ClickException(f"the team server needs the 'server' extra ({exc.name} is missing): "
                                        "pip install 'runyard[server]'") from None
@@ -88,11 +88,11 @@ def server_command() -> Any:
         click.echo(f"runyard server: http://{host}:{port}/ ({workers} process{'es' if workers > 1 else ''}, "
                    f"index {db.split('@')[-1]}, blobs {blobs}); Ctrl+C stops")
         if workers == 1:
-            uvicorn.run(app, host=host, port=port, log_level=level)
+            uvicorn.run(app, host=host, port=port, log_level=level, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
         else:
             del app
             uvicorn.run("runyard.server.team_cli:app_from_env", factory=True, host=host, port=port,
-                        workers=workers, log_level=level)
+                        workers=workers, log_level=level, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 
     @server.command("reindex", help="Rebuild the team server's index from the run logs it holds (users, keys "
                                     "and logs are kept). Servers may keep running: a batch for a run not "

@@ -60,10 +60,13 @@ def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", timeout: float = 30.0
 
     import uvicorn
 
+    from .app import SHUTDOWN_GRACE_S
+
     with socket.socket() as s:
         s.bind((host, 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="error",
+                                           timeout_graceful_shutdown=SHUTDOWN_GRACE_S))
     thread = threading.Thread(target=server.run, name="runyard-test-server", daemon=True)
     thread.start()
     base = f"http://{host}:{port}"
@@ -80,5 +83,8 @@ def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", timeout: float = 30.0
             time.sleep(0.02)
         yield base
     finally:
+        stopping = getattr(app.state, "stopping", None)
+        if stopping is not None:  # as a signal would (server/stopping.py)
+            stopping.stop()
         server.should_exit = True
         thread.join(timeout)
