@@ -19,6 +19,8 @@ import type { BrushState } from "../panels/parallel";
 import { systemLineSettings } from "./runSystem";
 import type { Panel } from "../panels/panel";
 
+/** Numeric keys the x-axis list holds from the start (more are listed when it is opened). */
+const X_KEYS_AT_ONCE = 200;
 /** Runs whose summaries one request reads (the workspace reads them after its first screen). */
 const SUMMARY_PAGE = 100;
 
@@ -175,10 +177,15 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
   if (getParam("runs") === "full") { wsEl.classList.add("runs-full"); tableView.classList.add("on"); }
 
   const xSel = h("select", { "aria-label": "default x-axis", onchange: () => { ctx.defaults.xAxis = xSel.value; saveState(); ctx.emit("defaults"); } });
-  const fillX = () => {
+  // a project of 1,000 keys lists them all: then the list is made when it is first opened
+  let xFilled = false;
+  const fillX = (all = ctx.numericKeys.length <= X_KEYS_AT_ONCE) => {
     clear(xSel);
-    for (const k of ["_step", "_runtime", "_timestamp", ...ctx.numericKeys]) xSel.append(h("option", { value: k, selected: k === ctx.defaults.xAxis }, xLabel(k)));
+    xFilled = all;
+    const keys = all ? ctx.numericKeys : ctx.numericKeys.filter((k) => k === ctx.defaults.xAxis);
+    for (const k of ["_step", "_runtime", "_timestamp", ...keys]) xSel.append(h("option", { value: k, selected: k === ctx.defaults.xAxis }, xLabel(k)));
   };
+  for (const ev of ["pointerdown", "focus", "keydown"]) xSel.addEventListener(ev, () => { if (!xFilled) fillX(true); });
   fillX();
   const smooth = h("input", { type: "range", min: "0", max: "0.99", step: "0.01", value: String(ctx.defaults.smoothing), "aria-label": "default smoothing" });
   smooth.addEventListener("change", () => { ctx.defaults.smoothing = Number(smooth.value); saveState(); ctx.emit("defaults"); });
@@ -361,7 +368,7 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
 
   const defaultHeight = (kind: string) => (kind === "line" ? 320 : kind === "table" ? 440 : kind === "histogram" ? 380 : 400);
 
-  function mountDoc(doc: PanelDoc, container: HTMLElement, section: string, gone: string[]): void {
+  function mountDoc(doc: PanelDoc, container: HTMLElement, section: string, gone: string[], eager = true): void {
     const key = doc.keys[0] ?? doc.id;
     const width = doc.width ?? defaultWidth(doc.kind);
     const wide = doc.span === undefined && width >= 3;
@@ -390,7 +397,11 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
           h("button", { onclick: () => edit(dropMissing(effective().layout, [{ section, panel: doc.id, keys: gone }])) }, "Remove the panel"))) : h("div.loading", null, "…")));
       if (allGone) el.classList.add("gone");
     };
-    build();
+    // past the first screen a panel is its title until it comes near the screen: a project of
+    // 1,000 keys made 14,000 elements of panel headers, and the browser laid them all out before
+    // the first chart could draw
+    if (eager || allGone) build();
+    else el.append(h("div.ph", null, h("span.title", { title: doc.keys.join(", ") }, doc.title ?? key)));
     el.addEventListener("dragstart", (e) => { e.dataTransfer?.setData("text/x-runyard-panel", doc.id); el.classList.add("dragging"); });
     el.addEventListener("dragend", () => { el.draggable = false; el.classList.remove("dragging"); });
     if (allGone) return;
@@ -571,9 +582,8 @@ export async function workspacePage(main: HTMLElement, project: string, prefetch
       dropTarget(grid, sec.name);
       if (!sec.panels.length) grid.append(h("div.drop-hint", null, "Drag panels here"));
       for (const p of sec.panels) {
-        const mount = () => mountDoc(p, grid, sec.name, goneOf.get(p.id) ?? []);
-        if (budget-- > 0) mount();
-        else later.push(mount);
+        if (budget-- > 0) mountDoc(p, grid, sec.name, goneOf.get(p.id) ?? []);
+        else later.push(() => mountDoc(p, grid, sec.name, goneOf.get(p.id) ?? [], false));
       }
     }
     // the panels past the first screen's are made in slices between other work, so the charts on
