@@ -57,6 +57,8 @@ def test_ui_command_serves(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert body is not None, proc.stdout.read().decode() if proc.poll() is not None and proc.stdout else ""
         assert [r["id"] for r in body["runs"]] == ["run00001"]
+        # on loopback, answers go as they are (a team server gzips them)
+        assert "content-encoding" not in httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=10).headers
         # a browser tab's live-events stream is open when Ctrl+C comes: it must not hold the server
         stream = socket.create_connection(("127.0.0.1", port), timeout=10)
         stream.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")

@@ -525,3 +525,23 @@ def test_project_claims_race_and_the_migration_runs_once(team: tuple[InProcessCl
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:  # one entity, one project per name
         conn.execute(sa.text("INSERT INTO project_owners (project, entity_pk, created_at, name) "
                              "SELECT 'alice:old', pk, 0, 'old' FROM entities WHERE name = 'alice'"))
+
+
+def test_answers_are_gzipped_for_clients_that_ask_but_not_streams(served_team: ServedTeam, tmp_path: Path) -> None:
+    """A team server's JSON answers cross a network: gzipped when the client accepts it (and only
+    then); the live-events stream is never compressed (it would be held back in the compressor)."""
+    import httpx
+
+    headers = {"X-Api-Key": served_team.key}
+    with httpx.Client(base_url=served_team.url, headers=headers, timeout=30) as http:
+        # httpx sends Accept-Encoding: gzip and decodes the answer; the raw header says what came
+        doc = http.get("/openapi.json")
+        assert doc.headers.get("content-encoding") == "gzip" and doc.json()["info"]["title"] == "runyard"
+        plain = http.get("/openapi.json", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.json() == doc.json()
+        small = http.get("/api/health")
+        assert "content-encoding" not in small.headers  # under a kilobyte: as it is
+        with http.stream("GET", "/api/events", params={"timeout": 1}) as events:
+            assert events.headers["content-type"].startswith("text/event-stream")
+            assert "content-encoding" not in events.headers
+            assert "event: hello" in next(events.iter_text())

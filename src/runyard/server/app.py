@@ -38,6 +38,10 @@ from .stopping import Stopping, first_of
 # How long a stopping server (Ctrl+C, SIGTERM) waits for the requests still open before it ends
 # them (the live-event streams end at once: stopping.py)
 SHUTDOWN_GRACE_S = 2
+# A team server's answers of this size or more are gzipped for clients that accept it, at a level
+# that costs little CPU (1,000 runs' summaries, 36 MB: see docs/team-server.md, "Reading from it").
+# `runyard ui` answers on loopback, where compressing only costs time.
+GZIP_MIN_BYTES, GZIP_LEVEL = 1024, 1
 
 
 def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike[str] | None = None, *,
@@ -114,6 +118,10 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     app.state.store, app.state.ingestor, app.state.root, app.state.loop = store, ingestor, root_path, loop
     app.state.stopping = Stopping()  # the live streams end when the server is asked to stop
     install(app)
+    if team:  # answers cross a network: compressed when the client asks (JSON, text; not media)
+        from starlette.middleware.gzip import GZipMiddleware
+
+        app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     if auth is not None:
         from .auth import AuthMiddleware
 
