@@ -196,8 +196,7 @@ def serve(root: Path, host: str, port: int) -> None:
     import uvicorn
 
     from .server import create_app
-    from .server.app import SHUTDOWN_GRACE_S
+    from .server.app import uvicorn_options
 
-    uvicorn.run(create_app(root), host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"),
-                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+    uvicorn.run(create_app(root), host=host, port=port, **uvicorn_options())
 

@@ -10,7 +10,6 @@ is imported::
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +73,7 @@ def ui_command() -> Any:
             import uvicorn
 
             from . import create_app
-            from .app import SHUTDOWN_GRACE_S
+            from .app import uvicorn_options
         except ImportError as exc:
             raise click.ClickException(
                 f"the server needs the 'server' extra ({exc.name} is missing): pip install 'runyard[server]'"
@@ -83,8 +82,7 @@ def ui_command() -> Any:
             raise click.ClickException(f"port {port} is in use — try --port {port + 1}")
         app = create_app(root, index_url, allowed_hosts=allowed_hosts, keys=keys)
         click.echo(f"runyard: serving {root} on http://{host}:{port}/ (API docs: /docs); Ctrl+C stops")
-        uvicorn.run(app, host=host, port=port, log_level=os.environ.get("RUNYARD_LOG_LEVEL", "warning"),
-                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+        uvicorn.run(app, host=host, port=port, **uvicorn_options())
 
     return ui
 

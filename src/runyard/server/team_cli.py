@@ -70,7 +70,7 @@ def server_command() -> Any:
             import uvicorn
 
             from ..store.blobs import open_blob_store
-            from .app import SHUTDOWN_GRACE_S, create_app
+            from .app import create_app, uvicorn_options
         except ImportError as exc:
             raise click.ClickException(f"the team server needs the 'server' extra ({exc.name} is missing): "
                                        "pip install 'runyard[server]'") from None
@@ -84,15 +84,14 @@ def server_command() -> Any:
             app = create_app(None, db, schema=db_schema, blobs=store)
         except Exception as exc:
             raise click.ClickException(f"cannot start the team server: {type(exc).__name__}: {exc}") from None
-        level = os.environ.get("RUNYARD_LOG_LEVEL", "warning")
         click.echo(f"runyard server: http://{host}:{port}/ ({workers} process{'es' if workers > 1 else ''}, "
                    f"index {db.split('@')[-1]}, blobs {blobs}); Ctrl+C stops")
         if workers == 1:
-            uvicorn.run(app, host=host, port=port, log_level=level, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+            uvicorn.run(app, host=host, port=port, **uvicorn_options())
         else:
             del app
             uvicorn.run("runyard.server.team_cli:app_from_env", factory=True, host=host, port=port,
-                        workers=workers, log_level=level, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+                        workers=workers, **uvicorn_options())
 
     @server.command("reindex", help="Rebuild the team server's index from the run logs it holds (users, keys "
                                     "and logs are kept). Servers may keep running: a batch for a run not "

@@ -116,14 +116,14 @@ def _runs_page(conn: sa.Connection, project: str, filters: Any, order: str | Non
         where = sa.and_(where, sa.or_(sa.func.lower(s.runs.c.name).like(pattern, escape="\\"),
                                       sa.func.lower(s.runs.c.run_id).like(pattern, escape="\\")))
     total = int(conn.execute(sa.select(sa.func.count()).select_from(s.runs).where(where)).scalar_one())
+    terms = compile_order(order)
     if not offset:
-        return total, conn.execute(sa.select(*columns).where(where).order_by(*compile_order(order)).limit(limit)).all()
+        return total, conn.execute(sa.select(*columns).where(where).order_by(*terms).limit(limit)).all()
     # A later page: the rows it skips are found by their keys alone, then its own rows read (the
     # engines read every column of a skipped row, and a run's summary can be tens of kB)
-    page = (sa.select(s.runs.c.pk).where(where).order_by(*compile_order(order))
-            .limit(limit).offset(offset).subquery())
+    page = sa.select(s.runs.c.pk).where(where).order_by(*terms).limit(limit).offset(offset).subquery()
     return total, conn.execute(sa.select(*columns).join_from(s.runs, page, page.c.pk == s.runs.c.pk)
-                               .order_by(*compile_order(order))).all()
+                               .order_by(*terms)).all()
 
 
 def list_runs(conn: sa.Connection, project: str, filters: Any = None, order: str | None = None,

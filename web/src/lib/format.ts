@@ -164,9 +164,8 @@ export function asNumber(v: unknown): number | null {
 /** A project's name without its entity: a team server's project key is ``entity:name`` when
  * another entity's project had the name first (docs/team-server.md, "Projects and entities"). */
 export function projectName(key: string, entity?: string | null): string {
-  if (entity) return key.startsWith(`${entity}:`) ? key.slice(entity.length + 1) : key;
-  const i = key.indexOf(":");
-  return i > 0 ? key.slice(i + 1) : key;
+  const owner = entity || projectEntity(key);
+  return owner && key.startsWith(`${owner}:`) ? key.slice(owner.length + 1) : key;
 }
 
 /** The entity a project key names (``entity:name``), if any. */
