@@ -54,6 +54,27 @@ def require_team_services() -> str:
     return url
 
 
+@contextlib.contextmanager
+def team_app_on_postgres(blobs: Path) -> Any:
+    """A team server's app (FastAPI) on PostgreSQL, in a schema of its own that is dropped after,
+    with its blobs in the folder ``blobs``; the calling test is skipped when PostgreSQL is not
+    reachable."""
+    import pytest
+
+    from runyard.server.app import create_app
+    from runyard.store.blobs import LocalBlobStore
+    from runyard.store.fixtures import postgres_url, unique_schema
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
+    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(blobs))
+    try:
+        yield app
+    finally:
+        app.state.store.drop_schema()
+
+
 def team_store(url: str, user: str) -> tuple[Store, str, str]:
     """A team index in a new schema of ``url``, migrated, with one user: the store, the schema's
     name and the user's API key (the caller drops the schema)."""

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 import runyard
 from conftest import shot
+from team_cluster import team_app_on_postgres
 
 pytestmark = pytest.mark.postgres
 
@@ -32,18 +33,11 @@ def _run_log(folder: Path, name: str) -> tuple[str, bytes]:
 def team_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A team server on PostgreSQL with alice and bob, their team lab, and a project "mnist" of
     each of the three; yields its URL and the users' keys."""
-    from runyard.server.app import create_app
     from runyard.server.auth import create_team, create_user
     from runyard.server.testing import serve_in_thread
-    from runyard.store.blobs import LocalBlobStore
-    from runyard.store.fixtures import postgres_url, unique_schema
 
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
-    store = app.state.store
-    try:
+    with team_app_on_postgres(tmp_path / "blobs") as app:
+        store = app.state.store
         keys = {name: create_user(store, name) for name in ("alice", "bob")}
         create_team(store, "lab", ["alice", "bob"])
         with serve_in_thread(app) as base:
@@ -54,12 +48,9 @@ def team_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
                                         "X-Runyard-Head": log[:16].hex()})
                 assert r.status_code == 200, r.text
             yield base, keys
-    finally:
-        store.drop_schema()
 
 
 def test_projects_of_several_entities_are_listed_under_each(team_server: tuple[str, dict[str, str]], page: Any) -> None:
-    # (the server first: it is stopped after the page, whose live-events stream would hold it open)
     base, keys = team_server
     page.goto(base + "/")
     expect(page).to_have_url(re.compile(r"/signin"))

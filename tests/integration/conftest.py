@@ -10,7 +10,7 @@ import pytest
 
 from index_stores import KINDS, index_store
 from runyard.store import Store
-from team_cluster import ServedTeam
+from team_cluster import ServedTeam, team_app_on_postgres
 
 
 @pytest.fixture(params=KINDS)
@@ -24,18 +24,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def team_app(tmp_path: Path) -> Iterator[Any]:
     """A team server's app (FastAPI) on PostgreSQL, in a schema of its own that is dropped after,
     with its blobs in a folder."""
-    from runyard.server.app import create_app
-    from runyard.store.blobs import LocalBlobStore
-    from runyard.store.fixtures import postgres_url, unique_schema
-
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
-    app = create_app(None, url, schema=unique_schema(), blobs=LocalBlobStore(tmp_path / "blobs"))
-    try:
+    with team_app_on_postgres(tmp_path / "blobs") as app:
         yield app
-    finally:
-        app.state.store.drop_schema()
 
 
 @pytest.fixture
