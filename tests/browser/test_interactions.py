@@ -218,6 +218,11 @@ def test_runs_table_is_virtualised(page: Any, served: Served, console_errors: li
     expect(page.locator(".ws-tools")).to_contain_text("charts show the first 100 of 300 shown runs")
     loss = page.locator('.panel[data-key="loss"]')
     expect(loss.locator(".badge")).to_have_text("100 pts")  # every drawn run, one point each
+    # a series of one point is drawn as a dot: coloured pixels, beside the grey axes and grid
+    page.wait_for_function("""sel => { const c = document.querySelector(sel); if (!c) return false;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]) > 60) n++;
+        return n >= 20; }""", arg='.panel[data-key="loss"] canvas', timeout=10_000)
     page.get_by_label("runs drawn per chart").select_option("1000")
     expect(loss.locator(".badge")).to_have_text("300 pts", timeout=30_000)  # after the keys of 300 runs arrive
     expect(page.locator(".ws-tools")).not_to_contain_text("charts show the first")

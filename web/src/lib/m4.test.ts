@@ -66,6 +66,14 @@ describe("M4 lines", () => {
     expect(seen).toEqual([["M", 0, 1], ["L", 0, 3], ["L", 0, 2], ["L", 1, 2], ["L", 1, 2], ["L", 1, 5], ["L", 1, 4]]);
   });
 
+  it("says where a path of one position is (a series of one point: drawn as a dot)", () => {
+    const none = { moveTo: () => undefined, lineTo: () => undefined };
+    expect(traceColumns({ px: [7], first: [2], min: [2], max: [2], last: [2] }, (v) => v * 10, none)).toEqual([7, 20]);
+    expect(traceColumns({ px: [7], first: [2], min: [1], max: [2], last: [2] }, (v) => v * 10, none)).toBeNull();
+    expect(traceColumns({ px: [7, 8], first: [2, 2], min: [2, 2], max: [2, 2], last: [2, 2] }, (v) => v, none)).toBeNull();
+    expect(traceColumns({ px: [], first: [], min: [], max: [], last: [] }, (v) => v, none)).toBeNull();
+  });
+
   it("finds the bucket under the cursor", () => {
     const t = bucketsOf(x.subarray(0, 1000), y.subarray(0, 1000), 100);
     expect(bucketAt(t, 0)).toBe(0);

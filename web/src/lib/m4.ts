@@ -85,17 +85,23 @@ export function m4(points: (fn: (x: number, y: number) => void) => void, toPx: (
 
 /** The columns as a path: into each column at its first value, down and up through its min and
  * max, out at its last value. `toPy` maps a value to a canvas y (NaN for values it cannot show,
- * such as zero on a log scale: those columns are skipped). */
-export function traceColumns(cols: Columns, toPy: (y: number) => number, path: { moveTo(x: number, y: number): void; lineTo(x: number, y: number): void }): void {
-  let started = false;
+ * such as zero on a log scale: those columns are skipped). Returns the one position the path
+ * holds when it never leaves it (a series of one point, which a stroke does not show), else null. */
+export function traceColumns(cols: Columns, toPy: (y: number) => number, path: { moveTo(x: number, y: number): void; lineTo(x: number, y: number): void }): [number, number] | null {
+  let start: [number, number] | null = null;
+  let moved = false;
   for (let i = 0; i < cols.px.length; i++) {
     const x = cols.px[i];
     const ys = [toPy(cols.first[i]), toPy(cols.min[i]), toPy(cols.max[i]), toPy(cols.last[i])];
     for (const y of ys) {
       if (!Number.isFinite(y)) continue;
-      if (!started) { path.moveTo(x, y); started = true; } else path.lineTo(x, y);
+      if (start === null) { path.moveTo(x, y); start = [x, y]; } else {
+        path.lineTo(x, y);
+        moved ||= x !== start[0] || y !== start[1];
+      }
     }
   }
+  return moved ? null : start;
 }
 
 /** Per pixel column, the lowest `lo` and highest `hi` of a band (group min-max, mean +/- std). */

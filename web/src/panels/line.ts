@@ -13,7 +13,7 @@ import { PALETTE, withAlpha } from "../lib/colors";
 import type { Context } from "../lib/context";
 import { debounce, emptyState, h } from "../lib/dom";
 import { fmtDate, fmtDuration, fmtNum } from "../lib/format";
-import { bandColumns, bucketAt, forEachPoint, m4, rawTrack, traceColumns, valueRange, xExtent, type Track } from "../lib/m4";
+import { bandColumns, bucketAt, forEachPoint, m4, rawTrack, traceColumns, valueRange, xExtent, type Columns, type Track } from "../lib/m4";
 import { appendTrack, groupLines, toTrack, trackLine } from "../lib/series";
 import { smoothEma } from "../lib/smooth";
 import type { Panel } from "./panel";
@@ -297,28 +297,32 @@ export function linePanel(el: HTMLElement, ctx: Context, key: string, settings: 
         g.fillStyle = withAlpha(d.color, dim ? 0.05 : 0.18);
         g.fill();
       }
-      if (d.track) {
-        const t = d.track;
-        const cols = m4((fn) => forEachPoint(t, fn, xmin, xmax), toPx);
+      // a line through the columns; a series of one point is a dot (a stroke would not show it)
+      const stroke = (cols: Columns, color: string) => {
         g.beginPath();
-        traceColumns(cols, toPy, g);
-        g.strokeStyle = withAlpha(d.color, (d.faded ? 0.3 : 1) * (dim ? 0.2 : 1));
+        const lone = traceColumns(cols, toPy, g);
+        g.strokeStyle = color;
         g.lineWidth = d.key === hl ? lw + 1 : lw;
         g.stroke();
+        if (lone) {
+          g.beginPath();
+          g.arc(lone[0], lone[1], g.lineWidth * 1.5, 0, 2 * Math.PI);
+          g.fillStyle = color;
+          g.fill();
+        }
+      };
+      if (d.track) {
+        const t = d.track;
+        stroke(m4((fn) => forEachPoint(t, fn, xmin, xmax), toPx), withAlpha(d.color, (d.faded ? 0.3 : 1) * (dim ? 0.2 : 1)));
       }
       if (d.poly) {
         const p = d.poly;
-        const cols = m4((fn) => {
+        stroke(m4((fn) => {
           for (let i = 0; i < p.x.length; i++) {
             const y = p.y[i];
             if (y !== null && Number.isFinite(y)) fn(p.x[i], y);
           }
-        }, toPx);
-        g.beginPath();
-        traceColumns(cols, toPy, g);
-        g.strokeStyle = withAlpha(d.color, dim ? 0.2 : 1);
-        g.lineWidth = d.key === hl ? lw + 1 : lw;
-        g.stroke();
+        }, toPx), withAlpha(d.color, dim ? 0.2 : 1));
       }
     }
     g.restore();
