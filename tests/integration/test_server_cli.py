@@ -23,6 +23,17 @@ def make_runs(root: Path) -> None:
     w.end()
 
 
+def _read_until(sock: socket.socket, marker: bytes, limit: int = 64) -> bytes:
+    """What the socket sends until ``marker`` appears (at most ``limit`` reads; the socket's timeout bounds each)."""
+    seen = b""
+    for _ in range(limit):
+        chunk = sock.recv(4096)
+        seen += chunk
+        if marker in seen or not chunk:
+            break
+    return seen
+
+
 def test_reindex_command(tmp_path: Path) -> None:
     root = tmp_path / "runs"
     make_runs(root)
@@ -43,6 +54,7 @@ def test_ui_command_serves(tmp_path: Path) -> None:
     code = "import sys; from runyard.server.cli_commands import ui_command; ui_command()(sys.argv[1:])"
     proc = subprocess.Popen([sys.executable, "-c", code, str(root), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    stream: socket.socket | None = None
     try:
         deadline = time.monotonic() + 30
         body = None
@@ -62,7 +74,7 @@ def test_ui_command_serves(tmp_path: Path) -> None:
         # a browser tab's live-events stream is open when Ctrl+C comes: it must not hold the server
         stream = socket.create_connection(("127.0.0.1", port), timeout=10)
         stream.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-        assert b"event: hello" in stream.recv(4096) + stream.recv(4096)
+        assert b"event: hello" in _read_until(stream, b"event: hello")
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -74,7 +86,8 @@ def test_ui_command_serves(tmp_path: Path) -> None:
         out = proc.stdout.read().decode() if proc.stdout else ""
         if proc.stdout:
             proc.stdout.close()
-    stream.close()
+        if stream is not None:
+            stream.close()
     assert stopped is not None, "runyard ui did not stop on Ctrl+C with a live-events stream open"
     assert "Traceback" not in out and "ERROR" not in out, out
     assert f"serving {root}" in out
