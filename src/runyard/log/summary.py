@@ -24,6 +24,7 @@ import numpy.typing as npt
 Column = tuple[npt.NDArray[np.float64], "npt.NDArray[np.bool_] | None"]
 
 AGGREGATES = ("min", "max", "mean", "first", "last", "best")
+_HIDDEN = object()  # a metric whose summary is "none": left out of the summary
 
 
 @dataclass(slots=True)
@@ -288,14 +289,9 @@ class SummaryState:
             if self.metrics and type(v) is dict:
                 out[key] = self._nested_value((key,), v)
                 continue
-            m = self.metrics.lookup(key) if self.metrics else None
-            if m is not None and m.summary:
-                if m.summary == ("none",):
-                    continue
-                agg = self.aggs.get(key)
-                out[key] = agg.value(m) if agg is not None and "copy" not in m.summary else v
-            else:
-                out[key] = v
+            value = self._summarised(key, self.metrics.lookup(key) if self.metrics else None, v)
+            if value is not _HIDDEN:
+                out[key] = value
         out.update(self.manual)
         return out
 
@@ -307,15 +303,20 @@ class SummaryState:
                 out[k] = self._nested_value(sub, v)
                 continue
             name = escaped_name(sub)
-            m = self.metrics.lookup(name, escaped=True)
-            if m is not None and m.summary:
-                if m.summary == ("none",):
-                    continue
-                agg = self.aggs.get(name)
-                out[k] = agg.value(m) if agg is not None and "copy" not in m.summary else v
-            else:
-                out[k] = v
+            value = self._summarised(name, self.metrics.lookup(name, escaped=True), v)
+            if value is not _HIDDEN:
+                out[k] = value
         return out
+
+    def _summarised(self, name: str, m: MetricDef | None, last: Any) -> Any:
+        """The summary value of the metric ``name`` (declared by ``m``, if at all) whose last value is
+        ``last``: its aggregate when ``m`` asks for one, ``_HIDDEN`` when it asks for none."""
+        if m is None or not m.summary:
+            return last
+        if m.summary == ("none",):
+            return _HIDDEN
+        agg = self.aggs.get(name)
+        return agg.value(m) if agg is not None and "copy" not in m.summary else last
 
     def to_dict(self) -> dict[str, Any]:
         return {
