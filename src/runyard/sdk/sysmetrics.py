@@ -47,21 +47,29 @@ def _psutil_probes(disk_path: str) -> list[tuple[str, Probe]]:
         return {"disk.used_mb": du.used / MB, "disk.used_percent": du.percent}
 
     probes += [("cpu", cpu), ("memory", memory), ("disk space", disk_space)]
-    io0 = psutil.disk_io_counters()
-    if io0 is not None:
-        def disk_io() -> dict[str, float]:
-            io = psutil.disk_io_counters()
-            return {"disk.read_mb": (io.read_bytes - io0.read_bytes) / MB,
-                    "disk.write_mb": (io.write_bytes - io0.write_bytes) / MB}
-        probes.append(("disk io", disk_io))
-    net0 = psutil.net_io_counters()
-    if net0 is not None:
-        def network() -> dict[str, float]:
-            n = psutil.net_io_counters()
-            return {"network.recv_mb": (n.bytes_recv - net0.bytes_recv) / MB,
-                    "network.sent_mb": (n.bytes_sent - net0.bytes_sent) / MB}
-        probes.append(("network", network))
+    counted = (
+        ("disk io", psutil.disk_io_counters, {"disk.read_mb": "read_bytes", "disk.write_mb": "write_bytes"}),
+        ("network", psutil.net_io_counters, {"network.recv_mb": "bytes_recv", "network.sent_mb": "bytes_sent"}),
+    )
+    for name, read, fields in counted:
+        probe = _megabytes_since_now(read, fields)
+        if probe is not None:
+            probes.append((name, probe))
     return probes
+
+
+def _megabytes_since_now(read: Callable[[], Any], fields: dict[str, str]) -> Probe | None:
+    """A probe of the megabytes each byte counter of ``read()`` (psutil's I/O counters) moved since
+    this call: ``fields`` maps a metric to its counter. None when ``read()`` has no counters here."""
+    start = read()
+    if start is None:
+        return None
+
+    def probe() -> dict[str, float]:
+        now = read()
+        return {metric: (getattr(now, counter) - getattr(start, counter)) / MB for metric, counter in fields.items()}
+
+    return probe
 
 
 def _nvidia_probes() -> list[tuple[str, Probe]]:
