@@ -21,45 +21,30 @@ config: Any = PreInit("config")
 summary: Any = PreInit("summary")
 
 # name -> (module, attribute or None for the module itself)
-_LAZY = {
+_LAZY: dict[str, tuple[str, str | None]] = {
     "Api": (".api", "Api"),
-    "Artifact": (".artifacts", "Artifact"),
-    "log_artifact": (".artifacts.runs", "module_log_artifact"),
-    "use_artifact": (".artifacts.runs", "module_use_artifact"),
-    "log_model": (".artifacts.runs", "module_log_model"),
-    "use_model": (".artifacts.runs", "module_use_model"),
-    "link_model": (".artifacts.runs", "module_link_model"),
-    "AlertLevel": (".sdk.extras", "AlertLevel"),
     "ApiRun": (".api", "ApiRun"),
-    "Audio": (".types.audio", "Audio"),
-    "Histogram": (".types.histogram", "Histogram"),
-    "Graph": (".types.graph", "Graph"),
-    "Html": (".types.html", "Html"),
-    "Image": (".types.image", "Image"),
-    "Molecule": (".types.molecule", "Molecule"),
-    "Object3D": (".types.object3d", "Object3D"),
-    "Plotly": (".types.plotly", "Plotly"),
-    "Table": (".types.table", "Table"),
-    "Video": (".types.video", "Video"),
+    "Artifact": (".artifacts", "Artifact"),
+    "AlertLevel": (".sdk.extras", "AlertLevel"),
     "plot": (".plot", None),
     "plot_table": (".plot", "plot_table"),
     # wandb's surface beyond log() (docs/wandb-compat.md)
     "Settings": (".sdk.wandb_settings", "Settings"),
     "login": (".sdk.login", "login"),
-    "watch": (".sdk.watch", "watch"),
-    "unwatch": (".sdk.watch", "unwatch"),
-    "termlog": (".sdk.terminal", "termlog"),
-    "termwarn": (".sdk.terminal", "termwarn"),
-    "termerror": (".sdk.terminal", "termerror"),
-    "setup": (".sdk.terminal", "setup"),
-    "teardown": (".sdk.terminal", "teardown"),
-    "require": (".sdk.terminal", "require"),
     "util": (".util", None),
-    "sklearn": (".integrations.sklearn", None),
-    "lightgbm": (".integrations.lightgbm", None),
-    "xgboost": (".integrations.xgboost", None),
-    "keras": (".integrations.keras", None),
 }
+# the module-level artifact functions, each ``module_<name>`` in .artifacts.runs
+_LAZY.update({name: (".artifacts.runs", f"module_{name}")
+              for name in ("log_artifact", "use_artifact", "log_model", "use_model", "link_model")})
+# the media types, each in the module .types.<its name in lower case>
+_LAZY.update({name: (f".types.{name.lower()}", name)
+              for name in ("Audio", "Histogram", "Graph", "Html", "Image", "Molecule", "Object3D", "Plotly",
+                           "Table", "Video")})
+_LAZY.update({name: (".sdk.watch", name) for name in ("watch", "unwatch")})
+_LAZY.update({name: (".sdk.terminal", name)
+              for name in ("termlog", "termwarn", "termerror", "setup", "teardown", "require")})
+# framework integrations, as modules
+_LAZY.update({name: (f".integrations.{name}", None) for name in ("sklearn", "lightgbm", "xgboost", "keras")})
 
 
 def __getattr__(name: str) -> Any:
