@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import ConfigError, LogValueError
+from .keyed import KeysAsAttributes
 from .values import Normalized, normalize
 
 
@@ -57,8 +58,10 @@ def _clean(key: Any, value: Any) -> Any:
     return out
 
 
-class Config:
+class Config(KeysAsAttributes):
     """Dict-like with attribute access: ``run.config.lr``, ``run.config["lr"]``, ``update()``."""
+
+    _what = "config"
 
     def __init__(self, items: dict[str, Any], on_change: Callable[[dict[str, Any]], None] | None) -> None:
         object.__setattr__(self, "_items", items)
@@ -110,9 +113,6 @@ class Config:
     def __getitem__(self, key: str) -> Any:
         return self._items[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.update({key: value})
-
     def __contains__(self, key: object) -> bool:
         return key in self._items
 
@@ -121,15 +121,6 @@ class Config:
 
     def __len__(self) -> int:
         return len(self._items)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._items[name]
-        except KeyError:
-            raise AttributeError(f"config has no key {name!r}") from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.update({name: value})
 
     def __repr__(self) -> str:
         return f"Config({self._items!r})"

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..types.array import ArrayFile
+from .keyed import KeysAsAttributes
 from .values import Normalized, normalize, tensor_to_numpy
 
 
@@ -24,7 +25,9 @@ def summary_value(key: str, value: Any) -> tuple[Any, bool]:
     return normalize(key, value, flags), flags.media
 
 
-class Summary(MutableMapping[str, Any]):
+class Summary(KeysAsAttributes, MutableMapping[str, Any]):
+    _what = "summary"
+
     def __init__(
         self, read: Callable[[], dict[str, Any]], write: Callable[[dict[str, Any], list[str], bool], None]
     ) -> None:
@@ -33,9 +36,6 @@ class Summary(MutableMapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         return self._read()[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.update({key: value})
 
     def __delitem__(self, key: str) -> None:
         if key not in self._read():
@@ -59,15 +59,6 @@ class Summary(MutableMapping[str, Any]):
             media = media or m
         if out:
             self._write(out, [], media)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._read()[name]
-        except KeyError:
-            raise AttributeError(f"summary has no key {name!r}") from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.update({name: value})
 
     def __repr__(self) -> str:
         return f"Summary({self._read()!r})"
