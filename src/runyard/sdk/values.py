@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import LogValueError
-from ..types.base import Media
+from ..types.base import Media, plain_scalar
 from ..types.histogram import Histogram
 
 PLAIN_TYPES = frozenset({float, int, str, bool, type(None)})
@@ -70,12 +70,9 @@ def normalize(key: str, value: Any, flags: Normalized) -> Any:
         return snap
     if isinstance(value, np.generic):
         return _numpy_scalar(key, value)
-    if isinstance(value, float):  # subclasses of the plain types (IntEnum, str enums, ...)
-        return float(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, str):
-        return str(value)
+    plain = plain_scalar(value)
+    if plain is not None:
+        return plain
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for k, v in value.items():

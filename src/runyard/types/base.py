@@ -121,6 +121,15 @@ def read_binary(data: IO[Any], what: str) -> bytes:
     return bytes(content)
 
 
+def plain_scalar(value: Any) -> int | float | str | None:
+    """``value`` as a plain int, float or str when it is an instance of a subclass of one (IntEnum,
+    str enums, ...), which is stored as the plain type; None for any other value."""
+    for plain in (int, float, str):
+        if isinstance(value, plain):
+            return plain(value)
+    return None
+
+
 def _fsync(path: Path) -> bool:
     """fsync a file or folder; False when it is gone or the file system cannot sync (nothing more
     can be done then)."""

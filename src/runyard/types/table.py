@@ -26,7 +26,7 @@ import numpy as np
 from .. import jsonvalue
 from ..errors import RunyardError
 from . import table_keys
-from .base import Media, MediaStore
+from .base import Media, MediaStore, plain_scalar
 from .table_keys import KEY_TYPES, KeySpec, TableIndex
 
 DEFAULT_COLUMNS = ("Input", "Output", "Expected")
@@ -77,15 +77,9 @@ def _convert(value: Any, loc: tuple[int, str]) -> Any:
             return str(value)
         if isinstance(value, np.datetime64):
             return None if np.isnat(value) else str(value)
-    # subclasses of the plain types (IntEnum, str enums, ...) are stored as the plain type
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
+    plain = plain_scalar(value)
+    if plain is not None:
+        return plain
     if isinstance(value, np.ndarray):
         if value.size > MAX_CELL_ARRAY:
             raise ValueError(
