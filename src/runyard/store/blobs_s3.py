@@ -19,7 +19,7 @@ import base64
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -99,14 +99,26 @@ class S3BlobStore(BlobStore):
         code = str(response.get("Error", {}).get("Code", ""))
         return code in ("404", "NoSuchKey", "NotFound")
 
-    def _head(self, digest: str) -> int | None:
+    def _object(self, call: Callable[..., Any], digest: str) -> Any:
+        """What the client's ``call`` (``head_object``, ``get_object``) answers for the blob ``digest``;
+        None when the store has no such blob."""
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(digest))
+            return call(Bucket=self.bucket, Key=self._key(digest))
         except Exception as exc:
             if self._is_not_found(exc):
                 return None
             raise
-        return int(head["ContentLength"])
+
+    def _stored_object(self, call: Callable[..., Any], digest: str) -> Any:
+        """``_object``, with a missing blob an error."""
+        answer = self._object(call, digest)
+        if answer is None:
+            raise BlobNotFoundError(f"blob {digest} is not in {self.url}")
+        return answer
+
+    def _head(self, digest: str) -> int | None:
+        head = self._object(self.client.head_object, digest)
+        return None if head is None else int(head["ContentLength"])
 
     def missing(self, digests: Iterable[str]) -> list[str]:
         wanted = list(dict.fromkeys(check_digest(d) for d in digests))
@@ -117,18 +129,10 @@ class S3BlobStore(BlobStore):
         return [d for d, s in zip(wanted, sizes, strict=True) if s is None]
 
     def size(self, digest: str) -> int:
-        size = self._head(digest)
-        if size is None:
-            raise BlobNotFoundError(f"blob {digest} is not in {self.url}")
-        return size
+        return int(self._stored_object(self.client.head_object, digest)["ContentLength"])
 
     def modified(self, digest: str) -> float:
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(digest))
-        except Exception as exc:
-            if self._is_not_found(exc):
-                raise BlobNotFoundError(f"blob {digest} is not in {self.url}") from None
-            raise
+        head = self._stored_object(self.client.head_object, digest)
         return float(head["LastModified"].timestamp())
 
     def _put_verified_bytes(self, digest: str, data: bytes) -> PutResult:
@@ -213,13 +217,7 @@ class S3BlobStore(BlobStore):
                     pass
 
     def open(self, digest: str) -> IO[bytes]:
-        try:
-            obj = self.client.get_object(Bucket=self.bucket, Key=self._key(digest))
-        except Exception as exc:
-            if self._is_not_found(exc):
-                raise BlobNotFoundError(f"blob {digest} is not in {self.url}") from None
-            raise
-        body: IO[bytes] = obj["Body"]
+        body: IO[bytes] = self._stored_object(self.client.get_object, digest)["Body"]
         return body
 
     def get_file(self, digest: str, dest: str | os.PathLike[str], progress: Progress | None = None) -> Path:
