@@ -54,21 +54,22 @@ class Histogram(Media):
         else:
             raise ValueError("Histogram: pass a sequence or np_histogram=(counts, bin_edges)")
 
-    def _compute(self) -> None:
+    def _computed(self) -> tuple[list[float], list[float]]:
+        """``(counts, edges)``, binning the sequence the first time."""
         if self._values is None and self._data is not None:
             finite = self._data[np.isfinite(self._data)]
             counts, edges = np.histogram(finite, bins=self.num_bins)
             self._values, self._bins = counts.astype(float).tolist(), edges.tolist()
             self._data = None
+        assert self._values is not None and self._bins is not None
+        return self._values, self._bins
 
     # A sequence is binned on first use (on the writer thread when it is only logged), so
     # building a Histogram in a training loop costs a copy, not a numpy.histogram.
     @property
     def values(self) -> list[float]:
         """The counts of each bin."""
-        self._compute()
-        assert self._values is not None
-        return self._values
+        return self._computed()[0]
 
     @property
     def histogram(self) -> list[float]:
@@ -78,10 +79,8 @@ class Histogram(Media):
     @property
     def bins(self) -> list[float]:
         """The bin edges (one more than the counts)."""
-        self._compute()
-        assert self._bins is not None
-        return self._bins
+        return self._computed()[1]
 
     def to_ref(self, store: MediaStore | None = None) -> dict[str, Any]:
-        self._compute()
-        return {"_type": "histogram", "values": self.values, "bins": self.bins}
+        values, bins = self._computed()
+        return {"_type": "histogram", "values": values, "bins": bins}

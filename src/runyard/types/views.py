@@ -190,25 +190,22 @@ class TableView:
         self._columns: list[str] | None = None
         self._data: list[list[Any]] | None = None
 
-    def _load(self) -> None:
-        if self._data is not None:
-            return
-        doc = json.loads(self._file.path.read_text("utf-8")) if self._file else self.ref
-        self._columns = [str(c) for c in doc.get("columns") or []]
-        self._data = [[convert_refs(jsonvalue.decode(cell), self.run_dir) for cell in row]
-                      for row in doc.get("data") or []]
+    def _loaded(self) -> tuple[list[str], list[list[Any]]]:
+        """``(columns, data)``, reading the table the first time."""
+        if self._columns is None or self._data is None:
+            doc = json.loads(self._file.path.read_text("utf-8")) if self._file else self.ref
+            self._columns = [str(c) for c in doc.get("columns") or []]
+            self._data = [[convert_refs(jsonvalue.decode(cell), self.run_dir) for cell in row]
+                          for row in doc.get("data") or []]
+        return self._columns, self._data
 
     @property
     def columns(self) -> list[str]:
-        self._load()
-        assert self._columns is not None
-        return self._columns
+        return self._loaded()[0]
 
     @property
     def data(self) -> list[list[Any]]:
-        self._load()
-        assert self._data is not None
-        return self._data
+        return self._loaded()[1]
 
     def __len__(self) -> int:
         return len(self.data)
