@@ -106,9 +106,7 @@ class Artifact:
         """``name`` before logging, ``name:vN`` once it is a version (as wandb)."""
         return f"{self._name}:{self.version}" if self._doc is not None else self._name
 
-    @property
-    def source_name(self) -> str:
-        return self.name
+    source_name = name
 
     @property
     def collection_name(self) -> str:
@@ -125,7 +123,7 @@ class Artifact:
     @property
     def version(self) -> str:
         if self._doc is None:
-            raise UsageError(f"artifact {self._name!r} has no version until it is logged and stored (call wait())")
+            raise self._not_stored("version")
         if self._server_version is not None:  # online mode: the number the team server gave it
             return f"v{self._server_version}"
         return f"v{self._doc['version']}"
@@ -149,15 +147,20 @@ class Artifact:
     @property
     def digest(self) -> str:
         """The SHA-256 of the version's manifest: equal digests, equal contents."""
-        if self._manifest is None:
-            raise UsageError(f"artifact {self._name!r} has no digest until it is logged and stored (call wait())")
-        return self._manifest.digest
+        return self._stored_manifest("digest").digest
 
     @property
     def manifest(self) -> Manifest:
+        return self._stored_manifest("manifest")
+
+    def _stored_manifest(self, what: str) -> Manifest:
+        """The manifest of the logged version, for a property ``what`` that has no value before."""
         if self._manifest is None:
-            raise UsageError(f"artifact {self._name!r} has no manifest until it is logged and stored (call wait())")
+            raise self._not_stored(what)
         return self._manifest
+
+    def _not_stored(self, what: str) -> UsageError:
+        return UsageError(f"artifact {self._name!r} has no {what} until it is logged and stored (call wait())")
 
     @property
     def size(self) -> int:
