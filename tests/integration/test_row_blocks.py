@@ -130,3 +130,38 @@ def test_float_rows_keep_step_rules_order_and_values(runs_dir: Path) -> None:
         assert {k: r[k] for k in w} == w and all(type(r[k]) is type(w[k]) for k in w), (w, r)
     kinds = [decode(p)[0] for _, p in read_frames(runs_dir / "p" / "block002" / LOG_NAME)]
     assert Kind.ROWS in kinds and kinds.index(Kind.CONFIG) < len(kinds) - 1
+
+
+def test_rows_of_one_value_keep_their_keys_types_and_steps(runs_dir: Path) -> None:
+    """A row of one value (``log({"loss": x})``) has a check of its own on the hot path: rows of one
+    float join the block of that key; another key, a key that is not a string, an int, a bool or a
+    numpy float take the general path; a block of two keys never takes a one-value row."""
+    np = pytest.importorskip("numpy")
+    run = runyard.init(project="p", id="block003")
+    want: list[dict[str, object]] = []
+    for i in range(30):
+        row: dict[str, object] = {"loss": i * 0.5}
+        if i % 7 == 3:
+            row = {"loss": i}  # an int stays an int
+        elif i % 7 == 5:
+            row = {"acc": float(i)}  # another key: a block of its own
+        elif i % 11 == 4:
+            row = {"loss": np.float32(i) / 4}
+        elif i % 13 == 6:
+            row = {"loss": True}
+        run.log(row)
+        want.append({k: float(v) if isinstance(v, np.floating) else v for k, v in row.items()})
+    run.log({"loss": 1.0, "acc": 2.0})  # a block of two keys is open now
+    want.append({"loss": 1.0, "acc": 2.0})
+    with pytest.raises(runyard.errors.LogValueError, match="keys must be strings"):
+        run.log({None: 3.0})  # a non-string key never slips into the open block
+    with pytest.raises(runyard.errors.LogValueError, match="keys must be strings"):
+        run.log({1: 3.0})
+    run.log({"loss": 4.0})
+    want.append({"loss": 4.0})
+    run.finish()
+    got = list(runyard.Api().run("p/block003").scan_history())
+    assert [r["_step"] for r in got] == list(range(len(want)))
+    for w, r in zip(want, got, strict=True):
+        assert {k: r[k] for k in w} == w and all(type(r[k]) is type(w[k]) for k in w), (w, r)
+        assert not set(r) - set(w) - {"_step", "_timestamp", "_runtime"}, (w, r)
