@@ -122,6 +122,8 @@ def _curve(
     labels: Sequence[Any] | None,
     classes_to_plot: Sequence[Any] | None,
 ) -> list[list[Any]]:
+    if y_true is None or y_probas is None:
+        raise ValueError(f"plot.{fn}: pass y_true (labels) and y_probas (predicted probabilities)")
     truth = np.asarray(y_true).ravel()
     if truth.size == 0:
         raise ValueError(f"plot.{fn}: y_true is empty")
@@ -180,8 +182,6 @@ def pr_curve(
     to 0 (the highest precision at or beyond each, rounded to 3 places, as wandb's interpolated
     curve); None keeps the curve's own points.
     """
-    if y_true is None or y_probas is None:
-        raise ValueError("plot.pr_curve: pass y_true (labels) and y_probas (predicted probabilities)")
     rows = _curve("pr_curve", y_true, y_probas, labels, classes_to_plot)
     if interp_size is not None:
         rows = _interpolate_pr(rows, interp_size)
@@ -220,8 +220,6 @@ def roc_curve(
     split_table: bool = False,
 ) -> CustomChart:
     """True-positive rate against false-positive rate, one curve per class (``class, fpr, tpr``)."""
-    if y_true is None or y_probas is None:
-        raise ValueError("plot.roc_curve: pass y_true (labels) and y_probas (predicted probabilities)")
     rows = _curve("roc_curve", y_true, y_probas, labels, classes_to_plot)
     table = Table(columns=["class", "fpr", "tpr"], data=rows)
     return plot_table(
