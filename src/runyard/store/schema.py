@@ -40,17 +40,33 @@ metadata = sa.MetaData()
 
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
+
+def _key(name: str, type_: Any = BigInt) -> sa.Column[Any]:
+    """A column of the table's primary key whose values ingest gives (never generated)."""
+    return sa.Column(name, type_, primary_key=True, autoincrement=False)
+
+
+def _serial_pk() -> sa.Column[Any]:
+    """``pk``: the number the database gives a new row, by which other tables refer to it."""
+    return sa.Column("pk", BigInt, primary_key=True, autoincrement=True)
+
+
+def _record_key(*inner: sa.Column[Any]) -> list[sa.Column[Any]]:
+    """The key of rows taken from one record of a run log: the run, ``inner``, the record's offset."""
+    return [_key("run_pk"), *inner, _key("offset")]
+
+
 schema_migrations = sa.Table(
     "schema_migrations",
     metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    _key("version", sa.Integer),
     sa.Column("applied_at", sa.Float, nullable=False),
 )
 
 projects = sa.Table(
     "projects",
     metadata,
-    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    _serial_pk(),
     sa.Column("entity", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False, unique=True),
     sa.Column("created_at", sa.Float, nullable=False),
@@ -59,7 +75,7 @@ projects = sa.Table(
 runs = sa.Table(
     "runs",
     metadata,
-    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    _serial_pk(),
     sa.Column("project_pk", BigInt, nullable=False),
     sa.Column("run_id", sa.Text, nullable=False),
     sa.Column("path", sa.Text, nullable=False),  # run folder relative to the root
@@ -102,17 +118,17 @@ sa.Index("run_fields_run", run_fields.c.run_pk, run_fields.c.field)
 run_keys = sa.Table(
     "run_keys",
     metadata,
-    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("key", sa.Text, primary_key=True),
+    _key("run_pk"),
+    _key("key", sa.Text),
     sa.Column("kinds", sa.Text, nullable=False),  # JSON list, in order of first appearance
 )
 
 project_keys = sa.Table(
     "project_keys",
     metadata,
-    sa.Column("project_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("kinds", sa.Text, primary_key=True),  # as in run_keys
+    _key("project_pk"),
+    _key("key", sa.Text),
+    _key("kinds", sa.Text),  # as in run_keys
     sa.Column("runs", BigInt, nullable=False),  # runs whose run_keys hold this (key, kinds)
     sa.Column("first_run", BigInt, nullable=False),  # the smallest run_pk that did: merge order
 )
@@ -120,15 +136,15 @@ project_keys = sa.Table(
 run_metrics = sa.Table(
     "run_metrics",
     metadata,
-    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("name", sa.Text, primary_key=True),  # a key or a "prefix/*" glob
+    _key("run_pk"),
+    _key("name", sa.Text),  # a key or a "prefix/*" glob
     sa.Column("step_metric", sa.Text),
 )
 
 cursors = sa.Table(
     "cursors",
     metadata,
-    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
+    _key("run_pk"),
     sa.Column("offset", BigInt, nullable=False),
     sa.Column("state", sa.LargeBinary, nullable=False),  # msgpack of RunState.to_dict() + extras
     sa.Column("updated_at", sa.Float, nullable=False),
@@ -137,7 +153,7 @@ cursors = sa.Table(
 series = sa.Table(
     "series",
     metadata,
-    sa.Column("pk", BigInt, primary_key=True, autoincrement=True),
+    _serial_pk(),
     sa.Column("run_pk", BigInt, nullable=False),
     sa.Column("key", sa.Text, nullable=False),
     sa.Column("n", BigInt, nullable=False),
@@ -148,8 +164,8 @@ series = sa.Table(
 chunks = sa.Table(
     "chunks",
     metadata,
-    sa.Column("series_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("chunk_no", sa.Integer, primary_key=True, autoincrement=False),
+    _key("series_pk"),
+    _key("chunk_no", sa.Integer),
     sa.Column("n", sa.Integer, nullable=False),
     sa.Column("step_first", BigInt, nullable=False),
     sa.Column("step_last", BigInt, nullable=False),
@@ -163,9 +179,9 @@ chunks = sa.Table(
 tiers = sa.Table(
     "tiers",
     metadata,
-    sa.Column("series_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("chunk_no", sa.Integer, primary_key=True, autoincrement=False),
+    _key("series_pk"),
+    _key("level", sa.Integer),
+    _key("chunk_no", sa.Integer),
     sa.Column("n", sa.Integer, nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
@@ -173,8 +189,8 @@ tiers = sa.Table(
 tails = sa.Table(
     "tails",
     metadata,
-    sa.Column("series_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("start", BigInt, primary_key=True, autoincrement=False),  # index of its first point
+    _key("series_pk"),
+    _key("start"),  # index of its first point
     sa.Column("n", sa.Integer, nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),  # steps int64, then times, runtimes, values float64
 )
@@ -182,9 +198,7 @@ tails = sa.Table(
 hists = sa.Table(
     "hists",
     metadata,
-    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
+    *_record_key(_key("key", sa.Text)),
     sa.Column("step", BigInt, nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),  # msgpack [values, bins]
 )
@@ -192,10 +206,8 @@ hists = sa.Table(
 media = sa.Table(
     "media",
     metadata,
-    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("key", sa.Text, primary_key=True),
-    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    *_record_key(_key("key", sa.Text)),
+    _key("idx", sa.Integer),
     sa.Column("step", BigInt, nullable=False),
     sa.Column("type", sa.Text, nullable=False),
     sa.Column("ref", sa.Text, nullable=False),  # JSON of the typed reference
@@ -205,8 +217,7 @@ sa.Index("media_step", media.c.run_pk, media.c.key, media.c.step)
 output = sa.Table(
     "output",
     metadata,
-    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
+    *_record_key(),
     sa.Column("ts", sa.Float, nullable=False),
     sa.Column("stream", sa.Integer, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
@@ -215,8 +226,7 @@ output = sa.Table(
 artifact_events = sa.Table(
     "artifact_events",
     metadata,
-    sa.Column("run_pk", BigInt, primary_key=True, autoincrement=False),
-    sa.Column("offset", BigInt, primary_key=True, autoincrement=False),
+    *_record_key(),
     sa.Column("action", sa.Text, nullable=False),  # logged | used | linked
     sa.Column("project", sa.Text, nullable=False),  # the artifact's project (may differ from the run's)
     sa.Column("name", sa.Text, nullable=False),
