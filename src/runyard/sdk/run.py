@@ -198,9 +198,10 @@ class Run(RunSurface):
             if len(data) == 1:
                 (key, v), = data.items()
                 hot = type(v) is float and (key,) == blk.keys
+                vals = None
             else:
-                v = None
-                hot = blk.keys == tuple(data) and _count(map(type, data.values()), float) == blk.width
+                vals = data.values()
+                hot = blk.keys == tuple(data) and _count(map(type, vals), float) == blk.width
         else:
             hot = False
         if hot:
@@ -209,10 +210,10 @@ class Run(RunSurface):
             try:
                 hot = blk.open and blk.n < blk.cap and self._pending is None
                 if hot:
-                    if v is None:
-                        blk.values.extend(data.values())
-                    else:
+                    if vals is None:
                         blk.values.append(v)
+                    else:
+                        blk.values.extend(vals)
                     blk.steps.append(self._step)
                     blk.ts.append(_now())
                     self._step += 1
