@@ -9,7 +9,9 @@ For rows of 1, 10 and 100 float metrics this measures, per library:
 * end-to-end points per second: steps x width divided by the wall time from just before the first
   ``log()`` to ``finish()`` (or the library's equivalent) returning, i.e. until everything the
   library will write is written. The clock includes building each row's dict (a ``dict(zip())``
-  of ready-made keys and values, the same for every library);
+  of ready-made keys and values, the same for every library); and once more for runyard and the
+  bare loop without the per-call timer (its two clock reads and a store cost the loop about as
+  much as a row of runyard's ``log()``), over at least 1,000,000 points;
 * CPU time per row, whole process and threads other than the caller's (the library's writer),
   steadier than wall time on a shared machine;
 * peak RSS of the worker process (``ru_maxrss``), which includes the interpreter and the
@@ -90,6 +92,7 @@ DEFAULT_STEPS: dict[str, tuple[int, int, int]] = {
 }
 QUICK_DIVISOR = 50
 MEMORY_STEPS = 1_000_000
+E2E_POINTS = 1_000_000  # points of the end-to-end run without the per-call timer
 MEMORY_WIDTH = 10
 
 
@@ -274,7 +277,16 @@ def run_worker(lib: str, width: int, steps: int, folder: Path, max_seconds: floa
     cpu0, main0 = time.process_time(), time.thread_time()
     preempted0 = resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
     start = clock()
-    if adapter is None:  # the floor: copy the row, append the copy; no call, nothing written
+    if adapter is None and not timed:  # the floor, without the per-call timer
+        append = sink.append
+        for i in range(steps):
+            d = dict(zip(keys, pool[i & 63], strict=True))
+            append(d.copy())
+            t1 = clock() if not i & 1023 else 0
+            done += 1
+            if not i & 1023 and t1 - start > deadline_ns:
+                break
+    elif adapter is None:  # the floor: copy the row, append the copy; no call, nothing written
         append = sink.append
         for i in range(steps):
             d = dict(zip(keys, pool[i & 63], strict=True))
@@ -619,6 +631,26 @@ def parent_main(args: argparse.Namespace) -> int:
                 f"{_fmt(f['multiple_of_floor'], '.1f')}× the floor"
             )
 
+    # End to end without the per-call timer (two clock reads and a store per row, which the loop
+    # above pays, about as much as runyard's log() itself): runyard beside the bare loop.
+    untimed: dict[str, Any] = {}
+    if "runyard" in runnable and "baseline" in runnable:
+        print()
+        for width in widths:
+            idx = WIDTHS.index(width) if width in WIDTHS else -1
+            # at least a million points: finish() and the first block are fixed costs
+            steps = args.steps or max(DEFAULT_STEPS["runyard"][idx], E2E_POINTS // width)
+            if args.quick and not args.steps:
+                steps = max(50, steps // QUICK_DIVISOR)
+            pair = {lib: run_one(sys.executable, lib, width, steps, timeout, max_seconds, untimed=True)
+                    for lib in ("runyard", "baseline")}
+            ry, base = pair["runyard"].get("points_per_s"), pair["baseline"].get("points_per_s")
+            untimed[str(width)] = {"runyard_points_per_s": ry, "baseline_points_per_s": base,
+                                   "fraction_of_floor": _ratio(ry, base)}
+            print(f"end to end without the per-call timer, width {width}, {steps:,} steps: runyard "
+                  f"{_fmt(ry, ',.0f')} points/s, "
+                  f"the bare loop {_fmt(base, ',.0f')} points/s (runyard = {_fmt(_ratio(ry, base), '.2f')} of it)")
+
     memory: dict[str, Any] | None = None
     if not args.skip_memory and "runyard" in runnable:
         msteps = args.memory_steps or (MEMORY_STEPS // QUICK_DIVISOR if args.quick else MEMORY_STEPS)
@@ -645,6 +677,7 @@ def parent_main(args: argparse.Namespace) -> int:
         "widths": widths,
         "results": results,
         "floor": floor,
+        "untimed": untimed,
         "memory": memory,
         "not_installed": not_installed,
         "failed": failed,
