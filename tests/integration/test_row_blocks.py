@@ -165,3 +165,32 @@ def test_rows_of_one_value_keep_their_keys_types_and_steps(runs_dir: Path) -> No
     for w, r in zip(want, got, strict=True):
         assert {k: r[k] for k in w} == w and all(type(r[k]) is type(w[k]) for k in w), (w, r)
         assert not set(r) - set(w) - {"_step", "_timestamp", "_runtime"}, (w, r)
+
+
+@pytest.mark.parametrize("queue_limit", [200_000, 24])
+def test_a_block_holds_consecutive_steps_up_to_its_cap(runs_dir: Path, queue_limit: int) -> None:
+    """A block's steps are its first step plus the row's place: explicit steps with gaps, a jump
+    (its row completed by the next log() without a step), a lower step refused, and blocks filled to a small cap (a small record size) and to a cap of
+    groups of one row (a tiny queue limit) all read back at the steps they were logged at."""
+    run = runyard.init(project="p", id=f"block004-{queue_limit}",
+                       settings={"max_record_bytes": 4096, "queue_limit": queue_limit})
+    want: list[tuple[int, float]] = []
+    for i in range(300):  # the hot path, across several full blocks of 64 rows
+        run.log({"x": i * 0.5})
+        want.append((i, i * 0.5))
+    for i in range(10):  # explicit steps with gaps: each row a block of its own
+        run.log({"x": -float(i)}, step=400 + 10 * i)
+        want.append((400 + 10 * i, -float(i)))
+    run.log({"x": 7.0}, step=1000)  # a jump; the next row without a step completes step 1000
+    for i in range(150):
+        run.log({"x": float(i)})
+        want.append((1000 + i, float(i)))
+    with pytest.warns(runyard.RunyardWarning):
+        run.log({"x": 1.0}, step=5)  # lower than the current step: refused, nothing else moves
+    run.log({"x": 2.0})
+    want.append((1150, 2.0))
+    run.finish()
+    got = [(r["_step"], r["x"]) for r in runyard.Api().run(f"p/block004-{queue_limit}").scan_history()]
+    assert got == want
+    kinds = [decode(p)[0] for _, p in read_frames(runs_dir / "p" / f"block004-{queue_limit}" / LOG_NAME)]
+    assert kinds.count(Kind.ROWS) >= 300 // 64

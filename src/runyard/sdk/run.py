@@ -208,18 +208,19 @@ class Run(RunSurface):
             lock = self._lock
             lock.acquire()
             try:
-                hot = blk.open and blk.n < blk.cap and self._pending is None
+                hot = blk.open and self._pending is None  # then _step is blk.step0 + blk.n
                 if hot:
                     if vals is None:
                         blk.values.append(v)
                     else:
                         blk.values.extend(vals)
-                    blk.steps.append(self._step)
                     blk.ts.append(_now())
                     self._step += 1
                     n = blk.n = blk.n + 1
                     if not n & blk.mask:  # a block's rows weigh in by the group (items.FloatRows)
                         self._queued_weight += blk.weight * (blk.mask + 1)
+                        if n == blk.cap:
+                            blk.open = False
             finally:
                 lock.release()
             if hot:
@@ -349,17 +350,18 @@ class Run(RunSurface):
         if kind == FLOATS and not self._step_metrics:
             blk = self._block
             keys = tuple(row)
-            if not (blk.open and blk.keys == keys and blk.n < blk.cap):
+            if not (blk.open and blk.keys == keys and step == blk.step0 + blk.n):
                 blk.open = False
                 cap = float_rows_cap(len(keys), self._max_record)
-                self._block = blk = FloatRows(keys, cap, len(keys) + ROW_OVERHEAD, self._queue_limit)
+                self._block = blk = FloatRows(keys, cap, len(keys) + ROW_OVERHEAD, self._queue_limit, step)
                 self._queue_raw(blk)
             blk.n += 1
-            blk.steps.append(step)
             blk.ts.append(ts)
             blk.values.extend(row.values())
             if not blk.n & blk.mask:
                 self._queued_weight += blk.weight * (blk.mask + 1)
+            if blk.n == blk.cap:
+                blk.open = False
         else:
             self._block.open = False
             self._queue_raw((step, ts, row.copy() if kind == FLOATS else row, kind, extra))

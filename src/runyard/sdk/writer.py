@@ -245,17 +245,17 @@ class Writer:
         # the caller counted whole groups of rows (items.FloatRows)
         self.done_weight += (n & ~block.mask) * block.weight
         if n == 1:
-            step, ts, data = block.steps[0], block.ts[0], dict(zip(keys, block.values, strict=True))
+            step, ts, data = block.step0, block.ts[0], dict(zip(keys, block.values, strict=True))
             self._row((step, ts, data, FLOATS, 0), buf)
             self.done_weight -= len(keys) + ROW_OVERHEAD  # _row counted it
             return
         # np.fromiter with a count converts lists of Python numbers faster than np.array, which
         # first discovers a dtype and shape; the writer holds the GIL meanwhile, and log() waits
         ts_arr = np.fromiter(block.ts, np.float64, n)
-        rows = RowsBlock(list(keys), np.fromiter(block.steps, np.int64, n), ts_arr,
+        rows = RowsBlock(list(keys), np.arange(block.step0, block.step0 + n, dtype=np.int64), ts_arr,
                          (self.runtime_offset + ts_arr) - self.session_start,
                          np.fromiter(block.values, np.float64, n * len(keys)).reshape(n, len(keys)))
-        first, last = block.steps[0], block.steps[-1]
+        first, last = block.step0, block.step0 + n - 1
         try:
             if not self.state.numeric_keys.issuperset(keys):
                 self._check_keys(dict.fromkeys(keys), first)
