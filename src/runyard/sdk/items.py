@@ -16,31 +16,34 @@ OTHER, NUMBERS, FLOATS, MEDIA = 0, 1, 2, 3
 
 
 class FloatRows:
-    """Consecutive rows of plain floats under the same keys, in the same order, at consecutive
-    steps from ``step0``: their timestamps and values, row after row, written as one columnar ROWS
-    record (``log/rowblock``).
+    """Consecutive rows of plain floats under the same keys, in the same order: their timestamps
+    and values, row after row, written as one columnar ROWS record (``log/rowblock``).
 
     The caller's thread opens a block, queues it at once (so it keeps its place among the other
     items) and appends further rows to it under the run's lock for as long as it stays ``open``:
     a row costs two list appends there and no Python work at all on the writer, which turns the
-    whole block into numpy arrays. A row's step is ``step0`` plus its place in the block: a row at
-    any other step starts a new block. Queuing any other item closes the block (later rows go to a
-    new one, after that item); so does the row that fills it to ``cap``, and the writer closes it
-    under the run's lock before it reads it. ``cap`` keeps the record well within
-    max_record_bytes.
+    whole block into numpy arrays. Queuing any other item closes the block (later rows go to a new
+    one, after that item); so does the row that fills it to ``cap``, and the writer closes it under
+    the run's lock before it reads it. ``cap`` keeps the record well within max_record_bytes.
+
+    A row's step is ``step0`` plus its place in the block, while the steps are consecutive (rows
+    logged without a step always are). A row at another step lists the steps so far in ``steps``
+    and empties ``hot_keys``, the keys ``log()``'s hot path matches: later rows then come through
+    ``Run._commit``, which appends their steps too.
 
     A block's rows count towards the queue's weight (the backpressure check) by the group of
     ``mask + 1`` rows, on both sides: the caller adds a group's weight when ``n`` reaches a
     multiple of it, the writer the weight of the whole groups it wrote. That keeps a row's
     bookkeeping on the caller's thread to one bit test; the rows outside a whole group (fewer than
     ``mask + 1``, an eighth of the queue's limit at most) are not counted. ``cap`` is a whole number
-    of groups, so the caller checks it only when a group is complete.
+    of groups, so the hot path checks it only when a group is complete.
     """
 
-    __slots__ = ("cap", "keys", "mask", "n", "open", "step0", "ts", "values", "weight", "width")
+    __slots__ = ("cap", "hot_keys", "keys", "mask", "n", "open", "step0", "steps", "ts", "values", "weight",
+                 "width")
 
     def __init__(self, keys: tuple[str, ...], cap: int, weight: int, queue_limit: int = 0, step0: int = 0) -> None:
-        self.keys = keys
+        self.keys = self.hot_keys = keys
         self.width = len(keys)  # a row of the block has this many values of type float
         self.weight = weight  # queue weight of one row (values plus the writer's ROW_OVERHEAD)
         group = 1  # rows counted together: a power of two, within the cap and an eighth of the limit
@@ -49,10 +52,20 @@ class FloatRows:
         self.mask = group - 1
         self.cap = cap - cap % group
         self.step0 = step0
+        self.steps: list[int] | None = None  # each row's step, once they are not consecutive
         self.open = True
         self.n = 0
         self.ts: list[float] = []
         self.values: list[float] = []
+
+    def add_step(self, step: int) -> None:
+        """Note the step of the row being added (``Run._commit``, under the run's lock)."""
+        if self.steps is None:
+            if step == self.step0 + self.n:
+                return
+            self.steps = list(range(self.step0, self.step0 + self.n))
+            self.hot_keys = ()  # no key tuple of a row of floats is empty: the hot path leaves the block
+        self.steps.append(step)
 
 
 def float_rows_cap(width: int, max_record: int) -> int:

@@ -197,18 +197,18 @@ class Run(RunSurface):
         if step is None and commit is not False and type(data) is dict:
             if len(data) == 1:
                 (key, v), = data.items()
-                hot = type(v) is float and (key,) == blk.keys
+                hot = type(v) is float and (key,) == blk.hot_keys
                 vals = None
             else:
                 vals = data.values()
-                hot = blk.keys == tuple(data) and _count(map(type, vals), float) == blk.width
+                hot = blk.hot_keys == tuple(data) and _count(map(type, vals), float) == blk.width
         else:
             hot = False
         if hot:
             lock = self._lock
             lock.acquire()
             try:
-                hot = blk.open and self._pending is None  # then _step is blk.step0 + blk.n
+                hot = blk.open and self._pending is None  # then _step is blk.step0 + blk.n (items.FloatRows)
                 if hot:
                     if vals is None:
                         blk.values.append(v)
@@ -350,11 +350,12 @@ class Run(RunSurface):
         if kind == FLOATS and not self._step_metrics:
             blk = self._block
             keys = tuple(row)
-            if not (blk.open and blk.keys == keys and step == blk.step0 + blk.n):
+            if not (blk.open and blk.keys == keys):
                 blk.open = False
                 cap = float_rows_cap(len(keys), self._max_record)
                 self._block = blk = FloatRows(keys, cap, len(keys) + ROW_OVERHEAD, self._queue_limit, step)
                 self._queue_raw(blk)
+            blk.add_step(step)
             blk.n += 1
             blk.ts.append(ts)
             blk.values.extend(row.values())

@@ -252,10 +252,12 @@ class Writer:
         # np.fromiter with a count converts lists of Python numbers faster than np.array, which
         # first discovers a dtype and shape; the writer holds the GIL meanwhile, and log() waits
         ts_arr = np.fromiter(block.ts, np.float64, n)
-        rows = RowsBlock(list(keys), np.arange(block.step0, block.step0 + n, dtype=np.int64), ts_arr,
+        steps = (np.arange(block.step0, block.step0 + n, dtype=np.int64) if block.steps is None
+                 else np.fromiter(block.steps, np.int64, n))
+        rows = RowsBlock(list(keys), steps, ts_arr,
                          (self.runtime_offset + ts_arr) - self.session_start,
                          np.fromiter(block.values, np.float64, n * len(keys)).reshape(n, len(keys)))
-        first, last = block.step0, block.step0 + n - 1
+        first, last = int(steps[0]), int(steps[-1])
         try:
             if not self.state.numeric_keys.issuperset(keys):
                 self._check_keys(dict.fromkeys(keys), first)
