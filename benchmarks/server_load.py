@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Team-server ingest under many concurrent runs, and a 1M-point chart through the team server.
 
-Setup: two ``runyard server`` processes (real subprocesses, uvicorn, on loopback) against one
+Setup: two ``runyard server`` processes (``--servers``; real subprocesses, uvicorn, on loopback) against one
 PostgreSQL (127.0.0.1:5432, database ``test``, a fresh schema) and one blob folder.
 
 Load: ``--runs`` simulated online runs (asyncio tasks in this process, on a small HTTP/1.1 client
@@ -12,8 +12,8 @@ rows due within one writer nap one columnar ROWS record; at 10 steps/s every row
 are durable at the writer's fsync ticks (``--fsync-interval``, default the SDK's
 ``online_fsync_interval``), and its sender, woken by each fsync, posts what is durable past its
 last acknowledged offset to ``POST /api/ingest`` (at most 4 MB of whole frames), one request at a
-time, sending again at once when more became durable meanwhile. Requests alternate between the
-two server processes; at most ``--in-flight`` are in the air at once (bounded clients).
+time, sending again at once when more became durable meanwhile. Requests go round the server
+processes; at most ``--in-flight`` are in the air at once (bounded clients).
 Reported:
 
 * points/s ingested: points in the index after the load (``series.n``) / wall time of the load
@@ -362,6 +362,7 @@ def chart_query(url: str, key: str, points: int, repeat: int) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=1000)
+    ap.add_argument("--servers", type=int, default=2, help="server processes, each on a port of its own")
     ap.add_argument("--metrics", type=int, default=100)
     ap.add_argument("--steps-per-s", type=float, default=10.0)
     ap.add_argument("--seconds", type=float, default=20.0)
@@ -388,8 +389,9 @@ def main() -> None:
     store, schema, key = team_store(url, "bench")
     tmp = Path(tempfile.mkdtemp(prefix="runyard-server-load-"))
     argv = ["--db", url, "--db-schema", schema, "--blobs", str(tmp / "blobs")]
-    servers = [ServerProcess(argv, {"RUNYARD_LOG_LEVEL": "error"}, tmp / f"server{i}.log") for i in range(2)]
-    result: dict[str, Any] = {"servers": 2, "index": "postgresql"}
+    servers = [ServerProcess(argv, {"RUNYARD_LOG_LEVEL": "error"}, tmp / f"server{i}.log")
+               for i in range(args.servers)]
+    result: dict[str, Any] = {"servers": args.servers, "index": "postgresql"}
     try:
         for s in servers:
             s.launch()
@@ -426,7 +428,8 @@ def main() -> None:
     finally:
         subprocess.run(["rm", "-rf", str(tmp)], check=False)
     print(f"{result['runs']} runs x {result['metrics']} metrics x {result['steps_per_s']:g} steps/s "
-          f"(offered {result['offered_points_per_s']:,.0f} points/s) against 2 server processes on one PostgreSQL:")
+          f"(offered {result['offered_points_per_s']:,.0f} points/s) against {result['servers']} server "
+          "processes on one PostgreSQL:")
     print(f"  ingested {result['points_per_s']:,} points/s ({result['points_indexed']:,} of "
           f"{result['points_logged']:,} logged points indexed in {result['wall_s']} s; errors retried: "
           f"{result['errors']})")
