@@ -217,8 +217,14 @@ class RowsBlock:
 
 def rows_record(block: RowsBlock) -> list[Any]:
     """The ROWS record of a block (``decode_rows`` gives it back)."""
-    return [Kind.ROWS, block.keys, block.steps.astype("<i8").tobytes(), block.ts.astype("<f8").tobytes(),
-            block.rt.astype("<f8").tobytes(), block.values.astype("<f8").tobytes()]
+    return [Kind.ROWS, block.keys, _le_bytes(block.steps, "<i8"), _le_bytes(block.ts, "<f8"),
+            _le_bytes(block.rt, "<f8"), _le_bytes(block.values, "<f8")]
+
+
+def _le_bytes(array: np.ndarray[Any, Any], dtype: str) -> memoryview:
+    """The array's bytes in the log's byte order, as a view msgpack packs as they are: no copy
+    when the array is already contiguous and in that order (the writer's blocks always are)."""
+    return np.ascontiguousarray(array, dtype=dtype).data.cast("B")
 
 
 def decode_rows(record: list[Any]) -> RowsBlock:
