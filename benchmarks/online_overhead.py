@@ -38,7 +38,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from runyard.store.fixtures import postgres_url  # noqa: E402
 from team_cluster import ServerProcess, team_store  # noqa: E402
 
-RESULT_PREFIX = "RUNYARD_BENCH_RESULT "
+sys.path.insert(0, str(HERE))
+from log_overhead import RESULT_PREFIX  # noqa: E402  (the worker's result line)
 
 
 def worker(width: int, steps: int, env: dict[str, str]) -> dict[str, Any]:

@@ -44,6 +44,8 @@ def uvicorn_options() -> dict[str, Any]:
     """How `runyard ui`, `runyard demo` and `runyard server` run under uvicorn: the log level of
     ``RUNYARD_LOG_LEVEL`` (default warning) and the grace of a stopping server."""
     return {"log_level": os.environ.get("RUNYARD_LOG_LEVEL", "warning"), "timeout_graceful_shutdown": SHUTDOWN_GRACE_S}
+
+
 # A team server's answers of this size or more are gzipped for clients that accept it, at a level
 # that costs little CPU (1,000 runs' summaries, 36 MB: see docs/team-server.md, "Reading from it").
 # `runyard ui` answers on loopback, where compressing only costs time.
