@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from runyard.store import Store
 from runyard.store import schema as s
@@ -51,8 +52,10 @@ def test_a_column_without_a_binary_form_falls_back_to_text_copy(store: Store) ->
     meta = sa.MetaData()
     odd = sa.Table("odd_types", meta, sa.Column("k", sa.Integer, primary_key=True, autoincrement=False),
                    sa.Column("amount", sa.Numeric(10, 2)))
-    assert _binary_copy_types(s.tails, ("series_pk", "start", "n", "data")) == ["int8", "int8", "int4", "bytea"]
-    assert _binary_copy_types(odd, ("k", "amount")) is None
+    pg = postgresql.dialect()
+    assert _binary_copy_types(s.tails, ("series_pk", "start", "n", "data"), pg) == ["int8", "int8", "int4", "bytea"]
+    assert _binary_copy_types(s.run_fields, ("run_pk", "field", "num", "text"), pg) == ["int8", "text", "float8", "text"]
+    assert _binary_copy_types(odd, ("k", "amount"), pg) is None
     with store.begin() as conn:
         odd.create(conn)
         insert_rows(conn, odd, [{"k": 1, "amount": "12.34"}, {"k": 2, "amount": None}])

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from ..filters import compile_pattern
 from . import schema as s
@@ -187,7 +186,7 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
         return
     escape = [isinstance(table.c[c].type, s.AnyText) for c in cols]
     names = ", ".join(f'"{c}"' for c in cols)
-    types = _binary_copy_types(table, tuple(cols))
+    types = _binary_copy_types(table, tuple(cols), conn.dialect)
     form = " (FORMAT BINARY)" if types else ""
     with dbapi.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN{form}') as copy:
         if types:
@@ -207,16 +206,15 @@ _PG_BINARY_TYPES = {"BIGINT": "int8", "INTEGER": "int4", "FLOAT": "float8", "DOU
 
 
 @functools.cache
-def _binary_copy_types(table: sa.Table, cols: tuple[str, ...]) -> list[str] | None:
+def _binary_copy_types(table: sa.Table, cols: tuple[str, ...], dialect: sa.Dialect) -> list[str] | None:
     """The types to COPY ``cols`` of ``table`` in binary, or None when one has no binary form here
     (then text COPY). Binary COPY sends bytes as they are, where text COPY doubles them into hex for
     the client to write and the server to parse: a series' tail row (600 bytes) cost the server
     process 6-7 µs to send as text, 1.6-2 µs in binary (benchmarks/server_load.py's workload)."""
-    dialect = postgresql.dialect()
     out = []
     for c in cols:
         type_ = table.c[c].type
-        impl = type_.impl if isinstance(type_, sa.types.TypeDecorator) else type_
+        impl = type_.impl_instance if isinstance(type_, sa.types.TypeDecorator) else type_
         name = _PG_BINARY_TYPES.get(impl.compile(dialect=dialect))
         if name is None:
             return None
