@@ -482,8 +482,8 @@ def test_project_names_are_unique_per_entity(team: tuple[InProcessClient, Any]) 
 
 def test_project_claims_race_and_the_migration_runs_once(team: tuple[InProcessClient, Any]) -> None:
     """Several processes claiming one entity's new project at once make one project; the
-    version-3 migration (names per entity) run by several processes at once fills the names of
-    the projects made before and applies once."""
+    migrations from version 2 (names per entity; then log segments without pglz) run by several
+    processes at once fill the names of the projects made before and apply once."""
     from concurrent.futures import ThreadPoolExecutor
 
     from runyard.server.auth import Auth
@@ -502,7 +502,9 @@ def test_project_claims_race_and_the_migration_runs_once(team: tuple[InProcessCl
     # back to a version-2 schema: no name column, and a project made then
     with store.begin() as conn:
         conn.execute(sa.text("ALTER TABLE project_owners DROP COLUMN name"))
-        conn.execute(sa.update(t.team_migrations).where(t.team_migrations.c.version == 3).values(version=2))
+        conn.execute(sa.update(t.team_migrations).values(version=2))
+        conn.execute(sa.text("ALTER TABLE log_segments ALTER COLUMN data SET STORAGE EXTENDED"))  # as before
+        conn.execute(sa.text("ALTER TABLE log_segments ALTER COLUMN data SET COMPRESSION pglz"))  # version 4
         conn.execute(sa.text("INSERT INTO project_owners (project, entity_pk, created_at) "
                              "SELECT 'old', pk, 0 FROM entities WHERE name = 'alice'"))
 
@@ -520,7 +522,11 @@ def test_project_claims_race_and_the_migration_runs_once(team: tuple[InProcessCl
     with store.read() as conn:
         names = dict(conn.execute(sa.select(t.project_owners.c.project, t.project_owners.c.name)).all())
         versions = conn.execute(sa.select(t.team_migrations.c.version)).scalars().all()
-    assert names["old"] == "old" and sorted(versions).count(3) == 1
+        compression, storage = conn.execute(sa.text(
+            "SELECT attcompression, attstorage FROM pg_attribute "
+            "WHERE attrelid = 'log_segments'::regclass AND attname = 'data'")).one()
+    assert names["old"] == "old" and sorted(versions).count(t.TEAM_SCHEMA_VERSION) == 1
+    assert compression == "l" or storage == "e"  # log segments: lz4, or no compression at all; never pglz
     assert Auth(store).claim_project("old", "alice") == "old"  # the same project, not a second one
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:  # one entity, one project per name
         conn.execute(sa.text("INSERT INTO project_owners (project, entity_pk, created_at, name) "
