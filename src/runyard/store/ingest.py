@@ -476,10 +476,12 @@ class Ingestor:
     def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False,
                       ended: bool = False, known: dict[str, tuple[int, int, int, int]] | None = None,
                       defer: Deferred | None = None) -> None:
-        """``known``: the run's series as ``_queries().series`` reads them, read already."""
+        """``known``: the run's series as ``_queries().series`` reads them, read already. (Reads
+        here take all their rows at once: row by row, the driver's fetchone cost more than the rest
+        of the loop.)"""
         existing = {} if new_run else known if known is not None else {
             r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
-            for r in conn.execute(_queries().series, {"p_pk": run_pk})}
+            for r in conn.execute(_queries().series, {"p_pk": run_pk}).all()}
         points, first = _key_points(batch)
         # new series in order of their first point in the log, whichever way rows were read
         fresh = sorted((k for k in points if k not in existing), key=first.__getitem__)
@@ -487,10 +489,10 @@ class Ingestor:
             insert_rows(conn, s.series, [{"run_pk": run_pk, "key": k, "n": 0, "mono": ser.ALL_MONO} for k in fresh])
             if new_run:  # every series is new: empty, no tail
                 existing = {r[0]: (int(r[1]), 0, ser.ALL_MONO, 0) for r in conn.execute(
-                    _queries().series_pks, {"p_pk": run_pk})}
+                    _queries().series_pks, {"p_pk": run_pk}).all()}
             else:
                 existing = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
-                    _queries().series, {"p_pk": run_pk})}
+                    _queries().series, {"p_pk": run_pk}).all()}
         items = []
         for key, pts in points.items():
             spk, n, mono, held = existing[key]

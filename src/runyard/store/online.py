@@ -343,7 +343,8 @@ def _prefetch(conn: sa.Connection, runs: list[tuple[str, str]]) -> tuple[dict[tu
         out.cursors[(name, run_id)] = (int(rpk), int(offset or 0), bytes(blob) if blob is not None else None)
     indexed = [rpk for rpk, _, blob in out.cursors.values() if blob is not None]
     if indexed:
-        for run_pk, key, spk, n, mono, tail in conn.execute(_SERIES_OF_RUNS, {"p_pks": indexed}):
+        # fetched at once: row by row, the driver's fetchone cost more than the rest of the loop
+        for run_pk, key, spk, n, mono, tail in conn.execute(_SERIES_OF_RUNS, {"p_pks": indexed}).all():
             out.series.setdefault(int(run_pk), {})[key] = (int(spk), int(n), int(mono), int(tail))
     return held, out
 
