@@ -8,7 +8,6 @@ database (tests use one schema per test run).
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -203,24 +202,26 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
 # PostgreSQL's names, for psycopg's binary COPY, of the column types the schema uses
 _PG_BINARY_TYPES = {"BIGINT": "int8", "INTEGER": "int4", "FLOAT": "float8", "DOUBLE PRECISION": "float8",
                     "TEXT": "text", "BYTEA": "bytea", "BOOLEAN": "bool"}
+# _binary_copy_types' answers by (table, columns): any PostgreSQL dialect names the types alike, and
+# every store has a dialect of its own (a cache keyed on it would grow with the stores)
+_binary_types: dict[tuple[sa.Table, tuple[str, ...]], list[str] | None] = {}
 
 
-@functools.cache
 def _binary_copy_types(table: sa.Table, cols: tuple[str, ...], dialect: sa.Dialect) -> list[str] | None:
     """The types to COPY ``cols`` of ``table`` in binary, or None when one has no binary form here
     (then text COPY). Binary COPY sends bytes as they are, where text COPY doubles them into hex for
     the client to write and the server to parse: 30,000 rows shaped like a series' tail (600 bytes
     of points each) cost the sending process 5.8-7.5 µs a row as text, 1.6-2.1 µs in binary, and
     benchmarks/server_load.py at 600 runs went from 339k-341k to 418k-443k points/s."""
-    out = []
-    for c in cols:
-        type_ = table.c[c].type
-        impl = type_.impl_instance if isinstance(type_, sa.types.TypeDecorator) else type_
-        name = _PG_BINARY_TYPES.get(impl.compile(dialect=dialect))
-        if name is None:
-            return None
-        out.append(name)
-    return out
+    key = (table, cols)
+    if key not in _binary_types:
+        names = []
+        for c in cols:
+            type_ = table.c[c].type
+            impl = type_.impl_instance if isinstance(type_, sa.types.TypeDecorator) else type_
+            names.append(_PG_BINARY_TYPES.get(impl.compile(dialect=dialect)))
+        _binary_types[key] = None if None in names else [n for n in names if n is not None]
+    return _binary_types[key]
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

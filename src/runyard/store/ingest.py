@@ -476,12 +476,8 @@ class Ingestor:
     def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False,
                       ended: bool = False, known: dict[str, tuple[int, int, int, int]] | None = None,
                       defer: Deferred | None = None) -> None:
-        """``known``: the run's series as ``_queries().series`` reads them, read already. (Reads
-        here take all their rows at once: row by row, the driver's fetchone cost more than the rest
-        of the loop.)"""
-        existing = {} if new_run else known if known is not None else {
-            r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
-            for r in conn.execute(_queries().series, {"p_pk": run_pk}).all()}
+        """``known``: the run's series as ``run_series`` reads them, read already."""
+        existing = {} if new_run else known if known is not None else run_series(conn, run_pk)
         points, first = _key_points(batch)
         # new series in order of their first point in the log, whichever way rows were read
         fresh = sorted((k for k in points if k not in existing), key=first.__getitem__)
@@ -491,8 +487,7 @@ class Ingestor:
                 existing = {r[0]: (int(r[1]), 0, ser.ALL_MONO, 0) for r in conn.execute(
                     _queries().series_pks, {"p_pk": run_pk}).all()}
             else:
-                existing = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in conn.execute(
-                    _queries().series, {"p_pk": run_pk}).all()}
+                existing = run_series(conn, run_pk)
         items = []
         for key, pts in points.items():
             spk, n, mono, held = existing[key]
@@ -582,6 +577,21 @@ def _key_points(batch: _Batch) -> tuple[dict[str, ser.Points], dict[str, tuple[i
     for key, sig in sigs.items():
         points[key] = ser.Points(*axes[sig], values[key])
     return points, first
+
+
+def run_series(conn: sa.Connection, run_pk: int) -> dict[str, tuple[int, int, int, int]]:
+    """A run's series: key -> (pk, n, mono, points in the tail). The rows are fetched at once: row
+    by row, the driver's fetchone cost more than the rest of the loop."""
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
+            for r in conn.execute(_queries().series, {"p_pk": run_pk}).all()}
+
+
+def series_of_runs(conn: sa.Connection, run_pks: list[int]) -> dict[int, dict[str, tuple[int, int, int, int]]]:
+    """``run_series`` of several runs at once, by run pk (runs with no series are left out)."""
+    out: dict[int, dict[str, tuple[int, int, int, int]]] = {}
+    for run_pk, key, spk, n, mono, tail in conn.execute(_queries().series_of_runs, {"p_pks": run_pks}).all():
+        out.setdefault(int(run_pk), {})[key] = (int(spk), int(n), int(mono), int(tail))
+    return out
 
 
 def key_kinds(state: RunState, kinds: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -687,7 +697,7 @@ def _deferred_order() -> list[Any]:
 class Prefetched:
     """What a transaction applying many runs' batches read for all of them at once: each run's
     ``(run pk, cursor offset, saved state)`` by (project, run id), and its series as
-    ``_queries().series`` reads them (key -> (pk, n, mono, points in the tail)) by run pk. Each
+    ``run_series`` reads them (key -> (pk, n, mono, points in the tail)) by run pk. Each
     entry is taken once: after the run's writes it would be stale."""
 
     cursors: dict[tuple[str, str], tuple[int, int, bytes | None]] = field(default_factory=dict)
@@ -720,6 +730,10 @@ class _Queries:
         held = sa.func.coalesce(s.series.c.n - first, 0)
         self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono, held).where(
             s.series.c.run_pk == pk)
+        # the same for several runs at once, with each series' run (series_of_runs)
+        self.series_of_runs = sa.select(s.series.c.run_pk, s.series.c.key, s.series.c.pk, s.series.c.n,
+                                        s.series.c.mono, held).where(
+            s.series.c.run_pk.in_(sa.bindparam("p_pks", expanding=True)))
         self.series_pks = sa.select(s.series.c.key, s.series.c.pk).where(s.series.c.run_pk == pk)
         self.next_seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)
         self.insert_run = sa.insert(s.runs)

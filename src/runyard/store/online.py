@@ -36,7 +36,7 @@ from . import derived
 from . import schema as s
 from . import team_schema as t
 from .db import Store
-from .ingest import Deferred, Ingestor, Prefetched, defer_after, key_kinds
+from .ingest import Deferred, Ingestor, Prefetched, defer_after, key_kinds, series_of_runs
 from .ingest_pass import _Batch, _Pass
 
 HEAD_SIZE = 16  # header + the first frame's length and checksum: a log's identity
@@ -211,10 +211,6 @@ class _TeamQueries:
 
 
 _Q = _TeamQueries()
-_FIRST = sa.select(sa.func.min(s.tails.c.start)).where(s.tails.c.series_pk == s.series.c.pk).scalar_subquery()
-_SERIES_OF_RUNS = sa.select(s.series.c.run_pk, s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono,
-                            sa.func.coalesce(s.series.c.n - _FIRST, 0)).where(
-    s.series.c.run_pk.in_(sa.bindparam("p_pks", expanding=True)))
 
 
 def reindex(store: Store, progress: Callable[[str, str, int, int], None] | None = None) -> tuple[int, int, int]:
@@ -343,9 +339,7 @@ def _prefetch(conn: sa.Connection, runs: list[tuple[str, str]]) -> tuple[dict[tu
         out.cursors[(name, run_id)] = (int(rpk), int(offset or 0), bytes(blob) if blob is not None else None)
     indexed = [rpk for rpk, _, blob in out.cursors.values() if blob is not None]
     if indexed:
-        # fetched at once: row by row, the driver's fetchone cost more than the rest of the loop
-        for run_pk, key, spk, n, mono, tail in conn.execute(_SERIES_OF_RUNS, {"p_pks": indexed}).all():
-            out.series.setdefault(int(run_pk), {})[key] = (int(spk), int(n), int(mono), int(tail))
+        out.series = series_of_runs(conn, indexed)
     return held, out
 
 
