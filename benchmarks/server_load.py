@@ -42,6 +42,8 @@ import argparse
 import asyncio
 import json
 import os
+import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -61,7 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from runyard.log.framing import MAGIC, frame  # noqa: E402
 from runyard.log.records import Kind, encode  # noqa: E402
 from runyard.log.rowblock import RowsBlock, rows_record  # noqa: E402
-from runyard.sdk.sender import MAX_BATCH  # noqa: E402
+from runyard.sdk.sender import BACKOFF_CAP, BACKOFF_FIRST, MAX_BATCH  # noqa: E402
 from runyard.settings import SETTINGS  # noqa: E402
 from runyard.store import schema as s_schema  # noqa: E402
 from runyard.store.fixtures import postgres_url  # noqa: E402
@@ -213,15 +215,27 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
     errors: dict[str, int] = {}
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
     clients = [Http(u, args.in_flight) for u in urls]
+    give_up = deadline + args.drain
+    unacknowledged: list[str] = []
+
+    def failed(what: str, detail: str) -> None:
+        errors[what] = errors.get(what, 0) + 1
+        if errors[what] == 1:  # say at once what went wrong, not only in the last line
+            print(f"  [load] {what}: {detail[:300]}", file=sys.stderr, flush=True)
 
     async def one(i: int, run: SimRun) -> None:
         # the SDK's sender: woken by each fsync; one request at a time; after an answer it sends
-        # again at once when more is durable, else waits for the next fsync
+        # again at once when more is durable, else waits for the next fsync; failures back off
+        # as the SDK's do, and after ``--drain`` seconds past the load the run gives up
         nonlocal accepted
         n = i
+        delay = BACKOFF_FIRST
         while True:
             now = time.monotonic()
             run.advance(now, deadline)
+            if run.durable > run.acked and now >= give_up:
+                unacknowledged.append(run.run_id)
+                return
             if run.durable > run.acked:
                 end = min(run.durable, run.acked + MAX_BATCH)
                 body = bytes(run.buf[run.acked:end])
@@ -230,14 +244,16 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                 async with sem:
                     sent_at = time.monotonic()
                     try:
-                        status, doc = await clients[n % len(clients)].post(
+                        status, doc = await asyncio.wait_for(clients[n % len(clients)].post(
                             f"/api/ingest/{run.project}/{run.run_id}", body,
-                            {**headers, "X-Runyard-Offset": str(run.acked), "X-Runyard-Head": run.head.hex()})
-                    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                        errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                            {**headers, "X-Runyard-Offset": str(run.acked), "X-Runyard-Head": run.head.hex()}),
+                            args.request_timeout)
+                    except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.TimeoutError) as exc:
+                        failed(type(exc).__name__, f"{exc!r} (run {run.run_id}, offset {run.acked})")
                         status, doc = 0, {}
                 n += 1
                 if status == 200:
+                    delay = BACKOFF_FIRST
                     acked_at = time.time()
                     run.acked = int(doc["offset"])
                     accepted += int(doc["points"])
@@ -247,10 +263,14 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                     if run.rows_acked > first:  # the batch's oldest row: logged -> readable
                         latencies.append(acked_at - run.logged[first])
                         round_trips.append(time.monotonic() - sent_at)
-                elif status:
-                    errors[str(status)] = errors.get(str(status), 0) + 1
+                else:
+                    if status:
+                        failed(str(status), f"{doc} (run {run.run_id}, offset {run.acked})")
                     if doc.get("expected_offset") is not None:
                         run.acked = int(doc["expected_offset"])
+                    else:
+                        await asyncio.sleep(random.uniform(0, delay))
+                        delay = min(BACKOFF_CAP, delay * 2)
                 continue
             if now >= deadline:
                 return
@@ -261,9 +281,9 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
     for c in clients:
         await c.close()
     # visible: read back the last step of a sample of runs through the API
-    sample = runs[:: max(1, len(runs) // 20)]
+    sample = runs[:: max(1, len(runs) // 20)] if not unacknowledged else []
     visible = 0
-    async with httpx.AsyncClient(base_url=urls[0], timeout=60) as reader:
+    async with httpx.AsyncClient(base_url=urls[0], timeout=args.request_timeout) as reader:
         for r in sample:
             got = await reader.get(f"/api/runs/{r.project}/{r.run_id}", headers={"X-Api-Key": key})
             visible += int(got.json().get("last_step", -1) == r.step - 1)
@@ -279,7 +299,8 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
             "visible_mean_s": round(statistics.fmean(lat), 3) if lat else None,
             "request_p50_s": round(rtt[len(rtt) // 2], 3) if rtt else None,
             "request_p99_s": round(rtt[min(len(rtt) - 1, int(len(rtt) * 0.99))], 3) if rtt else None,
-            "sample_visible": f"{visible}/{len(sample)}", "errors": errors}
+            "sample_visible": f"{visible}/{len(sample)}", "errors": errors,
+            "runs_unacknowledged": len(unacknowledged)}
 
 
 def whole_frames(body: bytes, at_start: bool) -> int:
@@ -370,6 +391,11 @@ def main() -> None:
                     help="seconds between a simulated writer's fsyncs (default: the SDK's online_fsync_interval; "
                          "its sender ships only what is durable)")
     ap.add_argument("--in-flight", type=int, default=64)
+    ap.add_argument("--request-timeout", type=float, default=120.0,
+                    help="seconds a simulated run waits for one answer before it counts an error and retries")
+    ap.add_argument("--drain", type=float, default=180.0,
+                    help="seconds after the load during which runs may still send what they logged; then the "
+                         "rest counts as unacknowledged")
     ap.add_argument("--chart-points", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--mlflow-runs", type=int, default=None, help="runs of the MLflow anchor (default: --runs)")
@@ -380,8 +406,11 @@ def main() -> None:
     ap.add_argument("--no-mlflow", action="store_true", help="leave out the MLflow anchor")
     ap.add_argument("--quick", action="store_true", help="a small run for CI smoke tests (no MLflow)")
     args = ap.parse_args()
+    # SIGTERM (a test's timeout) unwinds like an error: the servers are stopped and their logs shown
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
         args.runs, args.metrics, args.seconds, args.chart_points, args.repeat = 20, 10, 3.0, 20_000, 3
+        args.request_timeout, args.drain = 30.0, 60.0
         args.no_mlflow = True
     url = postgres_url()
     if url is None:
@@ -392,17 +421,24 @@ def main() -> None:
     servers = [ServerProcess(argv, {"RUNYARD_LOG_LEVEL": "error"}, tmp / f"server{i}.log")
                for i in range(args.servers)]
     result: dict[str, Any] = {"servers": args.servers, "index": "postgresql"}
+    ok = False
     try:
+        t0 = time.monotonic()
         for s in servers:
             s.launch()
         for s in servers:
-            s.wait_ready(120)
+            s.wait_ready(max(1.0, 120 - (time.monotonic() - t0)))
+        print(f"  [load] {len(servers)} servers ready in {time.monotonic() - t0:.1f} s; logging for "
+              f"{args.seconds:g} s", file=sys.stderr, flush=True)
         server_procs = [psutil.Process(s.proc.pid) for s in servers if s.proc is not None]
         pg = postgres_procs()
         me = psutil.Process()
         before = (cpu_of(server_procs), cpu_of(pg), own_cpu(me))
         load = asyncio.run(run_load([s.url for s in servers], key, args))
         after = (cpu_of(server_procs), cpu_of(pg), own_cpu(me))
+        if load["runs_unacknowledged"]:
+            sys.exit(f"server_load: {load['runs_unacknowledged']} of {args.runs} runs still had unacknowledged "
+                     f"points {args.drain:g} s after the load ended (errors: {load['errors']})")
         with store.read() as conn:  # what the index holds (an acknowledgment lost to a timeout still counts)
             load["points_indexed"] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(s_schema.series.c.n), 0)))
                                          .scalar_one())
@@ -415,9 +451,13 @@ def main() -> None:
                                           / (wall * (psutil.cpu_count() or 1)), 2)
         result.update(load)
         result.update(chart_query(servers[0].url, key, args.chart_points, args.repeat))
+        ok = True
     finally:
         for s in servers:
             s.stop()
+            if not ok and s.log.exists():  # what the servers said, before their folder goes
+                print(f"--- {s.log.name} (last 3000 characters)\n{s.log.read_text(errors='replace')[-3000:]}",
+                      file=sys.stderr, flush=True)
         store.drop_schema()
         store.close()
     try:
@@ -432,7 +472,7 @@ def main() -> None:
           "processes on one PostgreSQL:")
     print(f"  ingested {result['points_per_s']:,} points/s ({result['points_indexed']:,} of "
           f"{result['points_logged']:,} logged points indexed in {result['wall_s']} s; errors retried: "
-          f"{result['errors']})")
+          f"{result['errors']}; runs that gave up after the drain: {result['runs_unacknowledged']})")
     print(f"  log->visible per batch: p50 {result['visible_p50_s']} s, p99 {result['visible_p99_s']} s, "
           f"mean {result['visible_mean_s']} s (read back: {result['sample_visible']}); of which the request "
           f"itself: p50 {result['request_p50_s']} s, p99 {result['request_p99_s']} s")

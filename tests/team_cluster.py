@@ -89,6 +89,16 @@ def team_store(url: str, user: str) -> tuple[Store, str, str]:
     return store, schema, create_user(store, user)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the process that started it dies, even by SIGKILL (a
+    test's timeout), so no server outlives its test and holds PostgreSQL connections in later ones
+    (Linux's PR_SET_PDEATHSIG; elsewhere nothing)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -117,7 +127,8 @@ class ServerProcess:
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "runyard", "server", *self.args, "--port", str(self.port)],
-                env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_die_with_parent if threading.current_thread() is threading.main_thread() else None)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         assert self.proc is not None

@@ -551,3 +551,35 @@ def test_answers_are_gzipped_for_clients_that_ask_but_not_streams(served_team: S
             assert events.headers["content-type"].startswith("text/event-stream")
             assert "content-encoding" not in events.headers
             assert "event: hello" in next(events.iter_text())
+
+
+def test_a_client_gone_mid_batch_leaves_nothing_applied_and_no_traceback(
+        served_team: ServedTeam, caplog: pytest.LogCaptureFixture) -> None:
+    """A sender that dies or times out while its batch is on the wire: the server applies nothing,
+    logs no internal error, and the run's next send starts from offset 0 as if nothing came."""
+    import socket
+    import urllib.parse
+
+    import httpx
+
+    run_id, log = logged_run(50)
+    url = urllib.parse.urlsplit(served_team.url)
+    caplog.set_level("INFO", logger="runyard.server")
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall((f"POST /api/ingest/vision/{run_id} HTTP/1.1\r\nHost: x\r\n"
+                      f"Authorization: Bearer {served_team.key}\r\nX-Runyard-Offset: 0\r\n"
+                      f"X-Runyard-Head: {log[:16].hex()}\r\nContent-Length: {len(log)}\r\n\r\n").encode()
+                     + log[: len(log) // 2])
+        time.sleep(0.3)  # the server is reading the body when the client goes
+    headers = {"Authorization": f"Bearer {served_team.key}"}
+    with httpx.Client(base_url=served_team.url, timeout=30) as http:
+        deadline = time.monotonic() + 10
+        while "client disconnected" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "client disconnected before POST /api/ingest/vision/" in caplog.text
+        assert "internal error" not in caplog.text and "Traceback" not in caplog.text
+        assert http.get(f"/api/ingest/vision/{run_id}", headers=headers).json() == {"offset": 0}
+        r = http.post(f"/api/ingest/vision/{run_id}", content=log,
+                      headers={**headers, "X-Runyard-Offset": "0", "X-Runyard-Head": log[:16].hex()})
+        assert r.status_code == 200 and r.json()["offset"] == len(log)
+        assert http.get(f"/api/runs/vision/{run_id}", headers=headers).json()["last_step"] == 49

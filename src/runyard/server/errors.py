@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from ..store.queries import QueryError
 
@@ -54,6 +55,13 @@ def install(app: FastAPI) -> None:
             where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "body", "path"))
             parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg")))
         return error_response(400, "invalid request: " + "; ".join(parts))
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, _: ClientDisconnect) -> JSONResponse:
+        # the client went away while sending its body (it timed out or died): nothing was applied,
+        # and it sends again from the server's held offset; no one reads this answer
+        log.info("client disconnected before %s %s was read whole", request.method, request.url.path)
+        return error_response(400, "the client disconnected before the request body was read whole")
 
     @app.exception_handler(Exception)
     async def internal_error(_: Request, exc: Exception) -> JSONResponse:
