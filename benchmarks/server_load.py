@@ -237,11 +237,14 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                 unacknowledged.append(run.run_id)
                 return
             if run.durable > run.acked:
-                end = min(run.durable, run.acked + MAX_BATCH)
-                body = bytes(run.buf[run.acked:end])
-                if end < run.durable:  # whole frames only
-                    body = body[:whole_frames(body, run.acked == 0)]
                 async with sem:
+                    # the batch is cut when it goes out, as the SDK's sender reads the log then: a
+                    # run that waited for a connection sends all that became durable meanwhile
+                    run.advance(time.monotonic(), deadline)
+                    end = min(run.durable, run.acked + MAX_BATCH)
+                    body = bytes(run.buf[run.acked:end])
+                    if end < run.durable:  # whole frames only
+                        body = body[:whole_frames(body, run.acked == 0)]
                     sent_at = time.monotonic()
                     try:
                         status, doc = await asyncio.wait_for(clients[n % len(clients)].post(
