@@ -121,6 +121,40 @@ def test_an_index_from_before_is_filled_when_migrated(store: Store, tmp_path: Pa
         assert q.metric_definitions(conn, "p") == metrics == [{"name": "val/*", "step_metric": "epoch", "runs": 2}]
 
 
+def test_tails_are_stored_with_lz4_once_migrated(store: Store, tmp_path: Path) -> None:
+    """Version 5: on PostgreSQL a live series' raw tail goes through lz4, not pglz, in a new index
+    and in one migrated from version 4; the tail rows written before read back the same."""
+    if store.dialect != "postgresql":
+        pytest.skip("a column's compression is PostgreSQL's")
+
+    def compression() -> tuple[str, str]:
+        with store.read() as conn:
+            row = conn.execute(sa.text("SELECT attcompression, attstorage FROM pg_attribute "
+                                       "WHERE attrelid = 'tails'::regclass AND attname = 'data'")).one()
+        return str(row[0]), str(row[1])
+
+    assert compression()[0] == "l" or compression()[1] == "e"
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001")
+    for i in range(100):  # a running run: its points stay in the raw tail
+        w.row({f"m{k}": i * 0.5 + k for k in range(3)})
+    Ingestor(root, store).ingest_all()
+    with store.begin() as conn:  # the index as version 4 left it: pglz, the default
+        conn.execute(sa.text("ALTER TABLE tails ALTER COLUMN data SET COMPRESSION pglz"))
+        conn.execute(sa.delete(s.schema_migrations))
+        conn.execute(sa.insert(s.schema_migrations).values(version=4, applied_at=0.0))
+    assert compression()[0] == "p"
+    with store.begin() as conn:
+        s.migrate(conn)
+    assert compression()[0] == "l" or compression()[1] == "e"
+    with store.read() as conn:
+        assert sorted(conn.execute(sa.select(s.schema_migrations.c.version)).scalars()) == [4, 5]
+        assert conn.execute(sa.select(sa.func.count()).select_from(s.tails)).scalar_one() == 3
+        got = q.series_query(conn, "p", ["run00001"], "m2", max_points=1000)[0]
+    assert got["full_resolution"] and got["x"] == [float(i) for i in range(100)]
+    assert got["min"] == got["max"] == [i * 0.5 + 2 for i in range(100)]
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_runs_list_fields(kind: str, tmp_path: Path) -> None:
     root = tmp_path / "runs"

@@ -34,7 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -290,7 +290,7 @@ RUN_TABLES = (run_fields, run_keys, run_metrics, cursors, hists, media, output, 
 
 # Compatible steps: version -> what brings the schema from the version before it. Logs written
 # before a step's version hold none of the records its tables index, so creating them is enough.
-_STEPS = {2: (artifact_events,), 3: (tails,), 4: (project_keys, run_metrics)}
+_STEPS = {2: (artifact_events,), 3: (tails,), 4: (project_keys, run_metrics), 5: ()}
 # ... and what fills a step's tables from what the index already holds (the logs need not be read)
 
 
@@ -315,7 +315,28 @@ def _fill_4(conn: sa.Connection) -> None:
         conn.execute(sa.insert(run_metrics), rows)
 
 
-_FILLS = {4: _fill_4}
+def lz4_storage(conn: sa.Connection, table: str, column: str = "data") -> None:
+    """On PostgreSQL, compress ``table.column`` (a ``bytea`` of floats, which barely compress)
+    with lz4, or not at all where lz4 is not built in, instead of the default pglz, which spends
+    several times lz4's CPU on such values and often stores them as they were. Rows written before
+    keep their form; SQLite has nothing to set."""
+    if conn.dialect.name != "postgresql":
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.text(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION lz4"))
+    except sa.exc.DBAPIError:  # PostgreSQL before 14, or built without lz4
+        conn.execute(sa.text(f"ALTER TABLE {table} ALTER COLUMN {column} SET STORAGE EXTERNAL"))
+
+
+def _fill_5(conn: sa.Connection) -> None:
+    """A live series' raw tail rows compressed with lz4 (``lz4_storage``): once a batch holds 65
+    rows a tail row passes PostgreSQL's 2 kB compression threshold, and pglz took 55-68 us of its
+    CPU per such row (about 0.5 us per point) against lz4's 26-29 us, for 17% more space."""
+    lz4_storage(conn, tails.name)
+
+
+_FILLS = {4: _fill_4, 5: _fill_5}
 
 
 def migrate(conn: sa.Connection) -> None:
@@ -323,7 +344,8 @@ def migrate(conn: sa.Connection) -> None:
 
     Version 1 is the first schema; version 2 adds ``artifact_events`` and version 3 ``tails``
     (compatible steps: an older index holds no rows they would index); version 4 adds
-    ``project_keys`` and ``run_metrics``, filled from ``run_keys`` and ``cursors`` (``derived``). The
+    ``project_keys`` and ``run_metrics``, filled from ``run_keys`` and ``cursors`` (``derived``);
+    version 5 stores the tails' points with lz4 on PostgreSQL (``_fill_5``). The
     index is a cache, so an incompatible version drops every table and lets ingest rebuild them
     from the logs; compatible changes add a step to ``_STEPS``.
     """
@@ -349,4 +371,5 @@ def migrate(conn: sa.Connection) -> None:
                 if table is not schema_migrations:
                     table.drop(conn, checkfirst=True)
         metadata.create_all(conn, checkfirst=True)
+        _fill_5(conn)
         conn.execute(sa.insert(schema_migrations).values(version=SCHEMA_VERSION, applied_at=time.time()))

@@ -30,7 +30,7 @@ import time
 
 import sqlalchemy as sa
 
-from .schema import BigInt
+from .schema import BigInt, lz4_storage
 
 # 2: artifact_numbers; 3: project names unique per entity (project_owners.name); 4: log segments
 # stored without pglz (_segments_storage)
@@ -147,18 +147,11 @@ def migrate(conn: sa.Connection) -> None:
 
 
 def _segments_storage(conn: sa.Connection) -> None:
-    """Version 4: PostgreSQL compresses a log segment (a batch's frames, tens of kB) with lz4, or
-    not at all where lz4 is not built in, instead of pglz. A run log's floats barely compress:
-    pglz took 0.91 ms of the server's CPU per 31 kB segment of rows of 100 floats and then stored it
-    as it was; lz4 took 0.21 ms and saved 14%, no compression 0.14 ms. Segments written before
-    keep their form."""
-    if conn.dialect.name != "postgresql":
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(sa.text("ALTER TABLE log_segments ALTER COLUMN data SET COMPRESSION lz4"))
-    except sa.exc.DBAPIError:  # PostgreSQL before 14, or built without lz4
-        conn.execute(sa.text("ALTER TABLE log_segments ALTER COLUMN data SET STORAGE EXTERNAL"))
+    """Version 4: a log segment (a batch's frames, tens of kB) compressed with lz4, not pglz
+    (``schema.lz4_storage``). A run log's floats barely compress: pglz took 0.91 ms of the
+    server's CPU per 31 kB segment of rows of 100 floats and then stored it as it was; lz4 took
+    0.21 ms and saved 14%, no compression 0.14 ms."""
+    lz4_storage(conn, "log_segments")
 
 
 def _names_per_entity(conn: sa.Connection) -> None:
