@@ -74,3 +74,19 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             rows = conn.execute(sa.select(*cols).order_by(*cols[:4])).all()
             out[table.name] = [tuple(r) for r in rows]
     return out
+
+
+
+def column_storage(conn: sa.Connection, table: str, column: str = "data") -> tuple[str, str]:
+    """PostgreSQL's (compression, storage) letters of ``table.column``: compression "l" lz4, "p"
+    pglz, "" the default; storage "x" extended, "e" external."""
+    row = conn.execute(sa.text("SELECT attcompression, attstorage FROM pg_attribute "
+                               "WHERE attrelid = CAST(:t AS regclass) AND attname = :c"),
+                       {"t": table, "c": column}).one()
+    return str(row[0]), str(row[1])
+
+
+def stored_without_pglz(conn: sa.Connection, table: str, column: str = "data") -> bool:
+    """Whether ``table.column`` is stored with lz4 or uncompressed (``schema.lz4_storage``)."""
+    compression, storage = column_storage(conn, table, column)
+    return compression == "l" or storage == "e"

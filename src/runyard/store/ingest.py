@@ -728,11 +728,10 @@ class _Queries:
         # sum over the rows grew with every batch the tail took)
         first = sa.select(sa.func.min(s.tails.c.start)).where(s.tails.c.series_pk == s.series.c.pk).scalar_subquery()
         held = sa.func.coalesce(s.series.c.n - first, 0)
-        self.series = sa.select(s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono, held).where(
-            s.series.c.run_pk == pk)
+        series_cols = (s.series.c.key, s.series.c.pk, s.series.c.n, s.series.c.mono, held)
+        self.series = sa.select(*series_cols).where(s.series.c.run_pk == pk)
         # the same for several runs at once, with each series' run (series_of_runs)
-        self.series_of_runs = sa.select(s.series.c.run_pk, s.series.c.key, s.series.c.pk, s.series.c.n,
-                                        s.series.c.mono, held).where(
+        self.series_of_runs = sa.select(s.series.c.run_pk, *series_cols).where(
             s.series.c.run_pk.in_(sa.bindparam("p_pks", expanding=True)))
         self.series_pks = sa.select(s.series.c.key, s.series.c.pk).where(s.series.c.run_pk == pk)
         self.next_seq = sa.select(sa.func.coalesce(sa.func.max(s.runs.c.seq), 0) + 1)

@@ -151,7 +151,7 @@ def _segments_storage(conn: sa.Connection) -> None:
     (``schema.lz4_storage``). A run log's floats barely compress: pglz took 0.91 ms of the
     server's CPU per 31 kB segment of rows of 100 floats and then stored it as it was; lz4 took
     0.21 ms and saved 14%, no compression 0.14 ms."""
-    lz4_storage(conn, "log_segments")
+    lz4_storage(conn, log_segments.name)
 
 
 def _names_per_entity(conn: sa.Connection) -> None:
