@@ -236,16 +236,17 @@ def test_column_widths_and_order_saved_in_a_view_are_restored(page: Any, served:
     _save_view(page, "columns")
     # this browser forgets its own arrangement; a visit without the view has the default order
     page.evaluate("() => { for (const k of Object.keys(localStorage)) if (k.startsWith('runyard.columns.')) localStorage.removeItem(k); }")
-    page.goto(served.url + "/p/vision")
+    # the whole-page table as the app itself opens it (runs=full): a class added from here could
+    # land before the page settles and miss the table it measures
+    page.goto(served.url + "/p/vision?runs=full")
     page.locator(".runs-grid .row").first.wait_for()
-    page.evaluate("() => document.querySelector('.workspace').classList.add('runs-full')")
-    page.locator('.workspace[data-summaries="loaded"]').wait_for()
+    page.locator('.workspace.runs-full[data-summaries="loaded"]').wait_for()
     assert _cols(page)[:3] != ["name", "config.lr", "state"]
     assert abs(page.locator('.runs-grid .head .cell[data-col="runtime"]').bounding_box()["width"] - w0) <= 2
     # opening the view restores both
-    page.goto(served.url + "/p/vision?view=columns")
+    page.goto(served.url + "/p/vision?view=columns&runs=full")
     page.locator(".runs-grid .row").first.wait_for()
-    page.evaluate("() => document.querySelector('.workspace').classList.add('runs-full')")
+    page.locator(".workspace.runs-full").wait_for()
     expect(page.locator(".view-bar select")).to_have_value("columns")
     page.wait_for_function("() => document.querySelector('.runs-grid .head .cell:nth-child(2)')?.dataset.col === 'config.lr'")
     assert _cols(page)[:3] == ["name", "config.lr", "state"]
