@@ -211,6 +211,8 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
     sem = asyncio.Semaphore(args.in_flight)
     latencies: list[float] = []
     round_trips: list[float] = []  # of those batches: request sent -> acknowledged
+    acks: list[tuple[float, int]] = []  # (monotonic time, points) of each acknowledgment
+    lat_at: list[float] = []  # when each of ``latencies`` was measured (monotonic)
     accepted = 0
     errors: dict[str, int] = {}
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
@@ -260,11 +262,13 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                     acked_at = time.time()
                     run.acked = int(doc["offset"])
                     accepted += int(doc["points"])
+                    acks.append((time.monotonic(), int(doc["points"])))
                     first = run.rows_acked
                     while run.rows_acked < len(run.row_ends) and run.row_ends[run.rows_acked] <= run.acked:
                         run.rows_acked += 1
                     if run.rows_acked > first:  # the batch's oldest row: logged -> readable
                         latencies.append(acked_at - run.logged[first])
+                        lat_at.append(time.monotonic())
                         round_trips.append(time.monotonic() - sent_at)
                 else:
                     if status:
@@ -293,13 +297,22 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
     lat = sorted(latencies)
     rtt = sorted(round_trips)
     offered = args.runs * args.metrics * args.steps_per_s
+    # while the runs log, after a warm-up: what the servers take per second. Offered more than they
+    # can take, this is their ceiling; taking all of it, it is the offered rate (the points/s over
+    # the whole load also counts the drain after it, so it stays below the offered rate)
+    warm = min(5.0, args.seconds / 4)
+    steady = sum(k for t, k in acks if start + warm <= t <= deadline) / (args.seconds - warm)
+    late = sorted(x for x, t in zip(latencies, lat_at, strict=True) if start + warm <= t <= deadline)
     return {"runs": args.runs, "metrics": args.metrics, "steps_per_s": args.steps_per_s,
             "fsync_interval": args.fsync_interval, "offered_points_per_s": offered, "wall_s": round(wall, 2),
             "points_accepted": accepted, "points_logged": sum(r.step for r in runs) * args.metrics,
-            "points_per_s": round(accepted / wall), "batches": len(lat),
+            "points_per_s": round(accepted / wall), "steady_points_per_s": round(steady),
+            "steady_fraction_of_offered": round(steady / offered, 3), "batches": len(lat),
             "visible_p50_s": round(lat[len(lat) // 2], 3) if lat else None,
             "visible_p99_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3) if lat else None,
             "visible_mean_s": round(statistics.fmean(lat), 3) if lat else None,
+            "steady_visible_p50_s": round(late[len(late) // 2], 3) if late else None,
+            "steady_visible_p99_s": round(late[min(len(late) - 1, int(len(late) * 0.99))], 3) if late else None,
             "request_p50_s": round(rtt[len(rtt) // 2], 3) if rtt else None,
             "request_p99_s": round(rtt[min(len(rtt) - 1, int(len(rtt) * 0.99))], 3) if rtt else None,
             "sample_visible": f"{visible}/{len(sample)}", "errors": errors,
@@ -476,6 +489,9 @@ def main() -> None:
     print(f"  ingested {result['points_per_s']:,} points/s ({result['points_indexed']:,} of "
           f"{result['points_logged']:,} logged points indexed in {result['wall_s']} s; errors retried: "
           f"{result['errors']}; runs that gave up after the drain: {result['runs_unacknowledged']})")
+    print(f"  while logging, after a {min(5.0, args.seconds / 4):g} s warm-up: {result['steady_points_per_s']:,} "
+          f"points/s acknowledged ({result['steady_fraction_of_offered']:.0%} of the offered rate), "
+          f"log->visible p50 {result['steady_visible_p50_s']} s, p99 {result['steady_visible_p99_s']} s")
     print(f"  log->visible per batch: p50 {result['visible_p50_s']} s, p99 {result['visible_p99_s']} s, "
           f"mean {result['visible_mean_s']} s (read back: {result['sample_visible']}); of which the request "
           f"itself: p50 {result['request_p50_s']} s, p99 {result['request_p99_s']} s")
