@@ -151,6 +151,12 @@ def test_rows_of_one_value_keep_their_keys_types_and_steps(runs_dir: Path) -> No
             row = {"loss": True}
         run.log(row)
         want.append({k: float(v) if isinstance(v, np.floating) else v for k, v in row.items()})
+    run.log({"loss": 0.25})  # the block of "loss" is open: a row of another single key leaves it
+    want.append({"loss": 0.25})
+    with pytest.raises(runyard.errors.LogValueError, match="keys must be strings"):
+        run.log({None: 3.0})
+    run.log({"loss2": 0.5})
+    want.append({"loss2": 0.5})
     run.log({"loss": 1.0, "acc": 2.0})  # a block of two keys is open now
     want.append({"loss": 1.0, "acc": 2.0})
     with pytest.raises(runyard.errors.LogValueError, match="keys must be strings"):

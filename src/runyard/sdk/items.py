@@ -28,8 +28,9 @@ class FloatRows:
 
     A row's step is ``step0`` plus its place in the block, while the steps are consecutive (rows
     logged without a step always are). A row at another step lists the steps so far in ``steps``
-    and empties ``hot_keys``, the keys ``log()``'s hot path matches: later rows then come through
-    ``Run._commit``, which appends their steps too.
+    and empties ``hot_keys``, the keys ``log()``'s hot path matches (and ``hot_key``, the key of
+    a block of one column, which it looks up): later rows then come through ``Run._commit``, which
+    appends their steps too.
 
     A block's rows count towards the queue's weight (the backpressure check) by the group of
     ``mask + 1`` rows, on both sides: the caller adds a group's weight when ``n`` reaches a
@@ -39,11 +40,14 @@ class FloatRows:
     of groups, so the hot path checks it only when a group is complete.
     """
 
-    __slots__ = ("cap", "hot_keys", "keys", "mask", "n", "open", "step0", "steps", "ts", "values", "weight",
+    __slots__ = ("cap", "hot_key", "hot_keys", "keys", "mask", "n", "open", "step0", "steps", "ts", "values", "weight",
                  "width")
 
     def __init__(self, keys: tuple[str, ...], cap: int, weight: int, queue_limit: int = 0, step0: int = 0) -> None:
         self.keys = self.hot_keys = keys
+        # a row of one value is matched with one dict lookup, its key's (a third of the cost of
+        # unpacking the row's item and comparing a key tuple); NO_KEY is in no row
+        self.hot_key: str = keys[0] if len(keys) == 1 else NO_KEY
         self.width = len(keys)  # a row of the block has this many values of type float
         self.weight = weight  # queue weight of one row (values plus the writer's ROW_OVERHEAD)
         group = 1  # rows counted together: a power of two, within the cap and an eighth of the limit
@@ -65,7 +69,11 @@ class FloatRows:
                 return
             self.steps = list(range(self.step0, self.step0 + self.n))
             self.hot_keys = ()  # no key tuple of a row of floats is empty: the hot path leaves the block
+            self.hot_key = NO_KEY
         self.steps.append(step)
+
+
+NO_KEY: Any = object()  # a key no logged row holds
 
 
 def float_rows_cap(width: int, max_record: int) -> int:

@@ -190,14 +190,14 @@ class Run(RunSurface):
         # The hot path: a row of floats under the keys of the open block, with no step given and no
         # pending row, is committed by appending to the block (items.FloatRows). Its checks are the
         # cheapest that are exact: for a row of one value (the most common, ``log({"loss": x})``)
-        # one unpacking of the item; else the key tuple, then a count of the values whose type is
+        # one lookup of the block's key; else the key tuple, then a count of the values whose type is
         # float. The block's ``open``, checked under the lock, also stands for "the run accepts
         # rows" (finish() closes it). The lock is taken by hand: half the cost of ``with`` here.
         blk = self._block
         if step is None and commit is not False and type(data) is dict:
             if len(data) == 1:
-                (key, v), = data.items()
-                hot = type(v) is float and (key,) == blk.hot_keys
+                v: Any = data.get(blk.hot_key)
+                hot = type(v) is float
                 vals = None
             else:
                 vals = data.values()
