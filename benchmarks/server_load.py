@@ -212,10 +212,9 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
     runs = [SimRun(i, "load", args.metrics, 1.0 / args.steps_per_s, args.fsync_interval, start, wall0)
             for i in range(args.runs)]
     sem = asyncio.Semaphore(args.in_flight)
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []  # (monotonic time acknowledged, log->visible) per batch
     round_trips: list[float] = []  # of those batches: request sent -> acknowledged
     acks: list[tuple[float, int]] = []  # (monotonic time, points) of each acknowledgment
-    lat_at: list[float] = []  # when each of ``latencies`` was measured (monotonic)
     accepted = 0
     errors: dict[str, int] = {}
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
@@ -265,14 +264,14 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
                     acked_at = time.time()
                     run.acked = int(doc["offset"])
                     accepted += int(doc["points"])
-                    acks.append((time.monotonic(), int(doc["points"])))
+                    acked_mono = time.monotonic()
+                    acks.append((acked_mono, int(doc["points"])))
                     first = run.rows_acked
                     while run.rows_acked < len(run.row_ends) and run.row_ends[run.rows_acked] <= run.acked:
                         run.rows_acked += 1
                     if run.rows_acked > first:  # the batch's oldest row: logged -> readable
-                        latencies.append(acked_at - run.logged[first])
-                        lat_at.append(time.monotonic())
-                        round_trips.append(time.monotonic() - sent_at)
+                        latencies.append((acked_mono, acked_at - run.logged[first]))
+                        round_trips.append(acked_mono - sent_at)
                 else:
                     if status:
                         failed(str(status), f"{doc} (run {run.run_id}, offset {run.acked})")
@@ -297,7 +296,7 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
         for r in sample:
             got = await reader.get(f"/api/runs/{r.project}/{r.run_id}", headers={"X-Api-Key": key})
             visible += int(got.json().get("last_step", -1) == r.step - 1)
-    lat = sorted(latencies)
+    lat = sorted(x for _, x in latencies)
     rtt = sorted(round_trips)
     offered = args.runs * args.metrics * args.steps_per_s
     # while the runs log, after a warm-up: what the servers take per second. Offered more than they
@@ -305,21 +304,23 @@ async def run_load(urls: list[str], key: str, args: argparse.Namespace) -> dict[
     # the whole load also counts the drain after it, so it stays below the offered rate)
     warm = min(5.0, args.seconds / 4)
     steady = sum(k for t, k in acks if start + warm <= t <= deadline) / (args.seconds - warm)
-    late = sorted(x for x, t in zip(latencies, lat_at, strict=True) if start + warm <= t <= deadline)
+    late = sorted(x for t, x in latencies if start + warm <= t <= deadline)
     return {"runs": args.runs, "metrics": args.metrics, "steps_per_s": args.steps_per_s,
             "fsync_interval": args.fsync_interval, "offered_points_per_s": offered, "wall_s": round(wall, 2),
             "points_accepted": accepted, "points_logged": sum(r.step for r in runs) * args.metrics,
             "points_per_s": round(accepted / wall), "steady_points_per_s": round(steady),
             "steady_fraction_of_offered": round(steady / offered, 3), "warmup_s": warm, "batches": len(lat),
-            "visible_p50_s": round(lat[len(lat) // 2], 3) if lat else None,
-            "visible_p99_s": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3) if lat else None,
+            "visible_p50_s": quantile(lat, 0.5), "visible_p99_s": quantile(lat, 0.99),
             "visible_mean_s": round(statistics.fmean(lat), 3) if lat else None,
-            "steady_visible_p50_s": round(late[len(late) // 2], 3) if late else None,
-            "steady_visible_p99_s": round(late[min(len(late) - 1, int(len(late) * 0.99))], 3) if late else None,
-            "request_p50_s": round(rtt[len(rtt) // 2], 3) if rtt else None,
-            "request_p99_s": round(rtt[min(len(rtt) - 1, int(len(rtt) * 0.99))], 3) if rtt else None,
+            "steady_visible_p50_s": quantile(late, 0.5), "steady_visible_p99_s": quantile(late, 0.99),
+            "request_p50_s": quantile(rtt, 0.5), "request_p99_s": quantile(rtt, 0.99),
             "sample_visible": f"{visible}/{len(sample)}", "errors": errors,
             "runs_unacknowledged": len(unacknowledged)}
+
+
+def quantile(ordered: list[float], q: float) -> float | None:
+    """The ``q`` quantile of sorted seconds, to the millisecond (None: no value)."""
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 3) if ordered else None
 
 
 def whole_frames(body: bytes, at_start: bool) -> int:

@@ -76,7 +76,6 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-
 def column_storage(conn: sa.Connection, table: str, column: str = "data") -> tuple[str, str]:
     """PostgreSQL's (compression, storage) letters of ``table.column``: compression "l" lz4, "p"
     pglz, "" the default; storage "x" extended, "e" external."""
