@@ -147,11 +147,45 @@ def test_tails_are_stored_with_lz4_once_migrated(store: Store, tmp_path: Path) -
         s.migrate(conn)
     assert lz4()
     with store.read() as conn:
-        assert sorted(conn.execute(sa.select(s.schema_migrations.c.version)).scalars()) == [4, 5]
+        assert sorted(conn.execute(sa.select(s.schema_migrations.c.version)).scalars()) == [4, 5, 6]
         assert conn.execute(sa.select(sa.func.count()).select_from(s.tails)).scalar_one() == 3
         got = q.series_query(conn, "p", ["run00001"], "m2", max_points=1000)[0]
     assert got["full_resolution"] and got["x"] == [float(i) for i in range(100)]
     assert got["min"] == got["max"] == [i * 0.5 + 2 for i in range(100)]
+
+
+def test_series_pages_leave_room_for_updates(store: Store, tmp_path: Path) -> None:
+    """Version 6: on PostgreSQL ``series`` is filled to half its pages (its counts are updated by
+    every batch of a live run), in a new index and in one migrated from version 5, whose rows and
+    counts read back the same."""
+    if store.dialect != "postgresql":
+        pytest.skip("a table's fillfactor is PostgreSQL's")
+
+    def options() -> list[str]:
+        with store.read() as conn:
+            return list(conn.execute(sa.text("SELECT reloptions FROM pg_class WHERE oid = CAST('series' AS regclass)"))
+                        .scalar_one() or [])
+
+    assert options() == ["fillfactor=50"]
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001")
+    for i in range(40):  # a running run: every ingest pass updates its series' counts
+        w.row({"a": float(i), "b": i * 2.0})
+        if i % 10 == 9:
+            Ingestor(root, store).ingest_all()
+    with store.begin() as conn:  # the index as version 5 left it: full pages
+        conn.execute(sa.text("ALTER TABLE series RESET (fillfactor)"))
+        conn.execute(sa.delete(s.schema_migrations))
+        conn.execute(sa.insert(s.schema_migrations).values(version=5, applied_at=0.0))
+    assert options() == []
+    with store.begin() as conn:
+        s.migrate(conn)
+    assert options() == ["fillfactor=50"]
+    with store.read() as conn:
+        assert sorted(conn.execute(sa.select(s.schema_migrations.c.version)).scalars()) == [5, 6]
+        assert {k: n for k, n in conn.execute(sa.select(s.series.c.key, s.series.c.n))} == {"a": 40, "b": 40}
+        got = q.series_query(conn, "p", ["run00001"], "b", max_points=1000)[0]
+    assert got["x"] == [float(i) for i in range(40)] and got["max"] == [i * 2.0 for i in range(40)]
 
 
 @pytest.mark.parametrize("kind", KINDS)
