@@ -2,7 +2,9 @@
 """Team-server ingest under many concurrent runs, and a 1M-point chart through the team server.
 
 Setup: two ``runyard server`` processes (``--servers``; real subprocesses, uvicorn, on loopback) against one
-PostgreSQL (127.0.0.1:5432, database ``test``, a fresh schema) and one blob folder.
+PostgreSQL (127.0.0.1:5432, database ``test``, a fresh schema) and one blob folder. The servers
+share this machine's cores as ``runyard server --workers N`` processes do, so each gets the ingest
+threads ``--workers N`` would give it (``team_cli.default_ingest_threads``: one each for two).
 
 Load: ``--runs`` simulated online runs (asyncio tasks in this process, on a small HTTP/1.1 client
 of their own), each logging ``--metrics`` numbers per step at ``--steps-per-s`` steps per second
@@ -64,6 +66,7 @@ from runyard.log.framing import MAGIC, frame  # noqa: E402
 from runyard.log.records import Kind, encode  # noqa: E402
 from runyard.log.rowblock import RowsBlock, rows_record  # noqa: E402
 from runyard.sdk.sender import BACKOFF_CAP, BACKOFF_FIRST, MAX_BATCH  # noqa: E402
+from runyard.server.team_cli import default_ingest_threads  # noqa: E402
 from runyard.settings import SETTINGS  # noqa: E402
 from runyard.store import schema as s_schema  # noqa: E402
 from runyard.store.fixtures import postgres_url  # noqa: E402
@@ -404,6 +407,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--servers", type=int, default=2, help="server processes, each on a port of its own")
+    ap.add_argument("--ingest-threads", type=int, default=None,
+                    help="ingest threads per server process (default: what --workers N would give each)")
     ap.add_argument("--metrics", type=int, default=100)
     ap.add_argument("--steps-per-s", type=float, default=10.0)
     ap.add_argument("--seconds", type=float, default=20.0)
@@ -437,10 +442,12 @@ def main() -> None:
         sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432 (database 'test')")
     store, schema, key = team_store(url, "bench")
     tmp = Path(tempfile.mkdtemp(prefix="runyard-server-load-"))
-    argv = ["--db", url, "--db-schema", schema, "--blobs", str(tmp / "blobs")]
+    # the servers share this machine's cores, as ``--workers N`` processes would: the same threads each
+    threads = args.ingest_threads or default_ingest_threads(args.servers)
+    argv = ["--db", url, "--db-schema", schema, "--blobs", str(tmp / "blobs"), "--ingest-threads", str(threads)]
     servers = [ServerProcess(argv, {"RUNYARD_LOG_LEVEL": "error"}, tmp / f"server{i}.log")
                for i in range(args.servers)]
-    result: dict[str, Any] = {"servers": args.servers, "index": "postgresql"}
+    result: dict[str, Any] = {"servers": args.servers, "ingest_threads": threads, "index": "postgresql"}
     ok = False
     try:
         t0 = time.monotonic()
@@ -489,7 +496,7 @@ def main() -> None:
         subprocess.run(["rm", "-rf", str(tmp)], check=False)
     print(f"{result['runs']} runs x {result['metrics']} metrics x {result['steps_per_s']:g} steps/s "
           f"(offered {result['offered_points_per_s']:,.0f} points/s) against {result['servers']} server "
-          "processes on one PostgreSQL:")
+          f"processes of {result['ingest_threads']} ingest thread(s) on one PostgreSQL:")
     print(f"  ingested {result['points_per_s']:,} points/s ({result['points_indexed']:,} of "
           f"{result['points_logged']:,} logged points indexed in {result['wall_s']} s; errors retried: "
           f"{result['errors']}; runs that gave up after the drain: {result['runs_unacknowledged']})")

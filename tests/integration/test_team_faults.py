@@ -59,7 +59,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     s3 = S3Server(tmp / "weed")
     s3.start()
     store, schema, key = team_store(url, "trainer")
-    args = ["--db", url, "--db-schema", schema, "--blobs", f"s3://{s3.bucket}/team", "--s3-endpoint", s3.endpoint]
+    # two processes sharing the machine's cores, as --workers 2 would run them: one ingest thread each
+    args = ["--db", url, "--db-schema", schema, "--blobs", f"s3://{s3.bucket}/team", "--s3-endpoint", s3.endpoint,
+            "--ingest-threads", "1"]
     servers = [ServerProcess(args, s3.env(), tmp / f"server{i}.log") for i in range(2)]
     c = Cluster(servers, Proxy([s.port for s in servers]), store, None, key, s3)  # type: ignore[arg-type]
     try:
@@ -104,6 +106,11 @@ def totals(c: Cluster, folders: list[Path], state: str = "finished") -> dict[str
             for k, v in check_exact(conn, c.blobs, folder, state).items():
                 out[k] += v
     return out
+
+
+def test_each_server_says_its_ingest_threads(cluster: Cluster) -> None:
+    for server in cluster.servers:
+        assert "(1 process of 1 ingest thread, index" in server.log.read_text()
 
 
 def test_servers_killed_and_restarted_while_20_runs_log(tmp_path: Path, cluster: Cluster) -> None:

@@ -55,7 +55,7 @@ GZIP_MIN_BYTES, GZIP_LEVEL = 1024, 1
 def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike[str] | None = None, *,
                schema: str | None = None, follow: bool = True, interval: float = 0.25,
                keys: bool = False, blobs: Any = None, allowed_hosts: Iterable[str] = (),
-               max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
+               max_body: int = DEFAULT_MAX_BODY, ingest_threads: int = 2) -> FastAPI:
     """The API over the runs under ``root``, indexed in ``store_url`` (default: an SQLite file
     in ``<root>/.runyard/``). With ``follow`` a background thread ingests new log records every
     ``interval`` seconds while the app runs (its lifespan), starting at once (``/api/health``
@@ -65,7 +65,8 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     ``blobs`` (a ``BlobStore``): a team server (``docs/team-server.md``): runs arrive over HTTP
     (``root`` is None), their logs live in the database and their files in ``blobs``; keys are on.
     ``allowed_hosts``: DNS names the ``Host`` header may carry besides ``localhost`` and IP
-    addresses; ``max_body``: the largest request body in bytes (``door.py``)."""
+    addresses; ``max_body``: the largest request body in bytes (``door.py``); ``ingest_threads``:
+    a team server's threads applying batches (``store.online.GroupIngest``)."""
     team = blobs is not None
     if team:  # batches and media arrive as request bodies (team.MAX_BLOB_BYTES bounds one file)
         keys, follow, max_body = True, False, max(max_body, 256 << 20)
@@ -484,7 +485,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
     if auth is not None:  # team routes replace the folder-reading ones; before the UI's catch-all
         from .team import install_team
 
-        install_team(app, store, blobs, auth)
+        install_team(app, store, blobs, auth, ingest_threads)
 
     # [web UI] the built UI (docs/ui.md) on every non-API route; keep this last.
     from .static import install_ui

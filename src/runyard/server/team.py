@@ -127,7 +127,8 @@ class Sweeper:
         self._stop.set()
 
 
-def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth: Auth) -> None:
+def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth: Auth,
+                 ingest_threads: int = 2) -> None:
     """Sign-in and ``whoami``; with a blob store also ingest, blobs, and the run routes that a
     folder-less server answers from its database (replacing ``app.py``'s folder routes)."""
     app.add_exception_handler(sa.exc.OperationalError, _database_down)
@@ -174,7 +175,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
     if blob_store is None:  # keys on a local ``runyard ui``: runs still come from its folder
         return
     blobs: BlobStore = blob_store
-    group_ingest = GroupIngest(store)  # concurrent batches of this process, applied together
+    group_ingest = GroupIngest(store, ingest_threads)  # concurrent batches of this process, applied together
     app.router.routes[:] = [r for r in app.router.routes
                             if not (isinstance(r, Route) and r.name in FOLDER_ROUTES)]
 
