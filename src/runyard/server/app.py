@@ -28,6 +28,7 @@ from ..store import queries as q
 from ..store.changes import ChangeListener, install_trigger, wait_for_change
 from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
+from ..store.online import INGEST_THREADS
 from . import files, history, importance, points, runinfo, tables, views
 from .door import DEFAULT_MAX_BODY, INT64_MAX, DoorMiddleware, document_errors
 from .edits import run_fields
@@ -55,7 +56,7 @@ GZIP_MIN_BYTES, GZIP_LEVEL = 1024, 1
 def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike[str] | None = None, *,
                schema: str | None = None, follow: bool = True, interval: float = 0.25,
                keys: bool = False, blobs: Any = None, allowed_hosts: Iterable[str] = (),
-               max_body: int = DEFAULT_MAX_BODY, ingest_threads: int = 2) -> FastAPI:
+               max_body: int = DEFAULT_MAX_BODY, ingest_threads: int = INGEST_THREADS) -> FastAPI:
     """The API over the runs under ``root``, indexed in ``store_url`` (default: an SQLite file
     in ``<root>/.runyard/``). With ``follow`` a background thread ingests new log records every
     ``interval`` seconds while the app runs (its lifespan), starting at once (``/api/health``

@@ -35,7 +35,7 @@ from ..store import schema as s
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
 from ..store.db import Store
-from ..store.online import BatchError, GroupIngest, SegmentStream, apply_batch, held_offset
+from ..store.online import INGEST_THREADS, BatchError, GroupIngest, SegmentStream, apply_batch, held_offset
 from . import files, history, tables
 from .auth import SESSION_COOKIE, SESSION_DAYS, Auth, AuthError, User, safe_next, signin_page
 from .edits import run_fields
@@ -128,7 +128,7 @@ class Sweeper:
 
 
 def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth: Auth,
-                 ingest_threads: int = 2) -> None:
+                 ingest_threads: int = INGEST_THREADS) -> None:
     """Sign-in and ``whoami``; with a blob store also ingest, blobs, and the run routes that a
     folder-less server answers from its database (replacing ``app.py``'s folder routes)."""
     app.add_exception_handler(sa.exc.OperationalError, _database_down)

@@ -28,19 +28,22 @@ def default_ingest_threads(processes: int, cores: int | None = None) -> int:
     threads contended for the cores and split the waiting batches into smaller groups, which cost
     more a batch. One process alone did better with two (500 runs: p99 6.5-7.4 s against
     7.8-8.2 s)."""
+    from ..store.online import INGEST_THREADS
+
     cores = cores if cores is not None else (os.cpu_count() or 1)
-    return min(2, max(1, cores // processes))
+    return min(INGEST_THREADS, max(1, cores // processes))
 
 
 def app_from_env() -> Any:
     """The team server's app, configured by ``RUNYARD_SERVER_DB`` / ``_BLOBS`` / ``_S3_ENDPOINT``
     (the uvicorn factory of ``--workers``)."""
     from ..store.blobs import open_blob_store
+    from ..store.online import INGEST_THREADS
     from .app import create_app
 
     blobs = open_blob_store(os.environ[_ENV_BLOBS], endpoint=os.environ.get(_ENV_ENDPOINT) or None)
     return create_app(None, os.environ[_ENV_DB], schema=os.environ.get(_ENV_SCHEMA) or None, blobs=blobs,
-                      ingest_threads=int(os.environ.get(_ENV_THREADS) or 2))
+                      ingest_threads=int(os.environ.get(_ENV_THREADS) or INGEST_THREADS))
 
 
 def _db_option(f: Any) -> Any:

@@ -41,6 +41,7 @@ from .ingest_pass import _Batch, _Pass
 
 HEAD_SIZE = 16  # header + the first frame's length and checksum: a log's identity
 MAX_BATCH_BYTES = 16 * 1024 * 1024
+INGEST_THREADS = 2  # GroupIngest's threads by default (server/team_cli.default_ingest_threads)
 _ROOT = Path("/runyard-team")  # runs of a team server have no folder; see _TeamIngestor
 
 
@@ -371,7 +372,7 @@ class GroupIngest:
     # each of them about half what a batch alone costs, for a few milliseconds of latency
     LINGER = 0.005
 
-    def __init__(self, store: Store, workers: int = 2) -> None:
+    def __init__(self, store: Store, workers: int = INGEST_THREADS) -> None:
         """``workers``: threads applying groups (0: none; the caller calls ``apply``)."""
         self.store = store
         self.together = self.alone = 0  # batches applied in a group's transaction / on their own
