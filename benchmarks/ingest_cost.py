@@ -44,13 +44,15 @@ from runyard.store.online import GroupIngest, _Pending  # noqa: E402
 METRICS, STEPS_PER_S, FSYNC = 100, 10.0, 0.2
 
 
-def replay(url: str, runs: int, cycle: float, rounds: int, group: int) -> dict[str, Any]:
-    """Ingest ``rounds + 1`` cycles of batches of ``runs`` runs; time all but the first."""
+def replay(url: str, runs: int, cycle: float, rounds: int, group: int, config_keys: int = 0) -> dict[str, Any]:
+    """Ingest ``rounds + 1`` cycles of batches of ``runs`` runs; time all but the first.
+    ``config_keys``: values in each run's config (hyperparameters, set once at the start)."""
     store, _, _ = team_store(url, "bench")
     try:
         ingest = GroupIngest(store, workers=0)
         t0 = 1000.0
-        sims = [SimRun(i, "cost", METRICS, 1 / STEPS_PER_S, FSYNC, t0, 1.7e9) for i in range(runs)]
+        config = {f"hp{k:02d}": k * 0.5 for k in range(config_keys)}
+        sims = [SimRun(i, "cost", METRICS, 1 / STEPS_PER_S, FSYNC, t0, 1.7e9, config) for i in range(runs)]
         cycles = []
         for c in range(1, rounds + 2):
             batches = []
@@ -92,6 +94,7 @@ def main() -> None:
     ap.add_argument("--group", type=int, default=16, help="batches applied in one transaction")
     ap.add_argument("--runs", type=int, default=1000, help="runs of the goal the floor is computed for")
     ap.add_argument("--cores", type=float, default=2.0, help="cores of the goal's machine")
+    ap.add_argument("--config-keys", type=int, default=0, help="values in each run's config")
     ap.add_argument("--quick", action="store_true", help="a small run for the smoke test")
     args = ap.parse_args()
     if args.quick:
@@ -103,17 +106,22 @@ def main() -> None:
     print(f"{'cycle s':>8} {'points/batch':>13} {'wall ms/batch':>14} {'cpu ms/batch':>13} {'PG cpu ms':>10} "
           f"{'cpu us/point':>13}")
     for cycle in (float(c) for c in args.cycles.split(",")):
-        r = replay(url, args.batch_runs, cycle, args.rounds, args.group)
+        r = replay(url, args.batch_runs, cycle, args.rounds, args.group, args.config_keys)
         rows.append(r)
         print(f"{r['cycle_s']:>8} {r['points_per_batch']:>13,} {r['wall_ms_per_batch']:>14} "
               f"{r['cpu_ms_per_batch']:>13} {r['postgres_cpu_ms_per_batch']:>10} {r['cpu_us_per_point']:>13}",
               flush=True)
+    result: dict[str, Any] = {"benchmark": "ingest_cost", "batch_runs": args.batch_runs, "group": args.group,
+                              "config_keys": args.config_keys, "rows": rows}
+    if len({r["points_per_batch"] for r in rows}) < 2:
+        result.update(fixed_ms_per_batch=None, us_per_point=None, floor_cycle_s=None)
+        print("one batch size: no split into a fixed cost and a cost per point (give two or more --cycles)")
+        print(json.dumps(result))
+        return
     x = np.array([r["points_per_batch"] for r in rows])
     y = np.array([r["cpu_ms_per_batch"] + r["postgres_cpu_ms_per_batch"] for r in rows])
-    per_point_ms, fixed_ms = np.polyfit(x, y, 1) if len(rows) > 1 else (float("nan"), float("nan"))
-    result: dict[str, Any] = {"benchmark": "ingest_cost", "batch_runs": args.batch_runs, "group": args.group,
-                              "rows": rows, "fixed_ms_per_batch": round(float(fixed_ms), 3),
-                              "us_per_point": round(float(per_point_ms) * 1e3, 3)}
+    per_point_ms, fixed_ms = np.polyfit(x, y, 1)
+    result.update(fixed_ms_per_batch=round(float(fixed_ms), 3), us_per_point=round(float(per_point_ms) * 1e3, 3))
     offered = args.runs * METRICS * STEPS_PER_S
     left = args.cores - offered * per_point_ms / 1e3
     print(f"CPU (this process + PostgreSQL) = {fixed_ms:.3f} ms a batch + {per_point_ms * 1e3:.3f} us a point")

@@ -80,8 +80,8 @@ def setting_default(name: str) -> object:
     return next(st.default for st in SETTINGS if st.name == name)
 
 
-def start_record(run_id: str, project: str) -> list[Any]:
-    return [Kind.START, {"id": run_id, "project": project, "entity": "bench", "name": run_id, "config": {},
+def start_record(run_id: str, project: str, config: dict[str, Any] | None = None) -> list[Any]:
+    return [Kind.START, {"id": run_id, "project": project, "entity": "bench", "name": run_id, "config": config or {},
                          "tags": [], "group": None, "job_type": None, "notes": None, "metadata": {},
                          "created_at": time.time(), "pid": 1, "host": "simulated-client", "pid_start": ""}]
 
@@ -100,12 +100,12 @@ class SimRun:
     ``fsync_interval`` from the run's own phase), which is where the SDK's sender may read to."""
 
     def __init__(self, i: int, project: str, metrics: int, period: float, fsync: float, start: float,
-                 wall0: float) -> None:
+                 wall0: float, config: dict[str, Any] | None = None) -> None:
         self.run_id = f"sim{i:05d}"
         self.project = project
         self.keys = [f"m{k:03d}" for k in range(metrics)]
         self.columns = np.arange(metrics, dtype=np.float64)
-        self.buf = bytearray(MAGIC + frame(encode(start_record(self.run_id, project))))
+        self.buf = bytearray(MAGIC + frame(encode(start_record(self.run_id, project, config))))
         self.head = bytes(self.buf[:16])
         self.acked = 0
         self.durable = len(self.buf)

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -335,10 +336,10 @@ def test_malformed_record_with_a_good_checksum(store: Store, tmp_path: Path) -> 
 
 
 def test_fields_of_a_growing_run_are_rewritten_exactly(store: Store, tmp_path: Path) -> None:
-    """A run indexed batch after batch (a live run: PostgreSQL rewrites only the fields that
-    changed) has, after each batch, the same ``run_fields`` rows as the same log indexed from
-    scratch: values changed, unchanged, new and removed, NaN and infinities, config and tags
-    edited, two runs in one pass."""
+    """A run indexed batch after batch (a live run: ingest rewrites only the parts of its fields,
+    summary or config and tags, that changed) has, after each batch, the same ``run_fields`` rows as
+    the same log indexed from scratch: values changed, unchanged, new and removed, NaN and
+    infinities, config and tags edited, two runs in one pass."""
     root = tmp_path / "runs"
     writers = [LogWriter(root, "p", f"grow{i:04d}", config={"lr": 0.1, "opt": {"name": "adam"}}, tags=["a"])
                for i in range(2)]
@@ -369,3 +370,59 @@ def test_fields_of_a_growing_run_are_rewritten_exactly(store: Store, tmp_path: P
     final = fields(store)
     assert ("grow0001", "tags", None, "c") in final and ("grow0000", "config.opt.momentum", 0.9, None) in final
     assert ("grow0000", "summary.best", None, '{"$float":"NaN"}') in final and ("grow0000", "summary.loss", 0.25, None) in final
+
+
+def test_a_batch_rewrites_only_the_part_of_the_fields_it_changed(store: Store, tmp_path: Path) -> None:
+    """Rows logged: the summary's fields are written again, the config's and tags' rows are left
+    as they are; a config edit writes those and leaves the summary's. A cursor saved before the
+    parts had digests gets every row written once more, and right. (A trigger notes each row
+    inserted into ``run_fields``.)"""
+    root = tmp_path / "runs"
+    w = LogWriter(root, "p", "run00001", config={f"c{i}": float(i) for i in range(20)}, tags=["t"])
+    w.row({"loss": 1.0})
+    ing = Ingestor(root, store)
+    ing.ingest_all()
+    with store.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE field_log (field TEXT)")
+        if store.dialect == "postgresql":
+            conn.exec_driver_sql("CREATE FUNCTION note_field() RETURNS trigger AS $$ BEGIN "
+                                 "INSERT INTO field_log VALUES (NEW.field); RETURN NEW; END $$ LANGUAGE plpgsql")
+            conn.exec_driver_sql("CREATE TRIGGER noted AFTER INSERT ON run_fields FOR EACH ROW "
+                                 "EXECUTE FUNCTION note_field()")
+        else:
+            conn.exec_driver_sql("CREATE TRIGGER noted AFTER INSERT ON run_fields BEGIN "
+                                 "INSERT INTO field_log VALUES (NEW.field); END")
+
+    def written() -> list[str]:
+        with store.begin() as conn:
+            out = sorted(r[0] for r in conn.exec_driver_sql("SELECT field FROM field_log"))
+            conn.exec_driver_sql("DELETE FROM field_log")
+        return out
+
+    def fields(st: Store) -> list[tuple[Any, ...]]:
+        with st.read() as conn:
+            return sorted(conn.exec_driver_sql("SELECT field, num, text FROM run_fields").all(), key=repr)
+
+    config = sorted([f"config.c{i}" for i in range(20)] + ["tags"])
+    summary = [f"summary.{k}" for k in ("_runtime", "_step", "_timestamp", "acc", "loss")]
+    w.row({"loss": 0.5, "acc": 0.1})
+    ing.ingest_all()
+    assert written() == summary
+    w.write([Kind.CONFIG, {"c0": -1.0}])
+    ing.ingest_all()
+    assert written() == config
+    w.write([Kind.HEARTBEAT, 1.7e9, 12.0])
+    ing.ingest_all()
+    assert written() == []
+    with store.begin() as conn:  # as a cursor from before the digests: no "fields" in its state
+        state = msgpack.unpackb(conn.execute(sa.select(s.cursors.c.state)).scalar_one(), raw=False)
+        del state["fields"]
+        conn.execute(sa.update(s.cursors).values(state=msgpack.packb(state)))
+    w.row({"loss": 0.25})
+    w.end()
+    ing.ingest_all()
+    assert written() == sorted(config + summary)
+    with index_store("sqlite", tmp_path / "scratch") as scratch:
+        Ingestor(root, scratch).ingest_all()
+        assert fields(store) == fields(scratch)
+    assert ("config.c0", -1.0, None) in fields(store) and ("summary.loss", 0.25, None) in fields(store)

@@ -40,6 +40,7 @@ from . import schema as s
 from . import series as ser
 from .db import Store, insert_rows
 from .failures import record_failure
+from .field_rows import OTHER, SUMMARY, SUMMARY_PREFIX, FieldRows
 from .ingest_pass import _Batch, _Pass
 from .jsonutil import dumps
 
@@ -71,41 +72,6 @@ def _shown_flags(flags: dict[str, Any], state: RunState) -> dict[str, Any]:
     levels = [a.get("level") for a in state.alerts]
     worst = next((lv for lv in ("ERROR", "WARN", "INFO") if lv in levels), "INFO")
     return {**flags, "alerts": {"count": len(state.alerts), "level": worst, "last": state.alerts[-1].get("title")}}
-
-
-def _flatten(prefix: str, d: dict[str, Any], out: list[tuple[str, Any]], sep: str = ".") -> None:
-    for k, v in d.items():
-        name = f"{prefix}{sep}{k}"
-        if type(v) is dict and not isinstance(v.get("_type"), str):
-            _flatten(name, v, out, sep)
-        else:
-            out.append((name, v))
-
-
-def field_rows(run_pk: int, state: RunState, summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """Flattened config/summary/tags of a run: the rows of ``run_fields``."""
-    pairs: list[tuple[str, Any]] = []
-    _flatten("config", state.config, pairs)
-    _flatten("summary", summary, pairs)
-    rows = []
-    for name, v in pairs:
-        num: float | None = None
-        text: str | None = None
-        t = type(v)
-        if t is bool or t is int or t is float:
-            fv = float(v)
-            if fv == fv and abs(fv) != float("inf"):
-                num = fv
-            else:
-                text = dumps(fv).strip('"')
-        elif t is str:
-            text = v
-        elif v is not None:
-            text = dumps(v)
-        rows.append({"run_pk": run_pk, "field": name, "num": num, "text": text})
-    for tag in state.tags:
-        rows.append({"run_pk": run_pk, "field": "tags", "num": None, "text": str(tag)})
-    return rows
 
 
 class Ingestor:
@@ -351,7 +317,7 @@ class Ingestor:
         if batch.records or next_offset != offset or blob is None or flags != saved_flags(blob):
             report.changed = True
             self._write(conn, run_pk, folder, state, kinds, flags, batch, next_offset, head, keys_before, fresh,
-                        metrics_before=metrics_before)
+                        metrics_before=metrics_before, fields_before=saved.get("fields") if saved else None)
         report.flags = dict(flags)
         if more:
             report.flags["_more"] = True
@@ -400,14 +366,15 @@ class Ingestor:
                kinds: dict[str, list[str]], flags: dict[str, Any], batch: _Batch, offset: int,
                head: bytes = b"", keys_before: dict[str, list[str]] | None = None, fresh: bool = False,
                defer: Deferred | None = None, cursor_exists: bool = False,
-               metrics_before: dict[str, str | None] | None = None) -> None:
+               metrics_before: dict[str, str | None] | None = None, fields_before: Any = None) -> list[bytes]:
         """Write what a pass derived. ``keys_before``: the run's key kinds before the pass, when
         known; unchanged, the ``run_keys`` rows are left as they are (and ``metrics_before``, its
-        ``define_metric`` declarations, the ``run_metrics`` rows). ``fresh``: the run has no
-        indexed rows yet (nothing to delete or read back first). ``defer``: the writes to the runs,
-        fields, keys and cursors tables (and the counts of ``project_keys``) are collected there
-        (for many runs at once) instead of executed; ``cursor_exists`` then says whether the run's
-        cursor row is there to update."""
+        ``define_metric`` declarations, the ``run_metrics`` rows; and ``fields_before``, the digests
+        of its ``run_fields`` rows saved with the cursor, the parts of those rows). ``fresh``: the
+        run has no indexed rows yet (nothing to delete or read back first). ``defer``: the writes to
+        the runs, fields, keys and cursors tables (and the counts of ``project_keys``) are collected
+        there (for many runs at once) instead of executed; ``cursor_exists`` then says whether the
+        run's cursor row is there to update. Returns the digests of the fields now written."""
         shown = copy.copy(state)
         resolve_crash(shown, folder / LOG_NAME)
         summary = state.summary.current()
@@ -426,9 +393,11 @@ class Ingestor:
         execute(q.run_update, {"p_pk": run_pk, **{f"v_{k}": v for k, v in values.items()}})
         if state.entity:
             execute(q.project_entity, {"p_pk": run_pk, "v_entity": state.entity})
-        if not fresh:
-            execute(q.delete_fields, {"p_pk": run_pk})
-        copy_rows(s.run_fields, field_rows(run_pk, state, summary))
+        fields = FieldRows.of(run_pk, state, summary)
+        parts = fields.changed(fields_before)
+        if not fresh and parts:
+            execute(q.delete_fields[tuple(parts)], {"p_pk": run_pk})
+        copy_rows(s.run_fields, [row for i in parts for row in fields.parts[i]])
         all_kinds = key_kinds(state, kinds)
         if all_kinds != keys_before:
             texts: dict[tuple[str, ...], str] = {}  # most keys share their kinds: encode each list once
@@ -458,19 +427,19 @@ class Ingestor:
                 for item in items:
                     item["run_pk"] = run_pk
                 conn.execute(q.insert[table.name], items)
-        blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags, "head": head},
-                             default=_pack_default)
+        blob = msgpack.packb({"state": state.to_dict(), "kinds": kinds, "flags": flags, "head": head,
+                              "fields": fields.digests}, default=_pack_default)
         if defer is not None:
             if cursor_exists:
                 defer.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
                                                 "v_updated_at": time.time()})
             else:
                 defer.execute(q.insert_cursor, dict(run_pk=run_pk, offset=offset, state=blob, updated_at=time.time()))
-            return
-        if not fresh and conn.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
-                                                        "v_updated_at": time.time()}).rowcount:
-            return
-        conn.execute(q.insert_cursor, dict(run_pk=run_pk, offset=offset, state=blob, updated_at=time.time()))
+            return fields.digests
+        if fresh or not conn.execute(q.cursor_update, {"p_pk": run_pk, "v_offset": offset, "v_state": blob,
+                                                       "v_updated_at": time.time()}).rowcount:
+            conn.execute(q.insert_cursor, dict(run_pk=run_pk, offset=offset, state=blob, updated_at=time.time()))
+        return fields.digests
 
     @staticmethod
     def _write_series(conn: sa.Connection, run_pk: int, batch: _Batch, new_run: bool = False,
@@ -689,7 +658,7 @@ def defer_after(*ops: Any) -> None:
 @functools.cache
 def _deferred_order() -> list[Any]:
     q = _queries()
-    return [q.run_update, q.project_entity, q.delete_fields, s.run_fields, q.delete_keys, s.run_keys,
+    return [q.run_update, q.project_entity, *q.delete_fields.values(), s.run_fields, q.delete_keys, s.run_keys,
             q.insert_cursor, q.cursor_update, s.tails]
 
 
@@ -719,7 +688,11 @@ class _Queries:
                 "metadata", "flags", "seq")
         self.run_update = sa.update(s.runs).where(s.runs.c.pk == pk).values(
             {c: sa.bindparam(f"v_{c}") for c in cols})
-        self.delete_fields = sa.delete(s.run_fields).where(s.run_fields.c.run_pk == pk)
+        # by the parts ingest rewrites (field_rows.FieldRows.changed)
+        in_summary = s.run_fields.c.field.like(f"{SUMMARY_PREFIX}%")
+        fields = sa.delete(s.run_fields).where(s.run_fields.c.run_pk == pk)
+        self.delete_fields = {(OTHER, SUMMARY): fields, (OTHER,): fields.where(~in_summary),
+                              (SUMMARY,): fields.where(in_summary)}
         self.delete_keys = sa.delete(s.run_keys).where(s.run_keys.c.run_pk == pk)
         self.cursor_update = sa.update(s.cursors).where(s.cursors.c.run_pk == pk).values(
             {c: sa.bindparam(f"v_{c}") for c in ("offset", "state", "updated_at")})

@@ -161,6 +161,7 @@ class _TeamIngestor(Ingestor):
         kinds: dict[str, list[str]] = saved["kinds"] if saved else {}
         flags: dict[str, Any] = saved.get("flags", {}) if saved else {}
         head = bytes(saved.get("head", b"")) if saved else b""
+        fields = saved.get("fields") if saved else None
         records = points = 0
         written = saved is not None  # run_keys rows hold the kinds of ``state`` and ``kinds``
         passes = 0
@@ -182,8 +183,9 @@ class _TeamIngestor(Ingestor):
             if not head and offset > 0:
                 stream.seek(0)
                 head = stream.read(HEAD_SIZE)
-            self._write(conn, run_pk, folder, state, kinds, flags, batch, offset, head, keys_before,
-                        defer=defer, cursor_exists=written, metrics_before=metrics_before)
+            fields = self._write(conn, run_pk, folder, state, kinds, flags, batch, offset, head, keys_before,
+                                 defer=defer, cursor_exists=written, metrics_before=metrics_before,
+                                 fields_before=fields)
             written = True
             records += batch.records
             points += batch.points
