@@ -175,7 +175,7 @@ def test_sync_sends_offline_versions_once_and_the_server_renumbers_them(team: Te
     dry = sync(team, root, "--dry-run")
     assert dry.exit_code == 0 and "2 of 2 runs would be synced" in dry.output, dry.output
     first = sync(team, root)
-    assert first.exit_code == 0 and "1 artifact versions sent" in first.output, first.output
+    assert first.exit_code == 0 and "1 artifact version sent" in first.output, first.output
     versions = api.artifacts("model", "sync-art/model")
     assert [v.version for v in versions] == ["v0", "v1"]
     v1 = api.artifact("sync-art/model:candidate")
@@ -279,7 +279,7 @@ def test_a_version_the_server_never_got_is_named_and_sync_sends_it(team: Team, t
     assert art.version == "v0"  # the local number: the server never numbered it
     run.finish()
     first = sync(team, root)
-    assert first.exit_code == 0 and "1 artifact versions sent" in first.output, first.output
+    assert first.exit_code == 0 and "1 artifact version sent" in first.output, first.output
     api = runyard.Api(base_url=team.url, api_key=team.key)
     got = api.artifact("unsent-art/d:latest")
     assert got.version == "v0" and got.logged_by().id == run.id

@@ -220,7 +220,28 @@ def test_a_refused_key_is_one_clear_error_and_the_run_goes_on_offline(cluster: C
                             .where(t.log_segments.c.run_id == run.id)).scalar_one() == 0
     monkeypatch.setenv("RUNYARD_API_KEY", c.key)
     done = runyard_cli("sync", run.dir, env={"RUNYARD_BASE_URL": c.url, "RUNYARD_API_KEY": c.key})
-    assert done.exit_code == 0 and "synced 1 runs" in done.output
+    assert done.exit_code == 0 and "synced 1 run " in done.output
     remote = runyard.Api(base_url=c.url, api_key=c.key).run(f"keys/{run.id}")
     assert remote.summary["a"] == 1.0 and remote.state == "finished"
 
+
+
+def test_an_entity_the_key_cannot_write_to_is_said_at_init(cluster: Cluster, monkeypatch: pytest.MonkeyPatch,
+                                                           capfd: pytest.CaptureFixture[str]) -> None:
+    """``init(entity=...)`` of an entity the key may not write to: one line at ``init`` saying so
+    and what to do; the run is written offline, nothing reaches the server."""
+    import runyard
+
+    c = cluster
+    monkeypatch.setenv("RUNYARD_BASE_URL", c.url)
+    monkeypatch.setenv("RUNYARD_API_KEY", c.key)
+    run = runyard.init(project="theirs", entity="someone-else", mode="online")
+    err = capfd.readouterr().err
+    assert "cannot write to entity 'someone-else'" in err and f"runyard sync {run.dir}" in err
+    assert "streaming run" not in err and run.entity == "someone-else"
+    run.log({"a": 1.0})
+    run.finish()
+    assert runyard.Api(root=run.root).run(f"theirs/{run.id}").summary["a"] == 1.0
+    with c.store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.log_segments)
+                            .where(t.log_segments.c.run_id == run.id)).scalar_one() == 0

@@ -212,8 +212,12 @@ def test_a_silent_online_run_is_swept_to_crashed_and_comes_back(team: tuple[InPr
     assert state() == "finished"
 
 
-def test_online_mode_then_the_read_api_with_the_stored_key(monkeypatch: pytest.MonkeyPatch,
+def test_online_mode_then_the_read_api_with_the_stored_key(monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
                                                            served_team: ServedTeam) -> None:
+    """An online run knows its place on the server: the user's entity, and the page it says at
+    ``init`` (which the server serves); its rows and media read back through the stored key."""
+    import urllib.request
+
     import numpy as np
     from click.testing import CliRunner
 
@@ -224,6 +228,11 @@ def test_online_mode_then_the_read_api_with_the_stored_key(monkeypatch: pytest.M
     assert login.exit_code == 0 and "logged in to" in login.output and "as alice" in login.output
     monkeypatch.setenv("RUNYARD_FSYNC_INTERVAL", "0.1")
     run = runyard.init(project="vision", mode="online")  # the server and key of `runyard login`
+    assert run.entity == "alice" and run.path == f"alice/vision/{run.id}"
+    assert run.url == f"{base}/p/alice:vision/r/{run.id}" and run.project_url == f"{base}/p/alice:vision"
+    assert f"runyard: streaming run {run.id} to {run.url}" in capfd.readouterr().err
+    page = urllib.request.urlopen(urllib.request.Request(run.url, headers={"X-Api-Key": key}), timeout=10)
+    assert page.status == 200 and b"<html" in page.read().lower()
     pixels = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
     for i in range(50):
         run.log({"loss": 1.0 / (i + 1), **({"img": runyard.Image(pixels)} if i == 10 else {})})

@@ -215,6 +215,8 @@ def _start(
                                    entity, say)
         if run._sender is not None:
             writer.on_durable = run._sender.wake  # the sender sends as soon as a batch is durable
+            if run._sender.owner:  # the run's entity on the server (the user's own unless one was chosen)
+                run.entity = run._sender.owner
     if resolved["console"] == "wrap":
         run._console = ConsoleCapture(run._emit_output)
         run._console.start()

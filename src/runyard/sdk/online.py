@@ -1,4 +1,5 @@
-"""Online mode at ``init``: find the server and its key, check the key once, start the sender.
+"""Online mode at ``init``: find the server and its key, check the key (and the entity) once,
+start the sender.
 
 The server is ``base_url`` (``RUNYARD_BASE_URL``, else ``WANDB_BASE_URL``, else the host of the
 last ``runyard login``); the key is ``api_key`` (``RUNYARD_API_KEY``, else ``WANDB_API_KEY``, else
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .sender import Refused, Retry, Sender, check_key, normalize_url, stored_key
+from .sender import Refused, Retry, Sender, normalize_url, stored_key, whoami
 
 
 def credentials() -> Any:
@@ -52,8 +53,9 @@ def start_sender(folder: Path, durable: Callable[[], int], resolved: dict[str, A
         say(f"online mode needs an API key for {url}: run `runyard login --host {url}` (or set "
             f"RUNYARD_API_KEY); this run is written offline — send it later with: runyard sync {folder}")
         return None
+    who: dict[str, Any] = {}
     try:
-        check_key(url, key)
+        who = whoami(url, key)
     except Refused as exc:
         say(f"{exc}; this run is written offline — after `runyard login --host {url}` send it with: "
             f"runyard sync {folder}")
@@ -63,7 +65,17 @@ def start_sender(folder: Path, durable: Callable[[], int], resolved: dict[str, A
     except ValueError as exc:
         say(f"{exc}; this run is written offline")
         return None
-    sender = Sender(folder, url, key, project, run_id, entity if entity not in (None, "local") else None,
-                    durable, say)
+    chosen = entity if entity not in (None, "local") else None
+    writable = who.get("entities")
+    if chosen and isinstance(writable, list) and chosen not in writable:
+        say(f"your key for {url} cannot write to entity {chosen!r} (it can write to {', '.join(map(str, writable))}); "
+            f"this run is written offline — once the key may write there (runyard server admin add-member "
+            f"{chosen} {who.get('user')}), send it with: runyard sync {folder}")
+        return None
+    sender = Sender(folder, url, key, project, run_id, chosen, durable, say)
+    # the server files the run under the chosen entity, else the user's own (known when the server answered)
+    sender.owner = chosen or (str(who["user"]) if who.get("user") else None)
     sender.start()
+    if sender.owner:
+        say(f"streaming run {run_id} to {sender.run_url()}")
     return sender

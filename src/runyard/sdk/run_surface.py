@@ -34,8 +34,12 @@ class RunSurface:
         return str(base).rstrip("/") if base else None
 
     def get_url(self) -> str | None:
-        """The run's page in a runyard UI, when the UI's address is known (``base_url`` or
-        ``$RUNYARD_UI_URL``); None otherwise (a local run has no address until a UI serves it)."""
+        """The run's page in a runyard UI: on the team server an online run streams to, else where
+        ``base_url`` or ``$RUNYARD_UI_URL`` says a UI is; None otherwise (a local run has no
+        address until a UI serves it)."""
+        sender = getattr(self, "_sender", None)
+        if sender is not None and sender.owner:
+            return str(sender.run_url())
         base = self._ui_base()
         return f"{base}/p/{self.project}/r/{self.id}" if base and not getattr(self, "disabled", False) else None
 
@@ -44,6 +48,9 @@ class RunSurface:
         return self.get_url()
 
     def get_project_url(self) -> str | None:
+        sender = getattr(self, "_sender", None)
+        if sender is not None and sender.owner:
+            return str(sender.project_url())
         base = self._ui_base()
         return f"{base}/p/{self.project}" if base else None
 

@@ -137,14 +137,19 @@ class Client:
         return doc
 
 
-def check_key(base_url: str, api_key: str, timeout: float = 5.0) -> str | None:
-    """The user name the server knows this key by; ``Refused`` for a bad key, ``Retry`` when the
-    server cannot be reached."""
+def whoami(base_url: str, api_key: str, timeout: float = 5.0) -> dict[str, Any]:
+    """What the server knows this key by: ``{"user", "entities" (those it can write to), "admin"}``;
+    ``Refused`` for a bad key, ``Retry`` when the server cannot be reached."""
     client = Client(base_url, api_key, timeout)
     try:
-        return str(client.json("GET", "/api/whoami").get("user"))
+        return client.json("GET", "/api/whoami")
     finally:
         client.close()
+
+
+def check_key(base_url: str, api_key: str, timeout: float = 5.0) -> str | None:
+    """The user name the server knows this key by (see ``whoami``)."""
+    return str(whoami(base_url, api_key, timeout).get("user"))
 
 
 def _q(part: str) -> str:
@@ -166,6 +171,7 @@ class Sender:
         self.client = Client(base_url, api_key)
         self.base_url = self.client.base_url
         self.project, self.run_id, self.entity = project, run_id, entity
+        self.owner: str | None = entity  # the entity the server files the run under, when known
         self.durable = durable
         self.say = say or (lambda m: print(f"runyard: {m}", file=sys.stderr, flush=True))
         self.acked = self._load_acked()
@@ -181,6 +187,16 @@ class Sender:
         self._head = b""
 
     # -- state -----------------------------------------------------------------------------------
+
+    def project_url(self) -> str | None:
+        """The run's project in the server's UI (``entity:project``, which names it whatever its
+        key; docs/team-server.md, "Projects and entities"); None while the entity is not known."""
+        return f"{self.base_url}/p/{_q(self.owner)}:{_q(self.project)}" if self.owner else None
+
+    def run_url(self) -> str | None:
+        """The run's page in the server's UI; None while the entity is not known."""
+        project = self.project_url()
+        return f"{project}/r/{_q(self.run_id)}" if project else None
 
     def _load_acked(self) -> int:
         try:

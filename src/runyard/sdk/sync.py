@@ -97,6 +97,11 @@ def _send_artifacts(sender: Sender, p: Plan) -> tuple[bool, int, list[str]]:
     return True, n, problems
 
 
+def _n(count: int, noun: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
@@ -189,17 +194,17 @@ def sync_command() -> Any:
                         f"would send {_mb(p.unsent)} of {_mb(p.size)}" if p.unsent else
                         "would check (already sent in full)" if p in todo else "already sent in full")
                 click.echo(f"{p.project}/{p.run_id}  {what}  ({p.folder})")
-            click.echo(f"{len(todo)} of {len(plans)} runs would be synced with {url} (dry run: nothing sent)")
+            click.echo(f"{len(todo)} of {_n(len(plans), 'run')} would be synced with {url} (dry run: nothing sent)")
             return
         try:
             check_server(url, key)
         except SyncError as exc:
             raise click.ClickException(str(exc)) from None
-        with click.progressbar(length=max(1, sum(p.unsent for p in todo)), label=f"syncing {len(todo)} runs",
+        with click.progressbar(length=max(1, sum(p.unsent for p in todo)), label=f"syncing {_n(len(todo), 'run')}",
                                file=None) as bar:
             sent = send(todo, url, key, progress=bar.update)
-        click.echo(f"synced {len(sent.done)} runs to {url}: {_mb(sent.sent_bytes)} of log sent, {sent.files} files "
-                   f"checked or uploaded, {sent.artifacts} artifact versions sent; "
+        click.echo(f"synced {_n(len(sent.done), 'run')} to {url}: {_mb(sent.sent_bytes)} of log sent, "
+                   f"{_n(sent.files, 'file')} checked or uploaded, {_n(sent.artifacts, 'artifact version')} sent; "
                    f"{len(plans) - len(todo) - len(running)} already in full"
                    + (f"; {len(running)} still running (sent by their own process)" if running else ""))
         for problem in sent.problems:
