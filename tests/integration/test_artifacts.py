@@ -89,6 +89,10 @@ def test_log_use_versions_and_aliases(tmp_path: Path, runs_dir: Path) -> None:
     assert [v.version for v in api.artifacts("dataset", "p/ds")] == ["v0", "v1"]
     assert api.artifact_types("p") == ["dataset"] and api.artifact_collections("p") == ["ds"]
     assert api.artifact("p/ds:latest").version == "v1"
+    # each run's versions, from its log: the one logged twice (same content) is listed once
+    assert [v.name for v in api.run(f"p/{run.id}").logged_artifacts()] == ["ds:v0", "ds:v1"]
+    assert api.run(f"p/{run.id}").used_artifacts() == []
+    assert [v.name for v in api.run(f"p/{r2.id}").used_artifacts()] == ["ds:v0", "ds:v1"]
 
 
 def test_download_verify_checkout_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

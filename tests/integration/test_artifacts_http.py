@@ -162,6 +162,12 @@ def test_api_over_http_reads_and_downloads_artifacts(tmp_path: Path) -> None:
         art.download(folder)  # fetches only what differs
         art.verify(folder)
         assert Path(api.artifact("p/net:v0", type="model").file(tmp_path / "m")).read_bytes() == b"weights"
+        ids = {r.name: r for r in api.runs("p")}
+        prep = ids["prep"]
+        assert [v.name for v in prep.used_artifacts()] == ["raw:v0"]
+        assert [(v.name, v.type) for v in prep.logged_artifacts()] == [("clean:v0", "dataset"), ("clean:v1", "dataset")]
+        assert [v.name for v in ids["train"].logged_artifacts()] == ["net:v0"]
+        assert Path(ids["train"].used_artifacts()[0].download(tmp_path / "used")).joinpath("extra.txt").read_text() == "more"
         with pytest.raises(ArtifactNotFoundError, match="no artifact clean:v9"):
             api.artifact("p/clean:v9")
     finally:

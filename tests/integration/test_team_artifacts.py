@@ -256,6 +256,8 @@ def test_online_use_artifact_reads_another_machines_version_and_the_lineage_show
     api = runyard.Api(base_url=team.url, api_key=team.key)
     v0 = api.artifact("lineage-art/shared:v0")
     assert [r.id for r in v0.used_by()] == [user.id] and v0.logged_by().id == maker.id
+    assert [v.name for v in api.run(f"lineage-art/{maker.id}").logged_artifacts()] == ["shared:v0"]
+    assert [v.name for v in api.run(f"lineage-art/{user.id}").used_artifacts()] == ["shared:v0"]
     graph = api._http.get("/api/projects/lineage-art/artifacts/shared/v0/lineage")
     edges = {(e["source"], e["target"]) for e in graph["edges"]}
     assert edges == {(f"run:lineage-art/{maker.id}", "artifact:lineage-art/shared:v0"),

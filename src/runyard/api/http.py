@@ -171,6 +171,20 @@ class HttpRun(HistoryReads):
                 return "".join(parts)
             after = page["next"]
 
+    def logged_artifacts(self) -> list[Any]:
+        """The artifact versions this run logged, as ``ApiRun.logged_artifacts``."""
+        return self._artifacts("logged")
+
+    def used_artifacts(self) -> list[Any]:
+        """The artifact versions this run used, as ``ApiRun.used_artifacts``."""
+        return self._artifacts("used")
+
+    def _artifacts(self, which: str) -> list[Any]:
+        from ..artifacts.http import remote_version
+
+        return [remote_version(self._client, v["project"], v["name"], int(v["version"]))
+                for v in self._client.get(f"{self._base}/artifacts")[which]]
+
     def files(self) -> list[RemoteFile]:
         """The run's media and files: ``{path, size, url}`` each, with wandb's ``File`` surface."""
         return [RemoteFile(self, dict(f, url=self._client.base_url + f["url"]))

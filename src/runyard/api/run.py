@@ -216,6 +216,23 @@ class ApiRun(HistoryReads):
         """The captured console output (stdout and stderr, in order)."""
         return "".join(text for _, _, text in self._folder.output())
 
+    # -- artifacts ---------------------------------------------------------------------------
+
+    def logged_artifacts(self) -> list[Any]:
+        """The artifact versions this run logged, in the order it logged them (docs/artifacts.md)."""
+        return self._artifacts()["logged"]
+
+    def used_artifacts(self) -> list[Any]:
+        """The artifact versions this run used (``use_artifact``), in the order it first used them."""
+        return self._artifacts()["used"]
+
+    def _artifacts(self) -> dict[str, list[Any]]:
+        from ..artifacts.api import run_versions
+
+        events = [r[1] for _, r in self._folder.records() if r[0] == Kind.ARTIFACT and len(r) > 1
+                  and isinstance(r[1], dict)]
+        return run_versions(self._folder.path.parent.parent, events)
+
     # -- files -------------------------------------------------------------------------------
 
     def files(self) -> list[RunFile]:

@@ -79,6 +79,31 @@ def artifact_exists(api: Any, name: str) -> bool:
     return True
 
 
+def run_versions(root: Any, events: list[dict[str, Any]]) -> dict[str, list[Artifact]]:
+    """The versions a run ``logged`` and ``used``, from its ARTIFACT records' fields (``action``,
+    ``project``, ``name``, ``version``), in the order it first did so, read from the folder
+    ``root``'s registry; a version deleted since is left out."""
+    ctx = context(root)
+    out: dict[str, list[Artifact]] = {"logged": [], "used": []}
+    seen: set[tuple[str, str, str, int]] = set()
+    for ev in events:
+        if ev.get("action") in ("updated", "deleted"):
+            continue  # edits, not lineage
+        which = "used" if ev.get("action") == "used" else "logged"
+        try:
+            key = (which, str(ev["project"]), str(ev["name"]), int(ev["version"]))
+        except (KeyError, TypeError, ValueError):
+            continue  # a malformed record: nothing to name
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            out[which].append(fetch(ctx, key[1], f"{key[2]}:v{key[3]}", None))
+        except ArtifactNotFoundError:
+            pass
+    return out
+
+
 def run_for(art: Artifact, run_path: str) -> Any:
     """The ``Api`` run at ``entity/project/run_id`` in the artifact's root, or None if it is gone."""
     from ..api import Api

@@ -125,21 +125,31 @@ class RemoteArtifact:
             raise ValueError(f"{root} does not match {self.name!r}: {', '.join(bad)}")
 
 
-def remote_artifact(api: Any, name: str, type: str | None = None) -> RemoteArtifact:
+def _version_doc(client: Any, project: str, name: str, alias: str) -> dict[str, Any]:
     from ..api.http import ServerError
 
-    spec = parse_spec(name)
-    if spec.project is None:
-        raise ValueError(f"name the project: 'project/{spec.name}:{spec.alias}'")
     try:
-        doc = api._http.get(f"/api/projects/{_q(spec.project)}/artifacts/{_q(spec.name)}/{_q(spec.alias)}")
+        doc: dict[str, Any] = client.get(f"/api/projects/{_q(project)}/artifacts/{_q(name)}/{_q(alias)}")
     except ServerError as exc:
         if exc.status == 404:
             raise ArtifactNotFoundError(str(exc)) from None
         raise
+    return doc
+
+
+def remote_artifact(api: Any, name: str, type: str | None = None) -> RemoteArtifact:
+    spec = parse_spec(name)
+    if spec.project is None:
+        raise ValueError(f"name the project: 'project/{spec.name}:{spec.alias}'")
+    doc = _version_doc(api._http, spec.project, spec.name, spec.alias)
     if type is not None and doc["type"] != type:
         raise ValueError(f"artifact {spec.name!r} has type {doc['type']!r}, not {type!r}")
     return RemoteArtifact(api._http, doc)
+
+
+def remote_version(client: Any, project: str, name: str, version: int) -> RemoteArtifact:
+    """Version ``version`` of ``project``'s artifact ``name`` on the server of ``client``."""
+    return RemoteArtifact(client, _version_doc(client, project, name, f"v{version}"))
 
 
 def remote_versions(api: Any, type_name: str | None, name: str) -> list[RemoteArtifact]:
