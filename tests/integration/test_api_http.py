@@ -115,3 +115,32 @@ def test_errors_name_the_problem(server: str) -> None:
         api.run("p/zzzzzzzz")
     with pytest.raises(runyard.UsageError, match="cannot reach the runyard server"):
         runyard.Api(base_url="http://127.0.0.1:9").projects()
+
+
+def test_wait_until_finished_and_wandbs_derived_attributes(runs_dir: Path, server: str, logged: list[str]) -> None:
+    """A running run: ``wait_until_finished`` times out while it runs, then returns the state it
+    ended in, with the summary read anew; ``summary_metrics`` and ``json_config`` as wandb has them,
+    the same both ways."""
+    import json
+
+    live = runyard.init(project="p", config={"lr": 0.5}, settings={"fsync_interval": 0.0})
+    live.log({"loss": 1.0})
+    local, remote = runyard.Api(runs_dir).run(f"p/{live.id}"), None
+    deadline = time.monotonic() + 30  # the server indexes the new run within its interval
+    while remote is None and time.monotonic() < deadline:
+        try:
+            remote = runyard.Api(base_url=server).run(f"p/{live.id}")
+        except Exception:  # noqa: BLE001 - not indexed yet
+            time.sleep(0.1)
+    assert remote is not None
+    for run in (local, remote):
+        assert run.state == "running"
+        with pytest.raises(TimeoutError, match=f"run {live.id} is still running after 0.3 s"):
+            run.wait_until_finished(timeout=0.3, poll=0.1)
+    live.log({"loss": 0.25})
+    live.finish()
+    for run in (local, remote):
+        assert run.wait_until_finished(timeout=30, poll=0.1) == "finished"
+        assert run.summary_metrics["loss"] == 0.25 and type(run.summary_metrics) is dict
+        assert json.loads(run.json_config) == {"lr": {"value": 0.5, "desc": None}}
+    runyard.Api(base_url=server).flush()  # nothing cached: nothing to drop, and no error

@@ -39,6 +39,10 @@ class Api:
         self.root = Path(resolved["dir"]).expanduser()
         self.default_entity = "local"
 
+    def flush(self) -> None:
+        """wandb's way to drop cached runs; this ``Api`` caches none (each ``run()`` and ``runs()``
+        reads them anew), so there is nothing to drop."""
+
     def _split(self, path: str, want_run: bool) -> tuple[str, ...]:
         if not isinstance(path, str) or not path.strip("/"):
             raise ValueError(f"expected a path like 'project' or 'entity/project', got {path!r}")

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import RunyardError, UsageError
 from ..jsonvalue import decode, encode
-from .run import ApiSummary, HistoryReads, iso
+from .run import ApiSummary, RunReads, iso
 
 
 class ServerError(RunyardError):
@@ -77,7 +77,7 @@ def _q(part: str) -> str:
     return urllib.parse.quote(part, safe="")
 
 
-class HttpRun(HistoryReads):
+class HttpRun(RunReads):
     """A run read from a server; the same attributes and methods as ``ApiRun``."""
 
     def __init__(self, client: HttpClient, project: str, run_id: str, entity: str = "local",
@@ -98,6 +98,10 @@ class HttpRun(HistoryReads):
         self.summary = ApiSummary(self, decode(doc.get("summary") or {}))
         self.url = f"{client.base_url}/p/{_q(project)}/r/{_q(run_id)}"
         self.dir = None
+
+    def _reload(self) -> None:
+        self._doc = self._client.get(self._base)
+        self.summary = ApiSummary(self, decode(self._doc.get("summary") or {}))
 
     path = property(lambda self: [self.entity, self.project, self.id])
     display_name = property(lambda self: self.name)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import UsageError
-from ..jsonvalue import check_loggable, decode
+from ..jsonvalue import check_loggable, decode, dumps
 from ..log.append import append_records
 from ..log.reader import LOG_NAME, RunFolder, history_rows
 from ..log.records import Kind
@@ -55,13 +56,47 @@ def _views(value: Any, run_dir: Path) -> Any:
     return convert_refs(value, run_dir)
 
 
-class HistoryReads:
-    """``history`` and ``to_parquet`` over a run's ``scan_history``: the same for a local run
-    (``ApiRun``) and one read over HTTP (``api/http.py``)."""
+class RunReads:
+    """What a local run (``ApiRun``) and one read over HTTP (``api/http.py``) share: ``history``
+    and ``to_parquet`` over the run's ``scan_history``, wandb's derived attributes, and waiting for
+    the run to end (over ``_reload``, which reads the run's state anew)."""
+
+    id: str
+    config: dict[str, Any]
+    summary: ApiSummary
 
     def scan_history(self, keys: list[str] | None = None, page_size: int = 1000, min_step: int = 0,
                      max_step: int | None = None) -> Iterator[dict[str, Any]]:
         raise NotImplementedError
+
+    @property
+    def state(self) -> str:
+        raise NotImplementedError
+
+    def _reload(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def summary_metrics(self) -> dict[str, Any]:
+        """The summary as a plain dict (wandb's name)."""
+        return dict(self.summary)
+
+    @property
+    def json_config(self) -> str:
+        """The config as wandb's JSON text: ``{"key": {"value": ..., "desc": null}}``."""
+        return dumps({k: {"value": v, "desc": None} for k, v in self.config.items()})
+
+    def wait_until_finished(self, timeout: float | None = None, poll: float = 1.0) -> str:
+        """Wait while the run is running, reading its state anew every ``poll`` seconds; return
+        the state it ended in (finished, failed or crashed). ``TimeoutError`` after ``timeout``
+        seconds (None: no limit, as wandb's)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.state == RUNNING:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"run {self.id} is still running after {timeout:g} s")
+            time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
+            self._reload()
+        return self.state
 
     def history(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
                 pandas: bool = True, stream: str = "default") -> Any:
@@ -96,7 +131,7 @@ class ApiSummary(dict[str, Any]):
         self._run._save_summary(self)
 
 
-class ApiRun(HistoryReads):
+class ApiRun(RunReads):
     """A run read from its folder. Attributes mirror wandb's public API ``Run``."""
 
     def __init__(self, folder: Path, entity: str = "local") -> None:
@@ -115,6 +150,10 @@ class ApiRun(HistoryReads):
         self.job_type: str | None = s.job_type
         self.summary = ApiSummary(self, _views(s.summary.current(), folder))
         self.url = None
+
+    def _reload(self) -> None:
+        self._state, _ = self._folder.load_state()
+        self.summary = ApiSummary(self, _views(self._state.summary.current(), self._folder.path))
 
     @property
     def path(self) -> list[str]:
