@@ -32,6 +32,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Settings": (".sdk.wandb_settings", "Settings"),
     "login": (".sdk.login", "login"),
     "util": (".util", None),
+    "sweep": (".sdk.sweep", "sweep"),
+    "agent": (".sdk.sweep", "agent"),
 }
 # the module-level artifact functions, each ``module_<name>`` in .artifacts.runs
 _LAZY.update({name: (".artifacts.runs", f"module_{name}")
@@ -86,6 +88,7 @@ __all__ = [
     "UsageError",
     "Video",
     "__version__",
+    "agent",
     "alert",
     "config",
     "define_metric",
@@ -102,6 +105,7 @@ __all__ = [
     "run",
     "save",
     "summary",
+    "sweep",
     "unset",
     "use_artifact",
     "use_model",

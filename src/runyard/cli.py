@@ -143,3 +143,13 @@ def _register_import_export_commands() -> None:
 
 
 _register_import_export_commands()
+
+
+def _register_sweep_commands() -> None:
+    from .sdk.sweep_cli import agent_command, sweep_command
+
+    main.add_command(sweep_command, "sweep")
+    main.add_command(agent_command, "agent")
+
+
+_register_sweep_commands()

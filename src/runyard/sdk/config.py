@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import ConfigError, LogValueError
+from ..errors import ConfigError, LogValueError, RunyardWarning
 from .keyed import KeysAsAttributes
 from .values import Normalized, normalize
 
@@ -66,6 +67,12 @@ class Config(KeysAsAttributes):
     def __init__(self, items: dict[str, Any], on_change: Callable[[dict[str, Any]], None] | None) -> None:
         object.__setattr__(self, "_items", items)
         object.__setattr__(self, "_on_change", on_change)
+        object.__setattr__(self, "_locked", {})  # key -> who set it (a sweep): later updates are ignored
+
+    def lock(self, keys: Any, by: str) -> None:
+        """Keep ``keys`` as they are: a later update of one is ignored with a warning (wandb does
+        so for the parameters a sweep sets)."""
+        self._locked.update(dict.fromkeys(keys, by))
 
     def update(self, d: Any = None, allow_val_change: bool | None = None, **kwargs: Any) -> None:
         """Set several keys at once from a dict, Namespace, FLAGS or keyword arguments.
@@ -74,6 +81,9 @@ class Config(KeysAsAttributes):
         ``allow_val_change=True`` (as wandb does); setting it to an equal value is fine.
         """
         changes = {k: _clean(k, v) for k, v in {**config_dict(d), **kwargs}.items()}
+        for k in [k for k in changes if k in self._locked and self._items.get(k) != changes[k]]:
+            warnings.warn(f"config: {k!r} was set by {self._locked[k]}; the update to {changes.pop(k)!r} is "
+                          "ignored", RunyardWarning, stacklevel=2)
         if not allow_val_change:
             for k, v in changes.items():
                 if k in self._items and self._items[k] != v:

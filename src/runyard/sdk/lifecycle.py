@@ -108,7 +108,10 @@ def init(
     if mode_name not in ("offline", "online", "disabled"):
         raise ValueError(f"init(): mode must be 'offline', 'online' or 'disabled', got {resolved['mode']!r}")
     resolved["mode"] = mode_name
-    project = project or resolved["project"]
+    from .sweep import take_job
+
+    job = take_job()  # a sweep agent's parameter set for this run (docs/sweeps.md)
+    project = (job.project if job is not None and job.project else None) or project or resolved["project"]
     _check_name("project", project)
 
     previous = _current
@@ -119,10 +122,16 @@ def init(
 
     cfg = Config({}, None)
     cfg.update(_filter_config(config_dict(config, "init(config=...)"), config_include_keys, config_exclude_keys))
+    if job is not None:  # the sweep's values win over the script's defaults
+        cfg.update(job.params, allow_val_change=True)
     if mode_name == "disabled":
         run: Run | DisabledRun = DisabledRun(project, name or "disabled", cfg.as_dict(), forget)
     else:
-        run = _start(resolved, project, name, id, cfg.as_dict(), resume, tags, group, job_type, notes, entity)
+        run = _start(resolved, project, name, id, cfg.as_dict(), resume, tags, group, job_type, notes, entity,
+                     job.sweep_id if job is not None else None)
+    if job is not None:
+        run.config.lock(job.params, f"sweep {job.sweep_id}")
+        run._sweep_id = job.sweep_id
     _live.append(run)
     _set_current(run)
     _install_hooks()
@@ -148,7 +157,7 @@ def _filter_config(d: dict[str, Any], include: list[str] | None, exclude: list[s
 def _start(
     resolved: dict[str, Any], project: str, name: str | None, run_id: str | None, config: dict[str, Any],
     resume: bool | str | None, tags: Any, group: str | None, job_type: str | None, notes: str | None,
-    entity: str | None,
+    entity: str | None, sweep_id: str | None = None,
 ) -> Run:
     root = Path(resolved["dir"]).expanduser()
     project_dir = root / project
@@ -177,6 +186,8 @@ def _start(
         raise UsageError(f"init(resume='must'): no run {run_id!r} in project {project!r} under {project_dir}")
     reporter = Reporter()
     meta = basic_metadata()  # git, packages and hardware follow from the capture thread (sdk/capture.py)
+    if sweep_id is not None:
+        meta["sweep_id"] = sweep_id
     pid = os.getpid()
     session = {"pid": pid, "host": meta["host"], "pid_start": process_start_ticks(pid)}
     max_record = int(resolved["max_record_bytes"])

@@ -26,6 +26,7 @@ class RunSurface:
     project: str
     entity: str
     settings: dict[str, Any]
+    _sweep_id: str | None = None  # set by init() for a run a sweep agent started
 
     # -- addresses ---------------------------------------------------------------------------
 
@@ -59,11 +60,12 @@ class RunSurface:
         return self.get_project_url()
 
     def get_sweep_url(self) -> None:
-        return None
+        return None  # no UI page of its own: a sweep's runs are its project's runs with its sweep_id
 
     @property
-    def sweep_id(self) -> None:
-        return None
+    def sweep_id(self) -> str | None:
+        """The sweep whose agent started this run (docs/sweeps.md), else None."""
+        return self._sweep_id
 
     def project_name(self) -> str:
         return self.project

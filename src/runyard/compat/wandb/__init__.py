@@ -90,11 +90,15 @@ def mark_preempting() -> None:
 
 
 def sweep(*args: Any, **kwargs: Any) -> Any:
-    raise errors.UnsupportedError("wandb.sweep(): runyard has no sweeps yet; run your search loop yourself")
+    from ...sdk.sweep import sweep as make
+
+    return make(*args, **kwargs)
 
 
 def agent(*args: Any, **kwargs: Any) -> Any:
-    raise errors.UnsupportedError("wandb.agent(): runyard has no sweeps yet; run your search loop yourself")
+    from ...sdk.sweep import agent as run_agent
+
+    return run_agent(*args, **kwargs)
 
 
 def __getattr__(name: str) -> Any:
