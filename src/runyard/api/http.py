@@ -185,9 +185,15 @@ class HttpRun(RunReads):
 
     def _artifacts(self, which: str) -> list[Any]:
         from ..artifacts.http import remote_version
+        from ..artifacts.names import ArtifactNotFoundError
 
-        return [remote_version(self._client, v["project"], v["name"], int(v["version"]))
-                for v in self._client.get(f"{self._base}/artifacts")[which]]
+        out = []
+        for v in self._client.get(f"{self._base}/artifacts")[which]:
+            try:
+                out.append(remote_version(self._client, v["project"], v["name"], int(v["version"])))
+            except ArtifactNotFoundError:
+                pass  # deleted since, as a local run's list leaves it out
+        return out
 
     def files(self) -> list[RemoteFile]:
         """The run's media and files: ``{path, size, url}`` each, with wandb's ``File`` surface."""
