@@ -50,12 +50,28 @@ def test_function_agent_runs_each_set_once_with_the_sweeps_values(capfd: pytest.
     states = sorted((r.config["lr"], r.config["bs"], r.state, r.summary["loss"]) for r in runs.values())
     assert states[3] == (0.01, 32, "failed", 0.32) and [s[2] for s in states].count("finished") == 5
     assert all(r.metadata["sweep_id"] == sweep_id for r in runs.values())
+    read = runyard.Api().sweep(f"local/sw/{sweep_id}")
+    assert (read.id, read.method, read.project, read.state, read.expected_run_count) == \
+        (sweep_id, "grid", "sw", "finished", 6)
+    assert [r.id for r in read.runs] == [s["id"] for s in seen]  # oldest first
+    best = read.best_run()  # the sweep's metric: loss, minimize
+    assert best is not None and (best.config["lr"], best.config["bs"]) == (0.001, 16)
+    worst = read.best_run(order="-summary_metrics.loss")
+    assert worst is not None and (worst.config["lr"], worst.config["bs"]) == (0.1, 32)
+    with pytest.raises(UsageError, match="no sweep 'nope'"):
+        runyard.Api().sweep("nope")
+    with pytest.raises(UsageError, match="kept in the runs folder"):
+        runyard.Api(base_url="http://127.0.0.1:9").sweep(sweep_id)
 
 
 def test_a_function_without_init_and_a_sweep_not_there_are_said(capfd: pytest.CaptureFixture[str]) -> None:
     sweep_id = runyard.sweep({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}, project="sw")
     runyard.agent(sweep_id, function=lambda: None, count=2)
     assert capfd.readouterr().err.count("the function did not call init()") == 2
+    read = runyard.Api().sweep(sweep_id)  # a random search with no run_cap has no end of its own
+    assert read.runs == [] and read.expected_run_count is None and read.state == "running"
+    with pytest.raises(UsageError, match="names no metric"):
+        read.best_run()
     with pytest.raises(UsageError, match="no sweep 'nope'"):
         runyard.agent("nope", function=lambda: None)
     with pytest.raises(ValueError, match="count must be a positive integer"):

@@ -113,6 +113,15 @@ class Api:
         keep = [d for d in docs if evaluate(node, d)]
         return [by_id[d["id"]] for d in sort_docs(keep, order)]
 
+    def sweep(self, path: str) -> Any:
+        """A sweep by ``[entity/project/]sweep_id`` (docs/sweeps.md, "Reading a sweep")."""
+        if self._http is not None:
+            raise UsageError("sweeps are kept in the runs folder they were made in: read this one with "
+                             "runyard.Api(root=FOLDER) there (its runs are on this server too)")
+        from .sweep import read_sweep
+
+        return read_sweep(self.root, path, self.default_entity)
+
     # -- artifacts (docs/artifacts.md) -------------------------------------------------------
 
     def _artifact_ctx(self) -> Any:
