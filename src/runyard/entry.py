@@ -64,7 +64,7 @@ def unset() -> None:
         lc.unset()
 
 
-def save(glob_str: Any, base_path: Any = None, policy: str = "live") -> list[str]:
+def save(glob_str: Any = None, base_path: Any = None, policy: str = "live") -> list[str]:
     """Save files matching ``glob_str`` with the current run (``Run.save``)."""
     from .sdk import lifecycle
 

@@ -15,6 +15,7 @@ import msgpack
 import pytest
 
 import runyard
+from runyard.errors import RunyardWarning
 from runyard.log.framing import read_frames
 from runyard.log.reader import LOG_NAME, RunFolder
 from runyard.log.records import Kind, decode
@@ -263,6 +264,13 @@ def test_save_policies_now_live_end(tmp_path: Path, runs_dir: Path, monkeypatch:
     assert (files / "end-1.txt").read_text() == "at the end"
     with pytest.raises(ValueError, match="policy must be"):
         runyard.init(project="p").save("x", policy="sometimes")
+    again = runyard.init(project="p")
+    again.name = "renamed"
+    with pytest.warns(RunyardWarning, match="without a file pattern stores nothing"):
+        assert again.save() == [] and runyard.save() == []  # wandb's old way to persist edits
+    again.finish()
+    assert runyard.Api().run(f"p/{again.id}").name == "renamed"
+    assert not (Path(again.dir) / "files").exists() or not any((Path(again.dir) / "files").iterdir())
 
 
 def test_an_unreadable_file_is_named_and_the_run_goes_on(tmp_path: Path, runs_dir: Path,

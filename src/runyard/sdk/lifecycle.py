@@ -342,7 +342,7 @@ def define_metric(name: str, **kwargs: Any) -> Any:
     return _current.define_metric(name, **kwargs)
 
 
-def save(glob_str: Any, base_path: Any = None, policy: str = "live") -> list[str]:
+def save(glob_str: Any = None, base_path: Any = None, policy: str = "live") -> list[str]:
     """``run.save`` on the current run (files under its ``files/``)."""
     if _current is None:
         raise UsageError("runyard.save() was called before runyard.init(); call runyard.init() first")

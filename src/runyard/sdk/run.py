@@ -489,11 +489,17 @@ class Run(RunSurface):
 
     # -- files, code, alerts (sdk/extras.py) ----------------------------------------------------
 
-    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+    def save(self, glob_str: str | os.PathLike[str] | None = None, base_path: str | os.PathLike[str] | None = None,
              policy: str = "live") -> list[str]:
         """Copy files matching ``glob_str`` into the run's ``files/`` (relative to ``base_path``,
         default the glob's folder): ``now``, ``live`` (again whenever they change) or at the ``end``.
-        Returns the names stored now. An unreadable file is named on stderr; the run goes on."""
+        Returns the names stored now. An unreadable file is named on stderr; the run goes on.
+        With no ``glob_str`` (wandb's old way to persist ``run.name`` and such edits) it stores
+        nothing and says so: those edits are written when they are made."""
+        if glob_str is None:
+            warnings.warn("run.save() without a file pattern stores nothing: changes to the run's name, tags "
+                          "and notes are written when they are made", RunyardWarning, stacklevel=2)
+            return []
         return self._extras.files.save(glob_str, base_path, policy)
 
     def restore(self, name: str, run_path: str | None = None, replace: bool = False,
