@@ -64,6 +64,13 @@ def strip(row: dict[str, object]) -> dict[str, object]:
 def test_http_answers_like_the_folder(runs_dir: Path, server: str, logged: list[str]) -> None:
     local, remote = runyard.Api(runs_dir), runyard.Api(base_url=server)
     assert remote.projects() == local.projects() == ["p"]
+    for api in (local, remote):  # each a str, with wandb's Project attributes
+        (p,) = api.projects()
+        assert (p.name, p.entity, p.path, api.project("p").name, api.project("local/p")) == \
+            ("p", "local", ["local", "p"], "p", "p")
+        with pytest.raises(runyard.UsageError, match="no project 'q'"):
+            api.project("q")
+    assert local.projects()[0].url is None and remote.projects()[0].url == f"{server}/p/p"
     for flt, order in (({"config.lr": {"$lt": 0.05}}, "-created_at"), ({"tags": "t"}, "+config.lr"), (None, "-summary_metrics.best")):
         assert [r.id for r in remote.runs("p", flt, order)] == [r.id for r in local.runs("p", flt, order)]
     for rid in logged:

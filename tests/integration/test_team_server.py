@@ -238,6 +238,9 @@ def test_online_mode_then_the_read_api_with_the_stored_key(monkeypatch: pytest.M
         run.log({"loss": 1.0 / (i + 1), **({"img": runyard.Image(pixels)} if i == 10 else {})})
     run.finish()
     api = runyard.Api(base_url=base)  # no key given: the stored one
+    (project,) = api.projects()
+    assert (project, project.entity, project.url) == ("vision", "alice", f"{base}/p/alice:vision")
+    assert api.project("alice/vision").url == project.url and api.projects("someone-else") == []
     remote = api.run(f"vision/{run.id}")
     assert remote.state == "finished" and remote.summary["loss"] == 1.0 / 50
     assert [r["_step"] for r in remote.scan_history(keys=["loss"])] == list(range(50))

@@ -13,9 +13,10 @@ from ..filters import evaluate, sort_docs
 from ..filters import parse as parse_filter
 from ..log.reader import LOG_NAME
 from .http import HttpClient, HttpRun, list_runs
+from .project import Project
 from .run import ApiRun, RunFile
 
-__all__ = ["Api", "ApiRun", "HttpRun", "RunFile"]
+__all__ = ["Api", "ApiRun", "HttpRun", "Project", "RunFile"]
 
 
 class Api:
@@ -68,16 +69,35 @@ class Api:
             return f"{entity}:{project}"
         return project
 
-    def projects(self) -> list[str]:
-        """Names of the projects that hold at least one run."""
+    def projects(self, entity: str | None = None, per_page: int = 200) -> list[Project]:
+        """The projects that hold at least one run (of ``entity``'s, when given): each its name as
+        a ``str``, with wandb's ``name``, ``entity``, ``path`` and ``url``."""
         if self._http is not None:
-            return [p["name"] for p in self._http.get("/api/projects")["projects"] if p["runs"]]
+            base = self._http.base_url
+            return [Project(p["name"], p.get("entity") or "local",
+                            f"{base}/p/{self._on_server(p.get('entity') or 'local', p['name'])}")
+                    for p in self._http.get("/api/projects")["projects"]
+                    if p["runs"] and (entity is None or p.get("entity") == entity)]
         if not self.root.is_dir():
             return []
-        return sorted(
+        # a folder's projects are not kept by entity: each is listed under the one asked for
+        return [Project(name, entity or self.default_entity) for name in sorted(
             p.name for p in self.root.iterdir()
             if p.is_dir() and not p.name.startswith(".") and any((r / LOG_NAME).is_file() for r in p.iterdir())
-        )
+        )]
+
+    def project(self, name: str, entity: str | None = None) -> Project:
+        """One project by name (``entity/name`` also), as ``projects()`` lists it."""
+        if "/" in name:
+            entity, name = self._split(name, want_run=False)
+        found = [p for p in self.projects(entity) if p == name]
+        if not found:
+            raise UsageError(f"no project {name!r}" + (f" of entity {entity!r}" if entity else "") +
+                             (f" on {self.base_url}" if self._http is not None else f" under {self.root}"))
+        if len(found) > 1:
+            raise UsageError(f"projects named {name!r} in entities {', '.join(p.entity for p in found)}: "
+                             "name one, as 'entity/name'")
+        return found[0]
 
     def run(self, path: str) -> ApiRun | HttpRun:
         """One run by ``entity/project/run_id`` (``run.path`` of a live run works too)."""
