@@ -3,7 +3,6 @@ sweep"), with wandb's attributes: its configuration, its runs and the best of th
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,8 @@ from typing import Any
 from ..errors import UsageError
 from ..log.reader import LOG_NAME
 from ..log.state import RUNNING
+from ..sdk.sweep import sweep_doc, sweep_folder, taken
+from ..sdk.sweep_space import grid_size
 from .run import ApiRun
 
 
@@ -19,7 +20,7 @@ class Sweep:
     (the runs its agents started, oldest first), ``state``, ``expected_run_count``, ``best_run()``."""
 
     def __init__(self, folder: Path, root: Path, entity: str) -> None:
-        doc = json.loads((folder / "sweep.json").read_text())
+        doc = sweep_doc(folder)
         self.id: str = doc["id"]
         self.config: dict[str, Any] = doc["config"]
         self.name: str = str(self.config.get("name") or self.id)
@@ -27,8 +28,7 @@ class Sweep:
         self.project: str = doc["project"]
         self.entity = doc.get("entity") or entity
         self.url = None  # the UI has no page for a sweep: its runs are its project's runs
-        claims = folder / "claims.jsonl"
-        self._taken = claims.read_bytes().count(b"\n") if claims.exists() else 0
+        self._taken = taken(folder)
         project_dir = root / self.project
         runs = [ApiRun(sub, self.entity) for sub in sorted(project_dir.iterdir()) if (sub / LOG_NAME).is_file()] \
             if project_dir.is_dir() else []
@@ -37,14 +37,13 @@ class Sweep:
 
     @property
     def expected_run_count(self) -> int | None:
-        """The grid's size, else the ``run_cap``; None for a search with no end of its own."""
-        from ..sdk.sweep_space import grid_size
-
-        if self.method == "grid":
-            return grid_size(self.config) if self.config.get("run_cap") is None else \
-                min(grid_size(self.config), int(self.config["run_cap"]))
+        """The grid's size or the ``run_cap``, whichever is less; None for a search with no end of
+        its own."""
         cap = self.config.get("run_cap")
-        return int(cap) if cap is not None else None
+        ends = [int(cap)] if cap is not None else []
+        if self.method == "grid":
+            ends.append(grid_size(self.config))
+        return min(ends) if ends else None
 
     @property
     def state(self) -> str:
@@ -78,8 +77,4 @@ class Sweep:
 
 def read_sweep(root: Path, path: str, entity: str) -> Sweep:
     """The sweep ``[entity/project/]sweep_id`` of the runs folder ``root``."""
-    sweep_id = path.rstrip("/").split("/")[-1]
-    folder = root / ".sweeps" / sweep_id
-    if not (folder / "sweep.json").is_file():
-        raise UsageError(f"no sweep {sweep_id!r} under {root}")
-    return Sweep(folder, root, entity)
+    return Sweep(sweep_folder(path, root), root, entity)

@@ -80,13 +80,26 @@ def _root(dir: str | os.PathLike[str] | None = None) -> Path:
     return Path(resolved["dir"]).expanduser()
 
 
-def _folder(sweep_id: str, root: Path) -> Path:
+def sweep_folder(sweep_id: str, root: Path) -> Path:
+    """The folder of sweep ``[entity/project/]sweep_id`` under the runs folder ``root``."""
     sid = sweep_id.rstrip("/").split("/")[-1]  # "entity/project/id" as wandb prints it
     folder = root / ".sweeps" / sid
     if not (folder / "sweep.json").is_file():
         raise UsageError(f"no sweep {sid!r} under {root} (sweeps made with runyard.sweep() are kept in "
                          f"{root / '.sweeps'}; set dir= or RUNYARD_DIR to the folder it was made in)")
     return folder
+
+
+def sweep_doc(folder: Path) -> dict[str, Any]:
+    """What ``sweep()`` stored: ``{id, project, entity, config, created_at}``."""
+    doc: dict[str, Any] = json.loads((folder / "sweep.json").read_text())
+    return doc
+
+
+def taken(folder: Path) -> int:
+    """How many parameter sets agents have taken (the lines of ``claims.jsonl``)."""
+    claims = folder / "claims.jsonl"
+    return claims.read_bytes().count(b"\n") if claims.exists() else 0
 
 
 def sweep(sweep: Any, entity: str | None = None, project: str | None = None, prior_runs: Any = None,
@@ -127,20 +140,19 @@ def _claim(folder: Path, doc: dict[str, Any]) -> tuple[int, dict[str, Any]] | No
     """Take the next parameter set: ``(its number, the set)``, or None when the sweep is done."""
     config = doc["config"]
     with _locked(folder):
-        claims = folder / "claims.jsonl"
-        n = claims.read_bytes().count(b"\n") if claims.exists() else 0
+        n = taken(folder)
         cap = config.get("run_cap")
         params = None if cap is not None and n >= cap else sweep_space.parameters(config, doc["id"], n)
         if params is None:
             return None
-        with claims.open("a") as f:
+        with (folder / "claims.jsonl").open("a") as f:
             f.write(json.dumps({"n": n, "params": params, "pid": os.getpid(), "at": time.time()}) + "\n")
     return n, params
 
 
 def _load(sweep_id: str, dir: str | os.PathLike[str] | None) -> tuple[Path, dict[str, Any]]:
-    folder = _folder(sweep_id, _root(dir))
-    doc = json.loads((folder / "sweep.json").read_text())
+    folder = sweep_folder(sweep_id, _root(dir))
+    doc = sweep_doc(folder)
     if doc["config"]["method"] == "bayes":
         say(f"sweep {doc['id']}: a bayes search runs as a random search here (runyard has no Bayesian optimiser)")
     if doc["config"].get("early_terminate"):
@@ -196,11 +208,9 @@ def _run_function(doc: dict[str, Any], params: dict[str, Any], function: Callabl
 
 def program_command(config: dict[str, Any], params: dict[str, Any], args_file: Path) -> list[str]:
     """The command of a program agent: the sweep's ``command`` (wandb's template, by default
-    ``${env} ${interpreter} ${program} ${args}``) with its macros filled in."""
-    program = config.get("program")
-    if not program:
-        raise UsageError("this sweep has no 'program' to run: give agent() a function, or add "
-                         "'program: train.py' to the sweep's configuration")
+    ``${env} ${interpreter} ${program} ${args}``) with its macros filled in (``agent`` checked
+    that the sweep names a ``program``)."""
+    program = config["program"]
     flat = _flatten(params)
     parts: list[str] = []
     for part in config.get("command") or DEFAULT_COMMAND:
