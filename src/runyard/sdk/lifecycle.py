@@ -108,7 +108,7 @@ def init(
     if mode_name not in ("offline", "online", "disabled"):
         raise ValueError(f"init(): mode must be 'offline', 'online' or 'disabled', got {resolved['mode']!r}")
     resolved["mode"] = mode_name
-    from .sweep import take_job
+    from .sweep_job import take_job
 
     job = take_job()  # a sweep agent's parameter set for this run (docs/sweeps.md)
     project = (job.project if job is not None and job.project else None) or project or resolved["project"]

@@ -8,8 +8,8 @@ processes, or on machines sharing the folder, each take the next set: the ``n``-
 function of the sweep's id and ``n`` (``sweep_space.parameters``), and ``n`` is the number of
 lines before the new one.
 
-The set reaches the run through ``init()``: the agent holds it for the next ``init()`` its
-function calls (a program started by ``runyard agent`` finds it in ``RUNYARD_SWEEP_ID`` and
+The set reaches the run through ``init()`` (``sweep_job``): the agent holds it for the next
+``init()`` its function calls (a program started by ``runyard agent`` finds it in ``RUNYARD_SWEEP_ID`` and
 ``RUNYARD_SWEEP_PARAMS``). The run is put in the sweep's project, its config gets the set's values
 over what ``init(config=...)`` gave, later config updates of those keys are ignored with a warning
 (wandb locks them), and its metadata and ``run.sweep_id`` name the sweep. A ``bayes`` sweep is
@@ -28,7 +28,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,42 +36,14 @@ from ..errors import UsageError
 from . import sweep_space
 from .names import new_run_id
 from .report import say
+from .sweep_job import ENV_ID, ENV_PARAMS, ENV_PROJECT, Job, hand
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: one agent at a time
     fcntl = None  # type: ignore[assignment]
 
-ENV_ID, ENV_PARAMS, ENV_PROJECT = "RUNYARD_SWEEP_ID", "RUNYARD_SWEEP_PARAMS", "RUNYARD_SWEEP_PROJECT"
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
-
-
-@dataclass
-class Job:
-    """One parameter set handed to the next ``init()``."""
-
-    sweep_id: str
-    project: str
-    params: dict[str, Any]
-    taken: bool = False
-
-
-_pending: Job | None = None
-
-
-def take_job() -> Job | None:
-    """The set the next ``init()`` runs with, once: the agent's in this process, else a program
-    agent's from the environment."""
-    global _pending
-    job, _pending = _pending, None
-    if job is not None:
-        job.taken = True
-        return job
-    sweep_id, params = os.environ.pop(ENV_ID, None), os.environ.pop(ENV_PARAMS, None)
-    project = os.environ.pop(ENV_PROJECT, "")
-    if not sweep_id or params is None:
-        return None
-    return Job(sweep_id, project, json.loads(params), taken=True)
 
 
 def _root(dir: str | os.PathLike[str] | None = None) -> Path:
@@ -187,10 +158,10 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
 
 
 def _run_function(doc: dict[str, Any], params: dict[str, Any], function: Callable[[], Any]) -> None:
-    global _pending
     import runyard
 
-    job = _pending = Job(doc["id"], doc["project"], params)
+    job = Job(doc["id"], doc["project"], params)
+    hand(job)
     failed = False
     try:
         function()
@@ -198,7 +169,7 @@ def _run_function(doc: dict[str, Any], params: dict[str, Any], function: Callabl
         failed = True
         traceback.print_exc()
     finally:
-        _pending = None
+        hand(None)
         run = runyard.run
         if run is not None and getattr(run, "sweep_id", None) == doc["id"]:
             run.finish(exit_code=1 if failed else 0)
