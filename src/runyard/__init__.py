@@ -46,7 +46,8 @@ _LAZY.update({name: (".sdk.watch", name) for name in ("watch", "unwatch")})
 _LAZY.update({name: (".sdk.terminal", name)
               for name in ("termlog", "termwarn", "termerror", "setup", "teardown", "require")})
 # framework integrations, as modules
-_LAZY.update({name: (f".integrations.{name}", None) for name in ("sklearn", "lightgbm", "xgboost", "keras")})
+_LAZY.update({name: (f".integrations.{name}", None)
+              for name in ("sklearn", "lightgbm", "xgboost", "keras", "tensorboard")})
 
 
 def __getattr__(name: str) -> Any:

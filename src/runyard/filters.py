@@ -4,7 +4,7 @@ exists (``Api(root)``). Both read the same tree, so they accept and refuse the s
 (docs/http-api.md, "Runs: filters, orders, search").
 
 A run document is ``{"id", "name" (the id, as wandb), "display_name", "state", "tags", "group",
-"job_type", "created_at" (unix seconds), "runtime", "config": {...}, "summary_metrics": {...}}``;
+"job_type", "user", "created_at" (unix seconds), "runtime", "config": {...}, "summary_metrics": {...}}``;
 dotted paths reach into nested dicts (``config.optimizer.lr``); ``config.lr.value`` is accepted
 as wandb writes it.
 
@@ -33,7 +33,7 @@ MAX_PATTERN = 1_000
 # Columns of a run that filters and orders name directly; the value is its kind.
 COLUMNS = {
     "id": "text", "run_id": "text", "name": "text", "display_name": "text", "state": "text",
-    "group": "text", "job_type": "text", "created_at": "number", "updated_at": "number",
+    "group": "text", "job_type": "text", "user": "text", "created_at": "number", "updated_at": "number",
     "runtime": "number", "last_step": "number", "rows": "number",
 }
 OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$exists", "$not")

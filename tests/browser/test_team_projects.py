@@ -66,6 +66,10 @@ def test_projects_of_several_entities_are_listed_under_each(team_server: tuple[s
     page.locator('table.list[data-entity="lab"] a').click()
     expect(page.locator(".runs-grid .row")).to_have_count(1)
     expect(page.locator(".runs-grid .row")).to_contain_text("lab-run")
+    # its user: alice, whose key streamed it (not the OS login of the machine that ran it)
+    user = page.locator(".runs-grid .row .cell").nth(2)
+    expect(user).to_have_text("alice")
+    shot(page, "team-run-user-column")
     expect(page.locator("header .crumbs")).to_contain_text("lab/mnist")
     # the header says who is signed in, and signs out
     expect(page.locator("header .who")).to_contain_text("bob")

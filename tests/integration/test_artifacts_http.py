@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,6 +191,7 @@ def test_an_index_of_schema_1_gains_artifact_events_and_keeps_its_runs(tmp_path:
     Ingestor(root, store).ingest_all()
     with store.engine.begin() as conn:  # make it look like schema 1
         s.artifact_events.drop(conn)
+        conn.execute(sa.text("ALTER TABLE runs DROP COLUMN user_name"))  # version 7
         conn.execute(sa.delete(s.schema_migrations))
         conn.execute(sa.insert(s.schema_migrations).values(version=1, applied_at=0.0))
         runs_before = conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar()
@@ -200,6 +202,9 @@ def test_an_index_of_schema_1_gains_artifact_events_and_keeps_its_runs(tmp_path:
             assert conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar() == runs_before == 4
             assert {r[0] for r in conn.execute(sa.select(s.schema_migrations.c.version))} == set(range(1, s.SCHEMA_VERSION + 1))
             assert conn.execute(sa.select(sa.func.count()).select_from(s.artifact_events)).scalar() == 0
+            # version 7: each run's user, read from its saved state
+            users = conn.execute(sa.select(s.runs.c.user_name)).scalars().all()
+            assert users == [getpass.getuser()] * 4
     finally:
         store.close()
         reset_contexts()

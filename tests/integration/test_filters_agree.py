@@ -3,6 +3,7 @@ and agree run for run, and refuse the same malformed filters (docs/http-api.md).
 
 from __future__ import annotations
 
+import getpass
 import json
 import math
 from pathlib import Path
@@ -42,6 +43,8 @@ FILTERS: list[Any] = [
     {"created_at": {"$gt": "2000-01-01T00:00:00Z"}},
     {"runtime": {"$gte": 0}},
     {"display_name": {"$regex": "^((.*?.*?)*)*x$"}},
+    {"user": getpass.getuser()},
+    {"user": {"$ne": getpass.getuser()}},
 ]
 ORDERS = ["-created_at", "+config.lr", "-summary_metrics.acc,+display_name", "+display_name"]
 
@@ -71,6 +74,10 @@ def test_index_and_folder_agree_on_every_filter_and_order(runs_dir: Path, runs: 
                 folder = [r.id for r in local.runs("proj", flt, order)]
                 assert served == folder, (flt, order)
         assert [r.id for r in local.runs("proj", {"tags": "a"}, "+created_at")] == [runs[0], runs[2]]
+        # the runs' user: the OS login that started them, in the answer and the Api's run
+        mine = local.runs("proj", {"user": getpass.getuser()})
+        assert len(mine) == 3 and {r.user.username for r in mine} == {getpass.getuser()}
+        assert {r["user"] for r in client.get("/api/projects/proj/runs").json()["runs"]} == {getpass.getuser()}
 
 
 @pytest.mark.parametrize(("flt", "says"), [

@@ -243,6 +243,9 @@ def test_online_mode_then_the_read_api_with_the_stored_key(monkeypatch: pytest.M
     assert api.project("alice/vision").url == project.url and api.projects("someone-else") == []
     remote = api.run(f"vision/{run.id}")
     assert remote.state == "finished" and remote.summary["loss"] == 1.0 / 50
+    # the run's user is the key's, not the OS login of the machine that ran it
+    assert remote.user == remote.user.username == "alice"
+    assert [r.id for r in api.runs("vision", {"user": "alice"})] == [run.id] and not api.runs("vision", {"user": "bob"})
     assert [r["_step"] for r in remote.scan_history(keys=["loss"])] == list(range(50))
     image = [f["path"] for f in remote.files() if f["path"].endswith(".png")]
     local = next((Path(run.dir) / "media").rglob("*.png")).read_bytes()
@@ -351,6 +354,7 @@ def test_reindex_rebuilds_the_index_from_the_logs_it_holds(team: tuple[InProcess
         return out
 
     before = reads()
+    assert [before[0]["user"], before[4]["user"]] == ["alice", "alice"]  # the key's user, kept by reindex
     with store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar_one() == 2
     url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -515,6 +519,7 @@ def test_project_claims_race_and_the_migration_runs_once(team: tuple[InProcessCl
     # back to a version-2 schema: no name column, and a project made then
     with store.begin() as conn:
         conn.execute(sa.text("ALTER TABLE project_owners DROP COLUMN name"))
+        conn.execute(sa.text("ALTER TABLE online_runs DROP COLUMN user_name"))  # version 5
         conn.execute(sa.update(t.team_migrations).values(version=2))
         conn.execute(sa.text("ALTER TABLE log_segments ALTER COLUMN data SET STORAGE EXTENDED"))  # as before
         conn.execute(sa.text("ALTER TABLE log_segments ALTER COLUMN data SET COMPRESSION pglz"))  # version 4
@@ -537,6 +542,8 @@ def test_project_claims_race_and_the_migration_runs_once(team: tuple[InProcessCl
         versions = conn.execute(sa.select(t.team_migrations.c.version)).scalars().all()
         segments_lz4 = stored_without_pglz(conn, "log_segments")
     assert names["old"] == "old" and sorted(versions).count(t.TEAM_SCHEMA_VERSION) == 1
+    with store.read() as conn:
+        assert "user_name" in {c["name"] for c in sa.inspect(conn).get_columns("online_runs")}
     assert segments_lz4  # log segments: lz4, or no compression at all; never pglz
     assert Auth(store).claim_project("old", "alice") == "old"  # the same project, not a second one
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:  # one entity, one project per name

@@ -146,6 +146,18 @@ def test_config_value_change_needs_allow_val_change() -> None:
     assert runyard.Api().run(run.path).config["lr"] == 0.2
 
 
+@pytest.mark.parametrize("how", ["argument", "settings"])
+def test_init_allow_val_change_lets_every_update_change_values(how: str) -> None:
+    """``init(allow_val_change=True)`` (or ``Settings(allow_val_change=True)``), as wandb's: later
+    updates and assignments may change values already set."""
+    kwargs = {"allow_val_change": True} if how == "argument" else {"settings": runyard.Settings(allow_val_change=True)}
+    run = runyard.init(project="cfg", config={"lr": 0.1}, **kwargs)
+    run.config.update({"lr": 0.2})
+    run.config.lr = 0.3
+    run.finish()
+    assert runyard.Api().run(run.path).config["lr"] == 0.3
+
+
 def test_run_url_status_preempting_and_label(monkeypatch: pytest.MonkeyPatch) -> None:
     run = runyard.init(project="u")
     assert run.url is None and run.get_url() is None
@@ -178,3 +190,13 @@ def test_terminal_helpers_setup_require_errors_and_util(capfd: pytest.CaptureFix
     assert runyard.util.make_artifact_name_safe("my model:v1/a b") == "my_model_v1_a_b"
     long = runyard.util.make_artifact_name_safe("x" * 200)
     assert len(long) == 128 and ".." in long
+
+
+def test_init_arguments_runyard_does_not_honour_are_said_not_dropped(capfd: pytest.CaptureFixture[str]) -> None:
+    run = runyard.init(project="args", fork_from="abc123?_step=10", anonymous="allow")
+    run.log({"x": 1.0})
+    run.finish()
+    err = capfd.readouterr().err
+    assert "init(fork_from='abc123?_step=10'): runyard does not fork runs" in err
+    assert "anonymous" not in err  # meaningless here: accepted quietly
+    assert [r["x"] for r in runyard.Api().run(run.path).scan_history()] == [1.0]

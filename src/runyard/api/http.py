@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import RunyardError, UsageError
 from ..jsonvalue import decode, encode
 from .run import ApiSummary, RunReads, iso
+from .user import run_user
 
 
 class ServerError(RunyardError):
@@ -94,6 +95,7 @@ class HttpRun(RunReads):
         self.notes: str | None = doc.get("notes")
         self.group: str | None = doc.get("group")
         self.job_type: str | None = doc.get("job_type")
+        self.user = run_user(doc.get("user"))
         self.config: dict[str, Any] = decode(doc.get("config") or {})
         self.summary = ApiSummary(self, decode(doc.get("summary") or {}))
         self.url = f"{client.base_url}/p/{_q(project)}/r/{_q(run_id)}"

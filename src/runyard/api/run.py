@@ -18,6 +18,7 @@ from ..log.state import RUNNING, RunState
 from ..sdk.live_summary import summary_value
 from ..sdk.values import materialize
 from ..types.base import MediaStore
+from .user import run_user
 
 
 def sample_rows(rows: Iterator[dict[str, Any]], samples: int, pandas: bool) -> Any:
@@ -148,6 +149,7 @@ class ApiRun(RunReads):
         self.notes: str | None = s.notes
         self.group: str | None = s.group
         self.job_type: str | None = s.job_type
+        self.user = run_user(s.user)
         self.summary = ApiSummary(self, _views(s.summary.current(), folder))
         self.url = None
 
@@ -204,6 +206,7 @@ class ApiRun(RunReads):
         return {
             "id": self.id, "run_id": self.id, "name": self.id, "display_name": self.name,
             "state": self.state, "tags": self.tags, "group": self.group, "job_type": self.job_type,
+            "user": str(self.user) if self.user else None,
             "created_at": self._state.created_at, "updated_at": max(self._state.heartbeat_at,
                                                                     self._state.ended_at or 0.0),
             "config": self.config, "summary_metrics": dict(self.summary), "runtime": self.runtime,

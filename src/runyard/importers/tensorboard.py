@@ -33,7 +33,7 @@ from .tfrecord import RecordError, read_spans, verify_payloads
 EVENT_GLOB = "events.out.tfevents.*"
 
 
-def _protos() -> tuple[Any, Any]:
+def protos() -> tuple[Any, Any]:
     """The Event and HParams plugin message classes: TensorBoard's, or tensorboardX's copy."""
     try:
         from tensorboard.compat.proto import event_pb2
@@ -62,14 +62,22 @@ def run_id_for(logdir: Path, run_dir: Path) -> str:
     return "tb" + hashlib.sha256(key.encode()).hexdigest()[:10]
 
 
-class _Run:
+class TagPlugins:
+    """What ``decode_value`` learns from a stream of events: each tag's plugin (only the first
+    event of a tag names it) and the hparams found (the run's config)."""
+
+    def __init__(self) -> None:
+        self.plugins: dict[str, str] = {}
+        self.config: dict[str, Any] = {}
+
+
+class _Run(TagPlugins):
     """Events of one run directory: scalars decoded in bulk (``scalar_events``), other values by
     step with the position of their event, so the two can be merged in file order."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.rows: dict[int, tuple[float, dict[str, tuple[int, Any]]]] = {}
-        self.plugins: dict[str, str] = {}  # tag -> plugin name (only the first event carries it)
-        self.config: dict[str, Any] = {}
         self.first_time: float | None = None
         self.tags: dict[str, int] = {}  # tag -> its index in the run's scalars
         self.scalars: list[Scalars] = []  # each file's, records numbered across files, tags the run's
@@ -159,7 +167,7 @@ def _audio(encoded: bytes) -> Any:
     return Audio(io.BytesIO(encoded))
 
 
-def _value(run: _Run, v: Any, report: ImportReport, hparams_cls: Any) -> Any:
+def decode_value(run: TagPlugins, v: Any, report: ImportReport, hparams_cls: Any) -> Any:
     """The runyard value of one ``Summary.Value``, or None (counted as not mapped, or config)."""
     kind = v.WhichOneof("value")
     if v.HasField("metadata") and v.metadata.plugin_data.plugin_name:
@@ -207,7 +215,7 @@ def _value(run: _Run, v: Any, report: ImportReport, hparams_cls: Any) -> Any:
 
 def read_run(run_dir: Path, report: ImportReport) -> _Run:
     """Every event file of one run directory, in file-name (creation) order."""
-    event_cls, hparams_cls = _protos()
+    event_cls, hparams_cls = protos()
     parse = event_cls.FromString
     run = _Run()
     seq_base = 0
@@ -229,7 +237,7 @@ def read_run(run_dir: Path, report: ImportReport) -> _Run:
             step, wall = int(ev.step), float(ev.wall_time)
             for v in ev.summary.value:
                 try:
-                    value = _value(run, v, report, hparams_cls)
+                    value = decode_value(run, v, report, hparams_cls)
                 except Exception as e:  # one damaged value must not stop the run's import
                     report.not_mapped(f"tensorboard values that failed to decode ({type(e).__name__})")
                     continue

@@ -47,6 +47,9 @@ class RunState:
     group: str | None = None
     job_type: str | None = None
     notes: str | None = None
+    # who the run belongs to: the OS login of the process that started it (its metadata's
+    # "username"), or on a team server the user whose key streamed it (docs/team-server.md)
+    user: str = ""
     config: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     created_at: float = 0.0
@@ -94,6 +97,7 @@ class RunState:
             self.group, self.job_type, self.notes = d.get("group"), d.get("job_type"), d.get("notes")
             self.config.update(d.get("config") or {})
             self.metadata.update(d.get("metadata") or {})
+            self.user = str(self.metadata.get("username") or "")
             self.created_at = self.heartbeat_at = d["created_at"]
             self.pid, self.host, self.pid_start = d.get("pid", 0), d.get("host", ""), d.get("pid_start", "")
         elif kind == Kind.UPDATE:

@@ -68,23 +68,29 @@ class Config(KeysAsAttributes):
         object.__setattr__(self, "_items", items)
         object.__setattr__(self, "_on_change", on_change)
         object.__setattr__(self, "_locked", {})  # key -> who set it (a sweep): later updates are ignored
+        object.__setattr__(self, "_changes_allowed", False)  # init(allow_val_change=True)
 
     def lock(self, keys: Any, by: str) -> None:
         """Keep ``keys`` as they are: a later update of one is ignored with a warning (wandb does
         so for the parameters a sweep sets)."""
         self._locked.update(dict.fromkeys(keys, by))
 
+    def allow_changes(self) -> None:
+        """Let every later update change values already set (``init(allow_val_change=True)``)."""
+        object.__setattr__(self, "_changes_allowed", True)
+
     def update(self, d: Any = None, allow_val_change: bool | None = None, **kwargs: Any) -> None:
         """Set several keys at once from a dict, Namespace, FLAGS or keyword arguments.
 
         Changing the value of a key already set raises ``ConfigError`` unless
-        ``allow_val_change=True`` (as wandb does); setting it to an equal value is fine.
+        ``allow_val_change=True`` here or at ``init`` (as wandb does); setting it to an equal
+        value is fine.
         """
         changes = {k: _clean(k, v) for k, v in {**config_dict(d), **kwargs}.items()}
         for k in [k for k in changes if k in self._locked and self._items.get(k) != changes[k]]:
             warnings.warn(f"config: {k!r} was set by {self._locked[k]}; the update to {changes.pop(k)!r} is "
                           "ignored", RunyardWarning, stacklevel=2)
-        if not allow_val_change:
+        if not (allow_val_change or self._changes_allowed):
             for k, v in changes.items():
                 if k in self._items and self._items[k] != v:
                     raise ConfigError(

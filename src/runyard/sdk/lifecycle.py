@@ -31,9 +31,15 @@ from .writer import Writer
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 _IGNORED_INIT_ARGS = (
-    "anonymous", "sync_tensorboard", "monitor_gym", "magic", "force", "allow_val_change",
-    "fork_from", "resume_from", "tensorboard",
+    "anonymous", "monitor_gym", "magic", "force", "fork_from", "resume_from",
+    "tensorboard",  # wandb's older name for sync_tensorboard, which init() reads from here
 )
+# ... of which these ask for something runyard does not do: said in one line, not silently dropped
+_UNSUPPORTED_INIT_ARGS = {
+    "fork_from": "runyard does not fork runs; this run starts with an empty history",
+    "resume_from": "runyard does not rewind runs; this run starts with an empty history",
+    "monitor_gym": "runyard records no gym videos; log them with runyard.Video",
+}
 
 _current: Run | DisabledRun | None = None
 _live: list[Run | DisabledRun] = []
@@ -54,6 +60,11 @@ def _set_current(run: Run | DisabledRun | None) -> None:
         module.log = log  # type: ignore[attr-defined]  # skip the entry-point wrapper from now on
         module.config = run.config if run is not None else PreInit("config")  # type: ignore[attr-defined]
         module.summary = run.summary if run is not None else PreInit("summary")  # type: ignore[attr-defined]
+
+
+def current() -> Run | DisabledRun | None:
+    """The current run (``runyard.run``), for the integrations that attach to it."""
+    return _current
 
 
 def forget(run: Run | DisabledRun) -> None:
@@ -83,6 +94,8 @@ def init(
     config_exclude_keys: list[str] | None = None,
     config_include_keys: list[str] | None = None,
     save_code: bool | None = None,
+    sync_tensorboard: bool | None = None,
+    allow_val_change: bool | None = None,
     **ignored: Any,
 ) -> Any:
     """Start a run and make it the current one (docs/semantics.md, "Runs"). Returns the ``Run``.
@@ -95,6 +108,9 @@ def init(
     unknown = [k for k in ignored if k not in _IGNORED_INIT_ARGS]
     if unknown:
         raise TypeError(f"init() got unexpected keyword argument(s) {unknown}")
+    for k, why in _UNSUPPORTED_INIT_ARGS.items():
+        if ignored.get(k):
+            say(f"init({k}={ignored[k]!r}): {why}")
     overrides = dict(settings) if isinstance(settings, dict) else dict(vars(settings)) if settings else {}
     if dir is not None:
         overrides["dir"] = os.fspath(dir)
@@ -129,12 +145,21 @@ def init(
     else:
         run = _start(resolved, project, name, id, cfg.as_dict(), resume, tags, group, job_type, notes, entity,
                      job.sweep_id if job is not None else None)
+    if allow_val_change:
+        run.config.allow_changes()
     if job is not None:
         run.config.lock(job.params, f"sweep {job.sweep_id}")
         run._sweep_id = job.sweep_id
     _live.append(run)
     _set_current(run)
     _install_hooks()
+    if isinstance(run, Run):
+        if sync_tensorboard or ignored.get("tensorboard"):  # "tensorboard": wandb's older name for it
+            from ..integrations import tensorboard as tb
+
+            tb.patch()  # hooks the writers and syncs into the current run
+        elif "runyard.integrations.tensorboard" in sys.modules:  # patched before init
+            sys.modules["runyard.integrations.tensorboard"].start(run)
     return run
 
 

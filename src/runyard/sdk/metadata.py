@@ -3,6 +3,7 @@ packages and hardware are gathered off the caller's thread by ``capture.py``."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import platform
 import socket
@@ -17,6 +18,7 @@ def basic_metadata() -> dict[str, Any]:
     args = redact_args(list(sys.argv[1:]))  # never a --api-key=... value
     return {
         "host": socket.gethostname(),
+        "username": _login(),
         "os": _os_name(),
         "python": platform.python_version(),
         "executable": sys.executable,
@@ -28,6 +30,15 @@ def basic_metadata() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "runyard_version": __version__,
     }
+
+
+def _login() -> str:
+    """The OS login name, as wandb's metadata records it; empty where the process has none (a
+    container's uid without a passwd entry, where ``getpass`` raises)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return ""
 
 
 def _os_name() -> str:

@@ -526,6 +526,8 @@ class Run(RunSurface):
         failed (non-zero). Idempotent; waits at most ``finish_timeout`` seconds."""
         if self._finished or os.getpid() != self._owner_pid:
             return
+        if "runyard.integrations.tensorboard" in sys.modules:  # sync_tensorboard: the events left
+            sys.modules["runyard.integrations.tensorboard"].finish_run(self)
         if getattr(self, "_artifact_jobs", None):  # artifacts still being stored: their records come first
             from ..artifacts.runs import wait_all
 

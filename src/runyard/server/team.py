@@ -222,7 +222,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
         known = known_owner(auth, user, project, entity)
         owner, key = known if known is not None else await anyio.to_thread.run_sync(owner_of, user, project, entity)
         try:
-            ack = await asyncio.wrap_future(group_ingest.submit(key, run_id, owner, start, data, head))
+            ack = await asyncio.wrap_future(group_ingest.submit(key, run_id, owner, start, data, head, user.name))
         except BatchError as exc:
             body: dict[str, Any] = {"ok": False, "error": str(exc), "status": exc.status}
             if exc.expected is not None:

@@ -25,7 +25,7 @@ COLUMNS: dict[str, sa.ColumnElement[Any]] = {
     "id": s.runs.c.run_id, "run_id": s.runs.c.run_id, "name": s.runs.c.run_id,
     "display_name": s.runs.c.name, "state": s.runs.c.state, "created_at": s.runs.c.created_at,
     "updated_at": s.runs.c.updated_at, "runtime": s.runs.c.runtime, "group": s.runs.c.group_name,
-    "job_type": s.runs.c.job_type, "last_step": s.runs.c.last_step, "rows": s.runs.c.rows,
+    "job_type": s.runs.c.job_type, "user": s.runs.c.user_name, "last_step": s.runs.c.last_step, "rows": s.runs.c.rows,
 }
 
 

@@ -386,7 +386,7 @@ class Ingestor:
             updated_at=time.time(), ended_at=state.ended_at, heartbeat_at=state.heartbeat_at,
             runtime=state.runtime, last_step=state.last_step, rows=state.rows,
             exit_code=state.exit_code, error=state.error, group_name=state.group,
-            job_type=state.job_type, notes=state.notes, tags=dumps(state.tags),
+            job_type=state.job_type, notes=state.notes, user_name=state.user or None, tags=dumps(state.tags),
             config=dumps(state.config), summary=dumps(summary), metadata=dumps(state.metadata),
             flags=dumps(_shown_flags(flags, state)), seq=_next_seq(conn) if defer is None else defer.seq(conn),
         )
@@ -684,8 +684,8 @@ class _Queries:
                                                    s.runs.c.run_id == sa.bindparam("p_run")).with_for_update()
         self.cursor = sa.select(s.cursors.c.offset, s.cursors.c.state).where(s.cursors.c.run_pk == pk)
         cols = ("name", "state", "created_at", "updated_at", "ended_at", "heartbeat_at", "runtime", "last_step",
-                "rows", "exit_code", "error", "group_name", "job_type", "notes", "tags", "config", "summary",
-                "metadata", "flags", "seq")
+                "rows", "exit_code", "error", "group_name", "job_type", "notes", "user_name", "tags", "config",
+                "summary", "metadata", "flags", "seq")
         self.run_update = sa.update(s.runs).where(s.runs.c.pk == pk).values(
             {c: sa.bindparam(f"v_{c}") for c in cols})
         # by the parts ingest rewrites (field_rows.FieldRows.changed)

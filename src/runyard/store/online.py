@@ -148,9 +148,11 @@ class _TeamIngestor(Ingestor):
     finds no log file to look at)."""
 
     def apply(self, conn: sa.Connection, project: str, run_id: str, owner: str, stream: Any,
-              offset: int, end: int, defer: Deferred | None = None) -> tuple[int, int]:
+              offset: int, end: int, defer: Deferred | None = None, user: str = "") -> tuple[int, int]:
         """Ingest the frames of ``stream`` from ``offset`` to ``end``; return (records, points).
-        ``defer``: collect the writes that can wait for the end of a group (``GroupIngest``)."""
+        ``defer``: collect the writes that can wait for the end of a group (``GroupIngest``).
+        ``user``: who streamed the run's first batch, its user from then on (``RunState.user``;
+        the OS login its log names is the client machine's, not a member of the server)."""
         folder = _ROOT / project / run_id
         run_pk, cursor, blob = self._cursor(conn, project, run_id, folder)
         if cursor != offset:
@@ -176,6 +178,8 @@ class _TeamIngestor(Ingestor):
             frames = read_frame_runs(stream, offset, scan)
             stopped = _Pass(state, batch, kinds, flags, templates=self._templates).run(frames)
             frames.close()
+            if user and saved is None:
+                state.user = user
             if "corrupt" in flags:
                 raise BatchError(400, f"a record at offset {flags['corrupt'].get('offset')} cannot be read "
                                       f"({flags['corrupt'].get('error')}); nothing was applied")
@@ -224,17 +228,19 @@ def reindex(store: Store, progress: Callable[[str, str, int, int], None] | None 
     not rebuilt yet is answered 503 (its index is behind its log) and its sender retries.
     ``progress(project, run_id, records, points)`` follows each run. Returns (runs, records, points)."""
     with store.read() as conn:
-        held = conn.execute(sa.select(t.online_runs.c.project, t.online_runs.c.run_id, t.online_runs.c.end_offset)
+        held = conn.execute(sa.select(t.online_runs.c.project, t.online_runs.c.run_id, t.online_runs.c.end_offset,
+                                      t.online_runs.c.user_name)
                             .where(t.online_runs.c.end_offset > 0)
                             .order_by(t.online_runs.c.project, t.online_runs.c.run_id)).all()
         owners = dict(conn.execute(sa.select(t.project_owners.c.project, t.entities.c.name).select_from(
             t.project_owners.join(t.entities, t.entities.c.pk == t.project_owners.c.entity_pk))).all())
     store.clear()
     total_records = total_points = 0
-    for project, run_id, end in held:
+    for project, run_id, end, user in held:
         with store.begin() as conn:
             records, points = _TeamIngestor(_ROOT, store).apply(
-                conn, project, run_id, owners.get(project, "local"), SegmentStream(conn, project, run_id), 0, int(end))
+                conn, project, run_id, owners.get(project, "local"), SegmentStream(conn, project, run_id), 0, int(end),
+                user=user or "")
         total_records += records
         total_points += points
         if progress is not None:
@@ -254,29 +260,30 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) 
 
 
 def apply_batch(store: Store, project: str, run_id: str, owner: str, start: int, data: bytes,
-                head: bytes, templates: dict[int, list[RowTemplate]] | None = None) -> Ack:
+                head: bytes, templates: dict[int, list[RowTemplate]] | None = None, user: str = "") -> Ack:
     """Apply one batch exactly once (see the module docstring); ``head``: the client log's first
-    ``HEAD_SIZE`` bytes, which must match the log the server holds under this run id."""
+    ``HEAD_SIZE`` bytes, which must match the log the server holds under this run id; ``user``:
+    the sender's name (``_apply_in``)."""
     if start < 0:
         raise BatchError(400, "offset must be 0 or more")
     if len(data) > MAX_BATCH_BYTES:
         raise BatchError(413, f"a batch holds at most {MAX_BATCH_BYTES} bytes, this one {len(data)}")
     try:
-        return _apply(store, project, run_id, owner, start, data, head, templates)
+        return _apply(store, project, run_id, owner, start, data, head, templates, user)
     except sa.exc.IntegrityError:  # two first batches of one new project raced: the loser retries
         raise BatchError(503, f"a concurrent request created run {project}/{run_id}'s rows first; "
                               "send again") from None
 
 
 def _apply(store: Store, project: str, run_id: str, owner: str, start: int, data: bytes, head: bytes,
-           templates: dict[int, list[RowTemplate]] | None) -> Ack:
+           templates: dict[int, list[RowTemplate]] | None, user: str) -> Ack:
     if start == 0:  # a new run (or a resend of its start): the project row first, on its own, since
         _project_row(store, project, owner)  # the runs of one new project race here
     ingestor = _TeamIngestor(_ROOT, store)
     if templates is not None:  # row layouts learnt from earlier batches (learning one costs milliseconds)
         ingestor._templates = templates
     with store.begin() as conn:
-        return _apply_in(conn, store, project, run_id, owner, start, data, head, ingestor=ingestor)
+        return _apply_in(conn, store, project, run_id, owner, start, data, head, ingestor=ingestor, user=user)
 
 
 def _project_row(store: Store, project: str, owner: str) -> None:
@@ -286,10 +293,11 @@ def _project_row(store: Store, project: str, owner: str) -> None:
 
 def _apply_in(conn: sa.Connection, store: Store, project: str, run_id: str, owner: str, start: int, data: bytes,
               head: bytes, defer: Deferred | None = None, ingestor: _TeamIngestor | None = None,
-              prefetched: dict[tuple[str, str], Any] | None = None) -> Ack:
+              prefetched: dict[tuple[str, str], Any] | None = None, user: str = "") -> Ack:
     """Apply one batch in the open transaction ``conn`` (see ``apply_batch``); with ``defer``, the
     writes that can wait are collected there for the caller to flush before it commits;
-    ``prefetched``: the run's ``online_runs`` row (end offset, head), read and locked already."""
+    ``prefetched``: the run's ``online_runs`` row (end offset, head), read and locked already;
+    ``user``: the name of the user sending it, kept as the run's user when it creates the run."""
     key = {"p_project": project, "p_run": run_id}
     row = prefetched.pop((project, run_id), None) if prefetched is not None else None
     if row is None:
@@ -299,7 +307,7 @@ def _apply_in(conn: sa.Connection, store: Store, project: str, run_id: str, owne
             raise BatchError(409, f"the server holds nothing of run {project}/{run_id}; send from offset 0",
                              expected=0)
         insert_ignore(conn, t.online_runs, {"project": project, "run_id": run_id, "end_offset": 0,
-                                             "head": b"", "updated_at": time.time()})
+                                             "head": b"", "updated_at": time.time(), "user_name": user or None})
         row = conn.execute(_Q.lock_held, key).one()
     end, held_head = int(row[0]), bytes(row[1])
     if held_head and head and held_head != head[: len(held_head)]:
@@ -313,7 +321,8 @@ def _apply_in(conn: sa.Connection, store: Store, project: str, run_id: str, owne
         return Ack(end, 0)
     check_frames(new, end)
     ingestor = ingestor or _TeamIngestor(_ROOT, store)
-    records, points = ingestor.apply(conn, project, run_id, owner, OffsetStream(new, end), end, end + len(new), defer)
+    records, points = ingestor.apply(conn, project, run_id, owner, OffsetStream(new, end), end, end + len(new), defer,
+                                     user if end == 0 else "")
     segment = {"project": project, "run_id": run_id, "start": end, "data": new}
     moved: dict[str, Any] = {"p_project": project, "p_run": run_id, "v_end": end + len(new), "v_at": time.time()}
     if defer is not None:
@@ -355,6 +364,7 @@ class _Pending:
     data: bytes
     head: bytes
     future: Future[Ack]
+    user: str = ""
 
 
 class GroupIngest:
@@ -386,8 +396,10 @@ class GroupIngest:
         self._started = False
         self._start_lock = threading.Lock()
 
-    def submit(self, project: str, run_id: str, owner: str, start: int, data: bytes, head: bytes) -> Future[Ack]:
-        """Queue a batch; the future holds its ``Ack`` or the ``BatchError`` (or database error)."""
+    def submit(self, project: str, run_id: str, owner: str, start: int, data: bytes, head: bytes,
+               user: str = "") -> Future[Ack]:
+        """Queue a batch (``user``: its sender's name); the future holds its ``Ack`` or the
+        ``BatchError`` (or database error)."""
         if start < 0:
             raise BatchError(400, "offset must be 0 or more")
         if len(data) > MAX_BATCH_BYTES:
@@ -399,7 +411,7 @@ class GroupIngest:
                         th.start()
                     self._started = True
         fut: Future[Ack] = Future()
-        self._queue.put(_Pending(project, run_id, owner, start, data, head, fut))
+        self._queue.put(_Pending(project, run_id, owner, start, data, head, fut, user))
         return fut
 
     def _run(self) -> None:
@@ -446,7 +458,7 @@ class GroupIngest:
                 with self.store.begin() as conn:
                     held, ingestor.prefetched = _prefetch(conn, [(p.project, p.run_id) for p in group])
                     acks = [_apply_in(conn, self.store, p.project, p.run_id, p.owner, p.start, p.data, p.head,
-                                      defer, ingestor, held) for p in group]
+                                      defer, ingestor, held, p.user) for p in group]
                     defer.flush(conn)
             except Exception:  # noqa: BLE001 - rolled back: each batch alone gets its own answer
                 pass
@@ -459,6 +471,6 @@ class GroupIngest:
         for p in group:
             try:
                 p.future.set_result(apply_batch(self.store, p.project, p.run_id, p.owner, p.start, p.data, p.head,
-                                                self._templates))
+                                                self._templates, p.user))
             except BaseException as exc:  # noqa: BLE001 - handed to the request that waits for it
                 p.future.set_exception(exc)

@@ -55,7 +55,7 @@ def run_doc(row: sa.Row[Any], project: str, full: bool = False) -> dict[str, Any
         "created_at": m["created_at"], "updated_at": m["updated_at"], "ended_at": m["ended_at"],
         "heartbeat_at": m["heartbeat_at"], "runtime": m["runtime"], "last_step": m["last_step"],
         "rows": m["rows"], "exit_code": m["exit_code"], "error": m["error"], "group": m["group_name"],
-        "job_type": m["job_type"], "notes": m["notes"], "tags": loads(m["tags"]),
+        "job_type": m["job_type"], "notes": m["notes"], "user": m["user_name"], "tags": loads(m["tags"]),
         "config": loads(m["config"]), "summary": loads(m["summary"]), "flags": loads(m["flags"]),
         "seq": m["seq"],
     }
@@ -79,7 +79,8 @@ RUN_FIELDS = {
     "id": "run_id", "name": "name", "state": "state", "created_at": "created_at", "updated_at": "updated_at",
     "ended_at": "ended_at", "heartbeat_at": "heartbeat_at", "runtime": "runtime", "last_step": "last_step",
     "rows": "rows", "exit_code": "exit_code", "error": "error", "group": "group_name", "job_type": "job_type",
-    "notes": "notes", "tags": "tags", "config": "config", "summary": "summary", "flags": "flags", "seq": "seq",
+    "notes": "notes", "user": "user_name", "tags": "tags", "config": "config", "summary": "summary", "flags": "flags",
+    "seq": "seq",
 }
 _JSON_FIELDS = frozenset({"tags", "config", "summary", "flags"})
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = sa.MetaData()
 
@@ -93,6 +93,7 @@ runs = sa.Table(
     sa.Column("group_name", sa.Text),
     sa.Column("job_type", sa.Text),
     sa.Column("notes", sa.Text),
+    sa.Column("user_name", sa.Text),  # who the run belongs to (log.state.RunState.user); version 7
     sa.Column("tags", sa.Text, nullable=False),  # JSON list
     sa.Column("config", sa.Text, nullable=False),  # JSON object
     sa.Column("summary", sa.Text, nullable=False),  # JSON object (non-finite floats as strings)
@@ -290,7 +291,7 @@ RUN_TABLES = (run_fields, run_keys, run_metrics, cursors, hists, media, output, 
 
 # Compatible steps: version -> what brings the schema from the version before it. Logs written
 # before a step's version hold none of the records its tables index, so creating them is enough.
-_STEPS = {2: (artifact_events,), 3: (tails,), 4: (project_keys, run_metrics), 5: (), 6: ()}
+_STEPS = {2: (artifact_events,), 3: (tails,), 4: (project_keys, run_metrics), 5: (), 6: (), 7: ()}
 # ... and what fills a step's tables from what the index already holds (the logs need not be read)
 
 
@@ -355,7 +356,24 @@ def _fill_6(conn: sa.Connection) -> None:
     room_for_updates(conn, series.name)
 
 
-_FILLS = {4: _fill_4, 5: _fill_5, 6: _fill_6}
+def _fill_7(conn: sa.Connection) -> None:
+    """``runs.user_name``, from each run's saved state where it names a user (runs logged before
+    it was recorded have none; their column stays empty)."""
+    import msgpack
+
+    if "user_name" not in {c["name"] for c in sa.inspect(conn).get_columns(runs.name)}:
+        conn.execute(sa.text("ALTER TABLE runs ADD COLUMN user_name TEXT"))
+    for run_pk, blob in conn.execute(sa.select(cursors.c.run_pk, cursors.c.state)).all():
+        try:
+            state = msgpack.unpackb(bytes(blob), raw=False, strict_map_key=False)["state"]
+            user = state.get("user") or (state.get("metadata") or {}).get("username")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if user:
+            conn.execute(sa.update(runs).where(runs.c.pk == run_pk).values(user_name=str(user)))
+
+
+_FILLS = {4: _fill_4, 5: _fill_5, 6: _fill_6, 7: _fill_7}
 
 
 def migrate(conn: sa.Connection) -> None:
@@ -365,7 +383,8 @@ def migrate(conn: sa.Connection) -> None:
     (compatible steps: an older index holds no rows they would index); version 4 adds
     ``project_keys`` and ``run_metrics``, filled from ``run_keys`` and ``cursors`` (``derived``);
     version 5 stores the tails' points with lz4 on PostgreSQL (``_fill_5``) and version 6 leaves
-    room for updates in the ``series`` pages there (``_fill_6``). The
+    room for updates in the ``series`` pages there (``_fill_6``); version 7 adds
+    ``runs.user_name`` (``_fill_7``). The
     index is a cache, so an incompatible version drops every table and lets ingest rebuild them
     from the logs; compatible changes add a step to ``_STEPS``.
     """

@@ -16,7 +16,8 @@ Tables
     project_owners   each project: its key (what URLs, the index and the tables below name it
                      by), its owning entity and its name, unique per entity (docs/team-server.md,
                      "Projects and entities")
-    online_runs      per streamed run: the acknowledged end offset of its log and the log's head
+    online_runs      per streamed run: the acknowledged end offset of its log, the log's head and
+                     the user who streamed its first batch
     log_segments     the run logs: the bytes of each accepted batch, at its offset
     run_blobs        per run, each file path (``media/...``, ``files/...``) and its content hash
     artifact_numbers the server's version numbers: (project, name, manifest digest) -> vN
@@ -33,8 +34,8 @@ import sqlalchemy as sa
 from .schema import BigInt, lz4_storage
 
 # 2: artifact_numbers; 3: project names unique per entity (project_owners.name); 4: log segments
-# stored without pglz (_segments_storage)
-TEAM_SCHEMA_VERSION = 4
+# stored without pglz (_segments_storage); 5: online_runs.user_name (_user_names)
+TEAM_SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -100,6 +101,7 @@ online_runs = sa.Table(
     sa.Column("end_offset", BigInt, nullable=False),  # bytes of the log held, from offset 0
     sa.Column("head", sa.LargeBinary, nullable=False),  # first 16 bytes: the log's identity
     sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("user_name", sa.Text),  # the user who streamed its first batch: the run's user (version 5)
 )
 
 log_segments = sa.Table(
@@ -142,6 +144,7 @@ def migrate(conn: sa.Connection) -> None:
         if 3 not in applied and sa.inspect(conn).has_table("project_owners"):  # made by version 1 or 2
             _names_per_entity(conn)
         metadata.create_all(conn, checkfirst=True)
+        _user_names(conn)
         _segments_storage(conn)
         conn.execute(sa.insert(team_migrations).values(version=TEAM_SCHEMA_VERSION, applied_at=time.time()))
 
@@ -152,6 +155,12 @@ def _segments_storage(conn: sa.Connection) -> None:
     server's CPU per 31 kB segment of rows of 100 floats and then stored it as it was; lz4 took
     0.21 ms and saved 14%, no compression 0.14 ms."""
     lz4_storage(conn, log_segments.name)
+
+
+def _user_names(conn: sa.Connection) -> None:
+    """Version 5: ``online_runs.user_name``. Runs streamed before name no user."""
+    if "user_name" not in {c["name"] for c in sa.inspect(conn).get_columns("online_runs")}:
+        conn.execute(sa.text("ALTER TABLE online_runs ADD COLUMN user_name TEXT"))
 
 
 def _names_per_entity(conn: sa.Connection) -> None:

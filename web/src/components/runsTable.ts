@@ -1,4 +1,4 @@
-// The runs table (docs/ui.md, Workspace): name, state, tags, created, runtime, every config and summary
+// The runs table (docs/ui.md, Workspace): name, state, user, tags, created, runtime, every config and summary
 // column; sort, filter, search, show/hide runs, a colour per run. Rows and columns are
 // virtualised: only the cells in view exist in the DOM, so thousands of runs and columns stay fast.
 

@@ -8,6 +8,7 @@ export interface Run {
   created_at: number; updated_at: number | null; ended_at: number | null; heartbeat_at: number | null;
   runtime: number | null; last_step: number | null; rows: number | null; exit_code: number | null;
   error: string | null; group: string | null; job_type: string | null; notes: string | null;
+  user?: string | null;
   tags: string[]; config: Record<string, unknown>; summary: Record<string, unknown>;
   flags?: Record<string, unknown>; metadata?: Record<string, unknown>; seq: number;
 }

@@ -68,6 +68,7 @@ export function flatten(obj: Record<string, unknown>, prefix = "", out: Record<s
 export const RUN_COLUMNS: Column[] = [
   { id: "name", label: "Name", group: "run", width: 190 },
   { id: "state", label: "State", group: "run", width: 84 },
+  { id: "user", label: "User", group: "run", width: 84 },
   { id: "tags", label: "Tags", group: "run", width: 110 },
   { id: "created_at", label: "Created", group: "run", width: 104, numeric: true },
   { id: "runtime", label: "Runtime", group: "run", width: 76, numeric: true },
@@ -152,7 +153,7 @@ export function parseFilter(text: string): Condition[] | string {
 }
 
 export function fieldValue(r: FlatRun, field: string): unknown {
-  if (field === "state" || field === "name" || field === "id" || field === "group" || field === "job_type") return (r.run as unknown as Record<string, unknown>)[field];
+  if (field === "state" || field === "name" || field === "id" || field === "group" || field === "job_type" || field === "user") return (r.run as unknown as Record<string, unknown>)[field];
   if (field === "tags") return r.run.tags;
   if (field.startsWith("config.")) return r.config[field.slice(7)];
   if (field.startsWith("summary.")) return r.summary[field.slice(8)];

@@ -6,7 +6,7 @@ import { api, type KeyInfo, type Run } from "./api";
 import { getParam } from "./router";
 
 /** Every field of a run but its summary (docs/http-api.md, "fields"). */
-export const LIGHT_FIELDS = "name,state,created_at,updated_at,ended_at,heartbeat_at,runtime,last_step,rows,exit_code,error,group,job_type,notes,tags,config,flags,seq";
+export const LIGHT_FIELDS = "name,state,created_at,updated_at,ended_at,heartbeat_at,runtime,last_step,rows,exit_code,error,group,job_type,notes,user,tags,config,flags,seq";
 
 export interface WorkspaceData {
   runs: Run[]; keys: KeyInfo[]; metrics: { name: string; step_metric: string | null; runs: number }[];

@@ -110,7 +110,7 @@ function overview(content: HTMLElement, run: Run, current: () => Run, media: typ
   const fillState = () => {
     const r = current();
     const info: Record<string, unknown> = {
-      state: r.state, name: r.name, id: r.id, project: r.project, created: fmtDate(r.created_at), runtime: fmtDuration(r.runtime),
+      state: r.state, name: r.name, id: r.id, project: r.project, user: r.user, created: fmtDate(r.created_at), runtime: fmtDuration(r.runtime),
       "last step": r.last_step, rows: r.rows, tags: (r.tags ?? []).join(", ") || null, group: r.group, "job type": r.job_type,
       notes: r.notes, "exit code": r.exit_code, error: r.error, "ended": r.ended_at ? fmtDate(r.ended_at) : null,
       "last heartbeat": r.heartbeat_at ? fmtDate(r.heartbeat_at) : null,
