@@ -149,3 +149,33 @@ def test_writers_imported_after_the_patch_through_the_alias(tmp_path: Path) -> N
         assert got == "[('t/t_loss', (0.5, 4)), ('x/x_loss', (0.25, 3))]"
     else:
         assert got == "[('x_loss', (0.25, 3))]"
+
+
+def test_a_damaged_event_file_is_said_once_and_what_came_before_is_kept(
+        runs_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    from runyard.importers.tfrecord import write_record
+
+    def event(value: float, step: int) -> bytes:
+        return Event(step=step, wall_time=1.0, summary=Summary(value=[Summary.Value(tag="loss", simple_value=value)])
+                     ).SerializeToString()
+
+    root = tmp_path / "logs"
+    root.mkdir()
+    data = bytearray()
+    write_record(data, event(0.5, 0))
+    write_record(data, event(0.25, 1))
+    data += b"\x07" * 12 + event(9.0, 2)  # a header whose length checksum does not hold, then more
+    (root / "events.out.tfevents.1.host").write_bytes(bytes(data))
+    runyard.tensorboard.patch(root_logdir=str(root), save=False)
+    run = runyard.init(project="tb")
+    run.log({"acc": 1.0})
+    run.finish()
+    rows = history(runs_dir, "tb", run.id)
+    assert [(r["global_step"], r["loss"]) for r in rows if "loss" in r] == [(0, 0.5), (1, 0.25)]
+    assert [r["acc"] for r in rows if "acc" in r] == [1.0]
+    err = capfd.readouterr().err
+    assert err.count("is damaged") == 1 and f"the record at byte {len(data) - 12 - len(event(9.0, 2))}" in err
+    assert not (Path(run.dir) / "files" / "tensorboard").exists()  # save=False

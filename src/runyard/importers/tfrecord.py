@@ -80,7 +80,7 @@ def _header_candidates(buf: npt.NDArray[np.uint8]) -> Spans:
     return pos, buf[pos].astype(np.int64)
 
 
-def _header(data: bytes, offset: int) -> int | None:
+def record_length(data: bytes, offset: int) -> int | None:
     """The payload length of the record at ``offset``; None when the file ends inside it (a torn
     tail); ``RecordError`` when its length checksum does not hold."""
     if offset + 12 > len(data):
@@ -122,7 +122,7 @@ def read_spans(data: bytes) -> Spans:
             sizes.append(lengths[i : j + 1])
             offset = int(nxt[j])
             continue
-        length = _header(data, offset)
+        length = record_length(data, offset)
         if length is None:
             break  # torn tail
         starts.append(np.array([offset + 12], np.int64))

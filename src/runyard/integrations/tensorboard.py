@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import os
-import struct
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 from ..importers.report import ImportReport
 from ..importers.tensorboard import EVENT_GLOB, TagPlugins, decode_value, protos
+from ..importers.tfrecord import RecordError, record_length
 from ..sdk.report import say
 from ..types.base import copy_atomic
 
@@ -39,7 +39,6 @@ __all__ = ["patch", "unpatch"]
 
 POLL = 1.0  # seconds between reads of the event files
 DRAIN = 2.0  # seconds finish() waits for a tensorboardX writer's queue
-_HEADER = struct.Struct("<QI")  # record length, its masked crc32c; then the payload and its crc32c
 # modules whose FileWriter (``__init__(logdir, ...)``, ``get_logdir()``, ``flush()``) is hooked
 _WRITER_MODULES = ("torch.utils.tensorboard.writer", "tensorboardX.writer")
 
@@ -59,6 +58,7 @@ class _Patch:
         # what was written after (a file is not read into two runs)
         self.offsets: dict[Path, int] = {}
         self.namespaces: dict[Path, str] = {}  # each log directory's key prefix, fixed once chosen
+        self.damaged: set[Path] = set()  # event files found damaged: not read further
 
     def seen(self, writer: Any) -> None:
         """A writer opened its log directory."""
@@ -255,7 +255,8 @@ class _Sync:
                 dirs = self.logdirs()
                 for logdir in dirs:
                     for path in sorted(logdir.glob(EVENT_GLOB)):
-                        self._read_file(path, logdir, dirs)
+                        if path not in self.patch.damaged:
+                            self._read_file(path, logdir, dirs)
             except ImportError as exc:  # no protobuf classes of TensorBoard's: say so once, go on training
                 self.failed = True
                 say(f"sync_tensorboard: {exc}")
@@ -271,13 +272,18 @@ class _Sync:
         event_cls, hparams_cls = protos()
         rows: dict[int, dict[str, Any]] = {}
         at = 0
-        while at + _HEADER.size <= len(data):
-            (n, _) = _HEADER.unpack_from(data, at)
-            end = at + _HEADER.size + n + 4
-            if end > len(data):  # still being written: the next read takes it
+        while True:
+            try:
+                n = record_length(data, at)
+            except RecordError:
+                self.patch.damaged.add(path)
+                say(f"sync_tensorboard: {path}: the record at byte {pos + at} is damaged (its length checksum "
+                    "does not hold); the file is not read further, the run goes on")
                 break
-            payload = data[at + _HEADER.size : at + _HEADER.size + n]
-            at = end
+            if n is None:  # the end, or a record still being written: the next read takes it
+                break
+            payload = data[at + 12 : at + 12 + n]
+            at += 12 + n + 4
             try:
                 ev = event_cls.FromString(payload)
             except Exception:  # noqa: BLE001 - a damaged record is skipped, the others still count
