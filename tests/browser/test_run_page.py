@@ -1,9 +1,10 @@
 """The run page: overview (config, summary, metadata, state), charts, media, console log, files;
 and the rich media kinds (molecule, 3-D point cloud, Plotly, custom chart) with their on-demand
-libraries."""
+libraries; deleting a run from its page."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -79,3 +80,42 @@ def test_workspace_initial_script_excludes_heavy_libraries(page: Any, served: Se
     expect(page.locator(".empty").first).to_contain_text("Nothing has been logged yet")
     shot(page, "empty-workspace")
     assert not [s for s in scripts if any(lib in s for lib in ("three", "3Dmol", "plotly", "embed"))]
+
+
+def test_delete_run_from_its_page(page: Any, tmp_path: Path, console_errors: list[str]) -> None:
+    """"Delete run…" asks first; a refusal (the run is still running) is shown on the page; a
+    finished run goes, and the project's workspace no longer lists it."""
+    import runyard
+    from runyard.server import create_app
+    from runyard.server.testing import serve_in_thread
+
+    root = tmp_path / "runs"
+    runs = []
+    for name in ("keep", "drop"):
+        run = runyard.init(project="p", name=name, dir=str(root))
+        run.log({"loss": 1.0})
+        run.finish()
+        runs.append(run)
+    live = runyard.init(project="p", name="live", dir=str(root))
+    live.log({"loss": 1.0})
+    with serve_in_thread(create_app(root)) as base:
+        page.goto(f"{base}/p/p/r/{live.id}")
+        page.once("dialog", lambda d: d.accept())
+        page.get_by_role("button", name="Delete run…").click()
+        expect(page.locator(".edit-error")).to_contain_text("is still running")
+        shot(page.locator(".run-edit"), "run-delete-refused")
+        page.goto(f"{base}/p/p/r/{runs[1].id}")
+        asked: list[str] = []
+        page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        page.get_by_role("button", name="Delete run…").click()
+        expect(page.locator(".run-name")).to_have_text("drop")  # dismissed: nothing happened
+        assert "for good" in asked[0] and Path(runs[1].dir).exists()
+        page.once("dialog", lambda d: d.accept())
+        page.get_by_role("button", name="Delete run…").click()
+        expect(page).to_have_url(f"{base}/p/p")
+        expect(page.locator(".runs-grid .row")).to_have_count(2)
+        expect(page.locator(".runs-grid")).not_to_contain_text("drop")
+        shot(page, "run-deleted-workspace")
+    live.finish()
+    assert not Path(runs[1].dir).exists() and Path(runs[0].dir).exists()
+    assert console_errors == [] or all("409" in e for e in console_errors)

@@ -221,13 +221,24 @@ class HttpRun(RunReads):
         summary._saved = dict(summary)
 
     def update(self) -> None:
-        """Persist summary edits (name, tags and config edits need a local folder for now)."""
+        """Persist edits of the name, tags, notes and summary of a finished run (config edits need
+        a local folder: ``runyard.Api(root=FOLDER)`` on the server's folder)."""
         d = self._doc
-        if (self.name, self.tags, self.notes, self.config) != (d["name"], d.get("tags") or [], d.get("notes"),
-                                                               decode(d.get("config") or {})):
-            raise UsageError("over HTTP only summary edits can be saved; edit name, tags, notes and config "
+        if self.config != decode(d.get("config") or {}):
+            raise UsageError("over HTTP the name, tags, notes and summary can be edited, not the config; edit it "
                              "with runyard.Api(root=FOLDER) on the server's folder")
+        now = {"name": self.name, "tags": list(self.tags), "notes": self.notes}
+        before = {"name": d["name"], "tags": d.get("tags") or [], "notes": d.get("notes")}
+        changed = {k: v for k, v in now.items() if v != before[k]}
+        if changed:
+            answer = self._client.request("PATCH", self._base, body=changed)
+            self._doc = {**d, **answer["run"]}
         self.summary.update()
+
+    def delete(self, delete_artifacts: bool = False) -> None:
+        """Delete this run on the server, for good (docs/read-api.md, "Deleting a run"); a run
+        still running, or one that logged artifact versions, is refused (``ServerError``, 409)."""
+        self._client.request("DELETE", self._base, delete_artifacts=str(bool(delete_artifacts)).lower())
 
 
 

@@ -268,6 +268,21 @@ class ApiRun(RunReads):
         """The artifact versions this run used (``use_artifact``), in the order it first used them."""
         return self._artifacts()["used"]
 
+    def delete(self, delete_artifacts: bool = False) -> None:
+        """Delete this run for good: its folder, with its log, media and files; an index drops it
+        at its next pass (docs/read-api.md, "Deleting a run"). A run still running, or one that
+        logged artifact versions, is refused with ``RunNotRemovable`` (wandb's
+        ``delete_artifacts`` is accepted; runyard deletes no artifacts with a run)."""
+        from ..log.runlog import RunLockedError, remove_run
+        from ..store.removal import check_removable
+
+        run = f"{self.project}/{self.id}"
+        check_removable(run, False, [a.name for a in self.logged_artifacts()])
+        try:  # a process writing the run holds its lock: that, not the state read, says it runs
+            remove_run(self._folder.path / LOG_NAME)
+        except RunLockedError:
+            check_removable(run, True, [])
+
     def _artifacts(self) -> dict[str, list[Any]]:
         from ..artifacts.api import run_versions
 

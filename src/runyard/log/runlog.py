@@ -25,6 +25,9 @@ Durability, which the online sender relies on:
 * ``frames(start, stop)`` reads ``(offset, payload)`` of the frames from ``start`` up to ``stop``
   (``durable_end`` by default), which is how a sender ships what is durable and no more.
 
+``remove_run`` deletes a run's folder under the same lock: a run still being written is refused,
+and none can start writing it while its folder goes.
+
 A failed ``write`` (full disk, vanished folder) truncates the file back to ``end``, so a later
 record never lands behind a partial frame, and raises the ``OSError``; the caller decides what to
 report. Records larger than ``max_record`` bytes are refused with ``RecordTooLargeError`` before
@@ -36,6 +39,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -127,6 +131,17 @@ def _flock(fd: int, path: Path, wait: float, run: str) -> None:
                 f"one process writes a run at a time — finish it there first, or use another run id ({path})"
             )
         time.sleep(_LOCK_POLL)
+
+
+def remove_run(log_path: Path) -> None:
+    """Delete the folder of the run whose log is ``log_path`` (log, media, files), for good.
+    Raises ``RunLockedError`` when a process is writing the run; nothing is deleted then."""
+    fd = os.open(log_path, os.O_RDONLY)
+    try:
+        _flock(fd, log_path, 0.0, log_path.parent.name)
+        shutil.rmtree(log_path.parent)
+    finally:
+        os.close(fd)
 
 
 class RunLog:

@@ -23,8 +23,10 @@ from .. import __version__, jsonvalue
 from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
+from ..log.runlog import remove_run
 from ..log.state import RUNNING
 from ..store import queries as q
+from ..store import removal
 from ..store.changes import ChangeListener, install_trigger, wait_for_change
 from ..store.db import Store, default_store_url
 from ..store.ingest import Ingestor
@@ -407,6 +409,28 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
             raise ApiError(409, str(exc)) from None
         ingestor.forget(folder)
         ingestor.ingest_run(folder)
+
+    @app.delete("/api/runs/{project}/{run_id}", tags=["runs"],
+                description="Delete a run for good: its folder (log, media, files) and its rows in the index. A "
+                            "run still running, or one that logged artifact versions, answers 409 "
+                            "(docs/read-api.md, \"Deleting a run\").")
+    def delete_run(project: str, run_id: str, delete_artifacts: bool = Query(
+            False, description="wandb's; runyard deletes no artifacts with a run")) -> dict[str, Any]:
+        rpk, folder, _ = run_dir(project, run_id)
+        with store.read() as conn:
+            versions = removal.logged_versions(conn, rpk)
+        try:
+            removal.check_removable(f"{project}/{run_id}", False, versions)
+            try:
+                remove_run(folder / LOG_NAME)
+            except RunLockedError:
+                removal.check_removable(f"{project}/{run_id}", True, [])
+        except removal.RunNotRemovable as exc:
+            raise ApiError(409, str(exc)) from None
+        except FileNotFoundError:  # gone already: the index follows below
+            pass
+        ingestor.prune()
+        return {"ok": True, "deleted": run_id}
 
     # -- live updates -----------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from ..log.reader import STALE_AFTER
 from ..log.records import Kind, encode
 from ..log.state import CRASHED, RUNNING
 from ..store import queries as q
+from ..store import removal
 from ..store import schema as s
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
@@ -43,7 +44,7 @@ from .errors import ApiError
 
 T = TypeVar("T")
 # the folder-reading routes of ``app.py`` that a team server answers from its database instead
-FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary", "edit_run")
+FOLDER_ROUTES = ("run_file", "run_table", "run_history", "run_files", "edit_summary", "edit_run", "delete_run")
 _PATH = re.compile(r"^(media|files)/[^\x00]+$")
 MAX_BLOB_BYTES = 256 << 20  # one media file or run file sent through the server (held in memory)
 
@@ -407,6 +408,24 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
         with store.read() as conn:
             doc = q.run_doc(q.run_row(conn, project, run_id), project)
         return {"ok": True, "run": {k: doc[k] for k in ("id", "name", "tags", "notes")}}
+
+    @app.delete("/api/runs/{project}/{run_id}", tags=["runs"], name="team_delete_run",
+                description="Delete a run for good: the log the server holds, its file hashes and its rows in the "
+                            "index (blobs stay in the store). A run still running, or one that logged artifact "
+                            "versions, answers 409.")
+    def team_delete_run(project: str, run_id: str, delete_artifacts: bool = Query(
+            False, description="wandb's; runyard deletes no artifacts with a run")) -> dict[str, Any]:
+        with store.begin() as conn:
+            row = q.run_row(conn, project, run_id)._mapping
+            run_pk = int(row["pk"])
+            try:
+                removal.check_removable(f"{project}/{run_id}", row["state"] == RUNNING,
+                                        removal.logged_versions(conn, run_pk))
+            except removal.RunNotRemovable as exc:
+                raise ApiError(409, str(exc)) from None
+            removal.drop_held(conn, project, run_id)
+            removal.drop_indexed(conn, run_pk)
+        return {"ok": True, "deleted": run_id}
 
     def append_held(project: str, run_id: str, record: list[Any], what: str) -> None:
         with store.read() as conn:

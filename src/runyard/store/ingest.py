@@ -207,7 +207,7 @@ class Ingestor:
             if gone:
                 with self.store.begin() as conn:
                     for pk, _ in gone:
-                        _delete_run_data(conn, pk, keep_run=False)
+                        delete_run_data(conn, pk, keep_run=False)
                 for _, path in gone:
                     self._seen.pop(self.root / path / LOG_NAME, None)
                     self._running.pop(self.root / path / LOG_NAME, None)
@@ -275,7 +275,7 @@ class Ingestor:
         if offset > size or old_head[:n] != head[:n]:
             # The log was replaced (a shorter one, or another run's under the same folder name):
             # what was indexed from the old one no longer holds; start this run over.
-            _delete_run_data(conn, run_pk, keep_run=True)
+            delete_run_data(conn, run_pk, keep_run=True)
             offset, blob, saved = 0, None, None
             fresh = True
         if saved is not None:
@@ -735,7 +735,8 @@ def _next_seq(conn: sa.Connection) -> int:
     return int(conn.execute(_queries().next_seq).scalar_one())
 
 
-def _delete_run_data(conn: sa.Connection, run_pk: int, keep_run: bool) -> None:
+def delete_run_data(conn: sa.Connection, run_pk: int, keep_run: bool) -> None:
+    """Remove every indexed row of a run (its ``runs`` row too, unless ``keep_run``)."""
     spks = sa.select(s.series.c.pk).where(s.series.c.run_pk == run_pk).scalar_subquery()
     conn.execute(sa.delete(s.chunks).where(s.chunks.c.series_pk.in_(spks)))
     conn.execute(sa.delete(s.tiers).where(s.tiers.c.series_pk.in_(spks)))

@@ -126,6 +126,9 @@ export const api = {
     fetchJson<{ ok: boolean; run: Pick<Run, "id" | "name" | "tags" | "notes"> }>(`/api/runs/${enc(project)}/${enc(id)}`, {
       method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(fields),
     }).then((r) => r.run),
+  /** Deletes a run for good (its folder, or the log a team server holds); refused (409) while it runs. */
+  deleteRun: (project: string, id: string) =>
+    fetchJson<{ ok: boolean }>(`/api/runs/${enc(project)}/${enc(id)}`, { method: "DELETE" }),
   importance: (project: string, target: string, runs: string[]) =>
     fetchJson<Importance>(`/api/projects/${enc(project)}/importance?${new URLSearchParams({ target, runs: runs.join(",") })}`),
   runKeys: (project: string, id: string) =>

@@ -1,6 +1,8 @@
 // In-place edits of a run's name, tags and notes on the run page (docs/ui.md, Comparing runs). Each
 // edit is a PATCH that appends an UPDATE record to the run's log (docs/http-api.md, "Summary
 // edits"), so it survives a reindex; a running run cannot be edited and says so.
+// "Delete run…" deletes the run for good after a confirmation (docs/read-api.md, "Deleting a
+// run"); a running run, or one that logged artifact versions, is refused and says why.
 
 import { api, type Run } from "../lib/api";
 import { h } from "../lib/dom";
@@ -82,6 +84,19 @@ export function runEditor(run: Run, onSaved: (r: Run) => void): { name: HTMLElem
     shown.addEventListener("keydown", (e) => { if (e.key === "Enter") editNotes(); });
     notesEl.replaceChildren(shown);
   }
+  const remove = h("button.danger.delete-run", {
+    title: "Delete this run for good: its log, media and files",
+    onclick: async () => {
+      if (!window.confirm(`Delete run ${cur.name} (${cur.id}) for good? Its log, media and files are removed.`)) return;
+      error.textContent = "";
+      try {
+        await api.deleteRun(cur.project, cur.id);
+        window.location.assign(`/p/${encodeURIComponent(cur.project)}`);
+      } catch (e) {
+        error.textContent = `Not deleted: ${(e as Error).message}`;
+      }
+    },
+  }, "Delete run…");
   paint();
-  return { name: nameEl, details: h("div.run-edit", null, h("div.run-tags-row", null, h("span.faint", null, "tags "), tagsEl), notesEl, error) };
+  return { name: nameEl, details: h("div.run-edit", null, h("div.run-tags-row", null, h("span.faint", null, "tags "), tagsEl), notesEl, h("div.actions", null, remove), error) };
 }
