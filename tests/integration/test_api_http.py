@@ -109,8 +109,11 @@ def test_summary_edit_over_http_persists(runs_dir: Path, server: str, logged: li
     run.summary.update()
     local = runyard.Api(runs_dir).run(f"p/{logged[1]}")
     assert local.summary["note"] == "checked" and "best" not in local.summary
-    with pytest.raises(runyard.UsageError, match="only summary edits"):
-        run.name = "x"
+    run.name = "x"  # the name goes through PATCH .../{run}; the config cannot be edited over HTTP
+    run.update()
+    assert runyard.Api(runs_dir).run(f"p/{logged[1]}").name == "x"
+    run.config["lr"] = 1.0
+    with pytest.raises(runyard.UsageError, match="not the config"):
         run.update()
 
 
