@@ -32,7 +32,7 @@ from typing import Any
 from ..importers.report import ImportReport
 from ..importers.tensorboard import EVENT_GLOB, TagPlugins, decode_value, protos
 from ..importers.tfrecord import RecordError, record_length
-from ..sdk.report import say
+from ..sdk.report import Reporter, say
 from ..types.base import copy_atomic
 
 __all__ = ["patch", "unpatch"]
@@ -59,6 +59,7 @@ class _Patch:
         self.offsets: dict[Path, int] = {}
         self.namespaces: dict[Path, str] = {}  # each log directory's key prefix, fixed once chosen
         self.damaged: set[Path] = set()  # event files found damaged: not read further
+        self.plugins = TagPlugins()  # each tag's plugin, named by its first event only
 
     def seen(self, writer: Any) -> None:
         """A writer opened its log directory."""
@@ -206,17 +207,22 @@ def _flush(writer: Any) -> None:
 class _Sync:
     def __init__(self, run: Any, patch: _Patch) -> None:
         self.run, self.patch = run, patch
-        self.plugins = TagPlugins()
+        self.plugins = patch.plugins
         self.report = ImportReport()
         self.keys: set[str] = set()
         self.stop = threading.Event()
         self.failed = False
+        self.said = Reporter()
         self.thread = threading.Thread(target=self._loop, name="runyard-tensorboard", daemon=True)
         self._read = threading.Lock()
 
     def _loop(self) -> None:
         while not self.stop.wait(POLL):
-            self.poll()
+            try:
+                self.poll()
+            except Exception as exc:  # noqa: BLE001 - the sync must not die quietly, nor stop training
+                self.said.once(type(exc).__name__, f"sync_tensorboard: reading the event files failed "
+                               f"({type(exc).__name__}: {exc}); trying again each second, the run goes on")
 
     def logdirs(self) -> list[Path]:
         with _lock:
@@ -309,10 +315,13 @@ class _Sync:
             row = {ns + tag: value for tag, value in rows[step].items()}
             if not row:
                 continue
-            for key in row.keys() - self.keys:
-                self.run.define_metric(key, step_metric="global_step")
-                self.keys.add(key)
-            self.run.log({**row, "global_step": step})
+            try:
+                for key in row.keys() - self.keys:
+                    self.run.define_metric(key, step_metric="global_step")
+                    self.keys.add(key)
+                self.run.log({**row, "global_step": step})
+            except (ValueError, TypeError) as e:  # a value the run refuses: that row is named, the others go on
+                self.report.not_mapped(f"rows the run refused ({type(e).__name__}: {e})")
 
     def report_not_mapped(self) -> None:
         left = self.report.unmapped
