@@ -181,3 +181,12 @@ def test_apply_number_rows_equals_apply_row_on_each(seed: int) -> None:
             assert not bulk.numbers_ready(["b"])
             for s in (seq, bulk):
                 s.apply_row(seq.last_step + 1, 99.0, 1.0, {"b": 1.0}, None)
+
+
+def test_a_state_saved_before_the_user_was_kept_takes_the_login_its_metadata_names() -> None:
+    """Cursors saved before ``RunState.user`` existed: the index keeps naming the run's user
+    (the OS login of its start record) when the run goes on, not an empty one."""
+    saved = RunState(metadata={"username": "ada"}, user="ada").to_dict()
+    del saved["user"]
+    assert RunState.from_dict(saved).user == "ada"
+    assert RunState.from_dict(RunState(metadata={"username": "ada"}, user="alice").to_dict()).user == "alice"

@@ -220,6 +220,8 @@ class RunState:
     def from_dict(cls, d: dict[str, Any]) -> RunState:
         s = cls(**{k: d[k] for k in _PLAIN_FIELDS if k in d})
         s.summary = SummaryState.from_dict(d["summary"])
+        if "user" not in d:  # saved before the user was kept: the login its start record names
+            s.user = str(s.metadata.get("username") or "")
         return s
 
 
