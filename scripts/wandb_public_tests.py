@@ -36,7 +36,7 @@ EXCLUDE = {
                                    "json_encoded", "val_to_json", "_to_table_json", "_get_artifact_entry"),
     "server plumbing and the service": ("mocked_interface", "wandb_backend_spy", "responses", "_set_backend",
                                         "relay", "user_fixture"),
-    "sweeps (runyard has none yet)": ("sweep_config",),
+    "a sweep's config handed to wandb's internal run (runyard's agent hands it over otherwise)": ("sweep_config",),
     "mocks of wandb internals": ("mocker", "mock.patch", "monkeypatch.setattr(wandb", "_set_library"),
     "wandb internals (a Run built by its internal constructor)": ("wandb_run.Run(",),
     "x_ and private settings": ("x_server", "x_disable", "settings.x_", "test_settings", "_settings"),
