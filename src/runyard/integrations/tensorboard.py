@@ -30,7 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from ..importers.report import ImportReport
-from ..importers.tensorboard import EVENT_GLOB, TagPlugins, decode_value, protos
+from ..importers.tensorboard import EVENT_GLOB, TagPlugins, decode_value, find_runs, protos
 from ..importers.tfrecord import RecordError, record_length
 from ..sdk.report import Reporter, say
 from ..types.base import copy_atomic
@@ -229,7 +229,7 @@ class _Sync:
             dirs = list(self.patch.logdirs)
         root = self.patch.root
         if root is not None and root.is_dir():
-            dirs += sorted({p.parent for p in root.rglob(EVENT_GLOB) if p.is_file()} - set(dirs))
+            dirs += [d for d in find_runs(root) if d not in dirs]
         return dirs
 
     def namespace(self, logdir: Path, dirs: list[Path]) -> str:

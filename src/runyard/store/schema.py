@@ -316,6 +316,13 @@ def _fill_4(conn: sa.Connection) -> None:
         conn.execute(sa.insert(run_metrics), rows)
 
 
+def add_column(conn: sa.Connection, table: str, column: str, sql_type: str = "TEXT") -> None:
+    """``ALTER TABLE table ADD COLUMN column`` unless the table has it already (a migration run
+    over a table that ``create_all`` made with the column, or run a second time)."""
+    if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+        conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+
+
 def lz4_storage(conn: sa.Connection, table: str, column: str = "data") -> None:
     """On PostgreSQL, compress ``table.column`` (a ``bytea`` of floats, which barely compress)
     with lz4, or not at all where lz4 is not built in, instead of the default pglz, which spends
@@ -361,8 +368,7 @@ def _fill_7(conn: sa.Connection) -> None:
     it was recorded have none; their column stays empty)."""
     import msgpack
 
-    if "user_name" not in {c["name"] for c in sa.inspect(conn).get_columns(runs.name)}:
-        conn.execute(sa.text("ALTER TABLE runs ADD COLUMN user_name TEXT"))
+    add_column(conn, runs.name, "user_name")
     for run_pk, blob in conn.execute(sa.select(cursors.c.run_pk, cursors.c.state)).all():
         try:
             state = msgpack.unpackb(bytes(blob), raw=False, strict_map_key=False)["state"]

@@ -31,7 +31,7 @@ import time
 
 import sqlalchemy as sa
 
-from .schema import BigInt, lz4_storage
+from .schema import BigInt, add_column, lz4_storage
 
 # 2: artifact_numbers; 3: project names unique per entity (project_owners.name); 4: log segments
 # stored without pglz (_segments_storage); 5: online_runs.user_name (_user_names)
@@ -158,17 +158,15 @@ def _segments_storage(conn: sa.Connection) -> None:
 
 
 def _user_names(conn: sa.Connection) -> None:
-    """Version 5: ``online_runs.user_name``. Runs streamed before name no user."""
-    if "user_name" not in {c["name"] for c in sa.inspect(conn).get_columns("online_runs")}:
-        conn.execute(sa.text("ALTER TABLE online_runs ADD COLUMN user_name TEXT"))
+    """Version 5: ``online_runs.user_name``. Runs streamed before have none (their index rows name
+    the OS login their logs record, if any: ``RunState.user``)."""
+    add_column(conn, online_runs.name, "user_name")
 
 
 def _names_per_entity(conn: sa.Connection) -> None:
     """Version 3: a project's name is unique per entity, not per server. Projects made before keep
     their key, which was their name; the name column is added and filled from it, and one entity
     can then not have two projects of one name (the unique index ``create_all`` adds)."""
-    columns = {c["name"] for c in sa.inspect(conn).get_columns("project_owners")}
-    if "name" not in columns:
-        conn.execute(sa.text("ALTER TABLE project_owners ADD COLUMN name TEXT"))
+    add_column(conn, project_owners.name, "name")
     conn.execute(sa.update(project_owners).where(project_owners.c.name.is_(None)).values(name=project_owners.c.project))
     owner_names.create(conn, checkfirst=True)
