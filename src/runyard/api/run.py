@@ -273,15 +273,10 @@ class ApiRun(RunReads):
         at its next pass (docs/read-api.md, "Deleting a run"). A run still running, or one that
         logged artifact versions, is refused with ``RunNotRemovable`` (wandb's
         ``delete_artifacts`` is accepted; runyard deletes no artifacts with a run)."""
-        from ..log.runlog import RunLockedError, remove_run
-        from ..store.removal import check_removable
+        from ..store.removal import remove_folder
 
-        run = f"{self.project}/{self.id}"
-        check_removable(run, False, [a.name for a in self.logged_artifacts()])
-        try:  # a process writing the run holds its lock: that, not the state read, says it runs
-            remove_run(self._folder.path / LOG_NAME)
-        except RunLockedError:
-            check_removable(run, True, [])
+        remove_folder(f"{self.project}/{self.id}", self._folder.path / LOG_NAME,
+                      [a.name for a in self.logged_artifacts()])
 
     def _artifacts(self) -> dict[str, list[Any]]:
         from ..artifacts.api import run_versions

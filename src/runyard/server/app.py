@@ -23,7 +23,6 @@ from .. import __version__, jsonvalue
 from ..log.append import DamagedLogError, RecordTooLargeError, RunLockedError, append_records
 from ..log.reader import LOG_NAME, RunFolder
 from ..log.records import Kind
-from ..log.runlog import remove_run
 from ..log.state import RUNNING
 from ..store import queries as q
 from ..store import removal
@@ -420,11 +419,7 @@ def create_app(root: str | os.PathLike[str] | None, store_url: str | os.PathLike
         with store.read() as conn:
             versions = removal.logged_versions(conn, rpk)
         try:
-            removal.check_removable(f"{project}/{run_id}", False, versions)
-            try:
-                remove_run(folder / LOG_NAME)
-            except RunLockedError:
-                removal.check_removable(f"{project}/{run_id}", True, [])
+            removal.remove_folder(f"{project}/{run_id}", folder / LOG_NAME, versions)
         except removal.RunNotRemovable as exc:
             raise ApiError(409, str(exc)) from None
         except FileNotFoundError:  # gone already: the index follows below

@@ -36,6 +36,7 @@ from ..store import schema as s
 from ..store import team_schema as t
 from ..store.blobs import BlobNotFoundError, BlobStore, check_digest
 from ..store.db import Store
+from ..store.ingest import delete_run_data
 from ..store.online import INGEST_THREADS, BatchError, GroupIngest, SegmentStream, apply_batch, held_offset
 from . import files, history, tables
 from .auth import SESSION_COOKIE, SESSION_DAYS, Auth, AuthError, User, safe_next, signin_page
@@ -424,7 +425,7 @@ def install_team(app: FastAPI, store: Store, blob_store: BlobStore | None, auth:
             except removal.RunNotRemovable as exc:
                 raise ApiError(409, str(exc)) from None
             removal.drop_held(conn, project, run_id)
-            removal.drop_indexed(conn, run_pk)
+            delete_run_data(conn, run_pk, keep_run=False)
         return {"ok": True, "deleted": run_id}
 
     def append_held(project: str, run_id: str, record: list[Any], what: str) -> None:

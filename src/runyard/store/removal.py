@@ -9,14 +9,16 @@ run. The folder itself is removed by the run log's owner (``log.runlog.remove_ru
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from ..errors import UsageError
+from ..log.runlog import RunLockedError, remove_run
 from . import schema as s
 from . import team_schema as t
-from .ingest import delete_run_data
 
-__all__ = ["RunNotRemovable", "check_removable", "drop_held", "drop_indexed", "logged_versions"]
+__all__ = ["RunNotRemovable", "check_removable", "drop_held", "logged_versions", "remove_folder"]
 
 
 class RunNotRemovable(UsageError):
@@ -33,17 +35,23 @@ def check_removable(run: str, running: bool, versions: list[str]) -> None:
                               "with a run, and they are known through its log, so the run is kept")
 
 
+def remove_folder(run: str, log_path: Path, versions: list[str]) -> None:
+    """Delete a folder run whose log is ``log_path`` and which logged ``versions``, or raise
+    ``RunNotRemovable``. A process writing the run holds its log's lock: that, not a state read
+    before, says it is running."""
+    check_removable(run, False, versions)
+    try:
+        remove_run(log_path)
+    except RunLockedError:
+        check_removable(run, True, [])
+
+
 def logged_versions(conn: sa.Connection, run_pk: int) -> list[str]:
     """``name:vN`` of each artifact version the indexed run logged."""
     ae = s.artifact_events
     rows = conn.execute(sa.select(ae.c.name, ae.c.version).where(ae.c.run_pk == run_pk, ae.c.action == "logged")
                         .distinct().order_by(ae.c.name, ae.c.version)).all()
     return [f"{name}:v{version}" for name, version in rows]
-
-
-def drop_indexed(conn: sa.Connection, run_pk: int) -> None:
-    """Remove the run from the index (every table that holds a row of it)."""
-    delete_run_data(conn, run_pk, keep_run=False)
 
 
 def drop_held(conn: sa.Connection, project: str, run_id: str) -> None:
