@@ -364,15 +364,17 @@ def _fill_6(conn: sa.Connection) -> None:
 
 
 def _fill_7(conn: sa.Connection) -> None:
-    """``runs.user_name``, from each run's saved state where it names a user (runs logged before
-    it was recorded have none; their column stays empty)."""
+    """``runs.user_name``, from each run's saved state where it names a user (``RunState.user``,
+    which a state saved before takes from its metadata; runs logged before runyard recorded the
+    login have none, and their column stays empty)."""
     import msgpack
+
+    from ..log.state import RunState
 
     add_column(conn, runs.name, "user_name")
     for run_pk, blob in conn.execute(sa.select(cursors.c.run_pk, cursors.c.state)).all():
         try:
-            state = msgpack.unpackb(bytes(blob), raw=False, strict_map_key=False)["state"]
-            user = state.get("user") or (state.get("metadata") or {}).get("username")
+            user = RunState.from_dict(msgpack.unpackb(bytes(blob), raw=False, strict_map_key=False)["state"]).user
         except (ValueError, KeyError, TypeError, AttributeError):
             continue
         if user:
